@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`. Each creates .venv and installs
+# what it needs on first use (and again whenever pyproject.toml changes).
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8550
+STAMP := $(VENV)/.installed
+
+# The first Python 3.11+ on PATH (python3 first, then versioned names).
+PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12 python3.11 python; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+.PHONY: run app test bench clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Cần Python 3.11 trở lên / Python 3.11+ is required"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[web,server,test]'
+	@touch $@
+
+## run: the volunteer app as a web app on http://$(HOST):$(PORT), fully offline
+run: $(STAMP)
+	@echo "Ứng dụng / App: http://$(HOST):$(PORT)   (Ctrl+C để dừng / to stop)"
+	@FLET_FORCE_WEB_SERVER=1 FLET_WEB_NO_CDN=1 FLET_SERVER_IP=$(HOST) FLET_SERVER_PORT=$(PORT) \
+		$(PY) mobile/main.py
+
+## test: the whole test suite
+test: $(STAMP)
+	$(PY) -m pytest
+
+## bench: speed, memory and crash-safety figures beside their budgets
+bench: $(STAMP)
+	$(PY) bench/store.py
+	$(PY) bench/crash.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build
