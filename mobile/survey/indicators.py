@@ -1,0 +1,297 @@
+"""The plan's indicators (DESIGN §3), computed one way for the phone, the server and reports.
+
+A household contributes a `Tally` (numerators and denominators) from its latest completed
+visit; a hamlet's figures are the sum of its households' tallies, the commune's the sum of
+its hamlets'. Because tallies only add up, the server can store one per visit and let the
+database sum them, and still compute exactly what the phone computes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from typing import Any, Iterable, Mapping
+
+from .checklist import Label
+from .records import Hamlet, Household, Outcome, Visit
+
+ESSENTIAL_SERVICES = ("health", "education", "public_admin", "other")
+PAYMENT_ACCOUNTS = ("bank_app", "e_wallet", "mobile_money")
+BUSINESS_TOOLS = ("social_sales", "ecommerce", "cashless", "e_invoice", "traceability")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: Label
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("adults_ready", Label(
+        "Người lớn có điện thoại thông minh, VNeID mức 2 và tài khoản thanh toán số",
+        "Adults with a smartphone, VNeID level 2 and a digital payment account")),
+    Indicator("adults_online_services", Label(
+        "Người lớn có VNeID và dùng dịch vụ công trực tuyến khi cần",
+        "Adults with VNeID using online public services when needed")),
+    Indicator("households_guided", Label(
+        "Hộ được hướng dẫn dịch vụ số thiết yếu",
+        "Households guided to essential digital services")),
+    Indicator("households_waste_sorting", Label(
+        "Hộ phân loại rác tại nguồn", "Households sorting waste at source")),
+    Indicator("households_waste_partly", Label(
+        "Hộ phân loại rác một phần (tham khảo)", "Households sorting waste partly (for reference)")),
+    Indicator("businesses_digital", Label(
+        "Hộ kinh doanh dùng công cụ số", "Business households using digital tools")),
+    Indicator("products_online", Label(
+        "Sản phẩm chính được quảng bá trên mạng", "Main products promoted online")),
+    Indicator("hamlets_with_team", Label(
+        "Thôn/bản có Tổ công nghệ số cộng đồng hoạt động",
+        "Hamlets with an active community digital-tech team")),
+    Indicator("visit_coverage", Label(
+        "Hộ đã được khảo sát", "Households with a completed visit")),
+)
+INDICATOR_IDS = tuple(i.id for i in INDICATORS)
+
+
+# -- configuration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A percentage to reach: `min` (strictly above it when `strict`), `max` a stretch."""
+
+    min: float
+    strict: bool = False
+    max: float | None = None
+
+    def met(self, percent: float) -> bool:
+        return percent > self.min if self.strict else percent >= self.min
+
+    def describe(self) -> str:
+        if self.max is not None:
+            return f"{self.min:g}–{self.max:g}%"
+        return f"{'>' if self.strict else '≥'}{self.min:g}%"
+
+
+@dataclass(frozen=True)
+class CoverageConfig:
+    adult_age: int
+    close_margin: float
+    targets: Mapping[str, Target]
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], base: CoverageConfig | None = None) -> CoverageConfig:
+        """A commune's configuration over the defaults: only what it names changes."""
+        base = base or default_config()
+        targets = dict(base.targets)
+        for key, value in (raw.get("targets") or {}).items():
+            if key not in INDICATOR_IDS:
+                raise ValueError(f"unknown indicator {key!r}")
+            targets[key] = None if value is None else Target(
+                min=float(value["min"]), strict=bool(value.get("strict", False)),
+                max=None if value.get("max") is None else float(value["max"]))
+        return cls(
+            adult_age=int(raw.get("adult_age", base.adult_age)),
+            close_margin=float(raw.get("close_margin", base.close_margin)),
+            targets={k: v for k, v in targets.items() if v is not None},
+        )
+
+    def with_adult_age(self, adult_age: int) -> CoverageConfig:
+        return CoverageConfig(adult_age, self.close_margin, self.targets)
+
+
+def default_config() -> CoverageConfig:
+    raw = json.loads(
+        resources.files(__package__).joinpath("config", "defaults.json").read_text(encoding="utf-8")
+    )
+    targets = {
+        key: Target(min=float(v["min"]), strict=bool(v.get("strict", False)),
+                    max=None if v.get("max") is None else float(v["max"]))
+        for key, v in raw["targets"].items()
+    }
+    return CoverageConfig(int(raw["adult_age"]), float(raw["close_margin"]), targets)
+
+
+# -- tallies --------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Numerator and denominator per indicator; tallies add up."""
+
+    counts: dict[str, list[int]] = field(default_factory=lambda: {i: [0, 0] for i in INDICATOR_IDS})
+
+    def add(self, indicator: str, numerator: int, denominator: int) -> None:
+        pair = self.counts[indicator]
+        pair[0] += numerator
+        pair[1] += denominator
+
+    def merge(self, other: Tally) -> None:
+        for indicator, (num, den) in other.counts.items():
+            self.add(indicator, num, den)
+
+    def to_dict(self) -> dict[str, list[int]]:
+        return {k: list(v) for k, v in self.counts.items()}
+
+
+def household_tally(latest_completed: Visit | None, adult_age: int) -> Tally:
+    """What one household on the roster contributes, from its latest completed visit."""
+    tally = Tally()
+    if latest_completed is None:
+        tally.add("visit_coverage", 0, 1)
+        return tally
+    visit = latest_completed
+    tally.add("visit_coverage", 1, 1)
+    for adult in visit.adults(adult_age):
+        answers = adult.answers
+        vneid = answers.get("vneid")
+        ready = (
+            answers.get("phone_type") == "smartphone"
+            and vneid == "level2"
+            and _any_of(answers.get("payment_accounts"), PAYMENT_ACCOUNTS)
+        )
+        online = vneid in ("level1", "level2") and answers.get("online_services") in ("used", "not_needed")
+        tally.add("adults_ready", int(ready), 1)
+        tally.add("adults_online_services", int(online), 1)
+    tally.add("households_guided", int(_any_of(visit.answer("guided_services"), ESSENTIAL_SERVICES)), 1)
+    waste = visit.answer("waste_sorting")
+    tally.add("households_waste_sorting", int(waste == "yes"), 1)
+    tally.add("households_waste_partly", int(waste == "partly"), 1)
+    if visit.answer("is_business") == "yes":
+        tally.add("businesses_digital", int(_any_of(visit.answer("business_tools"), BUSINESS_TOOLS)), 1)
+        products = [p for p in visit.answer("products") or () if isinstance(p, Mapping)]
+        promoted = sum(1 for p in products if p.get("promoted_online") == "yes")
+        tally.add("products_online", promoted, len(products))
+    return tally
+
+
+def _any_of(chosen: Any, allowed: tuple[str, ...]) -> bool:
+    return isinstance(chosen, list) and any(v in allowed for v in chosen)
+
+
+# -- reports --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    id: str
+    numerator: int
+    denominator: int
+    target: Target | None
+
+    @property
+    def percent(self) -> float | None:
+        """None when the denominator is zero: "no data", never 0% or 100%."""
+        if self.denominator == 0:
+            return None
+        return 100.0 * self.numerator / self.denominator
+
+    def status(self, close_margin: float) -> str:
+        """met | close | far | no_data | no_target"""
+        percent = self.percent
+        if percent is None:
+            return "no_data"
+        if self.target is None:
+            return "no_target"
+        if self.target.met(percent):
+            return "met"
+        return "close" if percent >= self.target.min - close_margin else "far"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Every indicator for one hamlet, or for the commune when `hamlet_id` is None."""
+
+    hamlet_id: str | None
+    values: Mapping[str, IndicatorValue]
+
+    def __getitem__(self, indicator: str) -> IndicatorValue:
+        return self.values[indicator]
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    as_of: date | None
+    config: CoverageConfig
+    hamlets: Mapping[str, Coverage]
+    total: Coverage
+
+
+def report_from_tallies(
+    hamlets: Iterable[Hamlet],
+    tallies: Mapping[str, Tally],
+    *,
+    as_of: date | None = None,
+    config: CoverageConfig | None = None,
+) -> CoverageReport:
+    """Hamlet and commune figures from per-hamlet tallies (households already summed)."""
+    config = config or default_config()
+    total = Tally()
+    per_hamlet: dict[str, Coverage] = {}
+    for hamlet in hamlets:
+        tally = Tally()
+        tally.merge(tallies.get(hamlet.id, Tally()))
+        tally.add("hamlets_with_team", int(hamlet.team_active(as_of)), 1)
+        total.merge(tally)
+        per_hamlet[hamlet.id] = _coverage(hamlet.id, tally, config)
+    return CoverageReport(as_of, config, per_hamlet, _coverage(None, total, config))
+
+
+def _coverage(hamlet_id: str | None, tally: Tally, config: CoverageConfig) -> Coverage:
+    return Coverage(hamlet_id, {
+        i: IndicatorValue(i, tally.counts[i][0], tally.counts[i][1], config.targets.get(i))
+        for i in INDICATOR_IDS
+    })
+
+
+def latest_completed(visits: Iterable[Visit], as_of: date | None = None) -> dict[str, Visit]:
+    """Each household's latest completed visit on or before `as_of` (any date when None).
+
+    Later "nobody home" or declined visits never erase a completed one.
+    """
+    latest: dict[str, Visit] = {}
+    for visit in visits:
+        if visit.outcome != Outcome.COMPLETED or (as_of is not None and visit.day > as_of):
+            continue
+        current = latest.get(visit.household_id)
+        if current is None or (visit.visited_at, visit.id) > (current.visited_at, current.id):
+            latest[visit.household_id] = visit
+    return latest
+
+
+def compute_coverage(
+    hamlets: Iterable[Hamlet],
+    households: Iterable[Household],
+    visits: Iterable[Visit],
+    *,
+    as_of: date | None = None,
+    config: CoverageConfig | None = None,
+) -> CoverageReport:
+    """Coverage per hamlet and for the commune over the roster as of a date."""
+    config = config or default_config()
+    hamlets = list(hamlets)
+    known = {h.id for h in hamlets}
+    latest = latest_completed(visits, as_of)
+    tallies: dict[str, Tally] = {}
+    for household in households:
+        if household.hamlet_id not in known or not household.on_roster(as_of):
+            continue
+        tally = tallies.setdefault(household.hamlet_id, Tally())
+        tally.merge(household_tally(latest.get(household.id), config.adult_age))
+    return report_from_tallies(hamlets, tallies, as_of=as_of, config=config)
+
+
+def indicator_label(indicator: str, lang: str) -> str:
+    for item in INDICATORS:
+        if item.id == indicator:
+            return item.label.text(lang)
+    return indicator
+
+
+__all__ = [
+    "INDICATORS", "INDICATOR_IDS", "Target", "CoverageConfig", "default_config", "Tally",
+    "household_tally", "IndicatorValue", "Coverage", "CoverageReport", "report_from_tallies",
+    "latest_completed", "compute_coverage", "indicator_label",
+]

@@ -1,0 +1,313 @@
+"""Household, Member and Visit records, their device-made ids and their status lifecycle.
+
+Every record is made on the phone with a UUID, so a visit recorded offline keeps its
+identity through any number of re-sends. A record's status only moves along the lifecycle
+below; anything else is a programming error and raises.
+
+    draft ──complete()──▶ complete ──synced()──▶ synced
+      ▲                      │  ▲                  │ (households only: an edit
+      └──────reopen()────────┘  │                  │  makes them complete again)
+                              rejected(reason) ◀───┘ (the server said no; fix, complete again)
+
+Members travel inside their visit (a roster is an answer of that visit) and share its status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any, Mapping
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    COMPLETE = "complete"
+    SYNCED = "synced"
+    REJECTED = "rejected"
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"
+    NOBODY_HOME = "nobody_home"
+    DECLINED = "declined"
+    MOVED = "moved"
+
+
+class InvalidTransition(RuntimeError):
+    """A status change the lifecycle does not allow (a bug, never user input)."""
+
+
+_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.DRAFT: frozenset({Status.COMPLETE}),
+    Status.COMPLETE: frozenset({Status.DRAFT, Status.SYNCED, Status.REJECTED}),
+    Status.REJECTED: frozenset({Status.DRAFT, Status.COMPLETE}),
+    Status.SYNCED: frozenset(),
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now_iso() -> str:
+    """UTC timestamp with milliseconds: sortable as text and parseable on Python 3.11."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def day_of(value: str) -> date:
+    return parse_time(value).date()
+
+
+@dataclass(kw_only=True)
+class Record:
+    """What every synced record shares: identity, timestamps, lifecycle."""
+
+    id: str = field(default_factory=new_id)
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = ""
+    status: Status = Status.DRAFT
+    rejection: dict[str, Any] | None = None
+    checklist_version: int = 1
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
+        if not self.updated_at:
+            self.updated_at = self.created_at
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _move(self, target: Status) -> None:
+        if target not in _TRANSITIONS[self.status]:
+            raise InvalidTransition(f"{type(self).__name__} {self.id}: {self.status} → {target}")
+        self.status = target
+
+    def complete(self) -> None:
+        self._move(Status.COMPLETE)
+        self.rejection = None
+
+    def reopen(self) -> None:
+        """Back to draft for editing: only before the server has it."""
+        self._move(Status.DRAFT)
+
+    def mark_synced(self) -> None:
+        if self.status is Status.SYNCED:
+            return  # a re-sent record answered "duplicate": already where it should be
+        self._move(Status.SYNCED)
+
+    def mark_rejected(self, code: str, field_name: str = "", context: Mapping[str, Any] | None = None) -> None:
+        self._move(Status.REJECTED)
+        self.rejection = {"code": code, "field": field_name, "context": dict(context or {})}
+
+    def touch(self) -> None:
+        self.updated_at = now_iso()
+
+    @property
+    def needs_sync(self) -> bool:
+        return self.status in (Status.COMPLETE, Status.REJECTED)
+
+    # -- content identity ------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        """A hash of what the volunteer recorded, without sync bookkeeping.
+
+        The server compares fingerprints to tell a harmless re-send (duplicate) from a
+        changed record under the same id.
+        """
+        content = self.to_dict()
+        for key in ("status", "rejection"):
+            content.pop(key, None)
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = str(self.status)
+        return data
+
+
+@dataclass(kw_only=True)
+class Household(Record):
+    hamlet_id: str
+    head_name: str
+    address: str = ""
+    phone: str = ""
+    # Off the roster from this moment: moved away (from a visit) or a duplicate (staff).
+    removed_at: str | None = None
+    removed_reason: str | None = None
+
+    def _move(self, target: Status) -> None:
+        # A household's details can change after it was synced (new phone, moved):
+        # the change must be sent again, so a synced household may become complete.
+        if self.status is Status.SYNCED and target is Status.COMPLETE:
+            self.status = target
+            return
+        super()._move(target)
+
+    def on_roster(self, as_of: date | None = None) -> bool:
+        """On the roster at the end of `as_of` (today when None)."""
+        if as_of is not None and day_of(self.created_at) > as_of:
+            return False
+        if self.removed_at is None:
+            return True
+        return as_of is not None and day_of(self.removed_at) > as_of
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Household:
+        return cls(**_known(cls, raw))
+
+
+@dataclass(kw_only=True)
+class Member:
+    """One person in the household; no name, no ID number: data minimisation (DESIGN §7)."""
+
+    id: str = field(default_factory=new_id)
+    relation: str | None = None
+    birth_year: int | None = None
+    sex: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    CORE = ("relation", "birth_year", "sex")
+
+    def value(self, question_id: str) -> Any:
+        if question_id in self.CORE:
+            return getattr(self, question_id)
+        return self.answers.get(question_id)
+
+    def values(self) -> dict[str, Any]:
+        return {**self.answers, **{k: getattr(self, k) for k in self.CORE}}
+
+    def age_in(self, year: int) -> int | None:
+        if not isinstance(self.birth_year, int) or isinstance(self.birth_year, bool):
+            return None
+        return year - self.birth_year
+
+    def is_adult(self, year: int, adult_age: int) -> bool:
+        age = self.age_in(year)
+        return age is not None and age >= adult_age
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Member:
+        return cls(**_known(cls, raw))
+
+
+@dataclass(kw_only=True)
+class Consent:
+    by: str
+    at: str
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Consent:
+        return cls(by=str(raw.get("by", "")), at=str(raw.get("at", "")))
+
+
+@dataclass(kw_only=True, frozen=True)
+class FollowUp:
+    """Something a household or one adult still needs; `member_id` None means the household."""
+
+    code: str
+    member_id: str | None = None
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> FollowUp:
+        return cls(code=str(raw.get("code", "")), member_id=raw.get("member_id"))
+
+
+@dataclass(kw_only=True)
+class Visit(Record):
+    household_id: str
+    hamlet_id: str
+    visited_at: str = field(default_factory=now_iso)
+    outcome: str | None = None
+    consent: Consent | None = None
+    members: list[Member] = field(default_factory=list)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    volunteer: str = ""
+
+    @property
+    def year(self) -> int:
+        return parse_time(self.visited_at).year
+
+    @property
+    def day(self) -> date:
+        return day_of(self.visited_at)
+
+    def household_values(self) -> dict[str, Any]:
+        """Household-level answers of every section, by question id (ids are unique)."""
+        flat: dict[str, Any] = {}
+        for section_answers in self.answers.values():
+            flat.update(section_answers)
+        return flat
+
+    def answer(self, question_id: str) -> Any:
+        return self.household_values().get(question_id)
+
+    def set_answer(self, section_id: str, question_id: str, value: Any) -> None:
+        self.answers.setdefault(section_id, {})[question_id] = value
+
+    @property
+    def guidance_given(self) -> list[str]:
+        return list(self.answer("guidance_given") or [])
+
+    def member(self, member_id: str) -> Member | None:
+        return next((m for m in self.members if m.id == member_id), None)
+
+    def adults(self, adult_age: int) -> list[Member]:
+        return [m for m in self.members if m.is_adult(self.year, adult_age)]
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Visit:
+        data = _known(cls, raw)
+        consent = data.get("consent")
+        data["consent"] = Consent.from_dict(consent) if isinstance(consent, Mapping) else None
+        data["members"] = [Member.from_dict(m) for m in _list(data.get("members")) if isinstance(m, Mapping)]
+        data["follow_ups"] = [FollowUp.from_dict(f) for f in _list(data.get("follow_ups")) if isinstance(f, Mapping)]
+        answers = data.get("answers")
+        data["answers"] = {
+            str(k): dict(v) for k, v in (answers.items() if isinstance(answers, Mapping) else ())
+            if isinstance(v, Mapping)
+        }
+        return cls(**data)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _known(cls: type, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep the fields this version knows: a record from a newer build still opens."""
+    names = set(cls.__dataclass_fields__)
+    return {k: v for k, v in raw.items() if k in names}
+
+
+@dataclass(kw_only=True)
+class Hamlet:
+    """A thôn/bản: the unit volunteers work in and staff report on.
+
+    `team_active_since` is the commune staff's flag for an active community digital-tech
+    team (None: no active team), dated so that "as of" reports stay reproducible.
+    """
+
+    id: str
+    name: str
+    commune_code: str = ""
+    team_active_since: str | None = None
+
+    def team_active(self, as_of: date | None = None) -> bool:
+        if self.team_active_since is None:
+            return False
+        return as_of is None or day_of(self.team_active_since) <= as_of
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Hamlet:
+        return cls(**_known(cls, raw))
