@@ -121,6 +121,10 @@ CATALOGUE: dict[str, Entry] = {
         "{listed} people are listed but the household declared {members} members.",
         "warning",
     ),
+    "members_missing": Entry(
+        "Chưa có thành viên nào trong danh sách của hộ.",
+        "No household member is listed.",
+    ),
     "member_id_duplicate": Entry(
         "Một thành viên bị nhập hai lần.",
         "A member is listed twice.",
@@ -146,6 +150,15 @@ CATALOGUE: dict[str, Entry] = {
     "phone_invalid": Entry(
         "Số điện thoại «{value}» không hợp lệ (9–11 chữ số).",
         "Phone number '{value}' is not valid (9–11 digits).",
+    ),
+    # Set-up
+    "server_url_invalid": Entry(
+        "Địa chỉ máy chủ «{value}» không hợp lệ (ví dụ: http://192.168.1.10:8000).",
+        "Server address '{value}' is not valid (e.g. http://192.168.1.10:8000).",
+    ),
+    "enrolment_code_invalid": Entry(
+        "Mã đăng ký không hợp lệ (6–32 chữ cái hoặc chữ số).",
+        "The enrolment code is not valid (6–32 letters or digits).",
     ),
     "household_status_invalid": Entry(
         "Trạng thái hộ «{value}» không hợp lệ.",

@@ -176,6 +176,8 @@ def check_members(visit: Visit, definition: Checklist, current_year: int) -> lis
 
 
 def check_member_count(visit: Visit, adult_age: int) -> list[Issue]:
+    if not visit.members:
+        return [Issue("members_missing", "members")]
     declared = visit.answer("member_count")
     if not _is_int(declared):
         return []

@@ -196,6 +196,12 @@ def test_invalid_outcome_and_future_visit():
     assert codes(visit) == ["visit_in_future"]
 
 
+def test_a_completed_visit_lists_its_members():
+    visit = completed_visit(members=[])
+    visit.answers["members"]["member_count"] = 2
+    assert codes(visit) == ["members_missing"]
+
+
 def test_duplicate_member_ids():
     twin = adult()
     copy = Member.from_dict(twin.__dict__ | {"answers": dict(twin.answers)})
