@@ -1,0 +1,243 @@
+"""Crash-safe TinyDB files: atomic replace on write, parsed data cached in memory.
+
+TinyDB's stock `JSONStorage` rewrites its file in place, so a phone that dies (battery,
+OOM killer, swiped away) in the middle of a write leaves half a JSON document and the whole
+store is unreadable. `AtomicJSONStorage` never touches the live file: it writes a temp file
+beside it, fsyncs it, renames it over the target and fsyncs the directory. At every instant
+the target is either the old complete document or the new complete document, and a
+`write()` that returned is on disk.
+
+`Transactional` wraps any storage so that several TinyDB table operations (a visit and its
+household's summary live in two tables of one file) reach the disk as ONE write: that write
+is the unit of atomicity, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, Optional
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+__all__ = ["AtomicJSONStorage", "Database", "StoreCorrupted", "TransactionAborted", "Transactional", "UuidTable"]
+
+_TEMP_SUFFIX = ".tmp"
+
+
+class StoreCorrupted(RuntimeError):
+    """A store file is not the JSON we write: kept untouched as evidence, never replaced."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"store file {path} is unreadable ({reason}); it was left untouched")
+        self.path = path
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage writing by temp file + fsync + rename, reading from memory.
+
+    We are the only writer of our files, so the parsed data is cached after the first read
+    and `read()` costs nothing. TinyDB mutates the dict `read()` returns before it calls
+    `write()`; if the write fails (disk full, read-only media) the cache is dropped so the
+    next read reloads what the disk really holds: memory never claims more than disk.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, create_dirs: bool = True) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self._create_dirs = create_dirs
+        if self.path.parent.is_dir():
+            remove_leftovers(self.path)
+        self._data: Optional[dict[str, dict[str, Any]]] = None
+        self._loaded = False
+        self.read()  # parse now: a corrupted file must fail loudly at open, not at first save
+
+    def read(self) -> Optional[dict[str, dict[str, Any]]]:
+        if not self._loaded:
+            self._data = _load(self.path)
+            self._loaded = True
+        return self._data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        try:
+            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            if self._create_dirs:
+                _ensure_dir(self.path.parent)
+            replace_atomically(self.path, payload)
+        except BaseException:
+            self.forget()
+            raise
+        self._data = data
+        self._loaded = True
+
+    def forget(self) -> None:
+        """Drop the cache: the next read comes from disk (after a failed or aborted write)."""
+        self._data = None
+        self._loaded = False
+
+
+def _load(path: Path) -> Optional[dict[str, dict[str, Any]]]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreCorrupted(path, f"not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise StoreCorrupted(path, "not a mapping of tables")
+    return data
+
+
+def replace_atomically(path: Path, payload: bytes) -> None:
+    """Make `payload` the content of `path`, all or nothing, durable when this returns."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Persist a rename or a new entry in `folder` (POSIX); a no-op where unsupported."""
+    flag = getattr(os, "O_DIRECTORY", None)
+    if flag is None:  # Windows: directories cannot be opened; NTFS journals the rename
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | flag)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on directories; the rename itself is atomic
+    finally:
+        os.close(fd)
+
+
+def _ensure_dir(folder: Path) -> None:
+    if folder.is_dir():
+        return
+    _ensure_dir(folder.parent)
+    with suppress(FileExistsError):
+        folder.mkdir()
+    fsync_dir(folder.parent)  # the new directory's entry must survive a crash too
+
+
+def remove_leftovers(path: Path) -> None:
+    """Delete temp files a killed writer left beside `path` (never the live file)."""
+    prefix = f".{path.name}."
+    with suppress(FileNotFoundError):
+        for entry in os.scandir(path.parent):
+            if entry.name.startswith(prefix) and entry.name.endswith(_TEMP_SUFFIX):
+                with suppress(OSError):
+                    os.unlink(entry.path)
+
+
+class TransactionAborted(RuntimeError):
+    """An error inside a nested transaction rolled back the enclosing one too."""
+
+
+class Transactional(Storage):
+    """Wraps a storage so writes between `begin()` and the outermost `commit()` are one write.
+
+    TinyDB writes once per table operation; saving a visit touches two tables. Inside a
+    transaction `write()` only remembers the data (TinyDB keeps working on the same dict),
+    and the outermost commit hands it to the real storage once. `abort()` drops it and makes
+    the inner storage reload from disk, so a failed transaction leaves no trace in memory.
+    A storage that cannot reload (TinyDB's MemoryStorage) gets a snapshot taken at `begin()`
+    instead, so both backends roll back alike.
+    """
+
+    def __init__(self, inner: Storage) -> None:
+        super().__init__()
+        self.inner = inner
+        self._depth = 0
+        self._pending: Optional[dict[str, dict[str, Any]]] = None
+        self._aborted = False
+        self._reloads = callable(getattr(inner, "forget", None))
+        self._snapshot: Optional[dict[str, dict[str, Any]]] = None
+
+    def read(self) -> Optional[dict[str, dict[str, Any]]]:
+        if self._pending is not None:
+            return self._pending
+        return self.inner.read()
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self._depth:
+            self._pending = data
+        else:
+            self.inner.write(data)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def begin(self) -> None:
+        if self._depth == 0 and not self._reloads:
+            self._snapshot = copy.deepcopy(self.inner.read())
+        self._depth += 1
+
+    def commit(self) -> None:
+        if self._depth == 0:
+            raise RuntimeError("commit() without begin()")
+        self._depth -= 1
+        if self._depth:
+            return
+        pending, self._pending, self._snapshot = self._pending, None, None
+        if self._aborted:
+            self._aborted = False
+            raise TransactionAborted("an error inside this transaction rolled it back")
+        if pending is not None:
+            self.inner.write(pending)  # on failure the inner storage drops its cache itself
+
+    def abort(self) -> None:
+        if self._depth == 0:
+            raise RuntimeError("abort() without begin()")
+        self._depth -= 1
+        self._pending = None
+        if self._reloads:
+            self.inner.forget()  # type: ignore[attr-defined]
+        else:
+            self.inner.write(self._snapshot)  # type: ignore[arg-type]
+        self._aborted = self._depth > 0  # the outer level must not commit half a transaction
+        if self._depth == 0:
+            self._snapshot = None
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class UuidTable(Table):
+    """Documents keyed by our device-made UUID strings: `get(doc_id=uuid)` is a dict lookup."""
+
+    document_id_class = str
+
+
+class Database(TinyDB):
+    """TinyDB whose tables are keyed by UUID strings and whose storage is transactional."""
+
+    table_class = UuidTable
+
+    def __init__(self, inner: Storage) -> None:
+        super().__init__(storage=lambda: Transactional(inner))
+
+    @property
+    def transactional(self) -> Transactional:
+        storage = self.storage
+        assert isinstance(storage, Transactional)
+        return storage

@@ -1,0 +1,35 @@
+"""One contract, every backend: each test of `repo` runs on disk (tmp_path) and in memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from storage import Repository
+
+
+@pytest.fixture(params=["disk", "memory"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Repository, Callable[[], Repository]]:
+    if request.param == "disk":
+        folder = tmp_path / "data"
+        return Repository(folder), lambda: Repository(folder)
+    store = Repository.in_memory()
+    return store, lambda: store  # memory cannot be reopened: the same instance stands in
+
+
+@pytest.fixture
+def repo(backend: tuple[Repository, Callable[[], Repository]]) -> Repository:
+    return backend[0]
+
+
+@pytest.fixture
+def reopen(backend: tuple[Repository, Callable[[], Repository]]) -> Callable[[], Repository]:
+    """A fresh Repository over the same data (a new app start), where the backend allows."""
+    return backend[1]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return tmp_path / "data"

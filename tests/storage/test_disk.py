@@ -1,0 +1,186 @@
+"""Disk only: what survives a new app start, a killed writer, a full disk, a bad file."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from storage import Repository, StoreCorrupted, default_data_dir
+from survey.records import Hamlet, Status
+from tests.storage.builders import at, completed, household, other
+
+
+def test_a_new_instance_sees_everything(folder: Path) -> None:
+    repo = Repository(folder)
+    repo.save_hamlets([Hamlet(id="thon-1", name="Bản Pjạo")])
+    home = household()
+    repo.save_household(home)
+    visits = [completed(home, at(2, year=2025), status=Status.SYNCED), completed(home, at(3), status=Status.SYNCED)]
+    for visit in visits:
+        repo.save_visit(visit)
+    repo.archive_synced()
+    repo.save_draft("wizard", {"step": 2})
+    repo.set_setting("lang", "vi")
+
+    again = Repository(folder)
+    assert again.hamlets() == [Hamlet(id="thon-1", name="Bản Pjạo")]
+    assert again.household(home.id) == home
+    assert again.visits_of(home.id) == visits[::-1]
+    assert again.draft("wizard") == {"step": 2} and again.setting("lang") == "vi"
+    assert again.counts() == repo.counts() == {"households": 1, "visits": 2, "unsynced": 1}
+
+
+def test_the_layout_on_disk_is_the_documented_one(folder: Path) -> None:
+    repo = Repository(folder)
+    repo.save_hamlets([Hamlet(id="thon-1", name="Bản Pjạo")])
+    home = household(head_name="Nguyễn Văn Đông")
+    repo.save_household(home)
+    repo.save_visit(completed(home, at(2, year=2025), status=Status.SYNCED))
+    repo.save_visit(completed(home, at(2, year=2026), status=Status.SYNCED))
+    repo.archive_synced()
+    repo.save_draft("d", {})
+    repo.set_setting("s", 1)
+    files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    assert files == ["archive/thon-1/2025.json", "drafts.json", "hamlets/thon-1.json", "meta.json", "settings.json"]
+    raw = (folder / "hamlets" / "thon-1.json").read_bytes()
+    assert "Nguyễn Văn Đông".encode() in raw and b'": ' not in raw  # UTF-8, compact
+    shard = json.loads(raw)
+    assert set(shard["households"]) == {home.id} and len(shard["visits"]) == 1
+
+
+def test_reading_a_hamlet_creates_no_file(folder: Path) -> None:
+    repo = Repository(folder)
+    assert repo.households("thon-1") == [] and repo.search("x") == [] and repo.counts()["households"] == 0
+    assert not folder.exists() or not any(folder.rglob("*.json"))
+
+
+def test_leftover_temp_files_of_a_killed_writer_are_removed_on_open(folder: Path) -> None:
+    repo = Repository(folder)
+    repo.save_household(household())
+    shard_dir = folder / "hamlets"
+    leftover = shard_dir / ".thon-1.json.k3j4h5.tmp"
+    leftover.write_text('{"households": {"half', encoding="utf-8")
+    unrelated = shard_dir / "notes.txt"
+    unrelated.write_text("keep me", encoding="utf-8")
+    assert len(Repository(folder).households("thon-1")) == 1
+    assert not leftover.exists() and unrelated.exists()
+
+
+def test_a_corrupted_file_raises_and_is_never_overwritten(folder: Path) -> None:
+    repo = Repository(folder)
+    home = household()
+    repo.save_household(home)
+    shard = folder / "hamlets" / "thon-1.json"
+    evidence = b'{"households": {"abc": {"head_name": "Nguy'
+    shard.write_bytes(evidence)
+    again = Repository(folder)
+    with pytest.raises(StoreCorrupted) as caught:
+        again.households("thon-1")
+    assert caught.value.path == shard and str(shard) in str(caught.value)
+    with pytest.raises(StoreCorrupted):
+        again.save_household(household(head_name="Trần Văn Mới"))
+    with pytest.raises(StoreCorrupted):
+        again.save_visit(completed(home))
+    assert shard.read_bytes() == evidence
+
+
+def test_a_file_that_is_json_but_not_tables_is_corrupted_too(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "settings.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(StoreCorrupted):
+        Repository(folder).setting("x")
+
+
+def _failing_replace(monkeypatch: pytest.MonkeyPatch, *, after: int = 0) -> list[str]:
+    """os.replace succeeds `after` times, then fails as a full disk would."""
+    real = os.replace
+    calls: list[str] = []
+
+    def replace(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(str(dst))
+        if len(calls) > after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return calls
+
+
+def test_a_failed_write_leaves_disk_and_memory_as_before(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = Repository(folder)
+    home = household()
+    repo.save_household(home)
+    first = completed(home, at(2))
+    repo.save_visit(first)
+    shard = folder / "hamlets" / "thon-1.json"
+    before = shard.read_bytes()
+    row_before = repo.households("thon-1")
+
+    _failing_replace(monkeypatch)
+    later = other(home, "nobody_home", at(5))
+    with pytest.raises(OSError):
+        repo.save_visit(later)
+    renamed = household(head_name="Vi Văn Đổi")
+    renamed.id = home.id
+    with pytest.raises(OSError):
+        repo.save_household(renamed)
+
+    assert shard.read_bytes() == before
+    assert [p.name for p in shard.parent.iterdir()] == ["thon-1.json"]  # no temp file left behind
+    assert repo.visit(later.id) is None
+    assert repo.households("thon-1") == row_before
+    assert repo.search("vi van") == [] and len(repo.search("nguyen")) == 1
+    monkeypatch.undo()
+    repo.save_visit(later)
+    assert Repository(folder).households("thon-1")[0].summary.last_outcome == "nobody_home"
+
+
+def test_the_archive_crash_window_loses_nothing_and_counts_nothing_twice(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = Repository(folder)
+    home = household()
+    repo.save_household(home)
+    old = completed(home, at(2, year=2025), status=Status.SYNCED)
+    new = completed(home, at(2, year=2026), status=Status.SYNCED)
+    repo.save_visit(old)
+    repo.save_visit(new)
+    counts = repo.counts()
+
+    calls = _failing_replace(monkeypatch, after=1)  # the archive write lands, the hot one does not
+    with pytest.raises(OSError):
+        repo.archive_synced()
+    monkeypatch.undo()
+    assert calls == [str(folder / "archive" / "thon-1" / "2025.json"), str(folder / "hamlets" / "thon-1.json")]
+    in_archive = json.loads((folder / "archive" / "thon-1" / "2025.json").read_text(encoding="utf-8"))
+    in_hot = json.loads((folder / "hamlets" / "thon-1.json").read_text(encoding="utf-8"))
+    assert old.id in in_archive["visits"] and old.id in in_hot["visits"]  # in both: the window
+
+    after_crash = Repository(folder)
+    assert after_crash.visits_of(home.id) == [new, old]
+    assert after_crash.counts() == counts
+    assert after_crash.visit(old.id) == old
+    assert after_crash.archive_synced() == 1  # the next run finishes the move
+    in_hot = json.loads((folder / "hamlets" / "thon-1.json").read_text(encoding="utf-8"))
+    assert list(in_hot["visits"]) == [new.id]
+    final = Repository(folder)
+    assert final.visits_of(home.id) == [new, old] and final.counts() == counts
+
+
+def test_default_data_dir_follows_flet_then_falls_back_to_the_working_dir(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLET_APP_STORAGE_DATA", str(tmp_path / "app-data"))
+    assert default_data_dir() == tmp_path / "app-data"
+    monkeypatch.delenv("FLET_APP_STORAGE_DATA")
+    monkeypatch.chdir(tmp_path)
+    assert default_data_dir() == tmp_path / "storage" / "data"
+
+
+def test_a_hostile_hamlet_id_never_reaches_the_filesystem(folder: Path) -> None:
+    repo = Repository(folder)
+    with pytest.raises(ValueError):
+        repo.save_household(household(hamlet_id="../../escape"))
+    assert not (folder.parent / "escape.json").exists() and not (folder.parent.parent / "escape.json").exists()
