@@ -1,0 +1,128 @@
+"""The app's own strings, Vietnamese first, every one also in English.
+
+Messages about user input come from `survey.errors`; this holds the words of the screens.
+"""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app_title": ("Khảo sát Chuyển đổi số", "Digital transition survey"),
+    "offline": ("Ngoại tuyến", "Offline"),
+    "my_hamlets": ("Thôn/bản của tôi", "My hamlets"),
+    "visited_of": ("{visited}/{total} hộ đã khảo sát", "{visited}/{total} households visited"),
+    "adults_ready": ("Người lớn đủ 3 tiêu chí số: {value}", "Adults digitally ready: {value}"),
+    "no_data": ("chưa có dữ liệu", "no data yet"),
+    "waiting_sync": ("{count} bản ghi chờ đồng bộ", "{count} records waiting to sync"),
+    "empty_store": (
+        "Chưa có thôn/bản nào trên máy. Hãy đăng ký với máy chủ của xã hoặc dùng dữ liệu mẫu.",
+        "No hamlets on this phone yet. Enrol with the commune's server or try the demo data.",
+    ),
+    "loading": ("Đang mở dữ liệu…", "Opening data…"),
+}
+
+
+def t(key: str, lang: str = "vi", **values: object) -> str:
+    vi, en = STRINGS[key]
+    return (vi if lang == "vi" else en).format(**values)
+
+STRINGS.update({
+    "online": ("Có mạng", "Online"),
+    "demo_banner": ("DỮ LIỆU MẪU: chỉ để tập dùng, không đồng bộ", "DEMO DATA: for practice, never synced"),
+    # first run
+    "welcome": ("Chào mừng bạn!", "Welcome!"),
+    "choose_language": ("Chọn ngôn ngữ", "Choose a language"),
+    "start_how": ("Bắt đầu thế nào?", "How do you want to start?"),
+    "enrol": ("Đăng ký với máy chủ của xã", "Enrol with the commune's server"),
+    "try_demo": ("Dùng thử với dữ liệu mẫu", "Try with demo data"),
+    "server_url": ("Địa chỉ máy chủ", "Server address"),
+    "enrol_code": ("Mã đăng ký một lần", "One-time enrolment code"),
+    "enrol_saved": ("Đã lưu. Ứng dụng sẽ đăng ký khi kết nối được máy chủ.",
+                    "Saved. The app will enrol as soon as it reaches the server."),
+    "save": ("Lưu", "Save"),
+    # home
+    "last_sync": ("Đồng bộ lần cuối: {when}", "Last sync: {when}"),
+    "never_synced": ("Chưa đồng bộ lần nào", "Never synced"),
+    "guided": ("Hộ được hướng dẫn dịch vụ số: {value}", "Households guided to digital services: {value}"),
+    "target": ("mục tiêu {value}", "target {value}"),
+    "follow_ups_nav": ("Cần hỗ trợ", "Needs help"),
+    "settings_nav": ("Cài đặt", "Settings"),
+    "home_nav": ("Trang chủ", "Home"),
+    "resume_title": ("Tiếp tục chuyến thăm dở?", "Resume the unfinished visit?"),
+    "resume_body": ("Bạn đang khảo sát dở hộ {name}. Tiếp tục đúng chỗ đã dừng?",
+                    "You were visiting {name}. Continue where you stopped?"),
+    "resume": ("Tiếp tục", "Resume"),
+    "later": ("Để sau", "Later"),
+    # hamlet
+    "search": ("Tìm theo tên chủ hộ, địa chỉ", "Search by head's name, address"),
+    "filter_all": ("Tất cả", "All"),
+    "filter_not_visited": ("Chưa thăm", "Not visited"),
+    "filter_revisit": ("Thăm lại", "Revisit"),
+    "filter_follow_up": ("Cần hỗ trợ", "Needs help"),
+    "filter_declined": ("Từ chối", "Declined"),
+    "add_household": ("Thêm hộ", "Add household"),
+    "no_households": ("Không có hộ nào phù hợp.", "No matching household."),
+    "more_households": ("Còn {count} hộ nữa: hãy tìm theo tên", "{count} more: search by name"),
+    "state_not_visited": ("Chưa thăm", "Not visited"),
+    "state_revisit": ("Không có nhà: thăm lại", "Nobody home: revisit"),
+    "state_declined": ("Từ chối", "Declined"),
+    "state_moved": ("Đã chuyển đi", "Moved away"),
+    "state_completed": ("Đã khảo sát", "Visited"),
+    # household
+    "head_name": ("Họ tên chủ hộ", "Head of household"),
+    "address": ("Địa chỉ (số nhà, xóm)", "Address (house, hamlet group)"),
+    "phone": ("Số điện thoại (không bắt buộc)", "Phone (optional)"),
+    "members": ("Thành viên", "Members"),
+    "visits": ("Các lần thăm", "Visits"),
+    "open_follow_ups": ("Việc cần hỗ trợ", "Open follow-ups"),
+    "new_visit": ("Bắt đầu thăm hộ", "New visit"),
+    "continue_visit": ("Tiếp tục chuyến thăm dở", "Continue the unfinished visit"),
+    "none_yet": ("Chưa có", "None yet"),
+    "waiting": ("chờ đồng bộ", "waiting to sync"),
+    "synced": ("đã đồng bộ", "synced"),
+    "rejected": ("bị từ chối: {reason}", "rejected: {reason}"),
+    # wizard
+    "step_of": ("Bước {index}/{total}", "Step {index} of {total}"),
+    "next": ("Tiếp", "Next"),
+    "back": ("Quay lại", "Back"),
+    "outcome_title": ("Kết quả chuyến thăm", "What happened at the door?"),
+    "consent_title": ("Sự đồng ý của hộ", "The household's consent"),
+    "roster_title": ("Thành viên hộ", "Household members"),
+    "adult_title": ("Người lớn: {who}", "Adult: {who}"),
+    "follow_ups_title": ("Việc cần hỗ trợ tiếp", "Follow-ups still needed"),
+    "follow_ups_hint": ("Đã đánh dấu sẵn theo câu trả lời; thêm việc khác nếu cần.",
+                        "Ticked from the answers already; add others if needed."),
+    "summary_title": ("Xem lại trước khi lưu", "Review before saving"),
+    "add_member": ("Thêm thành viên", "Add member"),
+    "remove": ("Xóa", "Remove"),
+    "member_n": ("Thành viên {n}", "Member {n}"),
+    "adult_tag": ("người lớn", "adult"),
+    "add_product": ("Thêm sản phẩm", "Add product"),
+    "product_name": ("Tên sản phẩm", "Product"),
+    "promoted_online": ("Được quảng bá trên mạng", "Promoted online"),
+    "save_visit": ("Lưu chuyến thăm", "Save the visit"),
+    "saved_visit": ("Đã lưu chuyến thăm. Sẽ đồng bộ khi có Wi-Fi.", "Visit saved. It will sync on Wi-Fi."),
+    "fix_first": ("Còn lỗi cần sửa trước khi lưu:", "Fix these before saving:"),
+    "fix": ("Sửa", "Fix"),
+    "leave_title": ("Rời chuyến thăm?", "Leave this visit?"),
+    "leave_body": ("Bản nháp đã được lưu; bạn có thể tiếp tục sau.",
+                   "The draft is saved; you can continue later."),
+    "keep_draft": ("Lưu nháp và thoát", "Keep draft and leave"),
+    "stay": ("Ở lại", "Stay"),
+    "discard": ("Bỏ chuyến thăm này", "Discard this visit"),
+    "household_label": ("Hộ: {name}", "Household: {name}"),
+    # follow-ups and settings
+    "no_follow_ups": ("Chưa có việc cần hỗ trợ.", "Nothing to follow up yet."),
+    "language": ("Ngôn ngữ", "Language"),
+    "adult_age": ("Tuổi tính là người lớn", "Age counted as adult"),
+    "sync_mode": ("Đồng bộ", "Sync"),
+    "sync_wifi": ("Chỉ khi có Wi-Fi", "Wi-Fi only"),
+    "sync_any": ("Mọi kết nối", "Any network"),
+    "sync_manual": ("Tự bấm đồng bộ", "Manual"),
+    "server": ("Máy chủ", "Server"),
+    "not_enrolled": ("Chưa đăng ký máy chủ", "Not enrolled with a server"),
+    "enrol_pending": ("Chờ đăng ký với {url}", "Enrolment pending with {url}"),
+    "enrolled": ("Đã đăng ký với {url}", "Enrolled with {url}"),
+    "export_backup": ("Xuất tệp sao lưu", "Export a backup file"),
+    "backup_done": ("Đã sao lưu vào {path}", "Backup written to {path}"),
+    "not_found": ("Không tìm thấy.", "Not found."),
+})

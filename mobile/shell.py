@@ -1,0 +1,144 @@
+"""The app shell: the route is the single source of truth for which screen shows.
+
+Each route names one screen module; the screens under it are light placeholders, there for
+the back arrow and the Android back gesture, and are built for real only when shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Awaitable, Callable
+
+import flet as ft
+
+from i18n import t
+from state import AppState
+from storage import default_data_dir
+from views import follow_ups, hamlet, home, household, settings, visit, welcome
+from views.context import Ctx
+
+Builder = Callable[..., Awaitable[ft.View]]
+ROUTES: list[tuple[re.Pattern[str], Builder]] = [
+    (re.compile(r"^/$"), home.build),
+    (re.compile(r"^/welcome$"), welcome.build),
+    (re.compile(r"^/enrol$"), welcome.build_enrol),
+    (re.compile(r"^/hamlet/(?P<hamlet_id>[\w-]+)$"), hamlet.build),
+    (re.compile(r"^/hamlet/(?P<hamlet_id>[\w-]+)/new$"), hamlet.build_new),
+    (re.compile(r"^/household/(?P<household_id>[\w-]+)$"), household.build),
+    (re.compile(r"^/visit/(?P<draft_key>[\w-]+)$"), visit.build),
+    (re.compile(r"^/follow-ups$"), follow_ups.build),
+    (re.compile(r"^/settings$"), settings.build),
+]
+OPEN_BEFORE_SET_UP = ("/welcome", "/enrol")
+
+
+def parent_routes(state: AppState, route: str) -> list[str]:
+    """The screens a volunteer came through to reach `route`, top-most last."""
+    if match := re.match(r"^/hamlet/([\w-]+)/new$", route):
+        return ["/", f"/hamlet/{match[1]}"]
+    if route.startswith("/hamlet/") or route in ("/follow-ups", "/settings"):
+        return ["/"]
+    if route == "/enrol":
+        return ["/welcome"] if not state.is_set_up else ["/", "/settings"]
+    if match := re.match(r"^/household/([\w-]+)$", route):
+        found = state.repo.household(match[1])
+        return ["/", f"/hamlet/{found.hamlet_id}"] if found else ["/"]
+    if match := re.match(r"^/visit/([\w-]+)$", route):
+        draft = state.repo.draft(match[1]) or {}
+        household_id = draft.get("visit", {}).get("household_id", "")
+        return parent_routes(state, f"/household/{household_id}") + [f"/household/{household_id}"]
+    return []
+
+
+class Router:
+    def __init__(self, page: ft.Page, state: AppState) -> None:
+        self.page, self.state = page, state
+        self.ctx = Ctx(page=page, state=state, rerender=self.show, lang=state.lang)
+        self._showing = asyncio.Lock()
+
+    async def show(self, _: object = None) -> None:
+        """Draw the screen the route names (and placeholders for the ones beneath it)."""
+        async with self._showing:
+            route = self.page.route or "/"
+            set_up, lang = await self.ctx.io(lambda: (self.state.is_set_up, self.state.lang))
+            self.ctx.lang = lang
+            if not set_up and route not in OPEN_BEFORE_SET_UP:
+                route = "/welcome"
+            view = await self.build(route)
+            parents = await self.ctx.io(parent_routes, self.state, route)
+            self.page.views.clear()
+            self.page.views.extend([ft.View(route=r) for r in parents] + [view])
+            self.page.update()
+
+    async def build(self, route: str) -> ft.View:
+        for pattern, builder in ROUTES:
+            if match := pattern.match(route):
+                return await builder(self.ctx, **match.groupdict())
+        return await home.build(self.ctx)
+
+    async def popped(self, e: ft.ViewPopEvent) -> None:
+        """Android back / app-bar arrow: go to the screen beneath."""
+        parents = await self.ctx.io(parent_routes, self.state, self.page.route or "/")
+        await self.page.push_route(parents[-1] if parents else "/")
+
+    async def offer_resume(self) -> None:
+        """After a crash or a swipe-away: offer the visit that was in progress."""
+        key = await self.ctx.io(self.state.latest_draft)
+        if key is None or (self.page.route or "").startswith("/visit/"):
+            return
+        draft = await self.ctx.io(self.state.repo.draft, key)
+        name = (draft or {}).get("household", {}).get("head_name", "")
+        lang = self.ctx.lang
+
+        async def resume(_: ft.Event) -> None:
+            self.page.pop_dialog()
+            await self.page.push_route(f"/visit/{key}")
+
+        self.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("resume_title", lang)),
+            content=ft.Text(t("resume_body", lang, name=name), size=16),
+            actions=[ft.TextButton(t("later", lang), on_click=lambda _: self.page.pop_dialog()),
+                     ft.FilledButton(t("resume", lang), on_click=resume)]))
+
+    async def watch_network(self) -> None:
+        """Show the link type; a client that cannot tell (tests, old browsers) means offline."""
+        try:
+            connectivity = ft.Connectivity()
+
+            async def changed(e: ft.Event) -> None:
+                self.ctx.online = _online(getattr(e, "connectivity", []))
+                await self.show()
+
+            connectivity.on_change = changed
+            kinds = await asyncio.wait_for(connectivity.get_connectivity(), timeout=5)
+        except Exception:  # noqa: BLE001 - no answer is the same as no network
+            return
+        online = _online(kinds)
+        if online != self.ctx.online:
+            self.ctx.online = online
+            await self.show()
+
+
+def _online(kinds: object) -> bool:
+    names = {getattr(k, "value", str(k)) for k in (kinds or [])} if isinstance(kinds, list) else set()
+    return bool(names - {"none"})
+
+
+async def build_shell(page: ft.Page, data_dir: object = None) -> Router:
+    page.title = t("app_title")
+    page.theme = ft.Theme(color_scheme_seed="#16804A")
+    page.theme_mode = ft.ThemeMode.LIGHT
+    page.views.clear()
+    page.views.append(ft.View(route="/", controls=[ft.ProgressRing(), ft.Text(t("loading"))]))
+    page.update()
+
+    # Opening the store reads files: never on the event loop, or the UI freezes.
+    state = await asyncio.to_thread(AppState.open, data_dir or default_data_dir())
+    router = Router(page, state)
+    page.on_route_change = router.show
+    page.on_view_pop = router.popped
+    await router.show()
+    await router.offer_resume()
+    page.run_task(router.watch_network)
+    return router

@@ -1,0 +1,284 @@
+"""The app's state: plain objects whose methods enforce the rules; views only read them.
+
+Everything here may touch the disk, so the shell calls it off the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from demo import seed_demo
+from storage import HouseholdRow, Repository
+from survey import checklist as checklists
+from survey.errors import Issue
+from survey.indicators import Coverage, CoverageConfig, compute_coverage, default_config
+from survey.records import FollowUp, Hamlet, Household, Member, Visit
+from survey.summary import HouseholdSummary
+from survey.validation import blocking, validate_household
+from wizard import VisitWizard
+
+FILTERS = ("all", "not_visited", "revisit", "follow_up", "declined")
+SYNC_MODES = ("wifi", "any", "manual")
+ADULT_AGES = (18, 15)
+_URL = re.compile(r"^https?://[^\s/]+(:\d+)?(/\S*)?$")
+_CODE = re.compile(r"^[A-Za-z0-9-]{6,32}$")
+
+
+@dataclass(frozen=True)
+class HamletProgress:
+    hamlet: Hamlet
+    visited: int
+    total: int
+    coverage: Coverage
+
+
+@dataclass(frozen=True)
+class HouseholdDetail:
+    household: Household
+    summary: HouseholdSummary
+    visits: list[Visit]
+    members: list[Member]
+    follow_ups: list[FollowUp]
+    draft_key: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    hamlet: Hamlet
+    household: Household
+    follow_up: FollowUp
+    member: Member | None
+
+
+@dataclass
+class AppState:
+    repo: Repository
+    data_dir: Path | None = None
+    config: CoverageConfig = field(default_factory=default_config)
+
+    @classmethod
+    def open(cls, folder: Path) -> AppState:
+        state = cls(repo=Repository(folder), data_dir=Path(folder))
+        state.config = state.config.with_adult_age(state.adult_age)
+        return state
+
+    # -- settings ----------------------------------------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.repo.setting("lang", "vi")
+
+    def set_language(self, lang: str) -> None:
+        if lang not in ("vi", "en"):
+            raise ValueError(lang)
+        self.repo.set_setting("lang", lang)
+
+    @property
+    def adult_age(self) -> int:
+        return int(self.repo.setting("adult_age", default_config().adult_age))
+
+    def set_adult_age(self, age: int) -> None:
+        if age not in ADULT_AGES:
+            raise ValueError(age)
+        self.repo.set_setting("adult_age", age)
+        self.config = self.config.with_adult_age(age)
+
+    @property
+    def sync_mode(self) -> str:
+        return self.repo.setting("sync_mode", "wifi")
+
+    def set_sync_mode(self, mode: str) -> None:
+        if mode not in SYNC_MODES:
+            raise ValueError(mode)
+        self.repo.set_setting("sync_mode", mode)
+
+    @property
+    def is_set_up(self) -> bool:
+        return bool(self.repo.hamlets()) or self.repo.setting("enrolment") is not None
+
+    @property
+    def is_demo(self) -> bool:
+        return bool(self.repo.setting("demo", False))
+
+    @property
+    def enrolment(self) -> dict[str, Any] | None:
+        return self.repo.setting("enrolment")
+
+    @property
+    def last_sync(self) -> str | None:
+        return self.repo.setting("last_sync")
+
+    # -- first run ---------------------------------------------------------------------------
+    def use_demo(self) -> None:
+        if not self.repo.hamlets():
+            seed_demo(self.repo)
+
+    def request_enrolment(self, server_url: str, code: str) -> list[Issue]:
+        """Keep the server and one-time code; the sync client trades it for a token."""
+        issues = []
+        if not _URL.match(server_url.strip()):
+            issues.append(Issue("server_url_invalid", "server_url", {"value": server_url}))
+        if not _CODE.match(code.strip()):
+            issues.append(Issue("enrolment_code_invalid", "code"))
+        if not issues:
+            self.repo.set_setting("enrolment", {"server_url": server_url.strip().rstrip("/"),
+                                                "code": code.strip(), "status": "pending"})
+        return issues
+
+    # -- home ----------------------------------------------------------------------------------
+    def hamlet_progress(self) -> list[HamletProgress]:
+        """Visited/total and indicators per hamlet, from what is on the phone."""
+        result = []
+        for hamlet in self.repo.hamlets():
+            result.append(self._progress(hamlet))
+        return result
+
+    def _progress(self, hamlet: Hamlet) -> HamletProgress:
+        rows = self.repo.households(hamlet.id)
+        report = compute_coverage([hamlet], [r.household for r in rows],
+                                  self.repo.latest_completed_visits(hamlet.id), config=self.config)
+        coverage = report.hamlets[hamlet.id]
+        visits = coverage["visit_coverage"]
+        return HamletProgress(hamlet, visits.numerator, visits.denominator, coverage)
+
+    def hamlet(self, hamlet_id: str) -> Hamlet | None:
+        return self.repo.hamlet(hamlet_id)
+
+    def waiting_to_sync(self) -> int:
+        return len(self.repo.outbox())
+
+    # -- hamlet --------------------------------------------------------------------------------
+    def households(self, hamlet_id: str, query: str = "", filter_by: str = "all") -> list[HouseholdRow]:
+        rows = self.repo.search(query, hamlet_id, limit=10_000) if query.strip() else self.repo.households(hamlet_id)
+        return [row for row in rows if _passes(row, filter_by)]
+
+    def add_household(self, hamlet_id: str, head_name: str, address: str = "", phone: str = "") -> tuple[Household | None, list[Issue]]:
+        household = Household(hamlet_id=hamlet_id, head_name=" ".join(head_name.split()),
+                              address=address.strip(), phone=phone.strip(),
+                              checklist_version=checklists.current().version)
+        issues = validate_household(household)
+        if blocking(issues):
+            return None, issues
+        household.complete()
+        self.repo.save_household(household)
+        return household, issues
+
+    # -- household -----------------------------------------------------------------------------
+    def household_detail(self, household_id: str) -> HouseholdDetail | None:
+        household = self.repo.household(household_id)
+        if household is None:
+            return None
+        visits = self.repo.visits_of(household_id)
+        row = next((r for r in self.repo.households(household.hamlet_id) if r.household.id == household_id), None)
+        summary = row.summary if row else HouseholdSummary()
+        latest = next((v for v in visits if v.id == summary.last_completed_visit_id), None)
+        return HouseholdDetail(household, summary, visits, latest.members if latest else [],
+                               summary.follow_ups, self.draft_for(household_id))
+
+    def draft_for(self, household_id: str) -> str | None:
+        for key, draft in self.repo.drafts().items():
+            if draft.get("visit", {}).get("household_id") == household_id:
+                return key
+        return None
+
+    # -- visits --------------------------------------------------------------------------------
+    def start_visit(self, household_id: str) -> VisitWizard:
+        """A new visit, or the unfinished one of this household: never two drafts for one door."""
+        existing = self.draft_for(household_id)
+        if existing is not None:
+            return self.resume(existing)
+        household = self.repo.household(household_id)
+        if household is None:
+            raise KeyError(household_id)
+        detail = self.household_detail(household_id)
+        previous = next((v for v in detail.visits if v.outcome == "completed"), None) if detail else None
+        wizard = VisitWizard.start(household, previous, volunteer=self.repo.setting("volunteer", ""))
+        self.autosave(wizard)
+        return wizard
+
+    def resume(self, draft_key: str) -> VisitWizard:
+        draft = self.repo.draft(draft_key)
+        if draft is None:
+            raise KeyError(draft_key)
+        return VisitWizard.from_draft(draft)
+
+    def latest_draft(self) -> str | None:
+        """The draft a volunteer was last working on, to offer after a restart."""
+        drafts = self.repo.drafts()
+        if not drafts:
+            return None
+        return max(drafts, key=lambda k: drafts[k].get("saved_at", ""))
+
+    def autosave(self, wizard: VisitWizard) -> None:
+        self.repo.save_draft(wizard.draft_key, wizard.to_draft())
+        wizard.dirty = False
+
+    def discard(self, wizard: VisitWizard) -> None:
+        self.repo.delete_draft(wizard.draft_key)
+
+    def save_visit(self, wizard: VisitWizard) -> Visit:
+        visit, household = wizard.finish()
+        with self.repo.batch():
+            if household is not None:
+                self.repo.save_household(household)
+            self.repo.save_visit(visit)
+            self.repo.delete_draft(wizard.draft_key)
+        return visit
+
+    # -- follow-ups ----------------------------------------------------------------------------
+    def follow_up_list(self, hamlet_id: str | None = None) -> list[FollowUpItem]:
+        items = []
+        hamlets = [h for h in self.repo.hamlets() if hamlet_id in (None, h.id)]
+        for hamlet in hamlets:
+            latest = {v.household_id: v for v in self.repo.latest_completed_visits(hamlet.id)}
+            for row in self.repo.households(hamlet.id):
+                visit = latest.get(row.household.id)
+                for follow_up in row.summary.follow_ups:
+                    member = visit.member(follow_up.member_id) if visit and follow_up.member_id else None
+                    items.append(FollowUpItem(hamlet, row.household, follow_up, member))
+        return items
+
+    # -- backup --------------------------------------------------------------------------------
+    def export_backup(self) -> Path:
+        """Everything on the phone in one JSON file in the app's data folder."""
+        folder = (self.data_dir or Path.cwd()) / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        target = folder / f"sao-luu-{stamp}.json"
+        payload = {
+            "format": 1,
+            "exported_at": datetime.now(timezone.utc).isoformat(),
+            "hamlets": [h.to_dict() for h in self.repo.hamlets()],
+            "households": [r.household.to_dict() for h in self.repo.hamlets() for r in self.repo.households(h.id)],
+            "visits": [v.to_dict() for h in self.repo.hamlets() for r in self.repo.households(h.id)
+                       for v in self.repo.visits_of(r.household.id)],
+            "drafts": self.repo.drafts(),
+        }
+        temp = target.with_suffix(".tmp")
+        temp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        temp.replace(target)
+        return target
+
+
+def _passes(row: HouseholdRow, filter_by: str) -> bool:
+    state = row.summary.state
+    if filter_by == "all":
+        return state != "moved"
+    if filter_by == "follow_up":
+        return bool(row.summary.follow_ups)
+    return state == filter_by
+
+
+def member_label(member: Member, lang: str) -> str:
+    """"Vợ/chồng, sinh 1975": members have no names on purpose (data minimisation)."""
+    relation = checklists.current().question("relation").choice_label(member.relation or "", lang)
+    born = "sinh" if lang == "vi" else "born"
+    return f"{relation}, {born} {member.birth_year}" if member.birth_year else relation
+
+
+__all__ = ["AppState", "FILTERS", "SYNC_MODES", "ADULT_AGES", "HamletProgress", "HouseholdDetail",
+           "FollowUpItem", "member_label"]

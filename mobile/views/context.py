@@ -1,0 +1,40 @@
+"""What every screen receives: the state, the language, and safe ways to do I/O and move.
+
+A screen never blocks the event loop: anything that reads or writes goes through `io`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, TypeVar
+
+import flet as ft
+
+from state import AppState
+
+T = TypeVar("T")
+
+
+@dataclass
+class Ctx:
+    page: ft.Page
+    state: AppState
+    rerender: Callable[[], Awaitable[None]]
+    online: bool = False
+    lang: str = "vi"
+    _io_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def io(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run storage work in a worker thread, one at a time, in the order asked."""
+        async with self._io_lock:
+            return await asyncio.to_thread(fn, *args)
+
+    def go(self, route: str) -> None:
+        self.page.navigate(route)
+
+    def background(self, coroutine: Callable[[], Awaitable[Any]]) -> None:
+        self.page.run_task(coroutine)
+
+    def snack(self, text: str) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(text, size=16)))

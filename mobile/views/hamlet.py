@@ -1,0 +1,104 @@
+"""A hamlet's households: diacritic-insensitive search, filters, add a household."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from i18n import t
+from state import FILTERS
+from storage import HouseholdRow
+
+from .context import Ctx
+from .widgets import big_button, title
+
+SHOWN = 150  # a longer list is slow to draw on a cheap phone; search narrows it
+
+
+def household_tile(ctx: Ctx, row: HouseholdRow) -> ft.Control:
+    household, summary = row.household, row.summary
+    detail = t(f"state_{summary.state}", ctx.lang)
+    if summary.follow_ups:
+        detail += f" · {t('filter_follow_up', ctx.lang)}: {len(summary.follow_ups)}"
+    return ft.ListTile(
+        title=ft.Text(household.head_name, size=18),
+        subtitle=ft.Text(f"{household.address}\n{detail}" if household.address else detail, size=14),
+        on_click=lambda _: ctx.go(f"/household/{household.id}"),
+        key=f"household:{household.id}",
+    )
+
+
+def rows_column(ctx: Ctx, rows: list[HouseholdRow]) -> list[ft.Control]:
+    if not rows:
+        return [ft.Text(t("no_households", ctx.lang), size=16)]
+    tiles = [household_tile(ctx, r) for r in rows[:SHOWN]]
+    if len(rows) > SHOWN:
+        tiles.append(ft.Text(t("more_households", ctx.lang, count=len(rows) - SHOWN), size=14))
+    return tiles
+
+
+async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
+    lang, state = ctx.lang, ctx.state
+    hamlet, rows = await ctx.io(lambda: (state.hamlet(hamlet_id), state.households(hamlet_id)))
+    if hamlet is None:
+        return ft.View(route=f"/hamlet/{hamlet_id}", appbar=ft.AppBar(title=ft.Text("")),
+                       controls=[ft.Text(t("not_found", lang))])
+    current = {"query": "", "filter": "all"}
+    listing = ft.Column(rows_column(ctx, rows), spacing=0)
+
+    async def refresh() -> None:
+        query, chosen = current["query"], current["filter"]
+        found = await ctx.io(state.households, hamlet_id, query, chosen)
+        if (query, chosen) != (current["query"], current["filter"]):
+            return  # the volunteer typed on: a newer search will draw
+        listing.controls = rows_column(ctx, found)
+        listing.update()
+
+    async def typed(e: ft.Event) -> None:
+        current["query"] = e.control.value or ""
+        await refresh()
+
+    async def filtered(e: ft.Event) -> None:
+        current["filter"] = next(iter(e.control.selected), "all")
+        await refresh()
+
+    search = ft.TextField(label=t("search", lang), prefix_icon=ft.Icons.SEARCH, on_change=typed,
+                          text_size=18, key="search")
+    filters = ft.SegmentedButton(
+        selected=["all"], allow_multiple_selection=False, on_change=filtered, show_selected_icon=False,
+        segments=[ft.Segment(value=f, label=ft.Text(t(f"filter_{f}", lang), size=12)) for f in FILTERS],
+    )
+    return ft.View(
+        route=f"/hamlet/{hamlet_id}",
+        appbar=ft.AppBar(title=ft.Text(hamlet.name)),
+        scroll=ft.ScrollMode.AUTO,
+        floating_action_button=ft.FloatingActionButton(
+            icon=ft.Icons.ADD, content=ft.Text(t("add_household", lang)),
+            on_click=lambda _: ctx.go(f"/hamlet/{hamlet_id}/new")),
+        controls=[search, ft.Row([filters], scroll=ft.ScrollMode.AUTO), listing],
+    )
+
+
+async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
+    """Register a household the roster does not have yet."""
+    lang = ctx.lang
+    hamlet = await ctx.io(ctx.state.hamlet, hamlet_id)
+    name = ft.TextField(label=t("head_name", lang), text_size=18, autofocus=True)
+    address = ft.TextField(label=t("address", lang), text_size=18)
+    phone = ft.TextField(label=t("phone", lang), text_size=18, keyboard_type=ft.KeyboardType.PHONE)
+    messages = ft.Column()
+
+    async def save(_: ft.Event) -> None:
+        household, issues = await ctx.io(ctx.state.add_household, hamlet_id, name.value or "",
+                                         address.value or "", phone.value or "")
+        if household is None:
+            messages.controls = [ft.Text(i.message(lang), color=ft.Colors.RED_700, size=16) for i in issues]
+            messages.update()
+            return
+        ctx.go(f"/household/{household.id}")
+
+    return ft.View(
+        route=f"/hamlet/{hamlet_id}/new",
+        appbar=ft.AppBar(title=ft.Text(t("add_household", lang))),
+        controls=[title(hamlet.name if hamlet else ""), name, address, phone, messages,
+                  big_button(t("save", lang), save, icon=ft.Icons.SAVE)],
+    )

@@ -1,0 +1,83 @@
+"""Home: my hamlets with progress against the main targets, sync status, offline badge."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from i18n import t
+from state import HamletProgress
+from survey.records import parse_time
+
+from .context import Ctx
+from .widgets import demo_banner, offline_badge, percent_text, title
+
+MAIN_TARGETS = ("adults_ready", "households_guided")
+
+
+def indicator_line(progress: HamletProgress, indicator: str, lang: str) -> ft.Control:
+    value = progress.coverage[indicator]
+    target = value.target.describe() if value.target else ""
+    text = t(indicator if indicator == "adults_ready" else "guided", lang,
+             value=percent_text(value.percent, lang))
+    return ft.Text(f"{text} ({t('target', lang, value=target)})", size=15)
+
+
+def hamlet_card(ctx: Ctx, progress: HamletProgress) -> ft.Control:
+    lang = ctx.lang
+    share = progress.visited / progress.total if progress.total else 0.0
+    return ft.Card(
+        content=ft.Container(
+            padding=16,
+            on_click=lambda _: ctx.go(f"/hamlet/{progress.hamlet.id}"),
+            content=ft.Column(spacing=6, controls=[
+                ft.Text(progress.hamlet.name, size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(t("visited_of", lang, visited=progress.visited, total=progress.total), size=16),
+                ft.ProgressBar(value=share, height=10),
+                *[indicator_line(progress, i, lang) for i in MAIN_TARGETS],
+            ]),
+        )
+    )
+
+
+def when_text(iso: str | None, lang: str) -> str:
+    if not iso:
+        return t("never_synced", lang)
+    return t("last_sync", lang, when=parse_time(iso).astimezone().strftime("%d/%m/%Y %H:%M"))
+
+
+def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
+    routes = ("/", "/follow-ups", "/settings")
+
+    def chose(e: ft.Event) -> None:
+        ctx.go(routes[int(e.control.selected_index)])
+
+    return ft.NavigationBar(
+        selected_index=selected, on_change=chose,
+        destinations=[
+            ft.NavigationBarDestination(icon=ft.Icons.HOME, label=t("home_nav", ctx.lang)),
+            ft.NavigationBarDestination(icon=ft.Icons.VOLUNTEER_ACTIVISM, label=t("follow_ups_nav", ctx.lang)),
+            ft.NavigationBarDestination(icon=ft.Icons.SETTINGS, label=t("settings_nav", ctx.lang)),
+        ],
+    )
+
+
+async def build(ctx: Ctx) -> ft.View:
+    state = ctx.state
+    progress, waiting, last_sync, demo = await ctx.io(
+        lambda: (state.hamlet_progress(), state.waiting_to_sync(), state.last_sync, state.is_demo))
+    lang = ctx.lang
+    body: list[ft.Control] = []
+    if demo:
+        body.append(demo_banner(lang))
+    body += [
+        title(t("my_hamlets", lang)),
+        ft.Text(t("waiting_sync", lang, count=waiting), size=16, key="waiting"),
+        ft.Text(when_text(last_sync, lang), size=14, color=ft.Colors.GREY_700),
+    ]
+    body += [hamlet_card(ctx, p) for p in progress] or [ft.Text(t("empty_store", lang), size=18)]
+    return ft.View(
+        route="/",
+        appbar=ft.AppBar(title=ft.Text(t("app_title", lang)), actions=[offline_badge(ctx.online, lang)],
+                         automatically_imply_leading=False),
+        controls=body, scroll=ft.ScrollMode.AUTO, navigation_bar=navigation(ctx, 0),
+    )

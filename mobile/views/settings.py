@@ -1,0 +1,58 @@
+"""Settings: language, adult age used in counts, sync mode, server, backup export."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from i18n import t
+from state import ADULT_AGES, SYNC_MODES
+
+from .context import Ctx
+from .home import navigation
+from .widgets import big_button, title
+
+
+def dropdown(identifier: str, label: str, value: str, options: list[tuple[str, str]], on_select) -> ft.Control:
+    # Dropdowns have no accessible label of their own: the identifier lets browser tests find it.
+    return ft.Semantics(identifier=identifier, content=ft.Dropdown(
+        label=label, value=value, on_select=on_select, text_size=18,
+        options=[ft.DropdownOption(key=k, text=v) for k, v in options]))
+
+
+async def build(ctx: Ctx) -> ft.View:
+    lang, state = ctx.lang, ctx.state
+    adult_age, mode, enrolment = await ctx.io(lambda: (state.adult_age, state.sync_mode, state.enrolment))
+
+    async def language(e: ft.Event) -> None:
+        await ctx.io(state.set_language, e.control.value)
+        await ctx.rerender()
+
+    async def age(e: ft.Event) -> None:
+        await ctx.io(state.set_adult_age, int(e.control.value))
+
+    async def sync(e: ft.Event) -> None:
+        await ctx.io(state.set_sync_mode, e.control.value)
+
+    async def backup(_: ft.Event) -> None:
+        path = await ctx.io(state.export_backup)
+        ctx.snack(t("backup_done", lang, path=str(path)))
+
+    if enrolment is None:
+        server = t("not_enrolled", lang)
+    else:
+        server = t("enrolled" if enrolment.get("status") == "enrolled" else "enrol_pending", lang,
+                   url=enrolment.get("server_url", ""))
+    return ft.View(
+        route="/settings", appbar=ft.AppBar(title=ft.Text(t("settings_nav", lang))),
+        scroll=ft.ScrollMode.AUTO, navigation_bar=navigation(ctx, 2),
+        controls=[
+            title(t("settings_nav", lang)),
+            dropdown("language", t("language", lang), lang, [("vi", "Tiếng Việt"), ("en", "English")], language),
+            dropdown("adult-age", t("adult_age", lang), str(adult_age), [(str(a), str(a)) for a in ADULT_AGES], age),
+            dropdown("sync-mode", t("sync_mode", lang), mode, [(m, t(f"sync_{m}", lang)) for m in SYNC_MODES], sync),
+            ft.Text(t("server", lang), size=18, weight=ft.FontWeight.BOLD),
+            ft.Text(server, size=16),
+            big_button(t("enrol", lang), lambda _: ctx.go("/enrol"), primary=False),
+            big_button(t("export_backup", lang), backup, icon=ft.Icons.SAVE_ALT),
+        ],
+    )

@@ -1,0 +1,301 @@
+"""The visit wizard: one checklist section per step, autosaved at every change.
+
+All rules (which steps exist, which questions show, what is wrong) live in `wizard.py`;
+this module only draws the current step and forwards the volunteer's taps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from i18n import t
+from state import member_label
+from survey.checklist import Question
+from survey.records import Outcome
+from survey.validation import blocking
+from wizard import Step, VisitWizard
+
+from .context import Ctx
+from .widgets import BIG, big_button, issue_texts, question_input, title
+
+
+class WizardScreen:
+    def __init__(self, ctx: Ctx, wizard: VisitWizard) -> None:
+        self.ctx, self.wizard, self.lang = ctx, wizard, ctx.lang
+        self.show_issues = False
+        self.body = ft.Column(spacing=14)
+        self.progress_text = ft.Text(size=14)
+        self.progress_bar = ft.ProgressBar(height=8, value=0)
+        self.buttons = ft.Row(alignment=ft.MainAxisAlignment.SPACE_BETWEEN)
+
+    # -- autosave -------------------------------------------------------------------------
+    def changed(self, redraw: bool = True) -> None:
+        """Every answer is saved as a draft at once: a killed app resumes exactly here."""
+        self.ctx.background(self.autosave)
+        if redraw:
+            self.draw()
+
+    async def autosave(self) -> None:
+        await self.ctx.io(self.ctx.state.autosave, self.wizard)
+
+    # -- drawing --------------------------------------------------------------------------
+    def draw(self) -> None:
+        wizard, lang = self.wizard, self.lang
+        index, total = wizard.position
+        self.progress_text.value = t("step_of", lang, index=index, total=total)
+        self.progress_bar.value = index / total
+        step = wizard.step
+        controls: list[ft.Control] = [ft.Text(t("household_label", lang, name=wizard.household.head_name), size=14)]
+        controls += getattr(self, f"draw_{step.kind}")(step)
+        if self.show_issues and step.kind != "summary":
+            controls += issue_texts(wizard.step_issues(), lang)
+        self.body.controls = controls
+        self.buttons.controls = [
+            big_button(t("back", lang), self.back, icon=ft.Icons.ARROW_BACK, primary=False, key="back"),
+            *([] if step.kind == "summary" else
+              [big_button(t("next", lang), self.next, icon=ft.Icons.ARROW_FORWARD, key="next")]),
+        ]
+        if self.body.parent is not None:  # mounted: push the change to the client
+            for control in (self.body, self.buttons, self.progress_text, self.progress_bar):
+                control.update()
+
+    def draw_outcome(self, step: Step) -> list[ft.Control]:
+        definition = self.wizard.checklist
+
+        def chose(e: ft.Event) -> None:
+            self.wizard.set_outcome(e.control.value)
+            self.changed()
+
+        return [title(t("outcome_title", self.lang)), ft.RadioGroup(
+            value=self.wizard.visit.outcome, on_change=chose, key="outcome",
+            content=ft.Column([ft.Radio(value=o.value, label=o.label.text(self.lang),
+                                        label_style=ft.TextStyle(size=BIG)) for o in definition.outcomes]))]
+
+    def draw_consent(self, step: Step) -> list[ft.Control]:
+        definition, consent = self.wizard.checklist, self.wizard.visit.consent
+        who = ft.TextField(label=definition.consent_by_label.text(self.lang), text_size=BIG,
+                           value=consent.by if consent else "", max_length=definition.consent_by_max_length)
+        agree = ft.Checkbox(label=definition.consent_label.text(self.lang), value=consent is not None,
+                            label_style=ft.TextStyle(size=BIG))
+
+        def update(_: ft.Event) -> None:
+            self.wizard.set_consent(bool(agree.value) and bool((who.value or "").strip()), who.value or "")
+            self.changed(redraw=False)
+
+        who.on_change = agree.on_change = update
+        return [title(t("consent_title", self.lang)), who, agree]
+
+    def draw_roster(self, step: Step) -> list[ft.Control]:
+        wizard, lang = self.wizard, self.lang
+        controls: list[ft.Control] = [title(t("roster_title", lang))]
+        for q in wizard.visible_questions(step):
+            controls.append(self.input(q, wizard.visit.answer(q.id), None))
+        adult_age = wizard.checklist.adult_questions_from_age
+        for n, member in enumerate(wizard.visit.members, start=1):
+            heading = t("member_n", lang, n=n)
+            if member.is_adult(wizard.visit.year, adult_age):
+                heading += f" ({t('adult_tag', lang)})"
+            fields = [self.input(q, member.value(q.id), member.id, redraw=q.type != "year")
+                      for q in wizard.checklist.questions_for("member")]
+            controls.append(ft.Card(content=ft.Container(padding=12, content=ft.Column([
+                ft.Row([ft.Text(heading, size=BIG, weight=ft.FontWeight.BOLD),
+                        ft.TextButton(t("remove", lang), icon=ft.Icons.DELETE,
+                                      on_click=lambda _, m=member.id: self.remove_member(m))],
+                       alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
+                *fields]))))
+        controls.append(big_button(t("add_member", lang), self.add_member, icon=ft.Icons.PERSON_ADD, primary=False))
+        return controls
+
+    def draw_adult(self, step: Step) -> list[ft.Control]:
+        member = self.wizard.visit.member(step.member_id or "")
+        if member is None:
+            return []
+        return [title(t("adult_title", self.lang, who=member_label(member, self.lang))),
+                *[self.input(q, member.value(q.id), member.id) for q in self.wizard.visible_questions(step)]]
+
+    def draw_section(self, step: Step) -> list[ft.Control]:
+        section = next(s for s in self.wizard.checklist.sections if s.id == step.section_id)
+        controls: list[ft.Control] = [title(section.label.text(self.lang))]
+        for q in self.wizard.visible_questions(step):
+            value = self.wizard.visit.answer(q.id)
+            controls += self.products(q, value) if q.type == "items" else [self.input(q, value, None)]
+        return controls
+
+    def draw_follow_ups(self, step: Step) -> list[ft.Control]:
+        wizard, lang = self.wizard, self.lang
+        definition = wizard.checklist
+        suggested = wizard.suggested_follow_ups()
+        members = {m.id: m for m in wizard.visit.members}
+        controls: list[ft.Control] = [title(t("follow_ups_title", lang)), ft.Text(t("follow_ups_hint", lang), size=15)]
+        for f in suggested:
+            who = f" ({member_label(members[f.member_id], lang)})" if f.member_id in members else ""
+            controls.append(ft.Text("✔ " + definition.catalogue_label(f.code, lang) + who, size=16))
+        chosen = {(f.code, f.member_id) for f in wizard.visit.follow_ups}
+        derived = {(f.code, f.member_id) for f in suggested}
+        for item in definition.catalogue:
+            if item.scope != "household" or (item.code, None) in derived:
+                continue
+            controls.append(ft.Checkbox(
+                label=item.label.text(lang), value=(item.code, None) in chosen, label_style=ft.TextStyle(size=BIG),
+                on_change=lambda e, c=item.code: (wizard.toggle_follow_up(c, None, bool(e.control.value)),
+                                                  self.changed(redraw=False))))
+        return controls
+
+    def draw_summary(self, step: Step) -> list[ft.Control]:
+        wizard, lang = self.wizard, self.lang
+        issues = wizard.issues()
+        outcome = next((o.label.text(lang) for o in wizard.checklist.outcomes if o.value == wizard.visit.outcome), "—")
+        controls: list[ft.Control] = [title(t("summary_title", lang)), ft.Text(outcome, size=BIG)]
+        if wizard.visit.outcome == Outcome.COMPLETED:
+            controls.append(ft.Text(f"{t('members', lang)}: {len(wizard.visit.members)}", size=16))
+            controls += [ft.Text("• " + member_label(m, lang), size=15) for m in wizard.visit.members]
+        errors = blocking(issues)
+        if errors:
+            controls.append(ft.Text(t("fix_first", lang), size=16, weight=ft.FontWeight.BOLD))
+            for issue in errors:
+                target = wizard.step_of_field(issue.field)
+                controls.append(ft.Row([
+                    ft.Text(issue.message(lang), color=ft.Colors.RED_700, size=15, expand=True),
+                    ft.TextButton(t("fix", lang), on_click=lambda _, k=target: self.jump(k)),
+                ]))
+        controls += issue_texts([i for i in issues if i.severity == "warning"], lang)
+        controls.append(big_button(t("save_visit", lang), self.save, icon=ft.Icons.CHECK, key="save-visit"))
+        return controls
+
+    # -- inputs ---------------------------------------------------------------------------
+    def input(self, question: Question, value: Any, member_id: str | None, redraw: bool = True) -> ft.Control:
+        """Choice taps redraw (they may reveal questions); typing only saves, keeping focus."""
+        typing = question.type in ("integer", "year", "text")
+
+        def answered(new: Any) -> None:
+            self.wizard.answer(question.id, new, member_id)
+            self.changed(redraw=redraw and not typing)
+
+        return question_input(question, value, self.lang, answered, key=f"{member_id or 'household'}:{question.id}")
+
+    def products(self, question: Question, value: Any) -> list[ft.Control]:
+        items = [dict(i) for i in value or []]
+        name_field, promoted_field = question.fields
+
+        def store(redraw: bool) -> None:
+            self.wizard.answer(question.id, [dict(i) for i in items])
+            self.changed(redraw=redraw)
+
+        rows: list[ft.Control] = [ft.Text(question.label.text(self.lang), size=BIG, weight=ft.FontWeight.W_600)]
+        for index, item in enumerate(items):
+            def named(e: ft.Event, i: int = index) -> None:
+                items[i]["name"] = e.control.value or ""
+                store(False)
+
+            def promoted(e: ft.Event, i: int = index) -> None:
+                items[i]["promoted_online"] = "yes" if e.control.value else "no"
+                store(False)
+
+            def drop(_: ft.Event, i: int = index) -> None:
+                del items[i]
+                store(True)
+
+            rows.append(ft.Row([
+                ft.TextField(label=name_field.label.text(self.lang), value=item.get("name", ""), expand=True,
+                             text_size=BIG, on_change=named, max_length=name_field.max_length),
+                ft.Switch(label=promoted_field.label.text(self.lang), value=item.get("promoted_online") == "yes",
+                          on_change=promoted),
+                ft.IconButton(ft.Icons.DELETE, on_click=drop),
+            ], wrap=True))
+
+        def add(_: ft.Event) -> None:
+            items.append({"name": "", "promoted_online": "no"})
+            store(True)
+
+        rows.append(big_button(t("add_product", self.lang), add, icon=ft.Icons.ADD, primary=False))
+        return rows
+
+    # -- moving ---------------------------------------------------------------------------
+    def add_member(self, _: ft.Event) -> None:
+        self.wizard.add_member()
+        self.changed()
+
+    def remove_member(self, member_id: str) -> None:
+        self.wizard.remove_member(member_id)
+        self.changed()
+
+    def next(self, _: ft.Event) -> None:
+        if self.wizard.next():
+            self.show_issues = False
+        else:
+            self.show_issues = True
+        self.changed()
+
+    def back(self, _: ft.Event) -> None:
+        if self.wizard.back():
+            self.show_issues = False
+            self.changed()
+        else:
+            self.ask_leave()
+
+    def jump(self, key: str) -> None:
+        self.wizard.go_to(key)
+        self.show_issues = True
+        self.changed()
+
+    async def save(self, _: ft.Event) -> None:
+        if not self.wizard.ready_to_save():
+            self.show_issues = True
+            self.draw()
+            return
+        await self.ctx.io(self.ctx.state.save_visit, self.wizard)
+        self.ctx.snack(t("saved_visit", self.lang))
+        self.ctx.go(f"/household/{self.wizard.household.id}")
+
+    def ask_leave(self) -> None:
+        """Back out of the wizard: the draft is already saved; say so and offer the choices."""
+        if self.wizard.visit.outcome is None:
+            self.ctx.background(self.discard)
+            return
+        lang = self.lang
+
+        def keep(_: ft.Event) -> None:
+            self.ctx.page.pop_dialog()
+            self.ctx.go(f"/household/{self.wizard.household.id}")
+
+        def discard(_: ft.Event) -> None:
+            self.ctx.page.pop_dialog()
+            self.ctx.background(self.discard)
+
+        self.ctx.page.show_dialog(ft.AlertDialog(
+            title=ft.Text(t("leave_title", lang)), content=ft.Text(t("leave_body", lang), size=16),
+            actions=[ft.TextButton(t("stay", lang), on_click=lambda _: self.ctx.page.pop_dialog()),
+                     ft.TextButton(t("discard", lang), on_click=discard),
+                     ft.FilledButton(t("keep_draft", lang), on_click=keep)]))
+
+    async def discard(self) -> None:
+        await self.ctx.io(self.ctx.state.discard, self.wizard)
+        self.ctx.go(f"/household/{self.wizard.household.id}")
+
+    def view(self, route: str) -> ft.View:
+        self.draw()
+
+        async def confirm_pop(_: ft.Event) -> None:
+            await view.confirm_pop(False)
+            self.ask_leave()
+
+        view = ft.View(
+            route=route, can_pop=False, on_confirm_pop=confirm_pop,
+            appbar=ft.AppBar(title=ft.Column([ft.Text(t("new_visit", self.lang), size=18), self.progress_text],
+                                             spacing=0)),
+            scroll=ft.ScrollMode.AUTO,
+            controls=[self.progress_bar, self.body],
+            bottom_appbar=ft.BottomAppBar(content=self.buttons),
+        )
+        return view
+
+
+async def build(ctx: Ctx, draft_key: str) -> ft.View:
+    try:
+        wizard = await ctx.io(ctx.state.resume, draft_key)
+    except KeyError:
+        return ft.View(route=f"/visit/{draft_key}", appbar=ft.AppBar(title=ft.Text("")),
+                       controls=[ft.Text(t("not_found", ctx.lang))])
+    return WizardScreen(ctx, wizard).view(f"/visit/{draft_key}")

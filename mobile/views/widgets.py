@@ -1,0 +1,106 @@
+"""Small building blocks shared by the screens: large, obvious, forgiving controls."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import flet as ft
+
+from i18n import t
+from survey.checklist import Question
+from survey.errors import Issue
+
+BIG = 18
+GREEN = "#16804A"
+
+
+def title(text: str) -> ft.Text:
+    return ft.Text(text, size=22, weight=ft.FontWeight.BOLD)
+
+
+def big_button(label: str, on_click: Callable[..., Any], *, icon: Any = None, primary: bool = True,
+               key: str | None = None) -> ft.Control:
+    style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=20, vertical=16),
+                           text_style=ft.TextStyle(size=BIG))
+    if primary:
+        return ft.FilledButton(label, icon=icon, on_click=on_click, style=style, key=key)
+    return ft.OutlinedButton(label, icon=icon, on_click=on_click, style=style, key=key)
+
+
+def issue_texts(issues: list[Issue], lang: str) -> list[ft.Control]:
+    """Inline messages from the error catalogue, red for errors, amber for warnings."""
+    return [
+        ft.Text(issue.message(lang), size=16,
+                color=ft.Colors.RED_700 if issue.severity == "error" else ft.Colors.AMBER_900)
+        for issue in issues
+    ]
+
+
+def offline_badge(online: bool, lang: str) -> ft.Container:
+    return ft.Container(
+        content=ft.Text(t("online" if online else "offline", lang), color=ft.Colors.WHITE, size=14),
+        bgcolor=GREEN if online else ft.Colors.GREY_700, border_radius=12,
+        padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+    )
+
+
+def demo_banner(lang: str) -> ft.Container:
+    return ft.Container(
+        content=ft.Text(t("demo_banner", lang), size=14, weight=ft.FontWeight.BOLD),
+        bgcolor=ft.Colors.AMBER_200, padding=8, border_radius=8,
+    )
+
+
+def percent_text(value: float | None, lang: str) -> str:
+    return t("no_data", lang) if value is None else f"{value:.0f}%"
+
+
+def question_input(question: Question, value: Any, lang: str,
+                   on_answer: Callable[[Any], None], key: str) -> ft.Control:
+    """The input for one checklist question; its type decides the widget."""
+    label = question.label.text(lang)
+    if question.type == "single":
+        def chose(e: ft.Event) -> None:
+            on_answer(e.control.value)
+
+        return ft.Column([
+            ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
+            ft.RadioGroup(
+                key=key, value=value, on_change=chose,
+                content=ft.Column([ft.Radio(value=c.value, label=c.label.text(lang),
+                                            label_style=ft.TextStyle(size=BIG))
+                                   for c in question.choices], spacing=0),
+            ),
+        ], spacing=4)
+    if question.type == "multi":
+        chosen = list(value or [])
+
+        def toggle(choice: str) -> Callable[[ft.Event], None]:
+            def handler(e: ft.Event) -> None:
+                current = [v for v in chosen if v != choice]
+                if e.control.value:
+                    exclusive = set(question.exclusive)
+                    current = [choice] if choice in exclusive else [v for v in current if v not in exclusive] + [choice]
+                chosen[:] = current
+                on_answer(list(current))
+            return handler
+
+        return ft.Column([
+            ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
+            *[ft.Checkbox(label=c.label.text(lang), value=c.value in chosen, on_change=toggle(c.value),
+                          label_style=ft.TextStyle(size=BIG), key=f"{key}:{c.value}")
+              for c in question.choices],
+        ], spacing=0)
+    if question.type in ("integer", "year"):
+        def typed_number(e: ft.Event) -> None:
+            text = (e.control.value or "").strip()
+            on_answer(int(text) if text.isdigit() else (text or None))
+
+        return ft.TextField(label=label, value="" if value is None else str(value), key=key,
+                            keyboard_type=ft.KeyboardType.NUMBER, on_change=typed_number,
+                            text_size=BIG, max_length=4 if question.type == "year" else 3)
+    if question.type == "text":
+        return ft.TextField(label=label, value=value or "", key=key, text_size=BIG,
+                            max_length=question.max_length,
+                            on_change=lambda e: on_answer(e.control.value))
+    raise ValueError(f"no input for question type {question.type}")
