@@ -36,6 +36,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/store.py
 	$(PY) bench/crash.py
+	$(PY) bench/app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build

@@ -64,6 +64,12 @@ def device(seed: int) -> tuple[list[data.Hamlet], list[Household], list[Visit]]:
 
 def build(folder: Path, stock_path: Path, seed: int) -> None:
     """Write both stores (run in a child process, so its memory does not count as ours)."""
+    hamlets, homes, visits = build_ours(folder, seed)
+    build_stock(stock_path, homes, visits)
+
+
+def build_ours(folder: Path, seed: int) -> tuple[list[data.Hamlet], list[Household], list[Visit]]:
+    """The device in our store, written as roster pulls and a sync would write it."""
     hamlets, homes, visits = device(seed)
     started = time.perf_counter()
     repo = Repository(folder)
@@ -82,7 +88,10 @@ def build(folder: Path, stock_path: Path, seed: int) -> None:
     print(f"  ours:  built in {time.perf_counter() - started:.1f} s; {moved} synced visits archived, "
           f"{VISITS - moved} stay hot; {_size(folder / 'hamlets')} in {HAMLETS} hot shards, "
           f"{_size(folder / 'archive')} archived")
+    return hamlets, homes, visits
 
+
+def build_stock(stock_path: Path, homes: list[Household], visits: list[Visit]) -> None:
     started = time.perf_counter()
     summaries: dict[str, HouseholdSummary] = {}
     for visit in visits:

@@ -111,6 +111,9 @@ STRINGS.update({
     "discard": ("Bỏ chuyến thăm này", "Discard this visit"),
     "household_label": ("Hộ: {name}", "Household: {name}"),
     # follow-ups and settings
+    "hamlet": ("Thôn/bản", "Hamlet"),
+    "more_follow_ups": ("Còn nhiều hộ nữa: xem từng hộ trong danh sách thôn (lọc «Cần hỗ trợ»)",
+                        "More households: see the hamlet list (filter “Needs help”)"),
     "no_follow_ups": ("Chưa có việc cần hỗ trợ.", "Nothing to follow up yet."),
     "language": ("Ngôn ngữ", "Language"),
     "adult_age": ("Tuổi tính là người lớn", "Age counted as adult"),

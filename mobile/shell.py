@@ -28,6 +28,7 @@ ROUTES: list[tuple[re.Pattern[str], Builder]] = [
     (re.compile(r"^/household/(?P<household_id>[\w-]+)$"), household.build),
     (re.compile(r"^/visit/(?P<draft_key>[\w-]+)$"), visit.build),
     (re.compile(r"^/follow-ups$"), follow_ups.build),
+    (re.compile(r"^/follow-ups/(?P<hamlet_id>[\w-]+)$"), follow_ups.build),
     (re.compile(r"^/settings$"), settings.build),
 ]
 OPEN_BEFORE_SET_UP = ("/welcome", "/enrol")
@@ -37,7 +38,7 @@ def parent_routes(state: AppState, route: str) -> list[str]:
     """The screens a volunteer came through to reach `route`, top-most last."""
     if match := re.match(r"^/hamlet/([\w-]+)/new$", route):
         return ["/", f"/hamlet/{match[1]}"]
-    if route.startswith("/hamlet/") or route in ("/follow-ups", "/settings"):
+    if route.startswith("/hamlet/") or route.startswith("/follow-ups") or route == "/settings":
         return ["/"]
     if route == "/enrol":
         return ["/welcome"] if not state.is_set_up else ["/", "/settings"]

@@ -16,7 +16,8 @@ from demo import seed_demo
 from storage import HouseholdRow, Repository
 from survey import checklist as checklists
 from survey.errors import Issue
-from survey.indicators import Coverage, CoverageConfig, compute_coverage, default_config
+from survey.indicators import (TALLY_VERSION, Coverage, CoverageConfig, Tally, default_config,
+                               hamlet_tallies, report_from_tallies)
 from survey.records import FollowUp, Hamlet, Household, Member, Visit
 from survey.summary import HouseholdSummary
 from survey.validation import blocking, validate_household
@@ -25,6 +26,7 @@ from wizard import VisitWizard
 FILTERS = ("all", "not_visited", "revisit", "follow_up", "declined")
 SYNC_MODES = ("wifi", "any", "manual")
 ADULT_AGES = (18, 15)
+_TALLY_CACHE = "hamlet_tallies"
 _URL = re.compile(r"^https?://[^\s/]+(:\d+)?(/\S*)?$")
 _CODE = re.compile(r"^[A-Za-z0-9-]{6,32}$")
 
@@ -60,6 +62,7 @@ class AppState:
     repo: Repository
     data_dir: Path | None = None
     config: CoverageConfig = field(default_factory=default_config)
+    _progress_cache: dict[str, HamletProgress] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, folder: Path) -> AppState:
@@ -86,6 +89,7 @@ class AppState:
             raise ValueError(age)
         self.repo.set_setting("adult_age", age)
         self.config = self.config.with_adult_age(age)
+        self._changed()
 
     @property
     def sync_mode(self) -> str:
@@ -116,6 +120,7 @@ class AppState:
     def use_demo(self) -> None:
         if not self.repo.hamlets():
             seed_demo(self.repo)
+            self._changed()
 
     def request_enrolment(self, server_url: str, code: str) -> list[Issue]:
         """Keep the server and one-time code; the sync client trades it for a token."""
@@ -131,19 +136,49 @@ class AppState:
 
     # -- home ----------------------------------------------------------------------------------
     def hamlet_progress(self) -> list[HamletProgress]:
-        """Visited/total and indicators per hamlet, from what is on the phone."""
+        """Visited/total and indicators per hamlet, from what is on the phone.
+
+        Two caches keep home fast with thousands of households. In memory, a hamlet's
+        figures are kept until this state writes to that hamlet (every write on the phone
+        goes through these methods). On disk, each hamlet's tally is stored with a hash of
+        the hamlet file it came from, so a cold start reuses it only for identical data.
+        """
+        stored = dict(self.repo.setting(_TALLY_CACHE, {}) or {})
+        before = dict(stored)
         result = []
         for hamlet in self.repo.hamlets():
-            result.append(self._progress(hamlet))
+            cached = self._progress_cache.get(hamlet.id)
+            if cached is None or cached.hamlet != hamlet:
+                tally = self._hamlet_tally(hamlet.id, stored)
+                report = report_from_tallies([hamlet], {hamlet.id: tally}, config=self.config)
+                coverage = report.hamlets[hamlet.id]
+                visits = coverage["visit_coverage"]
+                cached = HamletProgress(hamlet, visits.numerator, visits.denominator, coverage)
+                self._progress_cache[hamlet.id] = cached
+            result.append(cached)
+        if stored != before:
+            self.repo.set_setting(_TALLY_CACHE, stored)
         return result
 
-    def _progress(self, hamlet: Hamlet) -> HamletProgress:
-        rows = self.repo.households(hamlet.id)
-        report = compute_coverage([hamlet], [r.household for r in rows],
-                                  self.repo.latest_completed_visits(hamlet.id), config=self.config)
-        coverage = report.hamlets[hamlet.id]
-        visits = coverage["visit_coverage"]
-        return HamletProgress(hamlet, visits.numerator, visits.denominator, coverage)
+    def _hamlet_tally(self, hamlet_id: str, stored: dict[str, Any]) -> Tally:
+        fingerprint = self.repo.hamlet_fingerprint(hamlet_id)
+        key = {"file": fingerprint, "adult_age": self.config.adult_age, "version": TALLY_VERSION}
+        entry = stored.get(hamlet_id)
+        if fingerprint is not None and entry and entry.get("key") == key:
+            return Tally.from_dict(entry["tally"])
+        households = [r.household for r in self.repo.households(hamlet_id)]
+        tally = hamlet_tallies(households, self.repo.latest_completed_visits(hamlet_id),
+                               adult_age=self.config.adult_age).get(hamlet_id, Tally())
+        if fingerprint is not None:
+            stored[hamlet_id] = {"key": key, "tally": tally.to_dict()}
+        return tally
+
+    def _changed(self, hamlet_id: str | None = None) -> None:
+        """Forget derived figures after a write (one hamlet, or all when None)."""
+        if hamlet_id is None:
+            self._progress_cache.clear()
+        else:
+            self._progress_cache.pop(hamlet_id, None)
 
     def hamlet(self, hamlet_id: str) -> Hamlet | None:
         return self.repo.hamlet(hamlet_id)
@@ -165,6 +200,7 @@ class AppState:
             return None, issues
         household.complete()
         self.repo.save_household(household)
+        self._changed(hamlet_id)
         return household, issues
 
     # -- household -----------------------------------------------------------------------------
@@ -227,10 +263,12 @@ class AppState:
                 self.repo.save_household(household)
             self.repo.save_visit(visit)
             self.repo.delete_draft(wizard.draft_key)
+        self._changed(visit.hamlet_id)
         return visit
 
     # -- follow-ups ----------------------------------------------------------------------------
     def follow_up_list(self, hamlet_id: str | None = None) -> list[FollowUpItem]:
+        """Who needs what next, household by household (one hamlet, or all when None)."""
         items = []
         hamlets = [h for h in self.repo.hamlets() if hamlet_id in (None, h.id)]
         for hamlet in hamlets:

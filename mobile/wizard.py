@@ -144,8 +144,10 @@ class VisitWizard:
             index = int(field_name[len("members["):field_name.index("]")])
             question = field_name.split(".", 1)[1] if "." in field_name else ""
             if question in {q.id for q in self.checklist.questions_for("adult")} and index < len(self.visit.members):
-                return f"adult:{self.visit.members[index].id}"
-            return "roster"
+                key = f"adult:{self.visit.members[index].id}"
+                if key in {s.key for s in self.steps()}:
+                    return key
+            return "roster"  # e.g. a birth year that no longer makes them an adult
         section = field_name.split(".", 1)[0]
         if section == "members":
             return "roster"

@@ -7,6 +7,7 @@ never a file outside the data directory.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -61,6 +62,8 @@ class Backend(Protocol):
 
     def archive_years(self, hamlet_id: str) -> list[int]: ...
 
+    def fingerprint(self, relative: str) -> str | None: ...
+
 
 class DiskBackend:
     """Files under one folder, each written atomically by `AtomicJSONStorage`."""
@@ -74,6 +77,13 @@ class DiskBackend:
     def shard_ids(self) -> set[str]:
         return {name[:-5] for name in _names(self.folder / HAMLETS_DIR)
                 if name.endswith(".json") and _HAMLET_ID.fullmatch(name[:-5])}
+
+    def fingerprint(self, relative: str) -> str | None:
+        """A hash of the file's bytes: equal exactly when the content is the same."""
+        try:
+            return hashlib.blake2b((self.folder / relative).read_bytes(), digest_size=16).hexdigest()
+        except FileNotFoundError:
+            return None
 
     def archive_years(self, hamlet_id: str) -> list[int]:
         folder = self.folder / ARCHIVE_DIR / check_hamlet_id(hamlet_id)
@@ -106,3 +116,6 @@ class MemoryBackend:
 
     def archive_years(self, hamlet_id: str) -> list[int]:
         return sorted(int(y) for y in self._written(f"{ARCHIVE_DIR}/{check_hamlet_id(hamlet_id)}/"))
+
+    def fingerprint(self, relative: str) -> str | None:
+        return None  # nothing outlives the process: no cache to validate

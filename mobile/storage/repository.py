@@ -410,6 +410,17 @@ class Repository:
         return moved
 
     @_locked
+    def hamlet_fingerprint(self, hamlet_id: str) -> str | None:
+        """What a cache of figures derived from one hamlet's hot file is valid for.
+
+        None when there is nothing to key on: an in-memory store, or inside a batch whose
+        writes have not reached the file yet.
+        """
+        if self._batch is not None:
+            return None
+        return self._backend.fingerprint(shard_path(hamlet_id))
+
+    @_locked
     def counts(self) -> dict[str, int]:
         """Households, visits (archive included) and records waiting to sync: the status line."""
         households = visits = unsynced = 0

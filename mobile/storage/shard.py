@@ -9,6 +9,7 @@ with the visits behind it.
 from __future__ import annotations
 
 import json
+import marshal
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -32,12 +33,12 @@ def plain(value: Any) -> Any:
 
 
 def json_copy(value: Any) -> Any:
-    """Deep copy of JSON data, so a record handed out can never alias the cache."""
-    if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_copy(v) for v in value]
-    return value
+    """Deep copy of JSON data, so a record handed out can never alias the cache.
+
+    marshal copies dicts, lists, strings and numbers exactly, in C: reading a hamlet's
+    records is several times cheaper than a recursive copy in Python.
+    """
+    return marshal.loads(marshal.dumps(value))
 
 
 def put(table: Table, doc_id: str, doc: dict[str, Any]) -> None:

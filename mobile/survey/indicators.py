@@ -53,6 +53,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "Hộ đã được khảo sát", "Households with a completed visit")),
 )
 INDICATOR_IDS = tuple(i.id for i in INDICATORS)
+# Bumped whenever a tally would count differently: stored tallies of another version are
+# recomputed, never trusted.
+TALLY_VERSION = 1
 
 
 # -- configuration --------------------------------------------------------------------------
@@ -134,6 +137,14 @@ class Tally:
 
     def to_dict(self) -> dict[str, list[int]]:
         return {k: list(v) for k, v in self.counts.items()}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Tally:
+        tally = cls()
+        for indicator, (num, den) in raw.items():
+            if indicator in tally.counts:
+                tally.add(indicator, int(num), int(den))
+        return tally
 
 
 def household_tally(latest_completed: Visit | None, adult_age: int) -> Tally:
@@ -272,15 +283,26 @@ def compute_coverage(
     """Coverage per hamlet and for the commune over the roster as of a date."""
     config = config or default_config()
     hamlets = list(hamlets)
-    known = {h.id for h in hamlets}
+    tallies = hamlet_tallies(households, visits, as_of=as_of, adult_age=config.adult_age)
+    return report_from_tallies(hamlets, tallies, as_of=as_of, config=config)
+
+
+def hamlet_tallies(
+    households: Iterable[Household],
+    visits: Iterable[Visit],
+    *,
+    as_of: date | None = None,
+    adult_age: int,
+) -> dict[str, Tally]:
+    """Each hamlet's sum of its roster households' tallies (no hamlet-level flags yet)."""
     latest = latest_completed(visits, as_of)
     tallies: dict[str, Tally] = {}
     for household in households:
-        if household.hamlet_id not in known or not household.on_roster(as_of):
+        if not household.on_roster(as_of):
             continue
         tally = tallies.setdefault(household.hamlet_id, Tally())
-        tally.merge(household_tally(latest.get(household.id), config.adult_age))
-    return report_from_tallies(hamlets, tallies, as_of=as_of, config=config)
+        tally.merge(household_tally(latest.get(household.id), adult_age))
+    return tallies
 
 
 def indicator_label(indicator: str, lang: str) -> str:
@@ -293,5 +315,5 @@ def indicator_label(indicator: str, lang: str) -> str:
 __all__ = [
     "INDICATORS", "INDICATOR_IDS", "Target", "CoverageConfig", "default_config", "Tally",
     "household_tally", "IndicatorValue", "Coverage", "CoverageReport", "report_from_tallies",
-    "latest_completed", "compute_coverage", "indicator_label",
+    "latest_completed", "compute_coverage", "hamlet_tallies", "indicator_label",
 ]

@@ -1,4 +1,4 @@
-"""Cần hỗ trợ: who needs what next, hamlet by hamlet, from the checklist's gaps."""
+"""Cần hỗ trợ: who needs what next in one hamlet, from the checklist's gaps."""
 
 from __future__ import annotations
 
@@ -12,19 +12,29 @@ from .context import Ctx
 from .home import navigation
 from .widgets import title
 
+SHOWN = 120  # households per screen: enough for a day's round, light on a cheap phone
 
-async def build(ctx: Ctx) -> ft.View:
-    lang = ctx.lang
-    items = await ctx.io(ctx.state.follow_up_list)
+
+async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
+    lang, state = ctx.lang, ctx.state
+    hamlets = await ctx.io(state.repo.hamlets)
+    chosen = next((h for h in hamlets if h.id == hamlet_id), hamlets[0] if hamlets else None)
+    items = await ctx.io(state.follow_up_list, chosen.id) if chosen else []
     definition = checklists.current()
     body: list[ft.Control] = [title(t("follow_ups_nav", lang))]
-    hamlet_id = household_id = None
+    if len(hamlets) > 1:
+        body.append(ft.Semantics(identifier="follow-up-hamlet", content=ft.Dropdown(
+            label=t("hamlet", lang), value=chosen.id if chosen else None, text_size=18,
+            options=[ft.DropdownOption(key=h.id, text=h.name) for h in hamlets],
+            on_select=lambda e: ctx.go(f"/follow-ups/{e.control.value}"))))
+    household_id, households = None, 0
     for item in items:
-        if item.hamlet.id != hamlet_id:
-            hamlet_id = item.hamlet.id
-            body.append(ft.Text(item.hamlet.name, size=20, weight=ft.FontWeight.BOLD))
         if item.household.id != household_id:
             household_id = item.household.id
+            households += 1
+            if households > SHOWN:
+                body.append(ft.Text(t("more_follow_ups", lang), size=14))
+                break
             body.append(ft.TextButton(item.household.head_name, key=f"follow-up:{household_id}",
                                       style=ft.ButtonStyle(text_style=ft.TextStyle(size=17)),
                                       on_click=lambda _, h=household_id: ctx.go(f"/household/{h}")))
@@ -32,5 +42,6 @@ async def build(ctx: Ctx) -> ft.View:
         body.append(ft.Text("   • " + definition.catalogue_label(item.follow_up.code, lang) + who, size=15))
     if not items:
         body.append(ft.Text(t("no_follow_ups", lang), size=16))
-    return ft.View(route="/follow-ups", appbar=ft.AppBar(title=ft.Text(t("follow_ups_nav", lang))),
+    route = f"/follow-ups/{chosen.id}" if hamlet_id and chosen else "/follow-ups"
+    return ft.View(route=route, appbar=ft.AppBar(title=ft.Text(t("follow_ups_nav", lang))),
                    controls=body, scroll=ft.ScrollMode.AUTO, navigation_bar=navigation(ctx, 1))

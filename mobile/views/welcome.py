@@ -21,7 +21,12 @@ async def build(ctx: Ctx) -> ft.View:
 
     async def demo(_: ft.Event) -> None:
         await ctx.io(ctx.state.use_demo)
-        ctx.go("/")
+        if (ctx.page.route or "/") == "/":
+            # The welcome screen is drawn on "/" itself: pushing "/" again is no route change
+            # for a real client, so nothing would redraw. Redraw here instead.
+            await ctx.rerender()
+        else:
+            ctx.go("/")
 
     return ft.View(
         route="/welcome",
