@@ -184,3 +184,18 @@ def test_a_hostile_hamlet_id_never_reaches_the_filesystem(folder: Path) -> None:
     with pytest.raises(ValueError):
         repo.save_household(household(hamlet_id="../../escape"))
     assert not (folder.parent / "escape.json").exists() and not (folder.parent.parent / "escape.json").exists()
+
+
+def test_hamlet_fingerprint_follows_the_hamlet_file_content(folder: Path) -> None:
+    repo = Repository(folder)
+    assert repo.hamlet_fingerprint("thon-1") is None  # no file yet
+    home = household("thon-1")
+    repo.save_household(home)
+    first = repo.hamlet_fingerprint("thon-1")
+    assert first is not None and Repository(folder).hamlet_fingerprint("thon-1") == first
+    repo.save_visit(completed(home, at(1)))
+    assert repo.hamlet_fingerprint("thon-1") not in (None, first)
+    with repo.batch():
+        repo.save_household(household("thon-1"))
+        assert repo.hamlet_fingerprint("thon-1") is None  # the file does not hold this yet
+    assert Repository.in_memory().hamlet_fingerprint("thon-1") is None
