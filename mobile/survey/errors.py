@@ -164,6 +164,85 @@ CATALOGUE: dict[str, Entry] = {
         "Trạng thái hộ «{value}» không hợp lệ.",
         "Household status '{value}' is not valid.",
     ),
+    # Sync server: per-record results
+    "hamlet_forbidden": Entry(
+        "Thôn/bản «{hamlet}» không thuộc phạm vi được giao cho bạn.",
+        "Hamlet '{hamlet}' is not one of the hamlets assigned to you.",
+    ),
+    "household_unknown": Entry(
+        "Máy chủ chưa có hộ gia đình của chuyến thăm này; hãy gửi hộ cùng chuyến thăm.",
+        "The server does not know this visit's household; send the household with the visit.",
+    ),
+    "visit_immutable": Entry(
+        "Chuyến thăm này đã được gửi với nội dung khác; không thể sửa chuyến thăm đã gửi.",
+        "This visit was already sent with different content; a sent visit cannot be changed.",
+    ),
+    "superseded": Entry(
+        "Máy chủ đã có thông tin mới hơn của hộ này; bản của bạn được lưu vào nhật ký.",
+        "The server already has newer details of this household; yours were kept in the audit log.",
+        "warning",
+    ),
+    # Sync server: refused requests
+    "body_not_json": Entry(
+        "Dữ liệu gửi lên không phải JSON hợp lệ.",
+        "The request body is not valid JSON.",
+    ),
+    "body_not_gzip": Entry(
+        "Dữ liệu nén gzip bị hỏng.",
+        "The gzip-compressed request body is corrupt.",
+    ),
+    "body_too_large": Entry(
+        "Dữ liệu gửi lên quá lớn (tối đa {limit} byte).",
+        "The request body is too large (at most {limit} bytes).",
+    ),
+    "content_type_unsupported": Entry(
+        "Kiểu dữ liệu «{value}» không được hỗ trợ; hãy gửi application/json.",
+        "Content type '{value}' is not supported; send application/json.",
+    ),
+    "schema_invalid": Entry(
+        "Dữ liệu không đúng định dạng tại «{field}»: {problem}.",
+        "The data is malformed at '{field}': {problem}.",
+    ),
+    "protocol_unsupported": Entry(
+        "Phiên bản giao thức đồng bộ {value} không được hỗ trợ; hãy cập nhật ứng dụng.",
+        "Sync protocol version {value} is not supported; please update the app.",
+    ),
+    "date_invalid": Entry(
+        "Ngày «{value}» không hợp lệ (định dạng NNNN-TT-NN).",
+        "'{value}' is not a valid date (format YYYY-MM-DD).",
+    ),
+    "token_missing": Entry(
+        "Thiết bị chưa đăng ký: thiếu mã truy cập.",
+        "This device is not enrolled: the access token is missing.",
+    ),
+    "token_invalid": Entry(
+        "Mã truy cập của thiết bị không hợp lệ; hãy đăng ký lại.",
+        "The device's access token is not valid; please enrol again.",
+    ),
+    "token_revoked": Entry(
+        "Thiết bị này đã bị thu hồi quyền truy cập; hãy liên hệ cán bộ xã.",
+        "This device's access was revoked; please contact the commune staff.",
+    ),
+    "enrolment_code_expired": Entry(
+        "Mã đăng ký đã hết hạn; hãy xin cán bộ xã mã mới.",
+        "The enrolment code has expired; ask the commune staff for a new one.",
+    ),
+    "enrolment_code_used": Entry(
+        "Mã đăng ký đã được sử dụng; mỗi mã chỉ dùng được một lần.",
+        "The enrolment code was already used; each code works only once.",
+    ),
+    "not_found": Entry(
+        "Không tìm thấy địa chỉ yêu cầu.",
+        "The requested address was not found.",
+    ),
+    "method_not_allowed": Entry(
+        "Phương thức yêu cầu không được hỗ trợ tại địa chỉ này.",
+        "This request method is not allowed here.",
+    ),
+    "server_error": Entry(
+        "Máy chủ gặp lỗi; dữ liệu của bạn vẫn an toàn trên điện thoại, hãy thử lại sau.",
+        "The server hit an error; your data is still safe on the phone, please try again later.",
+    ),
 }
 
 

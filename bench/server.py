@@ -1,0 +1,286 @@
+"""Sync server benchmark (DESIGN §6): ingest visits/s and coverage latency, each beside its
+budget and beside a naive baseline measured in the same run.
+
+- ingest: realistic visits (bench/data.py) through `services.ingest` in phone-sized batches,
+  and end to end through HTTP (gzip body, roster and coverage in the answer); baseline: one
+  record per transaction.
+- coverage: 1,000 hamlets / 500,000 households on SQLite, built with bulk inserts; current
+  coverage from the per-hamlet tallies, "as of" coverage walking roster and visits;
+  baseline: every latest visit read back and `survey.indicators.compute_coverage`.
+
+    .venv/bin/python bench/server.py                 # from the repository root (~2–3 min)
+    .venv/bin/python bench/server.py --households 50000 --hamlets 100   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+_ROOT = Path(__file__).resolve().parent.parent
+for _path in (_ROOT, _ROOT / "mobile"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from bench import data  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from server_sync import models  # noqa: E402
+from server_sync.app import create_app  # noqa: E402
+from server_sync.services import admin, coverage, enrolment, ingest, roster, tallies  # noqa: E402
+from server_sync.services.ingest import fingerprint, stored_content  # noqa: E402
+from survey.indicators import INDICATOR_IDS, compute_coverage  # noqa: E402
+from survey.records import Hamlet, Household, Visit  # noqa: E402
+
+BUDGET_INGEST, BUDGET_COVERAGE_MS = 5_000, 50.0
+NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)  # visits are dated before this
+
+
+def moment(rng: random.Random) -> str:
+    return (f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}"
+            f"T{rng.randint(7, 18):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.000+00:00")
+
+
+def commune(app: Any, hamlet_count: int) -> tuple[list[Hamlet], enrolment.DeviceScope, str]:
+    hamlets = data.hamlets(hamlet_count)
+    with app.state.sessions.begin() as session:
+        admin.create_commune(session, "06577", "Xã Thống Nhất", "Lạng Sơn")
+        for index, hamlet in enumerate(hamlets):
+            admin.add_hamlet(session, "06577", hamlet.id, hamlet.name, "2026-03-01" if index % 3 else None)
+        volunteer = admin.add_volunteer(session, "06577", "Hoàng Thị Hoa", [h.id for h in hamlets])
+        code = enrolment.issue_code(session, volunteer.id)
+    with app.state.sessions.begin() as session:
+        done = enrolment.enroll(session, code, "bench")
+    return hamlets, done.scope, done.token
+
+
+# -- ingest -----------------------------------------------------------------------------------
+
+
+def ingest_records(seed: int, households: int, visits_each: int) -> tuple[list[Household], list[Visit]]:
+    rng = random.Random(seed)
+    hamlets = data.hamlets(40)
+    homes = [data.household(rng, hamlets[i % 40], "2026-01-05T08:00:00.000+00:00") for i in range(households)]
+    visits = [data.visit(rng, home, moment(rng), rng.choices(["completed", "nobody_home", "declined"], [75, 19, 6])[0])
+              for home in homes for _ in range(visits_each)]
+    rng.shuffle(visits)
+    return homes, visits
+
+
+def bench_ingest(folder: Path, seed: int) -> dict[str, float]:
+    homes, visits = ingest_records(seed, 2_000, 10)
+    out: dict[str, float] = {}
+    for label, batch, sample in (("batched", 500, len(visits)), ("one per transaction", 1, 1_000)):
+        app = create_app(f"sqlite:///{folder / f'ingest-{batch}.db'}")
+        _, scope, _ = commune(app, 40)
+        with app.state.sessions.begin() as session:  # households first, not measured
+            seq = roster.next_seq(session)
+            ingest.ingest(session, scope, [h.to_dict() for h in homes], [], seq=seq, adult_age=18, now=NOW)
+        raws = [v.to_dict() for v in visits[:sample]]
+        started = time.perf_counter()
+        accepted = 0
+        for start in range(0, len(raws), batch):
+            with app.state.sessions.begin() as session:
+                seq = roster.next_seq(session)
+                results = ingest.ingest(session, scope, [], raws[start:start + batch], seq=seq, adult_age=18, now=NOW)
+                accepted += sum(r.result == "accepted" for r in results)
+        elapsed = time.perf_counter() - started
+        assert accepted == len(raws), f"{len(raws) - accepted} visits rejected"
+        out[label] = len(raws) / elapsed
+        app.state.engine.dispose()
+    out["http"] = bench_http(folder, homes, visits[:8_000])
+    return out
+
+
+def bench_http(folder: Path, homes: list[Household], visits: list[Visit]) -> float:
+    """The phone's view: gzip batches of 200 visits with its cursor; roster and coverage answered."""
+    app = create_app(f"sqlite:///{folder / 'http.db'}")
+    _, _, token = commune(app, 40)
+    client = TestClient(app)
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip", "Authorization": f"Bearer {token}"}
+
+    def post(cursor: str | None, households: list[Any], batch: list[Any]) -> tuple[str, float]:
+        raw = gzip.compress(json.dumps({"protocol": 1, "cursor": cursor, "households": households,
+                                        "visits": batch}).encode())
+        started = time.perf_counter()
+        answer = client.post("/api/v1/sync", content=raw, headers=headers)
+        elapsed = time.perf_counter() - started
+        assert answer.status_code == 200, answer.text[:300]
+        return answer.json()["cursor"], elapsed
+
+    cursor, _ = post(None, [h.to_dict() for h in homes], [])
+    total = 0.0
+    for start in range(0, len(visits), 200):
+        cursor, elapsed = post(cursor, [], [v.to_dict() for v in visits[start:start + 200]])
+        total += elapsed
+    app.state.engine.dispose()
+    return len(visits) / total
+
+
+# -- coverage ---------------------------------------------------------------------------------
+
+
+def build_large(app: Any, hamlet_count: int, household_count: int, seed: int) -> tuple[float, int]:
+    """Households spread over the hamlets; 70 % with one completed visit cloned from a pool of
+    realistic visits (real content and tallies), written with bulk inserts."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    hamlets, _, _ = commune(app, hamlet_count)
+    template_home = data.household(rng, hamlets[0], "2026-01-05T08:00:00.000+00:00")
+    pool = [data.visit(rng, template_home, moment(rng)) for _ in range(500)]
+    pool = [(stored_content(v), tallies.visit_tallies(v)) for v in pool]
+    received = NOW.isoformat()
+    sums = {h.id: [0] * (2 * len(INDICATOR_IDS)) for h in hamlets}
+    sums15 = {h.id: [0] * (2 * len(INDICATOR_IDS)) for h in hamlets}
+    raw = app.state.engine.raw_connection()
+    cursor = raw.cursor()
+    cursor.execute("BEGIN")
+    household_rows, visit_rows, visit_count = [], [], 0
+
+    def flush() -> None:
+        cursor.executemany(
+            "INSERT INTO household (id, hamlet_id, content, fingerprint, created_at, updated_at, removed_at, "
+            "created_day, removed_day, received_at, change_seq, latest_visit_id, latest_visited_at, tallies) "
+            "VALUES (?,?,?,?,?,?,NULL,?,NULL,?,1,?,?,?)", household_rows)
+        cursor.executemany(
+            "INSERT INTO visit (id, household_id, hamlet_id, visited_at, visited_day, outcome, content, "
+            "fingerprint, received_at, device_id, tallies) VALUES (?,?,?,?,?,'completed',?,?,?,NULL,?)", visit_rows)
+        household_rows.clear()
+        visit_rows.clear()
+
+    for index in range(household_count):
+        hamlet = hamlets[index % hamlet_count]
+        created = f"2026-{1 + index % 6:02d}-{1 + index % 28:02d}T08:00:00.000+00:00"
+        home_id = f"h{index:07d}-0000-4000-a000-000000000000"
+        home_content = {"id": home_id, "hamlet_id": hamlet.id, "head_name": "Nguyễn Văn An", "address": "",
+                        "phone": "", "created_at": created, "updated_at": created, "status": "synced",
+                        "rejection": None, "checklist_version": 1, "removed_at": None, "removed_reason": None}
+        visit_id = latest_at = None
+        household_tallies = tallies.NEVER_VISITED
+        if rng.random() < 0.7:
+            content, visit_tallies = pool[rng.randrange(len(pool))]
+            visit_id = f"v{index:07d}-0000-4000-a000-000000000000"
+            latest_at = f"2026-{rng.randint(7, 10):02d}-{rng.randint(1, 28):02d}T09:00:00.000+00:00"
+            content = {**content, "id": visit_id, "household_id": home_id, "hamlet_id": hamlet.id,
+                       "visited_at": latest_at}
+            text = json.dumps(content, ensure_ascii=False)
+            visit_rows.append((visit_id, home_id, hamlet.id, latest_at, latest_at[:10], text,
+                               fingerprint(content), received, json.dumps(visit_tallies)))
+            household_tallies = visit_tallies
+            visit_count += 1
+        for acc, flat in ((sums[hamlet.id], household_tallies["18"]), (sums15[hamlet.id], household_tallies["15"])):
+            for k, n in enumerate(flat):
+                acc[k] += n
+        household_rows.append((home_id, hamlet.id, json.dumps(home_content, ensure_ascii=False), "0" * 64,
+                               created, created, created[:10], received, visit_id, latest_at,
+                               json.dumps(household_tallies)))
+        if len(household_rows) >= 20_000:
+            flush()
+    flush()
+    rows = [(n, d, h, age, indicator)
+            for age, table in ((18, sums), (15, sums15)) for h, flat in table.items()
+            for k, indicator in enumerate(INDICATOR_IDS) for n, d in [flat[2 * k: 2 * k + 2]]]
+    cursor.executemany("UPDATE hamlet_tally SET numerator = ?, denominator = ? "
+                       "WHERE hamlet_id = ? AND adult_age = ? AND indicator = ?", rows)
+    cursor.execute("COMMIT")
+    cursor.execute("ANALYZE")
+    raw.close()
+    return time.perf_counter() - started, visit_count
+
+
+def timed(action: Callable[[], Any], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def naive_coverage(app: Any, as_of: date | None) -> Any:
+    """Every household and visit read back as records and handed to compute_coverage."""
+    with app.state.sessions() as session:
+        hamlets = [Hamlet(id=h.id, name=h.name, commune_code=h.commune_code, team_active_since=h.team_active_since)
+                   for h in admin.hamlets_of(session, "06577")]
+        homes = [Household.from_dict(c) for c in session.scalars(select(models.Household.content))]
+        visits = [Visit.from_dict(c) for c in session.scalars(select(models.Visit.content))]
+    return compute_coverage(hamlets, homes, visits, as_of=as_of)
+
+
+def bench_coverage(folder: Path, hamlet_count: int, household_count: int, seed: int) -> dict[str, Any]:
+    app = create_app(f"sqlite:///{folder / 'coverage.db'}")
+    built, visit_count = build_large(app, hamlet_count, household_count, seed)
+    size = os.path.getsize(folder / "coverage.db") / 1e6
+    commune_row = lambda session: session.get(models.Commune, "06577")  # noqa: E731
+
+    def current() -> Any:
+        with app.state.sessions() as session:
+            return coverage.report(session, commune_row(session))
+
+    def as_of() -> Any:
+        with app.state.sessions() as session:
+            return coverage.report(session, commune_row(session), as_of=date(2026, 8, 31))
+
+    client = TestClient(app)
+    with app.state.sessions.begin() as session:
+        volunteer = admin.add_volunteer(session, "06577", "Cán bộ", [f"thon-{i + 1:02d}" for i in range(hamlet_count)])
+        code = enrolment.issue_code(session, volunteer.id)
+    token = client.post("/api/v1/enroll", json={"code": code, "device_name": "bench"}).json()["token"]
+    http = lambda: client.get("/api/v1/coverage", headers={"Authorization": f"Bearer {token}"})  # noqa: E731
+    assert http().status_code == 200
+    out = {"built": built, "visits": visit_count, "size_mb": size,
+           "current": timed(current, 30), "http": timed(http, 10), "as_of": timed(as_of, 3)}
+    started = time.perf_counter()
+    naive = naive_coverage(app, None)
+    out["naive"] = [(time.perf_counter() - started) * 1000]
+    ours = current()
+    assert all((ours.total[i].numerator, ours.total[i].denominator) == (naive.total[i].numerator,
+               naive.total[i].denominator) for i in INDICATOR_IDS), "fast coverage differs from the domain's"
+    app.state.engine.dispose()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hamlets", type=int, default=1_000)
+    parser.add_argument("--households", type=int, default=500_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    print(f"sync server: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory(prefix="bench-server-") as folder:
+        rates = bench_ingest(Path(folder), args.seed)
+        cov = bench_coverage(Path(folder), args.hamlets, args.households, args.seed)
+    print(f"  coverage data set: {args.hamlets} hamlets, {args.households} households, {cov['visits']} visits,"
+          f" {cov['size_mb']:.0f} MB; built in {cov['built']:.1f} s (bulk inserts)")
+    median = statistics.median
+    rows = [
+        ("ingest, batches of 500 (service)", f"≥ {BUDGET_INGEST}/s", f"{rates['batched']:,.0f} visits/s",
+         f"{rates['one per transaction']:,.0f} visits/s (1 per transaction)", rates["batched"] >= BUDGET_INGEST),
+        ("sync over HTTP, gzip batches of 200", "", f"{rates['http']:,.0f} visits/s", "", None),
+        ("current coverage (service), median", f"≤ {BUDGET_COVERAGE_MS:g} ms", f"{median(cov['current']):.1f} ms",
+         f"{median(cov['naive']):,.0f} ms (compute_coverage over all records)",
+         median(cov["current"]) <= BUDGET_COVERAGE_MS),
+        ("GET /coverage over HTTP, median", "", f"{median(cov['http']):.1f} ms", "", None),
+        ("as_of coverage (walks roster + visits)", "", f"{median(cov['as_of']):,.0f} ms",
+         f"{median(cov['naive']):,.0f} ms", None),
+    ]
+    print(f"\n  {'measure':<40} {'budget':>11}  {'ours':<18} {'naive baseline':<44}")
+    for name, budget, ours, base, ok in rows:
+        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+        print(f"  {name:<40} {budget:>11}  {ours:<18} {base:<44} {verdict}")
+    return 0 if all(r[4] in (None, True) for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

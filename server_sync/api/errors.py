@@ -1,0 +1,70 @@
+"""Every refusal becomes one error body, with its message from the one catalogue."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from survey.errors import message
+
+from ..refusal import Refused
+from .schemas import ErrorOut
+
+log = logging.getLogger("server_sync")
+
+
+def error_body(code: str, field: str = "", context: dict[str, Any] | None = None) -> dict[str, Any]:
+    context = dict(context or {})
+    values = {**context, "field": field}
+    return {"error": {"code": code, "field": field, "context": context,
+                      "message": {"vi": message(code, "vi", **values), "en": message(code, "en", **values)}}}
+
+
+def field_path(location: tuple[Any, ...]) -> str:
+    """('body', 'visits', 3, 'members') → visits[3].members"""
+    path = ""
+    for part in location[1:] if location and location[0] in ("body", "query", "header") else location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def _refused(_request: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.field, exc.context), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid", "type": ""}
+        if first.get("type") == "json_invalid":
+            return JSONResponse(error_body("body_not_json"), status_code=400)
+        field = field_path(tuple(first.get("loc", ())))
+        return JSONResponse(error_body("schema_invalid", field, {"problem": str(first.get("msg", ""))}),
+                            status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "schema_invalid")
+        return JSONResponse(error_body(code), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(error_body("server_error"), status_code=500)
+
+
+_ERROR = {"model": ErrorOut}
+# What the routes may answer besides 200, for the OpenAPI document.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {**_ERROR, "description": "body_not_json, body_not_gzip"},
+    401: {**_ERROR, "description": "token or enrolment code missing, invalid, expired, used or revoked"},
+    403: {**_ERROR, "description": "hamlet_forbidden"},
+    413: {**_ERROR, "description": "body_too_large"},
+    415: {**_ERROR, "description": "content_type_unsupported"},
+    422: {**_ERROR, "description": "schema_invalid, protocol_unsupported, date_invalid"},
+}

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ... import models
+from ...services import admin, enrolment
+from .. import present
+from ..body import GuardedRoute
+from ..deps import SessionDep
+from ..errors import ERRORS
+from ..schemas import CommuneOut, EnrollIn, EnrollOut, HamletOut, VolunteerOut
+
+router = APIRouter(tags=["enrolment"], route_class=GuardedRoute)
+
+
+@router.post("/enroll", response_model=EnrollOut, responses=ERRORS)
+def enroll(body: EnrollIn, session: SessionDep) -> EnrollOut:
+    """Trade a one-time code from commune staff for this device's token (shown once)."""
+    done = enrolment.enroll(session, body.code, body.device_name)
+    commune = session.get_one(models.Commune, done.scope.commune_code)
+    hamlets = [h for h in admin.hamlets_of(session, commune.code) if h.id in done.scope.hamlet_ids]
+    session.commit()
+    return EnrollOut(
+        token=done.token, device_id=done.scope.device_id,
+        volunteer=VolunteerOut(id=done.scope.volunteer_id, name=done.scope.volunteer_name),
+        commune=CommuneOut(code=commune.code, name=commune.name, province=commune.province),
+        hamlets=[HamletOut(id=h.id, name=h.name, commune_code=h.commune_code,
+                           team_active_since=h.team_active_since) for h in hamlets],
+        config=present.config(admin.coverage_config(commune)))

@@ -1,0 +1,36 @@
+"""The FastAPI application: `create_app()` migrates the database and mounts protocol v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+
+from . import __version__, db
+from .api import errors
+from .api.routes import coverage, enroll, health, sync
+from .services import tallies
+from .settings import Limits
+
+
+def create_app(database_url: str | None = None, *, limits: Limits | None = None) -> FastAPI:
+    """The server over `database_url` (else DATABASE_URL, else SQLite in SERVER_DATA_DIR).
+
+    The schema is upgraded to the newest revision first, and derived coverage tallies are
+    rebuilt if they were made by another version, so an old database just works.
+    """
+    engine = db.make_engine(database_url)
+    db.migrate(engine)
+    sessions = db.session_factory(engine)
+    with sessions.begin() as session:
+        tallies.ensure_current(session)
+    app = FastAPI(title="Khảo sát CĐS – sync server", version=__version__,
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+    app.state.engine, app.state.sessions = engine, sessions
+    app.state.limits = limits or Limits()
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    errors.install(app)
+    api = APIRouter(prefix="/api/v1")
+    for module in (health, enroll, sync, coverage):
+        api.include_router(module.router)
+    app.include_router(api)
+    return app

@@ -1,0 +1,161 @@
+"""What the server stores. Record content is kept as the phone's JSON (`to_dict()`), beside
+the few columns the server queries by; every schema change goes through a migration in
+`server_sync/migrations/`.
+
+Times the server sets are UTC `datetime`s; times that come from a phone keep their text
+(string order is what `survey.indicators` compares) and their calendar day in the offset
+they were recorded with (what "as of" reports compare).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Commune(Base):
+    __tablename__ = "commune"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)  # official ward code
+    name: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(200))
+    adult_age: Mapped[int] = mapped_column(Integer, default=18)
+    close_margin: Mapped[float] = mapped_column(default=10.0)
+    targets: Mapped[dict[str, Any]] = mapped_column(default=dict)  # overrides of the defaults
+
+
+class Hamlet(Base):
+    __tablename__ = "hamlet"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # slug, e.g. thon-na-pan
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    team_active_since: Mapped[str | None] = mapped_column(String(32))  # ISO date, staff's flag
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteer"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class VolunteerHamlet(Base):
+    __tablename__ = "volunteer_hamlet"
+    volunteer_id: Mapped[str] = mapped_column(ForeignKey("volunteer.id"), primary_key=True)
+    hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"), primary_key=True)
+
+
+class EnrolmentCode(Base):
+    __tablename__ = "enrolment_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    volunteer_id: Mapped[str] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256; never the code
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class Device(Base):
+    __tablename__ = "device"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256; never the token
+    created_at: Mapped[datetime]
+    last_seen: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Household(Base):
+    __tablename__ = "household"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the phone's UUID
+    hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
+    content: Mapped[dict[str, Any]]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+    removed_at: Mapped[str | None] = mapped_column(String(40))
+    created_day: Mapped[date] = mapped_column(Date)
+    removed_day: Mapped[date | None] = mapped_column(Date)
+    received_at: Mapped[datetime]
+    change_seq: Mapped[int] = mapped_column(Integer)
+    # Since revision 0002: the household's latest completed visit and what it contributes to
+    # each maintained adult age's indicators (see services/tallies.py).
+    latest_visit_id: Mapped[str | None] = mapped_column(String(64))
+    latest_visited_at: Mapped[str | None] = mapped_column(String(40))
+    tallies: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_household_hamlet_seq", "hamlet_id", "change_seq"),
+    )
+
+
+class Visit(Base):
+    """Append-only: a visit id is written once and never changed."""
+
+    __tablename__ = "visit"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
+    visited_at: Mapped[str] = mapped_column(String(40))
+    visited_day: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    content: Mapped[dict[str, Any]]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    tallies: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # since 0002
+
+    __table_args__ = (
+        Index("ix_visit_household", "household_id", "outcome", "visited_day"),
+    )
+
+
+class Audit(Base):
+    """Who (device) changed or tried to change which record, from what to what."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(16))  # household | visit
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # created | updated | superseded | refused
+    old_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    new_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    old_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    new_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ChangeCounter(Base):
+    """One row: the last change sequence handed out. Writers lock it, so sequences commit in order."""
+
+    __tablename__ = "change_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class HamletTally(Base):
+    """Per hamlet and adult age, the sum of its roster households' tallies (since 0002)."""
+
+    __tablename__ = "hamlet_tally"
+    hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"), primary_key=True)
+    adult_age: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(40), primary_key=True)
+    numerator: Mapped[int] = mapped_column(Integer, default=0)
+    denominator: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Meta(Base):
+    """Small facts about derived data, e.g. which tally version the stored sums were made with."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,33 @@
+"""A request the server refuses as a whole, by code; the HTTP status follows from the code.
+
+Services raise `Refused`; only the API edge turns it into a status and a message from the
+one catalogue (`survey.errors`), so services stay free of HTTP and of human text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUS: dict[str, int] = {
+    "body_not_json": 400, "body_not_gzip": 400,
+    "token_missing": 401, "token_invalid": 401, "token_revoked": 401,
+    "enrolment_code_invalid": 401, "enrolment_code_expired": 401, "enrolment_code_used": 401,
+    "hamlet_forbidden": 403,
+    "not_found": 404, "method_not_allowed": 405,
+    "body_too_large": 413,
+    "content_type_unsupported": 415,
+    "schema_invalid": 422, "protocol_unsupported": 422, "date_invalid": 422,
+    "server_error": 500,
+}
+
+
+class Refused(Exception):
+    def __init__(self, code: str, field: str = "", context: dict[str, Any] | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+        self.context = dict(context or {})
+
+    @property
+    def status(self) -> int:
+        return STATUS.get(self.code, 422)

@@ -1,0 +1,1 @@
+"""Server logic as plain functions over a SQLAlchemy `Session`: testable without HTTP."""

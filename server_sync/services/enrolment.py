@@ -1,0 +1,116 @@
+"""Enrolment: a one-time code from commune staff is traded once for a device token.
+
+Only SHA-256 hashes of codes and tokens are stored: a copy of the database lets nobody
+enrol or sync. Codes expire (default 7 days) and work once; staff revoke a lost phone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import models
+from ..refusal import Refused
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed
+CODE_TTL = timedelta(days=7)
+SEEN_EVERY = timedelta(minutes=1)  # last_seen is refreshed at most this often
+
+
+@dataclass(frozen=True)
+class DeviceScope:
+    """Who is calling: the device, its volunteer and what they may read and write."""
+
+    device_id: str
+    volunteer_id: str
+    volunteer_name: str
+    commune_code: str
+    hamlet_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    token: str  # shown once, never stored
+    scope: DeviceScope
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def issue_code(session: Session, volunteer_id: str, *, ttl: timedelta = CODE_TTL,
+               now: datetime | None = None) -> str:
+    """A new one-time code for a volunteer's phone; the plain code is returned only here."""
+    now = now or datetime.now(timezone.utc)
+    plain = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    session.add(models.EnrolmentCode(volunteer_id=volunteer_id, code_hash=digest(plain),
+                                     created_at=now, expires_at=now + ttl))
+    session.flush()
+    return f"{plain[:4]}-{plain[4:]}"
+
+
+def enroll(session: Session, code: str, device_name: str, *, now: datetime | None = None) -> Enrolment:
+    now = now or datetime.now(timezone.utc)
+    row = session.scalar(select(models.EnrolmentCode)
+                         .where(models.EnrolmentCode.code_hash == digest(normalise_code(code))))
+    if row is None:
+        raise Refused("enrolment_code_invalid", "code")
+    if row.used_at is not None:
+        raise Refused("enrolment_code_used", "code")
+    if _aware(row.expires_at) <= now:
+        raise Refused("enrolment_code_expired", "code")
+    claimed = session.execute(update(models.EnrolmentCode)
+                              .where(models.EnrolmentCode.id == row.id, models.EnrolmentCode.used_at.is_(None))
+                              .values(used_at=now))
+    if claimed.rowcount != 1:  # another phone used it a moment ago
+        raise Refused("enrolment_code_used", "code")
+    token = secrets.token_urlsafe(32)
+    device = models.Device(id=str(uuid.uuid4()), volunteer_id=row.volunteer_id, name=device_name,
+                           token_hash=digest(token), created_at=now, last_seen=now)
+    session.add(device)
+    session.flush()
+    return Enrolment(token, _scope(session, device))
+
+
+def authenticate(session: Session, token: str | None, *, now: datetime | None = None) -> DeviceScope:
+    if not token:
+        raise Refused("token_missing")
+    device = session.scalar(select(models.Device).where(models.Device.token_hash == digest(token)))
+    if device is None:
+        raise Refused("token_invalid")
+    if device.revoked_at is not None:
+        raise Refused("token_revoked")
+    now = now or datetime.now(timezone.utc)
+    if device.last_seen is None or _aware(device.last_seen) < now - SEEN_EVERY:
+        device.last_seen = now
+    return _scope(session, device)
+
+
+def revoke_device(session: Session, device_id: str, *, now: datetime | None = None) -> bool:
+    result = session.execute(update(models.Device)
+                             .where(models.Device.id == device_id, models.Device.revoked_at.is_(None))
+                             .values(revoked_at=now or datetime.now(timezone.utc)))
+    return result.rowcount == 1
+
+
+def _scope(session: Session, device: models.Device) -> DeviceScope:
+    volunteer = session.get(models.Volunteer, device.volunteer_id)
+    assert volunteer is not None  # a foreign key
+    hamlets = session.scalars(select(models.VolunteerHamlet.hamlet_id)
+                              .where(models.VolunteerHamlet.volunteer_id == volunteer.id))
+    return DeviceScope(device.id, volunteer.id, volunteer.name, volunteer.commune_code, frozenset(hamlets))
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything the server stores is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

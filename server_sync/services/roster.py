@@ -1,0 +1,69 @@
+"""What a phone pulls: households of its hamlets changed since its cursor, each with its
+latest completed visit, and the hamlets themselves.
+
+The cursor is the change sequence: every sync that writes takes the next value while it
+holds the counter's row lock (`next_seq`), so sequences commit in order and a cursor never
+skips a change committed later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import models
+from .enrolment import DeviceScope
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Roster:
+    hamlets: list[dict[str, Any]]
+    households: list[dict[str, Any]]
+    visits: list[dict[str, Any]]
+    cursor: int
+
+
+def next_seq(session: Session) -> int:
+    """Take the next change sequence; the row stays locked until the transaction ends."""
+    counter = models.ChangeCounter.__table__
+    result = session.execute(update(counter).where(counter.c.id == 1)
+                             .values(value=counter.c.value + 1).returning(counter.c.value))
+    return int(result.scalar_one())
+
+
+def current_seq(session: Session) -> int:
+    return int(session.execute(select(models.ChangeCounter.value).where(models.ChangeCounter.id == 1)).scalar_one())
+
+
+def changes(session: Session, scope: DeviceScope, cursor: int | None) -> Roster:
+    # Read the counter before the rows: a change committed in between is sent again next
+    # time rather than missed.
+    new_cursor = current_seq(session)
+    if cursor is not None and cursor > new_cursor:
+        cursor = None  # not a cursor of this database (restored from a backup?): send everything
+    hamlet_ids = sorted(scope.hamlet_ids)
+    hamlets = session.scalars(select(models.Hamlet).where(models.Hamlet.id.in_(hamlet_ids))
+                              .order_by(models.Hamlet.id))
+    h = models.Household.__table__
+    statement = select(h.c.content, h.c.latest_visit_id).where(h.c.hamlet_id.in_(hamlet_ids))
+    if cursor is not None:
+        statement = statement.where(h.c.change_seq > cursor)
+    households, visit_ids = [], []
+    for content, latest_visit_id in session.execute(statement.order_by(h.c.change_seq, h.c.id)):
+        households.append(content)
+        if latest_visit_id:
+            visit_ids.append(latest_visit_id)
+    visits: list[dict[str, Any]] = []
+    v = models.Visit.__table__
+    for start in range(0, len(visit_ids), CHUNK):
+        visits += session.scalars(select(v.c.content).where(v.c.id.in_(visit_ids[start:start + CHUNK])))
+    return Roster(
+        hamlets=[{"id": x.id, "name": x.name, "commune_code": x.commune_code,
+                  "team_active_since": x.team_active_since} for x in hamlets],
+        households=households, visits=visits, cursor=new_cursor,
+    )

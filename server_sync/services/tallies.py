@@ -1,0 +1,146 @@
+"""Coverage kept current at ingest: what each household contributes, and per-hamlet sums.
+
+`survey.indicators` defines a household's contribution (its `Tally`) from its latest
+completed visit; tallies only add up. The server keeps, for the adult ages it maintains,
+every visit's tally, each household's current one, and per hamlet the sum over its roster
+households, changed by deltas in the same transaction as the records. Current coverage
+then reads one row per hamlet and indicator instead of every visit.
+
+The sums are derived data: `ensure_current` rebuilds them from the stored visits after an
+upgrade or whenever `TALLY_VERSION` or the maintained ages change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from survey.indicators import INDICATOR_IDS, TALLY_VERSION, Tally, household_tally
+from survey.records import Visit
+
+from .. import models
+
+TALLY_AGES = (18, 15)  # DESIGN §2: the commune's age (default 18) and the national 15
+_SIGNATURE = f"{TALLY_VERSION}:{','.join(map(str, TALLY_AGES))}"
+Flat = list[int]  # numerator, denominator for each indicator in INDICATOR_IDS order
+Deltas = dict[tuple[str, int], Flat]
+
+
+def flatten(tally: Tally) -> Flat:
+    return [n for indicator in INDICATOR_IDS for n in tally.counts[indicator]]
+
+
+def unflatten(flat: Iterable[int]) -> Tally:
+    values = list(flat)
+    return Tally.from_dict({i: values[2 * k: 2 * k + 2] for k, i in enumerate(INDICATOR_IDS)})
+
+
+def visit_tallies(visit: Visit | None) -> dict[str, Flat]:
+    """The household contribution of this latest completed visit (None: never visited)."""
+    return {str(age): flatten(household_tally(visit, age)) for age in TALLY_AGES}
+
+
+NEVER_VISITED = visit_tallies(None)
+
+
+def add(deltas: Deltas, hamlet_id: str, tallies: Mapping[str, Flat] | None, sign: int) -> None:
+    if not tallies:
+        return
+    for age in TALLY_AGES:
+        flat = tallies[str(age)]
+        acc = deltas.setdefault((hamlet_id, age), [0] * len(flat))
+        for k, n in enumerate(flat):
+            acc[k] += sign * n
+
+
+def apply(session: Session, deltas: Deltas) -> None:
+    """Add the deltas to the hamlet sums in place (UPDATE col = col + d: no lost updates)."""
+    params = [
+        {"h": hamlet_id, "a": age, "i": indicator, "dn": flat[2 * k], "dd": flat[2 * k + 1]}
+        for (hamlet_id, age), flat in deltas.items()
+        for k, indicator in enumerate(INDICATOR_IDS)
+        if flat[2 * k] or flat[2 * k + 1]
+    ]
+    if not params:
+        return
+    t = models.HamletTally.__table__
+    statement = (
+        update(t)
+        .where(t.c.hamlet_id == bindparam("h"), t.c.adult_age == bindparam("a"),
+               t.c.indicator == bindparam("i"))
+        .values(numerator=t.c.numerator + bindparam("dn"), denominator=t.c.denominator + bindparam("dd"))
+    )
+    session.connection().execute(statement, params)
+
+
+def zero_rows(hamlet_ids: Iterable[str]) -> list[dict[str, Any]]:
+    return [{"hamlet_id": h, "adult_age": age, "indicator": i, "numerator": 0, "denominator": 0}
+            for h in hamlet_ids for age in TALLY_AGES for i in INDICATOR_IDS]
+
+
+def hamlet_sums(session: Session, hamlet_ids: Iterable[str], adult_age: int) -> dict[str, Tally]:
+    t = models.HamletTally.__table__
+    wanted = set(hamlet_ids)
+    tallies: dict[str, Tally] = {}
+    rows = session.connection().execute(
+        select(t.c.hamlet_id, t.c.indicator, t.c.numerator, t.c.denominator).where(t.c.adult_age == adult_age))
+    for hamlet_id, indicator, numerator, denominator in rows:
+        if hamlet_id in wanted:
+            tally = tallies.get(hamlet_id)
+            if tally is None:
+                tally = tallies[hamlet_id] = Tally()
+            if indicator in tally.counts:
+                tally.counts[indicator] = [numerator, denominator]
+    return tallies
+
+
+# -- rebuild ----------------------------------------------------------------------------------
+
+
+def ensure_current(session: Session) -> bool:
+    """Rebuild the derived tallies when they were made by another version; True if rebuilt."""
+    stored = session.get(models.Meta, "tally_signature")
+    if stored is not None and stored.value == _SIGNATURE:
+        return False
+    rebuild(session)
+    session.merge(models.Meta(key="tally_signature", value=_SIGNATURE))
+    return True
+
+
+def rebuild(session: Session) -> None:
+    """Recompute every visit's, household's and hamlet's tallies from the stored visits."""
+    connection = session.connection()
+    v, h = models.Visit.__table__, models.Household.__table__
+    latest: dict[str, tuple[str, str]] = {}
+    updates = []
+    rows = connection.execute(select(v.c.id, v.c.household_id, v.c.visited_at, v.c.content)
+                              .where(v.c.outcome == "completed"))
+    for visit_id, household_id, visited_at, content in rows:
+        updates.append({"vid": visit_id, "t": visit_tallies(Visit.from_dict(content))})
+        if (visited_at, visit_id) > latest.get(household_id, ("", "")):
+            latest[household_id] = (visited_at, visit_id)
+    if updates:
+        connection.execute(update(v).where(v.c.id == bindparam("vid")).values(tallies=bindparam("t")), updates)
+    tally_of = {u["vid"]: u["t"] for u in updates}
+    deltas: Deltas = {}
+    household_updates = []
+    for household_id, hamlet_id, removed_at in connection.execute(select(h.c.id, h.c.hamlet_id, h.c.removed_at)):
+        visited_at, visit_id = latest.get(household_id, (None, None))
+        tallies = tally_of[visit_id] if visit_id else NEVER_VISITED
+        household_updates.append({"hid": household_id, "lv": visit_id, "la": visited_at, "t": tallies})
+        if removed_at is None:
+            add(deltas, hamlet_id, tallies, +1)
+    if household_updates:
+        connection.execute(
+            update(h).where(h.c.id == bindparam("hid"))
+            .values(latest_visit_id=bindparam("lv"), latest_visited_at=bindparam("la"), tallies=bindparam("t")),
+            household_updates)
+    t = models.HamletTally.__table__
+    connection.execute(delete(t))
+    hamlets = [row[0] for row in connection.execute(select(models.Hamlet.__table__.c.id))]
+    if hamlets:
+        connection.execute(insert(t), zero_rows(hamlets))
+    apply(session, deltas)
+

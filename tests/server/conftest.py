@@ -1,0 +1,142 @@
+"""Every server test runs against each real database: a SQLite file and PostgreSQL.
+
+PostgreSQL is the one at 127.0.0.1:5432 (trust auth, database `test`, user postgres or
+root); each test gets a fresh schema, dropped afterwards. When it is not reachable the
+PostgreSQL runs are skipped, except under CI (env CI set), where they fail.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server_sync.app import create_app
+from server_sync.services import admin, enrolment
+
+PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "test"
+_pg_user: list[str | None] = []
+
+
+def postgres_user() -> str | None:
+    """The first user the local PostgreSQL lets in, or None when it is not reachable."""
+    if not _pg_user:
+        import psycopg
+
+        found = None
+        for user in ("postgres", "root"):
+            try:
+                psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=user, connect_timeout=3).close()
+                found = user
+                break
+            except psycopg.Error:
+                continue
+        _pg_user.append(found)
+    return _pg_user[0]
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=postgres_user(), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'server.db'}"
+        return
+    user = postgres_user()
+    if user is None:
+        reason = f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}/{PG_DB} as postgres or root"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI is set: PostgreSQL runs are required)")
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f"CREATE SCHEMA {schema}")
+    try:
+        yield (f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}"
+               f"?options=-csearch_path%3D{schema}")
+    finally:
+        _pg_admin(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Any]:
+    application = create_app(database_url)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@dataclass
+class World:
+    """A commune with three hamlets and one enrolled volunteer working in two of them."""
+
+    app: Any
+    client: TestClient
+    token: str
+    device_id: str
+    volunteer_id: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def sync(self, households: list[Any] = (), visits: list[Any] = (), cursor: str | None = None,
+             *, gzipped: bool = False, token: str | None = None) -> Any:
+        body = {"protocol": 1, "app_version": "0.1.0", "cursor": cursor,
+                "households": [h if isinstance(h, dict) else h.to_dict() for h in households],
+                "visits": [v if isinstance(v, dict) else v.to_dict() for v in visits]}
+        raw = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json",
+                   "Authorization": f"Bearer {token or self.token}"}
+        if gzipped:
+            raw, headers["Content-Encoding"] = gzip.compress(raw), "gzip"
+        return self.client.post("/api/v1/sync", content=raw, headers=headers)
+
+    def session(self) -> Any:
+        return self.app.state.sessions.begin()
+
+
+HAMLETS = [("thon-na-pan", "Thôn Nà Pàn", "2026-03-01"), ("thon-khon-chu", "Thôn Khòn Chu", None),
+           ("thon-pac-ma", "Thôn Pác Mạ", "2027-01-01")]
+SCOPE = ("thon-na-pan", "thon-khon-chu")  # the volunteer's; thon-pac-ma is someone else's
+
+
+def build_commune(app: Any) -> str:
+    with app.state.sessions.begin() as session:
+        admin.create_commune(session, "06577", "Xã Thống Nhất", "Lạng Sơn",
+                             targets={"adults_ready": {"min": 90}})
+        for hamlet_id, name, since in HAMLETS:
+            admin.add_hamlet(session, "06577", hamlet_id, name, since)
+        volunteer = admin.add_volunteer(session, "06577", "Hoàng Thị Hoa", SCOPE)
+        return volunteer.id
+
+
+def enrol(app: Any, volunteer_id: str, name: str = "Samsung A05") -> tuple[str, str]:
+    with app.state.sessions.begin() as session:
+        code = enrolment.issue_code(session, volunteer_id)
+    with app.state.sessions.begin() as session:
+        done = enrolment.enroll(session, code, name)
+        return done.token, done.scope.device_id
+
+
+@pytest.fixture
+def world(app: Any, client: TestClient) -> World:
+    volunteer_id = build_commune(app)
+    token, device_id = enrol(app, volunteer_id)
+    return World(app, client, token, device_id, volunteer_id)
