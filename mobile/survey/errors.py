@@ -160,6 +160,15 @@ CATALOGUE: dict[str, Entry] = {
         "Mã đăng ký không hợp lệ (6–32 chữ cái hoặc chữ số).",
         "The enrolment code is not valid (6–32 letters or digits).",
     ),
+    # The phone's side of sync
+    "network_unreachable": Entry(
+        "Không kết nối được máy chủ. Dữ liệu vẫn an toàn trên máy; hãy thử lại khi có Wi-Fi.",
+        "Cannot reach the server. Everything is safe on the phone; try again on Wi-Fi.",
+    ),
+    "network_timeout": Entry(
+        "Máy chủ không trả lời kịp. Dữ liệu vẫn an toàn trên máy; hãy thử lại.",
+        "The server did not answer in time. Everything is safe on the phone; try again.",
+    ),
     "household_status_invalid": Entry(
         "Trạng thái hộ «{value}» không hợp lệ.",
         "Household status '{value}' is not valid.",

@@ -1,0 +1,90 @@
+"""A real sync server process on a free port, with a commune, hamlets, volunteers and codes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from server_sync import db
+from server_sync.services import admin, enrolment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Server:
+    url: str
+    database_url: str
+    volunteers: dict[str, str]  # name → id
+
+    def code(self, volunteer: str = "Hoa") -> str:
+        engine = db.make_engine(self.database_url)
+        with db.session_factory(engine)() as session:
+            code = enrolment.issue_code(session, self.volunteers[volunteer])
+            session.commit()
+        engine.dispose()
+        return code
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "SERVER_DATA_DIR": str(data_dir), "PYTHONPATH": f"{ROOT / 'mobile'}{os.pathsep}{ROOT}"}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "server_sync", "serve", "--port", str(port)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).ok:
+                return process
+        except requests.RequestException:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode())
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the sync server did not start in 30 s")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    data_dir = tmp_path / "server"
+    data_dir.mkdir()
+    database_url = f"sqlite:///{data_dir / 'server.db'}"
+    engine = db.make_engine(database_url)
+    db.migrate(engine)
+    with db.session_factory(engine)() as session:
+        admin.create_commune(session, "06577", "Xã Thống Nhất", "Lạng Sơn")
+        admin.add_hamlet(session, "06577", "na-pan", "Thôn Nà Pàn", team_active_since="2026-03-01")
+        admin.add_hamlet(session, "06577", "khuoi-cap", "Bản Khuổi Cáp")
+        volunteers = {
+            "Hoa": admin.add_volunteer(session, "06577", "Hoàng Thị Hoa", ["na-pan"]).id,
+            "Tú": admin.add_volunteer(session, "06577", "Lý Văn Tú", ["na-pan"]).id,
+            "Cáp": admin.add_volunteer(session, "06577", "Nông Văn Cáp", ["khuoi-cap"]).id,
+        }
+        session.commit()
+    engine.dispose()
+    port = free_port()
+    process = start_server(data_dir, port)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", database_url, volunteers)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
