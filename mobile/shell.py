@@ -15,7 +15,7 @@ import flet as ft
 from i18n import t
 from state import AppState
 from storage import default_data_dir
-from views import follow_ups, hamlet, home, household, settings, visit, welcome
+from views import follow_ups, hamlet, home, household, settings, sync, visit, welcome
 from views.context import Ctx
 
 Builder = Callable[..., Awaitable[ft.View]]
@@ -30,6 +30,7 @@ ROUTES: list[tuple[re.Pattern[str], Builder]] = [
     (re.compile(r"^/follow-ups$"), follow_ups.build),
     (re.compile(r"^/follow-ups/(?P<hamlet_id>[\w-]+)$"), follow_ups.build),
     (re.compile(r"^/settings$"), settings.build),
+    (re.compile(r"^/sync$"), sync.build),
 ]
 OPEN_BEFORE_SET_UP = ("/welcome", "/enrol")
 
@@ -38,7 +39,7 @@ def parent_routes(state: AppState, route: str) -> list[str]:
     """The screens a volunteer came through to reach `route`, top-most last."""
     if match := re.match(r"^/hamlet/([\w-]+)/new$", route):
         return ["/", f"/hamlet/{match[1]}"]
-    if route.startswith("/hamlet/") or route.startswith("/follow-ups") or route == "/settings":
+    if route.startswith("/hamlet/") or route.startswith("/follow-ups") or route in ("/settings", "/sync"):
         return ["/"]
     if route == "/enrol":
         return ["/welcome"] if not state.is_set_up else ["/", "/settings"]
@@ -108,7 +109,10 @@ class Router:
             connectivity = ft.Connectivity()
 
             async def changed(e: ft.Event) -> None:
-                self.ctx.online = _online(getattr(e, "connectivity", []))
+                kinds = getattr(e, "connectivity", [])
+                self.ctx.online = _online(kinds)
+                if await self.ctx.io(self.state.should_auto_sync, _names(kinds)):
+                    await self.ctx.io(self.state.sync_now)  # Wi-Fi is back: send the day's visits
                 await self.show()
 
             connectivity.on_change = changed
@@ -121,9 +125,12 @@ class Router:
             await self.show()
 
 
+def _names(kinds: object) -> set[str]:
+    return {getattr(k, "value", str(k)) for k in kinds} if isinstance(kinds, list) else set()
+
+
 def _online(kinds: object) -> bool:
-    names = {getattr(k, "value", str(k)) for k in (kinds or [])} if isinstance(kinds, list) else set()
-    return bool(names - {"none"})
+    return bool(_names(kinds) - {"none"})
 
 
 async def build_shell(page: ft.Page, data_dir: object = None) -> Router:

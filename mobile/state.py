@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from demo import seed_demo
 from storage import HouseholdRow, Repository
+from sync.client import SyncClient, SyncError
+from sync.service import SyncReport, enrol, sync_once
 from survey import checklist as checklists
 from survey.errors import Issue
 from survey.indicators import (TALLY_VERSION, Coverage, CoverageConfig, Tally, default_config,
@@ -27,6 +29,7 @@ FILTERS = ("all", "not_visited", "revisit", "follow_up", "declined")
 SYNC_MODES = ("wifi", "any", "manual")
 ADULT_AGES = (18, 15)
 _TALLY_CACHE = "hamlet_tallies"
+DEVICE_NAME = "Điện thoại tình nguyện viên"
 _URL = re.compile(r"^https?://[^\s/]+(:\d+)?(/\S*)?$")
 _CODE = re.compile(r"^[A-Za-z0-9-]{6,32}$")
 
@@ -113,6 +116,10 @@ class AppState:
         return self.repo.setting("enrolment")
 
     @property
+    def rejected_count(self) -> int:
+        return len(self.repo.rejected())
+
+    @property
     def last_sync(self) -> str | None:
         return self.repo.setting("last_sync")
 
@@ -133,6 +140,63 @@ class AppState:
             self.repo.set_setting("enrolment", {"server_url": server_url.strip().rstrip("/"),
                                                 "code": code.strip(), "status": "pending"})
         return issues
+
+    def enrol(self, server_url: str, code: str, device_name: str = DEVICE_NAME) -> list[Issue]:
+        """Enrol now when the server answers; offline, keep the code and enrol at next sync."""
+        issues = self.request_enrolment(server_url, code)
+        if issues:
+            return issues
+        return self._enrol_pending(device_name)
+
+    def _enrol_pending(self, device_name: str = DEVICE_NAME) -> list[Issue]:
+        pending = self.enrolment or {}
+        try:
+            enrol(self.repo, SyncClient(pending["server_url"]), pending["code"], device_name)
+        except SyncError as error:
+            if not error.retryable:  # the code itself was refused: ask for a new one
+                self.repo.set_setting("enrolment", None)
+            return [Issue(error.code, error.field, error.context)]
+        self._changed()
+        return []
+
+    @property
+    def enrolled(self) -> bool:
+        return (self.enrolment or {}).get("status") == "enrolled" and bool(self.repo.setting("token"))
+
+    # -- sync ------------------------------------------------------------------------------------
+    def sync_now(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """One sync: enrol first if the code is still pending; never with demo data."""
+        if not self.enrolled:
+            pending = self.enrolment
+            if pending is None or pending.get("status") != "pending":
+                return SyncReport(error=SyncError("enrolment_required"))
+            issues = self._enrol_pending()
+            if issues:
+                return SyncReport(error=SyncError(issues[0].code))
+        client = SyncClient(self.enrolment["server_url"], token=self.repo.setting("token"))
+        report = sync_once(self.repo, client, progress)
+        self._changed()
+        return report
+
+    def should_auto_sync(self, links: set[str]) -> bool:
+        """On a link change: sync when the volunteer's setting allows this kind of network."""
+        mode = self.sync_mode
+        allowed = ("wifi" in links or "ethernet" in links) if mode == "wifi" else bool(links - {"none"})
+        return mode != "manual" and allowed and self.enrolled and len(self.repo.outbox()) > 0
+
+    def rejected_records(self) -> list[Household | Visit]:
+        return self.repo.rejected()
+
+    def fix_rejected_visit(self, visit_id: str) -> VisitWizard:
+        """Reopen a visit the server refused, on the summary that lists what to fix."""
+        visit = self.repo.visit(visit_id)
+        household = self.repo.household(visit.household_id) if visit else None
+        if visit is None or household is None:
+            raise KeyError(visit_id)
+        visit.reopen()
+        wizard = VisitWizard(visit=visit, household=household, step_key="summary")
+        self.autosave(wizard)
+        return wizard
 
     # -- home ----------------------------------------------------------------------------------
     def hamlet_progress(self) -> list[HamletProgress]:

@@ -169,6 +169,10 @@ CATALOGUE: dict[str, Entry] = {
         "Máy chủ không trả lời kịp. Dữ liệu vẫn an toàn trên máy; hãy thử lại.",
         "The server did not answer in time. Everything is safe on the phone; try again.",
     ),
+    "enrolment_required": Entry(
+        "Máy chưa đăng ký với máy chủ của xã (dữ liệu mẫu không bao giờ được đồng bộ).",
+        "This phone is not enrolled with the commune's server (demo data never syncs).",
+    ),
     "household_status_invalid": Entry(
         "Trạng thái hộ «{value}» không hợp lệ.",
         "Household status '{value}' is not valid.",

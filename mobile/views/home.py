@@ -71,8 +71,9 @@ async def build(ctx: Ctx) -> ft.View:
         body.append(demo_banner(lang))
     body += [
         title(t("my_hamlets", lang)),
-        ft.Text(t("waiting_sync", lang, count=waiting), size=16, key="waiting"),
-        ft.Text(when_text(last_sync, lang), size=14, color=ft.Colors.GREY_700),
+        ft.ListTile(title=ft.Text(t("waiting_sync", lang, count=waiting), size=16, key="waiting"),
+                    subtitle=ft.Text(when_text(last_sync, lang), size=14), leading=ft.Icon(ft.Icons.SYNC),
+                    on_click=lambda _: ctx.go("/sync")),
     ]
     body += [hamlet_card(ctx, p) for p in progress] or [ft.Text(t("empty_store", lang), size=18)]
     return ft.View(

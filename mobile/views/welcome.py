@@ -56,10 +56,19 @@ async def build_enrol(ctx: Ctx) -> ft.View:
     messages = ft.Column()
 
     async def submit(_: ft.Event) -> None:
-        issues = await ctx.io(ctx.state.request_enrolment, url.value or "", code.value or "")
-        messages.controls = issue_texts(issues, lang) or [ft.Text(t("enrol_saved", lang), size=16)]
+        messages.controls = [ft.ProgressRing(), ft.Text(t("enrolling", lang), size=16)]
+        messages.update()
+        issues = await ctx.io(ctx.state.enrol, url.value or "", code.value or "")
+        offline = [i for i in issues if i.code in ("network_unreachable", "network_timeout")]
+        if offline:  # the code is kept: the app enrols at the next sync
+            messages.controls = [ft.Text(t("enrol_saved", lang), size=16)]
+            messages.update()
+            ctx.go("/")
+            return
+        messages.controls = issue_texts(issues, lang) or [ft.Text(t("enrolled_ok", lang), size=16)]
         messages.update()
         if not issues:
+            await ctx.io(ctx.state.sync_now)  # the roster of the volunteer's hamlets
             ctx.go("/")
 
     return ft.View(

@@ -1,0 +1,106 @@
+"""The app's enrolment and sync screens, headless, against a real server process."""
+
+from __future__ import annotations
+
+import asyncio
+
+import flet as ft
+
+from survey.records import Household
+
+from tests.app.harness import start_app, walk
+from tests.survey.builders import completed_visit
+
+from .conftest import Server
+
+
+async def tap(app, label: str) -> None:
+    for control in walk(app.view):
+        if isinstance(control, (ft.FilledButton, ft.OutlinedButton, ft.TextButton)) and control.content == label:
+            await app.fire(control)
+            return
+    raise LookupError(f"no button {label!r} in {app.texts()}")
+
+
+async def type_into(app, label: str, text: str) -> None:
+    field = app.find(ft.TextField, label=label)
+    field.value = text
+    await app.fire(field, "change")
+
+
+def test_enrol_then_record_then_sync_from_the_screens(tmp_path, server: Server):
+    async def scenario():
+        app = await start_app(tmp_path / "phone")
+        await app.go("/enrol")
+        await type_into(app, "Địa chỉ máy chủ", server.url)
+        await type_into(app, "Mã đăng ký một lần", server.code("Hoa"))
+        await tap(app, "Lưu")
+        assert app.view.route == "/" and "Thôn Nà Pàn" in app.texts()
+        state = app.router.state
+        assert state.enrolled and not state.is_demo
+
+        home = Household(hamlet_id="na-pan", head_name="Nguyễn Văn Bình")
+        home.complete()
+        state.repo.save_household(home)
+        good = completed_visit(home)
+        good.complete()
+        state.repo.save_visit(good)
+        bad = completed_visit(Household(id=home.id, hamlet_id="na-pan", head_name="x"))
+        bad.consent = None
+        bad.complete()
+        state.repo.save_visit(bad)
+
+        await app.go("/sync")
+        assert "3 bản ghi chờ đồng bộ" in app.texts()
+        await tap(app, "Đồng bộ ngay")
+        shown = app.texts()
+        assert "0 bản ghi chờ đồng bộ" not in shown  # the refused visit still waits
+        assert "1 bản ghi chờ đồng bộ" in shown
+        assert any("Chưa ghi nhận sự đồng ý" in s for s in shown)  # the server's reason, in Vietnamese
+        await tap(app, "Sửa")
+        assert app.view.route == f"/visit/{bad.id}"
+        assert "Xem lại trước khi lưu" in app.texts()
+
+    asyncio.run(scenario())
+
+
+def test_a_pending_enrolment_completes_at_the_next_sync(tmp_path, server: Server):
+    async def scenario():
+        app = await start_app(tmp_path / "phone")
+        state = app.router.state
+        assert state.request_enrolment(server.url, server.code("Hoa")) == []
+        assert not state.enrolled
+        report = state.sync_now()
+        assert report.ok and state.enrolled
+        assert [h.id for h in state.repo.hamlets()] == ["na-pan"]
+
+    asyncio.run(scenario())
+
+
+def test_demo_data_never_syncs(tmp_path):
+    async def scenario():
+        app = await start_app(tmp_path / "phone")
+        state = app.router.state
+        state.use_demo()
+        report = state.sync_now()
+        assert report.error is not None and report.error.code == "enrolment_required"
+
+    asyncio.run(scenario())
+
+
+def test_auto_sync_follows_the_setting(tmp_path, server: Server):
+    async def scenario():
+        app = await start_app(tmp_path / "phone")
+        state = app.router.state
+        assert state.enrol(server.url, server.code("Hoa")) == []
+        home = Household(hamlet_id="na-pan", head_name="Lý Thị Hai")
+        home.complete()
+        state.repo.save_household(home)
+        assert state.should_auto_sync({"wifi"})
+        assert not state.should_auto_sync({"mobile"})
+        state.set_sync_mode("any")
+        assert state.should_auto_sync({"mobile"}) and not state.should_auto_sync({"none"})
+        state.set_sync_mode("manual")
+        assert not state.should_auto_sync({"wifi"})
+
+    asyncio.run(scenario())
