@@ -112,7 +112,7 @@ class Router:
                 kinds = getattr(e, "connectivity", [])
                 self.ctx.online = _online(kinds)
                 if await self.ctx.io(self.state.should_auto_sync, _names(kinds)):
-                    await self.ctx.io(self.state.sync_now)  # Wi-Fi is back: send the day's visits
+                    await self.ctx.network(self.state.sync_now)  # Wi-Fi is back: send the day's visits
                 await self.show()
 
             connectivity.on_change = changed

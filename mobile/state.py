@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -66,6 +67,7 @@ class AppState:
     data_dir: Path | None = None
     config: CoverageConfig = field(default_factory=default_config)
     _progress_cache: dict[str, HamletProgress] = field(default_factory=dict, repr=False)
+    _sync_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, folder: Path) -> AppState:
@@ -165,7 +167,15 @@ class AppState:
 
     # -- sync ------------------------------------------------------------------------------------
     def sync_now(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
-        """One sync: enrol first if the code is still pending; never with demo data."""
+        """One sync: enrol first if the code is still pending; never with demo data.
+
+        Syncs queue behind each other (Wi-Fi coming back while the volunteer taps "sync"):
+        the second finds an empty outbox and only pulls the roster.
+        """
+        with self._sync_lock:
+            return self._sync(progress)
+
+    def _sync(self, progress: Callable[[int, int], None] | None) -> SyncReport:
         if not self.enrolled:
             pending = self.enrolment
             if pending is None or pending.get("status") != "pending":

@@ -30,6 +30,14 @@ class Ctx:
         async with self._io_lock:
             return await asyncio.to_thread(fn, *args)
 
+    async def network(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run work that waits on the network in a worker thread, outside the storage queue.
+
+        A sync may wait a minute on a weak link; screens keep opening meanwhile (the store
+        itself is thread-safe, so the two never corrupt each other).
+        """
+        return await asyncio.to_thread(fn, *args)
+
     def go(self, route: str) -> None:
         self.page.navigate(route)
 

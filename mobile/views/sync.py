@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import flet as ft
 
 from i18n import t
@@ -26,11 +28,17 @@ async def build(ctx: Ctx) -> ft.View:
         outcome.controls = [ft.Text(t("syncing", lang), size=16)]
         ctx.page.update()
 
-        def moved(done: int, total: int) -> None:  # called from the worker thread
-            progress.value = done / total if total else 1.0
+        loop = asyncio.get_running_loop()
+
+        async def show_progress(value: float) -> None:
+            progress.value = value
             progress.update()
 
-        report = await ctx.io(state.sync_now, moved)
+        def moved(done: int, total: int) -> None:
+            # called from the worker thread: the update itself runs on the event loop
+            asyncio.run_coroutine_threadsafe(show_progress(done / total if total else 1.0), loop)
+
+        report = await ctx.network(state.sync_now, moved)
         progress.visible, button.disabled = False, False
         if report.error is not None:
             outcome.controls = [ft.Text(message(report.error.code, lang, **report.error.context),

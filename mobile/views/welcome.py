@@ -58,7 +58,7 @@ async def build_enrol(ctx: Ctx) -> ft.View:
     async def submit(_: ft.Event) -> None:
         messages.controls = [ft.ProgressRing(), ft.Text(t("enrolling", lang), size=16)]
         messages.update()
-        issues = await ctx.io(ctx.state.enrol, url.value or "", code.value or "")
+        issues = await ctx.network(ctx.state.enrol, url.value or "", code.value or "")
         offline = [i for i in issues if i.code in ("network_unreachable", "network_timeout")]
         if offline:  # the code is kept: the app enrols at the next sync
             messages.controls = [ft.Text(t("enrol_saved", lang), size=16)]
@@ -68,7 +68,7 @@ async def build_enrol(ctx: Ctx) -> ft.View:
         messages.controls = issue_texts(issues, lang) or [ft.Text(t("enrolled_ok", lang), size=16)]
         messages.update()
         if not issues:
-            await ctx.io(ctx.state.sync_now)  # the roster of the volunteer's hamlets
+            await ctx.network(ctx.state.sync_now)  # the roster of the volunteer's hamlets
             ctx.go("/")
 
     return ft.View(
