@@ -6,6 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8550
+SERVER_PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 # The first Python 3.11+ on PATH (python3 first, then versioned names).
@@ -22,11 +23,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[web,server,test]'
 	@touch $@
 
-## run: the volunteer app as a web app on http://$(HOST):$(PORT), fully offline
+## run: the sync server on http://$(HOST):$(SERVER_PORT) (SQLite in ./data, demo commune on first
+## start) and the volunteer app as a web app on http://$(HOST):$(PORT), fully offline; prints an
+## enrolment code for the demo volunteer. Ctrl+C stops both (server_sync/devrun.py).
 run: $(STAMP)
-	@echo "Ứng dụng / App: http://$(HOST):$(PORT)   (Ctrl+C để dừng / to stop)"
-	@FLET_FORCE_WEB_SERVER=1 FLET_WEB_NO_CDN=1 FLET_SERVER_IP=$(HOST) FLET_SERVER_PORT=$(PORT) \
-		$(PY) mobile/main.py
+	@HOST=$(HOST) PORT=$(PORT) SERVER_PORT=$(SERVER_PORT) $(PY) -m server_sync.devrun
 
 ## test: the whole test suite
 test: $(STAMP)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import uuid
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from survey.indicators import CoverageConfig
+from survey.indicators import INDICATOR_IDS, CoverageConfig
 
 from .. import models
 from . import tallies
@@ -57,3 +62,336 @@ def coverage_config(commune: models.Commune) -> CoverageConfig:
 def hamlets_of(session: Session, commune_code: str) -> list[models.Hamlet]:
     return list(session.scalars(select(models.Hamlet).where(models.Hamlet.commune_code == commune_code)
                                 .order_by(models.Hamlet.id)))
+
+
+# -- the admin CLI's operations (server_sync/cli.py) ------------------------------------------
+# Each one checks its input completely before writing anything and raises `AdminError`
+# (bilingual) for bad input, so a refused command leaves the database as it was.
+
+
+class AdminError(ValueError):
+    """Bad input from commune staff: a Vietnamese and an English message, nothing written."""
+
+    def __init__(self, vi: str, en: str, details: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(en)
+        self.vi, self.en = vi, en
+        self.details = details or []  # one (vi, en) pair per offending item, e.g. per CSV row
+
+
+SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
+NAME_MAX = 200
+
+
+@dataclass(frozen=True)
+class OfficialCommune:
+    code: str  # five digits, e.g. "06577"
+    name: str  # "Xã Thống Nhất"
+    province: str  # "Lạng Sơn"
+
+
+def lookup_commune(code: str) -> OfficialCommune:
+    """A commune/ward by its official code, from the post-2025 list of `vietnam-provinces`."""
+    from vietnam_provinces import Province, Ward
+
+    text = (code or "").strip()
+    if not text.isdigit() or len(text) > 5:
+        raise AdminError(f"Mã xã/phường {code!r} không hợp lệ: cần tối đa 5 chữ số, ví dụ 06577.",
+                         f"Commune/ward code {code!r} is not valid: up to 5 digits, e.g. 06577.")
+    try:
+        ward = Ward.from_code(int(text))
+    except ValueError:
+        raise AdminError(f"Không có xã/phường nào mang mã {text.zfill(5)} (danh mục sau sáp nhập 2025).",
+                         f"No commune or ward has the code {text.zfill(5)} (post-2025 official list).") from None
+    return OfficialCommune(f"{int(ward.code):05d}", ward.name, Province.from_code(ward.province_code).name)
+
+
+def init_commune(session: Session, code: str) -> tuple[models.Commune, bool]:
+    """Create the commune of this official code, or refresh its name; True if created."""
+    official = lookup_commune(code)
+    commune = session.get(models.Commune, official.code)
+    if commune is None:
+        return create_commune(session, official.code, official.name, official.province), True
+    commune.name, commune.province = official.name, official.province
+    session.flush()
+    return commune, False
+
+
+def communes(session: Session) -> list[models.Commune]:
+    return list(session.scalars(select(models.Commune).order_by(models.Commune.code)))
+
+
+def pick_commune(session: Session, code: str | None = None) -> models.Commune:
+    """The commune named by `code`, or the only one there is."""
+    if code:
+        commune = session.get(models.Commune, code.strip().zfill(5))
+        if commune is None:
+            raise AdminError(f"Chưa thiết lập xã {code}: chạy init-commune {code} trước.",
+                             f"Commune {code} is not set up: run init-commune {code} first.")
+        return commune
+    found = communes(session)
+    if not found:
+        raise AdminError("Chưa thiết lập xã nào: chạy init-commune <mã xã> trước.",
+                         "No commune is set up yet: run init-commune <official code> first.")
+    if len(found) > 1:
+        codes = ", ".join(c.code for c in found)
+        raise AdminError(f"Có nhiều xã ({codes}): chọn một bằng --commune.",
+                         f"There are several communes ({codes}): choose one with --commune.")
+    return found[0]
+
+
+def check_day(value: str) -> str:
+    """An ISO calendar day, YYYY-MM-DD."""
+    text = (value or "").strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise AdminError(f"Ngày {value!r} không hợp lệ: viết dạng NNNN-TT-NN, ví dụ 2026-03-01.",
+                     f"Date {value!r} is not valid: write it as YYYY-MM-DD, e.g. 2026-03-01.")
+
+
+# -- hamlets from a CSV file ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HamletRow:
+    line: int
+    id: str
+    name: str
+    team_active_since: str | None
+
+
+@dataclass(frozen=True)
+class HamletImport:
+    rows: list[HamletRow]
+    has_team_column: bool
+
+
+HAMLET_COLUMNS = ("id", "name", "team_active_since")
+
+
+def parse_hamlets_csv(data: bytes) -> HamletImport:
+    """Every row of a hamlet CSV (`id,name[,team_active_since]`), or `AdminError` listing
+    every bad row with its line number. UTF-8 with or without BOM; `;` also works as the
+    separator (what a spreadsheet in Vietnamese saves)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise AdminError(f"Tệp không phải UTF-8 (dòng {line}): lưu lại dưới dạng “CSV UTF-8”.",
+                         f"The file is not UTF-8 (line {line}): save it again as “CSV UTF-8”.") from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    columns = [c.strip().lower() for c in header or []]
+    if columns[:2] != ["id", "name"] or any(c not in HAMLET_COLUMNS for c in columns) or len(set(columns)) != len(columns):
+        raise AdminError("Dòng 1 phải là tiêu đề: id,name hoặc id,name,team_active_since.",
+                         "Line 1 must be the header: id,name or id,name,team_active_since.")
+    has_team = "team_active_since" in columns
+    rows: list[HamletRow] = []
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue  # a blank line
+        here: list[tuple[str, str]] = []
+        if len(cells) != len(columns):
+            here.append((f"Dòng {line}: có {len(cells)} cột, cần {len(columns)}.",
+                         f"Line {line}: {len(cells)} columns, expected {len(columns)}."))
+            problems += here
+            continue
+        values = dict(zip(columns, (c.strip() for c in cells)))
+        hamlet_id, name = values["id"], values["name"]
+        since = values.get("team_active_since") or None
+        if not SLUG.fullmatch(hamlet_id):
+            here.append((f"Dòng {line}: mã thôn {hamlet_id!r} không hợp lệ (chữ không dấu, số, - và _, 1–64 ký tự).",
+                         f"Line {line}: hamlet id {hamlet_id!r} is not valid (ASCII letters, digits, - and _, 1–64)."))
+        elif hamlet_id in seen:
+            here.append((f"Dòng {line}: mã thôn {hamlet_id!r} đã có ở dòng {seen[hamlet_id]}.",
+                         f"Line {line}: hamlet id {hamlet_id!r} already appears on line {seen[hamlet_id]}."))
+        else:
+            seen[hamlet_id] = line
+        if not name:
+            here.append((f"Dòng {line}: thiếu tên thôn.", f"Line {line}: the hamlet name is missing."))
+        elif len(name) > NAME_MAX:
+            here.append((f"Dòng {line}: tên thôn dài quá {NAME_MAX} ký tự.",
+                         f"Line {line}: the hamlet name is longer than {NAME_MAX} characters."))
+        if since is not None:
+            try:
+                since = check_day(since)
+            except AdminError:
+                here.append((f"Dòng {line}: ngày có tổ công nghệ số {since!r} không hợp lệ (NNNN-TT-NN).",
+                             f"Line {line}: team_active_since {since!r} is not a date (YYYY-MM-DD)."))
+        if here:
+            problems += here
+        else:
+            rows.append(HamletRow(line, hamlet_id, name, since))
+    if problems:
+        raise AdminError(f"Tệp có {len(problems)} lỗi; chưa ghi gì.",
+                         f"The file has {len(problems)} problem(s); nothing was written.", problems)
+    if not rows:
+        raise AdminError("Tệp không có thôn nào.", "The file lists no hamlet.")
+    return HamletImport(rows, has_team)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    updated: int
+    unchanged: int
+    not_in_file: list[str]
+
+
+def import_hamlets(session: Session, commune_code: str, data: HamletImport) -> ImportSummary:
+    """Add new hamlets and update names (and team flags when the column is there). Hamlets
+    missing from the file are kept: households and visits belong to them."""
+    existing = {h.id: h for h in session.scalars(
+        select(models.Hamlet).where(models.Hamlet.id.in_([r.id for r in data.rows])))}
+    elsewhere = [(r.line, r.id, existing[r.id].commune_code) for r in data.rows
+                 if r.id in existing and existing[r.id].commune_code != commune_code]
+    if elsewhere:
+        raise AdminError(f"{len(elsewhere)} mã thôn đã thuộc xã khác; chưa ghi gì.",
+                         f"{len(elsewhere)} hamlet id(s) already belong to another commune; nothing was written.",
+                         [(f"Dòng {line}: mã thôn {hid!r} thuộc xã {other}.",
+                           f"Line {line}: hamlet id {hid!r} belongs to commune {other}.") for line, hid, other in elsewhere])
+    added = updated = unchanged = 0
+    for row in data.rows:
+        hamlet = existing.get(row.id)
+        if hamlet is None:
+            add_hamlet(session, commune_code, row.id, row.name, row.team_active_since)
+            added += 1
+            continue
+        since = row.team_active_since if data.has_team_column else hamlet.team_active_since
+        if (hamlet.name, hamlet.team_active_since) == (row.name, since):
+            unchanged += 1
+        else:
+            hamlet.name, hamlet.team_active_since = row.name, since
+            updated += 1
+    session.flush()
+    listed = {r.id for r in data.rows}
+    others = [h.id for h in hamlets_of(session, commune_code) if h.id not in listed]
+    return ImportSummary(added, updated, unchanged, others)
+
+
+# -- volunteers, devices, configuration ---------------------------------------------------------
+
+
+def new_volunteer(session: Session, commune_code: str, name: str, hamlet_ids: Iterable[str]) -> models.Volunteer:
+    name = " ".join((name or "").split())
+    wanted = list(dict.fromkeys(h.strip() for h in hamlet_ids if h.strip()))
+    if not name or len(name) > NAME_MAX:
+        raise AdminError(f"Tên tình nguyện viên phải có từ 1 đến {NAME_MAX} ký tự.",
+                         f"The volunteer's name must have 1 to {NAME_MAX} characters.")
+    if not wanted:
+        raise AdminError("Cần ít nhất một thôn (--hamlets thon-a,thon-b).",
+                         "At least one hamlet is needed (--hamlets thon-a,thon-b).")
+    known = {h.id for h in hamlets_of(session, commune_code)}
+    unknown = [h for h in wanted if h not in known]
+    if unknown:
+        raise AdminError(f"Xã {commune_code} không có thôn: {', '.join(unknown)}.",
+                         f"Commune {commune_code} has no hamlet: {', '.join(unknown)}.")
+    return add_volunteer(session, commune_code, name, wanted)
+
+
+def volunteer(session: Session, volunteer_id: str) -> models.Volunteer:
+    found = session.get(models.Volunteer, (volunteer_id or "").strip())
+    if found is None:
+        raise AdminError(f"Không có tình nguyện viên mang mã {volunteer_id!r} (xem list-volunteers).",
+                         f"No volunteer has the id {volunteer_id!r} (see list-volunteers).")
+    return found
+
+
+def volunteers(session: Session, commune_code: str | None = None) -> list[tuple[models.Volunteer, list[str]]]:
+    statement = select(models.Volunteer).order_by(models.Volunteer.created_at, models.Volunteer.id)
+    if commune_code:
+        statement = statement.where(models.Volunteer.commune_code == commune_code)
+    found = list(session.scalars(statement))
+    scopes: dict[str, list[str]] = {}
+    for vid, hid in session.execute(select(models.VolunteerHamlet.volunteer_id, models.VolunteerHamlet.hamlet_id)
+                                    .order_by(models.VolunteerHamlet.hamlet_id)):
+        scopes.setdefault(vid, []).append(hid)
+    return [(v, scopes.get(v.id, [])) for v in found]
+
+
+def devices(session: Session) -> list[tuple[models.Device, models.Volunteer]]:
+    return list(session.execute(
+        select(models.Device, models.Volunteer).join(models.Volunteer, models.Device.volunteer_id == models.Volunteer.id)
+        .order_by(models.Device.created_at, models.Device.id)).all())
+
+
+def check_server_url(url: str) -> str:
+    """The address phones will reach the server at: http(s)://host[:port][/path], no credentials."""
+    text = (url or "").strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 — raises on a bad port
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.username is not None or parts.password is not None or parts.query or parts.fragment):
+        raise AdminError(f"Địa chỉ máy chủ {url!r} không hợp lệ: cần dạng http://192.168.1.10:8000 "
+                         "(không kèm mật khẩu).",
+                         f"Server address {url!r} is not valid: expected e.g. http://192.168.1.10:8000 "
+                         "(no user or password).")
+    return text
+
+
+ENROL_SCHEME = "khaosat://enrol"
+
+
+def enrol_link(server_url: str, code: str) -> str:
+    """What the enrolment QR holds: `khaosat://enrol?server=<url, percent-encoded>&code=<code>`.
+    Only the server address and the one-time code: never a password or a token."""
+    return f"{ENROL_SCHEME}?{urlencode({'server': check_server_url(server_url), 'code': code})}"
+
+
+def parse_enrol_link(link: str) -> tuple[str, str]:
+    """(server URL, code) from an enrolment link; ValueError if it is not one."""
+    if not link.startswith(ENROL_SCHEME + "?"):
+        raise ValueError("not an enrolment link")
+    query = parse_qs(link.split("?", 1)[1], strict_parsing=True)
+    if set(query) != {"server", "code"} or len(query["server"]) != 1 or len(query["code"]) != 1:
+        raise ValueError("not an enrolment link")
+    return query["server"][0], query["code"][0]
+
+
+def set_target(session: Session, commune: models.Commune, indicator: str, target: Mapping[str, Any] | None,
+               *, default: bool = False) -> dict[str, Any]:
+    """Override one indicator's target (None: no target at all; default: back to the default)."""
+    if indicator not in INDICATOR_IDS:
+        raise AdminError(f"Không có chỉ tiêu {indicator!r}. Các chỉ tiêu: {', '.join(INDICATOR_IDS)}.",
+                         f"No indicator {indicator!r}. Indicators: {', '.join(INDICATOR_IDS)}.")
+    targets = dict(commune.targets or {})
+    if default:
+        targets.pop(indicator, None)
+    elif target is None:
+        targets[indicator] = None
+    else:
+        low, high = target["min"], target.get("max")
+        if not 0 <= low <= 100 or (high is not None and not low <= high <= 100):
+            raise AdminError("Chỉ tiêu phải trong khoảng 0–100, và --max không nhỏ hơn --min.",
+                             "Targets are 0–100, and --max is not below --min.")
+        targets[indicator] = {"min": low, "strict": bool(target.get("strict", False)), "max": high}
+    CoverageConfig.from_dict({"targets": targets})
+    commune.targets = targets  # a new dict: the JSON column sees the change
+    session.flush()
+    return targets
+
+
+def set_adult_age(session: Session, commune: models.Commune, age: int) -> None:
+    if age not in (15, 18):
+        raise AdminError("Tuổi người lớn chỉ được là 15 hoặc 18.", "The adult age is 15 or 18.")
+    commune.adult_age = age
+    session.flush()
+
+
+def set_team(session: Session, hamlet_id: str, since: str | None) -> models.Hamlet:
+    hamlet = session.get(models.Hamlet, (hamlet_id or "").strip())
+    if hamlet is None:
+        raise AdminError(f"Không có thôn mang mã {hamlet_id!r}.", f"No hamlet has the id {hamlet_id!r}.")
+    hamlet.team_active_since = None if since is None else check_day(since)
+    session.flush()
+    return hamlet

@@ -1,0 +1,429 @@
+"""The admin command line: `python -m server_sync <command>` (README: "Setting up a commune").
+
+    init-commune 06577                       the commune, by its official code
+    import-hamlets thon.csv                  hamlets from a CSV file: id,name[,team_active_since]
+    add-volunteer --name … --hamlets a,b     prints the volunteer id
+    issue-code --volunteer <id>              prints a one-time code and saves its QR (PNG)
+    list-volunteers | list-devices | revoke-device <id>
+    set-target <indicator> --min 90 [--strict] [--max 50] | set-adult-age 15|18
+    set-team <hamlet> --since 2026-03-01 | --none
+    seed-demo                                a demo commune, only on an empty database
+    serve | migrate
+
+The database comes from --database-url, else DATABASE_URL, else SQLite in SERVER_DATA_DIR
+(default ./data). Every command upgrades the schema first. Messages are Vietnamese then
+English. Exit codes: 0 done, 2 bad input (nothing written), 1 the database could not be used.
+`add-volunteer` and `issue-code` print only the id / the code on stdout (scripts can capture
+it); their explanations go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+OK, FAILED, BAD_INPUT = 0, 1, 2
+DEFAULT_SERVER_PORT = 8000
+
+
+class Usage(argparse.ArgumentParser):
+    """argparse that reports bad usage in both languages and returns instead of exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        _err(f"Lỗi cú pháp lệnh: {message}", f"Usage error: {message}")
+        raise SystemExit(BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Usage(prog="python -m server_sync",
+                   description="Máy chủ đồng bộ và công cụ quản trị của xã / "
+                               "The commune's sync server and admin tools.")
+    parser.add_argument("--database-url", default=None,
+                        help="SQLAlchemy URL (default: DATABASE_URL, else SQLite in SERVER_DATA_DIR=./data)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="<command>", parser_class=Usage)
+
+    serve = commands.add_parser("serve", help="chạy máy chủ / run the HTTP server (migrates first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=DEFAULT_SERVER_PORT)
+    commands.add_parser("migrate", help="nâng cấp CSDL / upgrade the database schema and exit")
+
+    init = commands.add_parser("init-commune", help="thiết lập xã theo mã / set up a commune by its official code")
+    init.add_argument("code", help="mã xã/phường chính thức (5 chữ số), e.g. 06577")
+
+    hamlets = commands.add_parser("import-hamlets", help="nhập thôn từ CSV / import hamlets from a CSV file")
+    hamlets.add_argument("file", type=Path, help="CSV UTF-8: id,name[,team_active_since]")
+    _commune_option(hamlets)
+
+    volunteer = commands.add_parser("add-volunteer", help="thêm tình nguyện viên / add a volunteer")
+    volunteer.add_argument("--name", required=True)
+    volunteer.add_argument("--hamlets", required=True, help="mã thôn, cách nhau bằng dấu phẩy / comma-separated ids")
+    _commune_option(volunteer)
+
+    listing = commands.add_parser("list-volunteers", help="danh sách tình nguyện viên / list volunteers")
+    _commune_option(listing)
+
+    code = commands.add_parser("issue-code", help="cấp mã đăng ký một lần / issue a one-time enrolment code")
+    code.add_argument("--volunteer", required=True, help="mã tình nguyện viên / volunteer id")
+    code.add_argument("--server-url", default=None,
+                      help="địa chỉ máy chủ mà điện thoại truy cập được / the address phones reach the server at "
+                           "(default: SERVER_URL, else this machine's LAN address, port 8000)")
+    qr = code.add_mutually_exclusive_group()
+    qr.add_argument("--qr", type=Path, default=None, help="tệp PNG mã QR / QR PNG file (default: enrol-<code>.png)")
+    qr.add_argument("--no-qr", action="store_true", help="không lưu mã QR / do not save a QR image")
+    code.add_argument("--days", type=int, default=7, help="hết hạn sau N ngày / expires after N days (1–90)")
+
+    revoke = commands.add_parser("revoke-device", help="thu hồi điện thoại bị mất / revoke a lost phone's token")
+    revoke.add_argument("device_id")
+    commands.add_parser("list-devices", help="danh sách điện thoại đã đăng ký / list enrolled phones")
+
+    target = commands.add_parser("set-target", help="đặt chỉ tiêu / set an indicator's target (percent)")
+    target.add_argument("indicator")
+    how = target.add_mutually_exclusive_group(required=True)
+    how.add_argument("--min", type=float, help="mức tối thiểu / minimum percent")
+    how.add_argument("--none", action="store_true", help="không đặt chỉ tiêu / no target")
+    how.add_argument("--default", action="store_true", help="về mặc định / back to the default")
+    target.add_argument("--strict", action="store_true", help="phải vượt mức (>) / must exceed the minimum")
+    target.add_argument("--max", type=float, default=None, help="mức tối đa của khoảng / upper end of a range")
+    _commune_option(target)
+
+    age = commands.add_parser("set-adult-age", help="tuổi người lớn / the adult age used in counts")
+    age.add_argument("age", type=int, choices=(15, 18))
+    _commune_option(age)
+
+    team = commands.add_parser("set-team", help="thôn có Tổ công nghệ số / a hamlet's active digital-tech team")
+    team.add_argument("hamlet")
+    since = team.add_mutually_exclusive_group(required=True)
+    since.add_argument("--since", help="hoạt động từ ngày / active since YYYY-MM-DD")
+    since.add_argument("--none", action="store_true", help="chưa có tổ / no active team")
+
+    commands.add_parser("seed-demo", help="xã mẫu khi CSDL còn trống / a demo commune on an empty database")
+    return parser
+
+
+def _commune_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--commune", default=None,
+                        help="mã xã khi CSDL có nhiều xã / the commune's code when there are several")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or bad usage (2)
+        return exc.code if isinstance(exc.code, int) else BAD_INPUT
+    if args.command == "serve":
+        return _serve(args)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .services.admin import AdminError
+
+    handler = COMMANDS[args.command]
+    try:
+        return handler(args)
+    except AdminError as exc:
+        _err(f"Lỗi: {exc.vi}", f"Error: {exc.en}")
+        for vi, en in exc.details:
+            _err(f"  {vi}", f"  {en}")
+        return BAD_INPUT
+    except SQLAlchemyError as exc:
+        _err("Không dùng được cơ sở dữ liệu (kiểm tra DATABASE_URL).",
+             f"The database could not be used (check DATABASE_URL): {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}")
+        return FAILED
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def _say(vi: str, en: str) -> None:
+    print(f"{vi}\n  {en}")
+
+
+def _err(vi: str, en: str) -> None:
+    print(f"{vi}\n  {en}", file=sys.stderr)
+
+
+# -- the database --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _session(args: argparse.Namespace) -> Iterator[Any]:
+    """One transaction over a migrated database: all of a command's writes, or none."""
+    from . import db
+    from .services import tallies
+
+    engine = db.make_engine(args.database_url)
+    try:
+        db.migrate(engine)
+        sessions = db.session_factory(engine)
+        with sessions.begin() as session:
+            tallies.ensure_current(session)
+        with sessions.begin() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from . import db
+    from .app import create_app
+
+    engine = db.make_engine(args.database_url)
+    db.migrate(engine)  # upgrade head before the first request (create_app checks again: a no-op)
+    revision = db.current_revision(engine)
+    engine.dispose()
+    _say(f"CSDL ở phiên bản {revision}; máy chủ: http://{args.host}:{args.port}",
+         f"schema at revision {revision}; server: http://{args.host}:{args.port}")
+    sys.stdout.flush()
+    uvicorn.run(create_app(args.database_url), host=args.host, port=args.port, proxy_headers=False)
+    return OK
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from . import db
+
+    engine = db.make_engine(args.database_url)
+    try:
+        db.migrate(engine)
+        print(f"schema at revision {db.current_revision(engine)}")
+    finally:
+        engine.dispose()
+    return OK
+
+
+def _init_commune(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    admin.lookup_commune(args.code)  # an unknown code fails before the database is touched
+    with _session(args) as session:
+        commune, created = admin.init_commune(session, args.code)
+        code, name, province = commune.code, commune.name, commune.province
+    if created:
+        _say(f"Đã thiết lập {name} ({code}), tỉnh {province}.", f"Set up {name} ({code}), {province} province.")
+    else:
+        _say(f"{name} ({code}), tỉnh {province} đã được thiết lập; giữ nguyên cấu hình.",
+             f"{name} ({code}), {province} was already set up; its configuration is unchanged.")
+    return OK
+
+
+def _import_hamlets(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise admin.AdminError(f"Không đọc được tệp {args.file}: {exc.strerror}.",
+                               f"Cannot read {args.file}: {exc.strerror}.") from None
+    parsed = admin.parse_hamlets_csv(data)  # every row checked before the database is touched
+    with _session(args) as session:
+        commune = admin.pick_commune(session, args.commune)
+        summary = admin.import_hamlets(session, commune.code, parsed)
+        name = commune.name
+    _say(f"{name}: thêm {summary.added} thôn, cập nhật {summary.updated}, giữ nguyên {summary.unchanged}.",
+         f"{name}: {summary.added} hamlet(s) added, {summary.updated} updated, {summary.unchanged} unchanged.")
+    if not parsed.has_team_column:
+        _say("Tệp không có cột team_active_since: cờ Tổ công nghệ số của các thôn đã có giữ nguyên.",
+             "No team_active_since column: existing hamlets keep their digital-tech team flag.")
+    if summary.not_in_file:
+        _say(f"Các thôn không có trong tệp vẫn được giữ: {', '.join(summary.not_in_file)}.",
+             f"Hamlets not in the file are kept: {', '.join(summary.not_in_file)}.")
+    return OK
+
+
+def _add_volunteer(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    with _session(args) as session:
+        commune = admin.pick_commune(session, args.commune)
+        volunteer = admin.new_volunteer(session, commune.code, args.name, args.hamlets.split(","))
+        volunteer_id, name = volunteer.id, volunteer.name
+    _err(f"Đã thêm tình nguyện viên {name}. Mã tình nguyện viên:",
+         f"Added volunteer {name}. Volunteer id:")
+    print(volunteer_id)
+    return OK
+
+
+def _list_volunteers(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    with _session(args) as session:
+        commune = admin.pick_commune(session, args.commune) if args.commune else None
+        rows = [(v.id, v.commune_code, v.name, hamlets)
+                for v, hamlets in admin.volunteers(session, commune.code if commune else None)]
+    if not rows:
+        _say("Chưa có tình nguyện viên nào.", "No volunteer yet.")
+        return OK
+    print("id\txã/commune\ttên/name\tthôn/hamlets")
+    for volunteer_id, code, name, hamlets in rows:
+        print(f"{volunteer_id}\t{code}\t{name}\t{','.join(hamlets)}")
+    return OK
+
+
+def guess_server_url(port: int = DEFAULT_SERVER_PORT) -> str:
+    """SERVER_URL, else http://<this machine's LAN address>:port (no packet is sent)."""
+    if os.environ.get("SERVER_URL"):
+        return os.environ["SERVER_URL"]
+    address = "127.0.0.1"
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))  # UDP connect: picks the outgoing interface only
+            address = probe.getsockname()[0]
+    except OSError:
+        pass
+    return f"http://{address}:{port}"
+
+
+def write_qr(payload: str, path: Path) -> Path:
+    """A PNG QR code of `payload` (error correction M, 10 px modules, quiet zone 4)."""
+    import segno
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    segno.make(payload, error="m", micro=False).save(str(path), kind="png", scale=10, border=4)
+    return path
+
+
+def _issue_code(args: argparse.Namespace) -> int:
+    from .services import admin, enrolment
+
+    if not 1 <= args.days <= 90:
+        raise admin.AdminError("--days phải từ 1 đến 90.", "--days must be 1 to 90.")
+    server_url = admin.check_server_url(args.server_url or guess_server_url())
+    with _session(args) as session:
+        volunteer = admin.volunteer(session, args.volunteer)
+        name = volunteer.name
+        code = enrolment.issue_code(session, volunteer.id, ttl=timedelta(days=args.days))
+    link = admin.enrol_link(server_url, code)
+    _err(f"Mã đăng ký một lần cho {name} (dùng được 1 lần, hết hạn sau {args.days} ngày):",
+         f"One-time enrolment code for {name} (works once, expires in {args.days} days):")
+    print(code)
+    _err(f"Trên điện thoại: Đăng ký với máy chủ của xã → địa chỉ {server_url} và mã {code}.",
+         f"On the phone: Enrol with the commune's server → address {server_url} and code {code}.")
+    if not args.no_qr:
+        path = write_qr(link, args.qr or Path(f"enrol-{code}.png"))
+        _err(f"Mã QR (địa chỉ máy chủ + mã, không có mật khẩu): {path}",
+             f"QR code (server address + code, no password): {path}  [{link}]")
+    return OK
+
+
+def _revoke_device(args: argparse.Namespace) -> int:
+    from . import models
+    from .services import admin, enrolment
+
+    with _session(args) as session:
+        device = session.get(models.Device, args.device_id.strip())
+        if device is None:
+            raise admin.AdminError(f"Không có điện thoại mang mã {args.device_id!r} (xem list-devices).",
+                                   f"No device has the id {args.device_id!r} (see list-devices).")
+        revoked = enrolment.revoke_device(session, device.id)
+        name = device.name
+    if revoked:
+        _say(f"Đã thu hồi điện thoại “{name}”: nó không đồng bộ được nữa.",
+             f"Revoked the phone “{name}”: it can no longer sync.")
+    else:
+        _say(f"Điện thoại “{name}” đã bị thu hồi từ trước.", f"The phone “{name}” was already revoked.")
+    return OK
+
+
+def _list_devices(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    def when(moment: Any) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    with _session(args) as session:
+        rows = [(d.id, v.name, d.name, when(d.created_at), when(d.last_seen),
+                 f"thu hồi/revoked {when(d.revoked_at)}" if d.revoked_at else "hoạt động/active")
+                for d, v in admin.devices(session)]
+    if not rows:
+        _say("Chưa có điện thoại nào đăng ký.", "No phone is enrolled yet.")
+        return OK
+    print("id\ttình nguyện viên/volunteer\tđiện thoại/device\tđăng ký/enrolled (UTC)\t"
+          "lần cuối/last seen (UTC)\ttrạng thái/status")
+    for row in rows:
+        print("\t".join(row))
+    return OK
+
+
+def _set_target(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    if (args.strict or args.max is not None) and args.min is None:
+        raise admin.AdminError("--strict và --max đi cùng --min.", "--strict and --max go with --min.")
+    target = None if args.min is None else {"min": args.min, "strict": args.strict, "max": args.max}
+    with _session(args) as session:
+        commune = admin.pick_commune(session, args.commune)
+        admin.set_target(session, commune, args.indicator, target, default=args.default)
+        effective = admin.coverage_config(commune).targets.get(args.indicator)
+    if effective is None:
+        _say(f"Chỉ tiêu {args.indicator}: không đặt mức.", f"Indicator {args.indicator}: no target.")
+    else:
+        text = (f"{'>' if effective.strict else '≥'} {effective.min:g}%"
+                + (f", ≤ {effective.max:g}%" if effective.max is not None else ""))
+        _say(f"Chỉ tiêu {args.indicator}: {text}.", f"Indicator {args.indicator}: {text}.")
+    return OK
+
+
+def _set_adult_age(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    with _session(args) as session:
+        commune = admin.pick_commune(session, args.commune)
+        admin.set_adult_age(session, commune, args.age)
+        name = commune.name
+    _say(f"{name}: người lớn là từ {args.age} tuổi trở lên trong các báo cáo.",
+         f"{name}: adults are {args.age} and over in reports.")
+    return OK
+
+
+def _set_team(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    with _session(args) as session:
+        hamlet = admin.set_team(session, args.hamlet, None if args.none else args.since)
+        name, since = hamlet.name, hamlet.team_active_since
+    if since is None:
+        _say(f"{name}: chưa có Tổ công nghệ số cộng đồng hoạt động.", f"{name}: no active digital-tech team.")
+    else:
+        _say(f"{name}: Tổ công nghệ số cộng đồng hoạt động từ {since}.", f"{name}: digital-tech team active since {since}.")
+    return OK
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from .admin_demo import seed_demo
+
+    with _session(args) as session:
+        seeded = seed_demo(session)
+    if seeded is None:
+        _say("CSDL đã có xã: không thêm dữ liệu mẫu.", "The database already has a commune: no demo data added.")
+        return OK
+    _say(f"Đã tạo xã mẫu {seeded.commune_code}: {seeded.households} hộ, {seeded.visits} lượt thăm; "
+         f"tình nguyện viên {seeded.volunteer_id}.",
+         f"Seeded demo commune {seeded.commune_code}: {seeded.households} households, {seeded.visits} visits; "
+         f"volunteer {seeded.volunteer_id}.")
+    return OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "migrate": _migrate,
+    "init-commune": _init_commune,
+    "import-hamlets": _import_hamlets,
+    "add-volunteer": _add_volunteer,
+    "list-volunteers": _list_volunteers,
+    "issue-code": _issue_code,
+    "revoke-device": _revoke_device,
+    "list-devices": _list_devices,
+    "set-target": _set_target,
+    "set-adult-age": _set_adult_age,
+    "set-team": _set_team,
+    "seed-demo": _seed_demo,
+}
