@@ -13,8 +13,10 @@ from .widgets import big_button, title
 
 
 def dropdown(identifier: str, label: str, value: str, options: list[tuple[str, str]], on_select) -> ft.Control:
-    # Dropdowns have no accessible label of their own: the identifier lets browser tests find it.
-    return ft.Semantics(identifier=identifier, content=ft.Dropdown(
+    # Dropdowns have no accessible label of their own: give it the field's label and the chosen
+    # option (what a screen reader says), and an identifier for browser tests.
+    chosen = dict(options).get(value, "")
+    return ft.Semantics(identifier=identifier, label=f"{label}: {chosen}", content=ft.Dropdown(
         label=label, value=value, on_select=on_select, text_size=18,
         options=[ft.DropdownOption(key=k, text=v) for k, v in options]))
 

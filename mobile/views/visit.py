@@ -99,7 +99,8 @@ class WizardScreen:
                 heading += f" ({t('adult_tag', lang)})"
             fields = [self.input(q, member.value(q.id), member.id, redraw=q.type != "year")
                       for q in wizard.checklist.questions_for("member")]
-            controls.append(ft.Card(content=ft.Container(padding=12, content=ft.Column([
+            # Not one semantic container: each field keeps its own label for screen readers (and tests).
+            controls.append(ft.Card(semantic_container=False, content=ft.Container(padding=12, content=ft.Column([
                 ft.Row([ft.Text(heading, size=BIG, weight=ft.FontWeight.BOLD),
                         ft.TextButton(t("remove", lang), icon=ft.Icons.DELETE,
                                       on_click=lambda _, m=member.id: self.remove_member(m))],
@@ -197,8 +198,10 @@ class WizardScreen:
                 del items[i]
                 store(True)
 
+            # No expand=True in a wrapping Row (an Expanded inside a Wrap): Flutter cannot lay it
+            # out and draws a grey box instead of the field. Unexpanded, the switch wraps below it.
             rows.append(ft.Row([
-                ft.TextField(label=name_field.label.text(self.lang), value=item.get("name", ""), expand=True,
+                ft.TextField(label=name_field.label.text(self.lang), value=item.get("name", ""),
                              text_size=BIG, on_change=named, max_length=name_field.max_length),
                 ft.Switch(label=promoted_field.label.text(self.lang), value=item.get("promoted_online") == "yes",
                           on_change=promoted),
