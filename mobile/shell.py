@@ -33,6 +33,7 @@ ROUTES: list[tuple[re.Pattern[str], Builder]] = [
     (re.compile(r"^/sync$"), sync.build),
 ]
 OPEN_BEFORE_SET_UP = ("/welcome", "/enrol")
+STATUS_SCREENS = ("/", "/sync")  # the screens that show the network badge or sync state
 
 
 def parent_routes(state: AppState, route: str) -> list[str]:
@@ -113,7 +114,7 @@ class Router:
                 self.ctx.online = _online(kinds)
                 if await self.ctx.io(self.state.should_auto_sync, _names(kinds)):
                     await self.ctx.network(self.state.sync_now)  # Wi-Fi is back: send the day's visits
-                await self.show()
+                await self.redraw_status()
 
             connectivity.on_change = changed
             kinds = await asyncio.wait_for(connectivity.get_connectivity(), timeout=5)
@@ -122,6 +123,11 @@ class Router:
         online = _online(kinds)
         if online != self.ctx.online:
             self.ctx.online = online
+            await self.redraw_status()
+
+    async def redraw_status(self) -> None:
+        """Network news redraws only screens that show it, never a form being typed in."""
+        if (self.page.route or "/") in STATUS_SCREENS:
             await self.show()
 
 

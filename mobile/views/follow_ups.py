@@ -43,5 +43,5 @@ async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
     if not items:
         body.append(ft.Text(t("no_follow_ups", lang), size=16))
     route = f"/follow-ups/{chosen.id}" if hamlet_id and chosen else "/follow-ups"
-    return ft.View(route=route, appbar=ft.AppBar(title=ft.Text(t("follow_ups_nav", lang))),
+    return ft.View(route=route, appbar=ft.AppBar(title=ft.Text(t("follow_ups_nav", lang)), automatically_imply_leading=False),
                    controls=body, scroll=ft.ScrollMode.AUTO, navigation_bar=navigation(ctx, 1))

@@ -45,7 +45,7 @@ async def build(ctx: Ctx) -> ft.View:
         server = t("enrolled" if enrolment.get("status") == "enrolled" else "enrol_pending", lang,
                    url=enrolment.get("server_url", ""))
     return ft.View(
-        route="/settings", appbar=ft.AppBar(title=ft.Text(t("settings_nav", lang))),
+        route="/settings", appbar=ft.AppBar(title=ft.Text(t("settings_nav", lang)), automatically_imply_leading=False),
         scroll=ft.ScrollMode.AUTO, navigation_bar=navigation(ctx, 2),
         controls=[
             title(t("settings_nav", lang)),

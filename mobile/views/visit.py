@@ -18,14 +18,14 @@ from survey.validation import blocking
 from wizard import Step, VisitWizard
 
 from .context import Ctx
-from .widgets import BIG, big_button, issue_texts, question_input, title
+from .widgets import BIG, big_button, check_row, issue_texts, question_input, title
 
 
 class WizardScreen:
     def __init__(self, ctx: Ctx, wizard: VisitWizard) -> None:
         self.ctx, self.wizard, self.lang = ctx, wizard, ctx.lang
         self.show_issues = False
-        self.body = ft.Column(spacing=14)
+        self.body = ft.Column(spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.progress_text = ft.Text(size=14)
         self.progress_bar = ft.ProgressBar(height=8, value=0)
         self.buttons = ft.Row(alignment=ft.MainAxisAlignment.SPACE_BETWEEN)
@@ -77,15 +77,19 @@ class WizardScreen:
         definition, consent = self.wizard.checklist, self.wizard.visit.consent
         who = ft.TextField(label=definition.consent_by_label.text(self.lang), text_size=BIG,
                            value=consent.by if consent else "", max_length=definition.consent_by_max_length)
-        agree = ft.Checkbox(label=definition.consent_label.text(self.lang), value=consent is not None,
-                            label_style=ft.TextStyle(size=BIG))
+        agreed = {"value": consent is not None}
 
-        def update(_: ft.Event) -> None:
-            self.wizard.set_consent(bool(agree.value) and bool((who.value or "").strip()), who.value or "")
+        def update(_: object = None) -> None:
+            self.wizard.set_consent(agreed["value"] and bool((who.value or "").strip()), who.value or "")
             self.changed(redraw=False)
 
-        who.on_change = agree.on_change = update
-        return [title(t("consent_title", self.lang)), who, agree]
+        def ticked(value: bool) -> None:
+            agreed["value"] = value
+            update()
+
+        who.on_change = update
+        return [title(t("consent_title", self.lang)), who,
+                check_row(definition.consent_label.text(self.lang), agreed["value"], ticked, key="consent")]
 
     def draw_roster(self, step: Step) -> list[ft.Control]:
         wizard, lang = self.wizard, self.lang
@@ -132,16 +136,16 @@ class WizardScreen:
         controls: list[ft.Control] = [title(t("follow_ups_title", lang)), ft.Text(t("follow_ups_hint", lang), size=15)]
         for f in suggested:
             who = f" ({member_label(members[f.member_id], lang)})" if f.member_id in members else ""
-            controls.append(ft.Text("✔ " + definition.catalogue_label(f.code, lang) + who, size=16))
+            controls.append(ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700),
+                                    ft.Text(definition.catalogue_label(f.code, lang) + who, size=16, expand=True)]))
         chosen = {(f.code, f.member_id) for f in wizard.visit.follow_ups}
         derived = {(f.code, f.member_id) for f in suggested}
         for item in definition.catalogue:
             if item.scope != "household" or (item.code, None) in derived:
                 continue
-            controls.append(ft.Checkbox(
-                label=item.label.text(lang), value=(item.code, None) in chosen, label_style=ft.TextStyle(size=BIG),
-                on_change=lambda e, c=item.code: (wizard.toggle_follow_up(c, None, bool(e.control.value)),
-                                                  self.changed(redraw=False))))
+            controls.append(check_row(
+                item.label.text(lang), (item.code, None) in chosen,
+                lambda on, c=item.code: (wizard.toggle_follow_up(c, None, on), self.changed(redraw=False))))
         return controls
 
     def draw_summary(self, step: Step) -> list[ft.Control]:
@@ -286,7 +290,7 @@ class WizardScreen:
 
         view = ft.View(
             route=route, can_pop=False, on_confirm_pop=confirm_pop,
-            appbar=ft.AppBar(title=ft.Column([ft.Text(t("new_visit", self.lang), size=18), self.progress_text],
+            appbar=ft.AppBar(title=ft.Column([ft.Text(self.wizard.household.head_name, size=18), self.progress_text],
                                              spacing=0)),
             scroll=ft.ScrollMode.AUTO,
             controls=[self.progress_bar, self.body],

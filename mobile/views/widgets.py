@@ -27,6 +27,26 @@ def big_button(label: str, on_click: Callable[..., Any], *, icon: Any = None, pr
     return ft.OutlinedButton(label, icon=icon, on_click=on_click, style=style, key=key)
 
 
+def check_row(label: str, value: bool, on_change: Callable[[bool], None], *, key: str | None = None) -> ft.Control:
+    """A checkbox whose long Vietnamese label wraps, and whose whole row is the tap target.
+
+    A Checkbox's own label never wraps on a 360-px screen; the box keeps the label as its
+    accessible name, so screen readers (and browser tests) still find it by its words.
+    """
+    box = ft.Checkbox(value=value, semantics_label=label, key=key)
+
+    def flip(new: bool) -> None:
+        box.value = new
+        on_change(new)
+
+    box.on_change = lambda e: flip(bool(e.control.value))
+    return ft.Container(
+        on_click=lambda _: (flip(not box.value), box.update()),
+        content=ft.Row([box, ft.Text(label, size=BIG, expand=True)],
+                       vertical_alignment=ft.CrossAxisAlignment.START),
+    )
+
+
 def issue_texts(issues: list[Issue], lang: str) -> list[ft.Control]:
     """Inline messages from the error catalogue, red for errors, amber for warnings."""
     return [
@@ -75,10 +95,10 @@ def question_input(question: Question, value: Any, lang: str,
     if question.type == "multi":
         chosen = list(value or [])
 
-        def toggle(choice: str) -> Callable[[ft.Event], None]:
-            def handler(e: ft.Event) -> None:
+        def toggle(choice: str) -> Callable[[bool], None]:
+            def handler(ticked: bool) -> None:
                 current = [v for v in chosen if v != choice]
-                if e.control.value:
+                if ticked:
                     exclusive = set(question.exclusive)
                     current = [choice] if choice in exclusive else [v for v in current if v not in exclusive] + [choice]
                 chosen[:] = current
@@ -87,8 +107,7 @@ def question_input(question: Question, value: Any, lang: str,
 
         return ft.Column([
             ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
-            *[ft.Checkbox(label=c.label.text(lang), value=c.value in chosen, on_change=toggle(c.value),
-                          label_style=ft.TextStyle(size=BIG), key=f"{key}:{c.value}")
+            *[check_row(c.label.text(lang), c.value in chosen, toggle(c.value), key=f"{key}:{c.value}")
               for c in question.choices],
         ], spacing=0)
     if question.type in ("integer", "year"):
