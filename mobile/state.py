@@ -248,11 +248,16 @@ class AppState:
         return tally
 
     def _changed(self, hamlet_id: str | None = None) -> None:
-        """Forget derived figures after a write (one hamlet, or all when None)."""
+        """Refresh derived figures after a write (one hamlet, or all when None).
+
+        Recomputed now, in the worker thread that wrote, and stored: the next start of the
+        app then finds every hamlet's tally ready instead of re-reading every record.
+        """
         if hamlet_id is None:
             self._progress_cache.clear()
         else:
             self._progress_cache.pop(hamlet_id, None)
+        self.hamlet_progress()
 
     def hamlet(self, hamlet_id: str) -> Hamlet | None:
         return self.repo.hamlet(hamlet_id)

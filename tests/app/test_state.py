@@ -138,3 +138,15 @@ def test_stored_tallies_are_reused_only_while_the_hamlet_file_is_unchanged(tmp_p
     again.set_adult_age(15)
     assert AppState.open(tmp_path).hamlet_progress()[0].coverage["adults_ready"].denominator >= \
         first.hamlet_progress()[0].coverage["adults_ready"].denominator
+
+
+def test_every_write_through_the_app_leaves_fresh_stored_tallies(state, tmp_path):
+    home, _ = state.add_household("demo-khuoi-cap", "Vi Văn Hùng")
+    wizard = state.start_visit(home.id)
+    visit = completed_visit(home)
+    visit.id = wizard.visit.id
+    wizard.visit = visit
+    state.save_visit(wizard)
+    stored = state.repo.setting("hamlet_tallies")["demo-khuoi-cap"]
+    assert stored["key"]["file"] == state.repo.hamlet_fingerprint("demo-khuoi-cap")
+    assert stored["tally"]["visit_coverage"] == [5, 13]
