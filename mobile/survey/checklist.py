@@ -290,8 +290,8 @@ def versions() -> tuple[int, ...]:
 @lru_cache(maxsize=None)
 def load(version: int) -> Checklist:
     """The definition of one version; KeyError when this build does not ship it."""
-    if version not in versions():
-        raise KeyError(version)
+    if not isinstance(version, int) or isinstance(version, bool) or version not in versions():
+        raise KeyError(version)  # True == 1 in Python: a boolean is no version
     path = resources.files(__package__).joinpath("checklists", f"v{version}.json")
     checklist = Checklist.from_dict(json.loads(path.read_text(encoding="utf-8")))
     if checklist.version != version:

@@ -9,10 +9,11 @@ database sum them, and still compute exactly what the phone computes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping  # isinstance() through typing is slower
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .checklist import Label
 from .records import Hamlet, Household, Outcome, Visit
@@ -155,6 +156,7 @@ def household_tally(latest_completed: Visit | None, adult_age: int) -> Tally:
         return tally
     visit = latest_completed
     tally.add("visit_coverage", 1, 1)
+    ready_count = online_count = adult_count = 0  # summed here, added once (the server tallies every visit)
     for adult in visit.adults(adult_age):
         answers = adult.answers
         vneid = answers.get("vneid")
@@ -164,15 +166,20 @@ def household_tally(latest_completed: Visit | None, adult_age: int) -> Tally:
             and _any_of(answers.get("payment_accounts"), PAYMENT_ACCOUNTS)
         )
         online = vneid in ("level1", "level2") and answers.get("online_services") in ("used", "not_needed")
-        tally.add("adults_ready", int(ready), 1)
-        tally.add("adults_online_services", int(online), 1)
-    tally.add("households_guided", int(_any_of(visit.answer("guided_services"), ESSENTIAL_SERVICES)), 1)
-    waste = visit.answer("waste_sorting")
+        ready_count += int(ready)
+        online_count += int(online)
+        adult_count += 1
+    if adult_count:
+        tally.add("adults_ready", ready_count, adult_count)
+        tally.add("adults_online_services", online_count, adult_count)
+    values = visit.household_values()  # == visit.answer(q) for each q, merged once
+    tally.add("households_guided", int(_any_of(values.get("guided_services"), ESSENTIAL_SERVICES)), 1)
+    waste = values.get("waste_sorting")
     tally.add("households_waste_sorting", int(waste == "yes"), 1)
     tally.add("households_waste_partly", int(waste == "partly"), 1)
-    if visit.answer("is_business") == "yes":
-        tally.add("businesses_digital", int(_any_of(visit.answer("business_tools"), BUSINESS_TOOLS)), 1)
-        products = [p for p in visit.answer("products") or () if isinstance(p, Mapping)]
+    if values.get("is_business") == "yes":
+        tally.add("businesses_digital", int(_any_of(values.get("business_tools"), BUSINESS_TOOLS)), 1)
+        products = [p for p in values.get("products") or () if isinstance(p, Mapping)]
         promoted = sum(1 for p in products if p.get("promoted_online") == "yes")
         tally.add("products_online", promoted, len(products))
     return tally

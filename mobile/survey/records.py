@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping  # not typing.Mapping: isinstance() through typing is slower
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 
 class Status(StrEnum):
@@ -260,7 +261,10 @@ class Visit(Record):
         return next((m for m in self.members if m.id == member_id), None)
 
     def adults(self, adult_age: int) -> list[Member]:
-        return [m for m in self.members if m.is_adult(self.year, adult_age)]
+        if not self.members:
+            return []
+        year = self.year  # parsed once, not once per member
+        return [m for m in self.members if m.is_adult(year, adult_age)]
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Visit:
@@ -283,7 +287,7 @@ def _list(value: Any) -> list[Any]:
 
 def _known(cls: type, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Keep the fields this version knows: a record from a newer build still opens."""
-    names = set(cls.__dataclass_fields__)
+    names = cls.__dataclass_fields__  # a dict: membership as fast as a set, without building one
     return {k: v for k, v in raw.items() if k in names}
 
 

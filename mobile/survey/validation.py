@@ -7,6 +7,7 @@ server must be able to reject one record and accept the next.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
@@ -125,23 +126,23 @@ def check_consent(visit: Visit, definition: Checklist) -> list[Issue]:
 
 
 def check_household_answers(visit: Visit, definition: Checklist) -> list[Issue]:
+    plan = _plan(definition)
     values = visit.household_values()
+    year = visit.year if plan.household_questions else 0  # read once, not per question
     issues: list[Issue] = []
-    for section in definition.sections_for("household"):
-        answers = visit.answers.get(section.id, {})
-        for question in section.questions:
-            issues += check_answer(
-                question,
-                answers.get(question.id),
-                visible=evaluate(question.when, values),
-                field=f"{section.id}.{question.id}",
-                year=visit.year,
-            )
+    for section_id, questions in plan.household:
+        answers = visit.answers.get(section_id, {})
+        for question in questions:
+            value = answers.get(question.id)
+            visible = question.when is None or evaluate(question.when, values)
+            if not _clean(question, value, visible, year, plan):
+                issues += check_answer(question, value, visible=visible,
+                                       field=f"{section_id}.{question.id}", year=year)
     return issues
 
 
 def check_unknown_questions(visit: Visit, definition: Checklist) -> list[Issue]:
-    known = {s.id: {q.id for q in s.questions} for s in definition.sections_for("household")}
+    known = _plan(definition).known
     return [
         Issue("question_unknown", f"{section_id}.{qid}", {"question": qid, "version": definition.version})
         for section_id, answers in visit.answers.items()
@@ -151,27 +152,29 @@ def check_unknown_questions(visit: Visit, definition: Checklist) -> list[Issue]:
 
 
 def check_members(visit: Visit, definition: Checklist, current_year: int) -> list[Issue]:
+    plan = _plan(definition)
     issues: list[Issue] = []
     seen: set[str] = set()
     household = visit.household_values()
+    year = visit.year if visit.members else 0  # parsed once per visit, not per answer
+    member_year = min(year, current_year)
     for index, member in enumerate(visit.members):
-        where = f"members[{index}]"
         if member.id in seen:
-            issues.append(Issue("member_id_duplicate", where))
+            issues.append(Issue("member_id_duplicate", f"members[{index}]"))
         seen.add(member.id)
-        for question in definition.questions_for("member"):
-            issues += check_answer(
-                question, member.value(question.id), visible=True,
-                field=f"{where}.{question.id}", year=min(visit.year, current_year),
-            )
-        asked = member.is_adult(visit.year, definition.adult_questions_from_age)
+        for question in plan.member:
+            value = member.value(question.id)
+            if not _clean(question, value, True, member_year, plan):
+                issues += check_answer(question, value, visible=True,
+                                       field=f"members[{index}].{question.id}", year=member_year)
+        asked = member.is_adult(year, definition.adult_questions_from_age)
         context = {**household, **member.values()}
-        for question in definition.questions_for("adult"):
-            issues += check_answer(
-                question, member.value(question.id),
-                visible=asked and evaluate(question.when, context),
-                field=f"{where}.{question.id}", year=visit.year,
-            )
+        for question in plan.adult:
+            value = member.value(question.id)
+            visible = asked and (question.when is None or evaluate(question.when, context))
+            if not _clean(question, value, visible, year, plan):
+                issues += check_answer(question, value, visible=visible,
+                                       field=f"members[{index}].{question.id}", year=year)
     return issues
 
 
@@ -195,9 +198,10 @@ def check_member_count(visit: Visit, adult_age: int) -> list[Issue]:
 def check_follow_ups(visit: Visit, definition: Checklist) -> list[Issue]:
     issues: list[Issue] = []
     adults = {m.id for m in visit.adults(definition.adult_questions_from_age)}
+    codes = _plan(definition).catalogue_codes
     for index, follow_up in enumerate(visit.follow_ups):
         where = f"follow_ups[{index}]"
-        if follow_up.code not in definition.catalogue_codes:
+        if follow_up.code not in codes:
             issues.append(Issue("follow_up_unknown_code", where, {"value": follow_up.code}))
         if follow_up.member_id is not None and follow_up.member_id not in adults:
             issues.append(Issue("follow_up_unknown_member", where, {"member_id": follow_up.member_id}))
@@ -300,3 +304,99 @@ def _ctx(question: Question | None, label: Any = None, **extra: Any) -> dict[str
     if question is not None:
         context["question"] = question.id
     return {**context, **extra}
+
+
+# -- the happy path, without building issues --------------------------------------------------
+#
+# Most answers are fine. The server validates thousands of visits a second (DESIGN §6), so
+# the per-answer work must not build field names, Issue objects and choice tuples only to
+# throw them away: `_clean` answers "would `check_answer` find nothing?" from per-checklist
+# precomputed data, and whenever it is not sure it says no and `check_answer` decides. The
+# issues reported are therefore always exactly those of `check_answer`.
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What validating a visit reads again and again from one checklist, computed once."""
+
+    household: tuple[tuple[str, tuple[Question, ...]], ...]  # (section id, its questions)
+    household_questions: int
+    member: tuple[Question, ...]
+    adult: tuple[Question, ...]
+    known: dict[str, frozenset[str]]  # household section id → its question ids
+    catalogue_codes: frozenset[str]
+    choices: dict[int, frozenset[Any]]  # id(question) → its choice values, items' fields too
+
+
+_PLANS: dict[int, tuple[Checklist, _Plan]] = {}
+
+
+def _plan(definition: Checklist) -> _Plan:
+    """The plan of this checklist object (kept beside it, so its id is never reused)."""
+    entry = _PLANS.get(id(definition))
+    if entry is not None and entry[0] is definition:
+        return entry[1]
+    household = definition.sections_for("household")
+    choices: dict[int, frozenset[Any]] = {}
+    pending = [q for s in definition.sections for q in s.questions]
+    while pending:
+        question = pending.pop()
+        try:
+            choices[id(question)] = frozenset(question.choice_values)
+        except TypeError:  # an unhashable choice value: `_clean` leaves that question to check_answer
+            pass
+        pending.extend(question.fields)
+    plan = _Plan(
+        household=tuple((s.id, s.questions) for s in household),
+        household_questions=sum(len(s.questions) for s in household),
+        member=definition.questions_for("member"),
+        adult=definition.questions_for("adult"),
+        known={s.id: frozenset(q.id for q in s.questions) for s in household},
+        catalogue_codes=frozenset(definition.catalogue_codes),
+        choices=choices,
+    )
+    if len(_PLANS) >= 64:  # only tests make many checklists; never grow without bound
+        _PLANS.clear()
+    _PLANS[id(definition)] = (definition, plan)
+    return plan
+
+
+def _clean(question: Question, value: Any, visible: bool, year: int, plan: _Plan) -> bool:
+    """True only when `check_answer` would return no issue; False when it may (or when unsure)."""
+    try:
+        answered = value not in (None, "", [])
+        if not visible:
+            return not answered
+        if not answered:
+            return not question.required
+        kind = question.type
+        if kind == "single":
+            return value in plan.choices[id(question)]
+        if kind == "multi":
+            if type(value) is not list:
+                return False
+            choices = plan.choices[id(question)]
+            for item in value:
+                if item not in choices:
+                    return False
+            return not any(e in value for e in question.exclusive) or len(set(value)) <= 1
+        if kind == "integer":
+            return (_is_int(value) and (question.min is None or question.min <= value)
+                    and (question.max is None or value <= question.max))
+        if kind == "year":
+            return _is_int(value) and value <= year and (question.min is None or value >= question.min)
+        if kind == "text":
+            return isinstance(value, str) and (question.max_length is None or len(value) <= question.max_length)
+        if kind == "items":
+            if type(value) is not list or (question.max_items is not None and len(value) > question.max_items):
+                return False
+            for item in value:
+                if type(item) is not dict:
+                    return False
+                for sub in question.fields:
+                    if not _clean(sub, item.get(sub.id), True, year, plan):
+                        return False
+            return True
+    except (TypeError, KeyError):  # an unhashable or odd value: let check_answer decide
+        return False
+    return False

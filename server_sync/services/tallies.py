@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Integer, bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey.indicators import INDICATOR_IDS, TALLY_VERSION, Tally, household_tally
@@ -56,23 +56,37 @@ def add(deltas: Deltas, hamlet_id: str, tallies: Mapping[str, Flat] | None, sign
 
 
 def apply(session: Session, deltas: Deltas) -> None:
-    """Add the deltas to the hamlet sums in place (UPDATE col = col + d: no lost updates)."""
-    params = [
-        {"h": hamlet_id, "a": age, "i": indicator, "dn": flat[2 * k], "dd": flat[2 * k + 1]}
-        for (hamlet_id, age), flat in deltas.items()
-        for k, indicator in enumerate(INDICATOR_IDS)
-        if flat[2 * k] or flat[2 * k + 1]
-    ]
-    if not params:
-        return
+    """Add the deltas to the hamlet sums in place (UPDATE col = col + d: no lost updates).
+
+    One row of parameters per touched hamlet and age, whose CASE picks each indicator's
+    delta: a batch of 500 visits over 40 hamlets is 80 updated parameter sets, not 720.
+    """
+    params = []
+    for (hamlet_id, age), flat in deltas.items():
+        if any(flat):
+            row: dict[str, Any] = {"h": hamlet_id, "a": age}
+            for k in range(len(INDICATOR_IDS)):
+                row[f"n{k}"], row[f"d{k}"] = flat[2 * k], flat[2 * k + 1]
+            params.append(row)
+    if params:
+        session.connection().execute(_APPLY, params)
+
+
+def _apply_statement() -> Any:
     t = models.HamletTally.__table__
-    statement = (
+
+    def delta(prefix: str) -> Any:
+        whens = {indicator: bindparam(f"{prefix}{k}", type_=Integer) for k, indicator in enumerate(INDICATOR_IDS)}
+        return case(whens, value=t.c.indicator, else_=0)
+
+    return (
         update(t)
-        .where(t.c.hamlet_id == bindparam("h"), t.c.adult_age == bindparam("a"),
-               t.c.indicator == bindparam("i"))
-        .values(numerator=t.c.numerator + bindparam("dn"), denominator=t.c.denominator + bindparam("dd"))
+        .where(t.c.hamlet_id == bindparam("h"), t.c.adult_age == bindparam("a"))
+        .values(numerator=t.c.numerator + delta("n"), denominator=t.c.denominator + delta("d"))
     )
-    session.connection().execute(statement, params)
+
+
+_APPLY = _apply_statement()
 
 
 def zero_rows(hamlet_ids: Iterable[str]) -> list[dict[str, Any]]:

@@ -36,8 +36,9 @@ def test_every_shipped_definition_loads_and_is_bilingual(version):
 
 def test_current_is_the_newest_and_unknown_versions_are_refused():
     assert checklists.current().version == max(checklists.versions())
-    with pytest.raises(KeyError):
-        checklists.load(0)
+    for wrong in (0, True, "1", 1.0):
+        with pytest.raises(KeyError):
+            checklists.load(wrong)
 
 
 def test_the_checklist_covers_what_a_visit_records():
