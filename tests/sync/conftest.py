@@ -44,8 +44,11 @@ def free_port() -> int:
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "SERVER_DATA_DIR": str(data_dir), "PYTHONPATH": f"{ROOT / 'mobile'}{os.pathsep}{ROOT}"}
     env.pop("DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "server_sync", "serve", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # stderr to a file, never a pipe nobody reads: once 64 KB of tracebacks filled a pipe,
+    # the server's event loop would block on its next log line and the server would hang
+    with open(data_dir / "server.log", "ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "server_sync", "serve", "--port", str(port)],
+                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -54,7 +57,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen:
         except requests.RequestException:
             pass
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode())
+            raise RuntimeError((data_dir / "server.log").read_text(errors="replace"))
         time.sleep(0.1)
     process.kill()
     raise RuntimeError("the sync server did not start in 30 s")
