@@ -241,4 +241,8 @@ def test_settings_change_language_adult_age_and_export(tmp_path):
         language = app.find(ft.Dropdown, label="Ngôn ngữ")
         await app.choose(language, "en")
         assert "Settings" in app.texts() and "Language" in app.texts()
+        await app.go("/follow-ups")
+        shown = app.texts()
+        assert "Needs help" in shown and "Hamlet" in shown
+        assert any(s.strip().startswith("• Help") for s in shown)
     run(scenario)

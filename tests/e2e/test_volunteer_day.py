@@ -208,6 +208,35 @@ def test_english_first_screens_and_settings(phone: Phone) -> None:
     phone.see("Not enrolled with a server")
     phone.see("Export a backup file")
     phone.shot("settings-en")
+    # Every other screen in English too: hamlet, new household, household, the wizard, follow-ups.
+    phone.tab("Home")
+    phone.open_card(HAMLET)
+    phone.see("Search by head's name, address")
+    phone.see("Not visited")
+    phone.shot("hamlet-en")
+    phone.tap("Add household")
+    phone.type_into("Head of household", "Lò Văn Sáng")
+    phone.type_into("Address (house, hamlet group)", "Số 7")
+    phone.shot("new-household-en")
+    phone.tap("Save")
+    phone.see("New visit")
+    phone.see("Open follow-ups")
+    phone.shot("household-en")
+    phone.tap("New visit")
+    phone.see("What happened at the door?")
+    phone.choose("Nobody home (revisit)")
+    phone.shot("wizard-outcome-en")
+    phone.tap("Next")
+    phone.see("Review before saving")
+    phone.shot("wizard-summary-en")
+    phone.tap("Save the visit")
+    phone.see("Nobody home (revisit) (waiting to sync)", exact=False)
+    phone.shot("household-visited-en")
+    phone.tap("Back")  # the app bar's arrow, as the Android back button would
+    phone.see("Lò Văn Sáng Số 7 Nobody home: revisit")  # the hamlet list, settled, knows the visit
+    phone.page.go_back()  # the browser's Back returns to the previous page: the household
+    phone.see("Open follow-ups")
+    phone.shot("household-after-browser-back-en")
 
 
 def wait_for_draft(server: AppServer, holds, timeout: float = 10.0) -> None:
