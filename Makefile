@@ -38,6 +38,9 @@ bench: $(STAMP)
 	$(PY) bench/store.py
 	$(PY) bench/crash.py
 	$(PY) bench/app.py
+	$(PY) bench/server.py
+	$(PY) bench/sync_link.py
+	$(PY) bench/sync_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build

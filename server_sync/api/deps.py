@@ -24,9 +24,20 @@ SessionDep = Annotated[Session, Depends(get_session)]
 _bearer = HTTPBearer(auto_error=False, description="The device token from /api/v1/enroll")
 
 
-def current_device(session: SessionDep,
+def current_device(request: Request,
                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> DeviceScope:
-    return authenticate(session, credentials.credentials if credentials else None)
+    """Who is calling, checked in a short transaction of its own.
+
+    On SQLite every transaction takes the write lock (BEGIN IMMEDIATE). Authenticating on
+    the request's session would hold that lock in one worker thread while the route waits
+    for another: with dozens of phones syncing at once, lock holders then wait for threads
+    held by lock waiters, and everything stalls until timeouts. Here the lock is released
+    before the route starts. Only `last_seen` is written, and at most once per interval.
+    """
+    with request.app.state.sessions() as session:
+        scope = authenticate(session, credentials.credentials if credentials else None)
+        session.commit()
+    return scope
 
 
 DeviceDep = Annotated[DeviceScope, Depends(current_device)]
