@@ -38,8 +38,10 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[object]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in this
+    # thread while it lives, and later tests that call asyncio.run() would then fail.
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # not in the `test` extra: installed by hand (or by CI)
