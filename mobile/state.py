@@ -68,6 +68,7 @@ class AppState:
     config: CoverageConfig = field(default_factory=default_config)
     _progress_cache: dict[str, HamletProgress] = field(default_factory=dict, repr=False)
     _sync_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    last_report: SyncReport | None = None  # what the last sync did, shown until the next one
 
     @classmethod
     def open(cls, folder: Path) -> AppState:
@@ -173,7 +174,8 @@ class AppState:
         the second finds an empty outbox and only pulls the roster.
         """
         with self._sync_lock:
-            return self._sync(progress)
+            self.last_report = self._sync(progress)
+            return self.last_report
 
     def _sync(self, progress: Callable[[int, int], None] | None) -> SyncReport:
         if not self.enrolled:

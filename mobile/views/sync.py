@@ -38,17 +38,10 @@ async def build(ctx: Ctx) -> ft.View:
             # called from the worker thread: the update itself runs on the event loop
             asyncio.run_coroutine_threadsafe(show_progress(done / total if total else 1.0), loop)
 
-        report = await ctx.network(state.sync_now, moved)
-        progress.visible, button.disabled = False, False
-        if report.error is not None:
-            outcome.controls = [ft.Text(message(report.error.code, lang, **report.error.context),
-                                        color=ft.Colors.RED_700, size=16)]
-        else:
-            outcome.controls = [ft.Text(t("sync_done", lang, accepted=report.accepted + report.duplicate,
-                                          rejected=report.rejected, roster=report.roster_households), size=16)]
-        ctx.page.update()
-        await ctx.rerender()
+        await ctx.network(state.sync_now, moved)
+        await ctx.rerender()  # counts, refusals and the report (kept by the state) redrawn together
 
+    outcome.controls = report_texts(state.last_report, lang)
     button = big_button(t("sync_now", lang), run, icon=ft.Icons.SYNC, key="sync-now")
     server = (enrolment or {}).get("server_url") or t("not_enrolled", lang)
     body: list[ft.Control] = [
@@ -62,6 +55,16 @@ async def build(ctx: Ctx) -> ft.View:
             body.append(rejected_row(ctx, record))
     return ft.View(route="/sync", appbar=ft.AppBar(title=ft.Text(t("sync_title", lang))),
                    controls=body, scroll=ft.ScrollMode.AUTO)
+
+
+def report_texts(report, lang: str) -> list[ft.Control]:
+    """What the last sync did, in words: it stays on screen until the next sync."""
+    if report is None:
+        return []
+    if report.error is not None:
+        return [ft.Text(message(report.error.code, lang, **report.error.context), color=ft.Colors.RED_700, size=16)]
+    return [ft.Text(t("sync_done", lang, accepted=report.accepted + report.duplicate, rejected=report.rejected,
+                      roster=report.roster_households), size=16, key="sync-report")]
 
 
 def rejected_row(ctx: Ctx, record) -> ft.Control:

@@ -1,0 +1,159 @@
+"""Enrol, visit and sync in a real browser against a real sync server process.
+
+The app (served as a web app, driven by Playwright) enrols with a one-time code that the
+admin command line issued, records a "nobody home" visit to a new household, syncs, and
+the server's own database then holds the household and the visit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from server_sync import db, models
+from server_sync.services import admin, coverage
+
+from ..sync.conftest import free_port, start_server
+from .phone import REPO, Phone
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+COMMUNE = "06577"
+HAMLET_ID, HAMLET = "na-pan", "Thôn Nà Pàn"
+HOUSEHOLD = "Nguyễn Văn Bình"
+BACK = re.compile(r"^\s*Back\s*$")
+
+
+def setup_commune(database_url: str) -> str:
+    """The commune, its hamlet and a volunteer on it, as `tests/sync/conftest.py` sets them up."""
+    engine = db.make_engine(database_url)
+    db.migrate(engine)
+    with db.session_factory(engine)() as session:
+        admin.create_commune(session, COMMUNE, "Xã Thống Nhất", "Lạng Sơn")
+        admin.add_hamlet(session, COMMUNE, HAMLET_ID, HAMLET, team_active_since="2026-03-01")
+        volunteer = admin.add_volunteer(session, COMMUNE, "Hoàng Thị Hoa", [HAMLET_ID]).id
+        session.commit()
+    engine.dispose()
+    return volunteer
+
+
+def issue_code(data_dir: Path, volunteer: str) -> str:
+    """A one-time code from the real admin command line, as a commune's admin gets one."""
+    env = {**os.environ, "SERVER_DATA_DIR": str(data_dir),
+           "PYTHONPATH": f"{REPO / 'mobile'}{os.pathsep}{REPO}"}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "server_sync", "issue-code", "--volunteer", volunteer, "--no-qr"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    code = done.stdout.strip()
+    assert code and "\n" not in code, done.stdout
+    return code
+
+
+def back(phone: Phone) -> None:
+    """Tap the app bar's arrow of the screen on top.
+
+    Once a screen has been popped, the arrow of the one below may own (aria-owns) another
+    node, so its accessible name is no longer exactly "Back": find it by its own text, and
+    only a visible one (a popped screen may linger hidden with its own arrow).
+    """
+    arrow = phone.page.locator("flt-semantics[role=button]").filter(has_text=BACK).locator("visible=true")
+    phone._press(arrow.first)
+
+
+def server_counts(database_url: str) -> tuple[int, int, list[str | None], int]:
+    """Households, visits, the visits' outcomes, and the hamlet's visit-coverage denominator."""
+    engine = db.make_engine(database_url)
+    try:
+        with db.session_factory(engine)() as session:
+            households = session.scalar(select(func.count()).select_from(models.Household))
+            visits = session.scalar(select(func.count()).select_from(models.Visit))
+            outcomes = list(session.scalars(select(models.Visit.outcome)))
+            commune = session.get(models.Commune, COMMUNE)
+            denominator = coverage.report(session, commune).hamlets[HAMLET_ID]["visit_coverage"].denominator
+    finally:
+        engine.dispose()
+    return households, visits, outcomes, denominator
+
+
+def test_enrol_visit_and_sync_reach_the_server(phone: Phone, tmp_path: Path) -> None:
+    data_dir = tmp_path / "sync-server"
+    data_dir.mkdir()
+    database_url = f"sqlite:///{data_dir / 'server.db'}"
+    volunteer = setup_commune(database_url)
+    code = issue_code(data_dir, volunteer)
+    port = free_port()
+    process = start_server(data_dir, port)
+    server_url = f"http://127.0.0.1:{port}"
+    try:
+        # Enrol: the server's address and the one-time code.
+        phone.see("Chào mừng bạn!")
+        phone.settle_network()  # before typing anything: see Phone.settle_network
+        phone.shot("welcome")
+        phone.tap("Đăng ký với máy chủ của xã")
+        phone.see("Địa chỉ máy chủ")
+        phone.type_into("Địa chỉ máy chủ", server_url)
+        phone.type_into("Mã đăng ký một lần", code)
+        phone.shot("enrol")
+        phone.tap("Lưu")
+        phone.see(HAMLET)
+        phone.see("bản ghi chờ đồng bộ")
+        phone.shot("home-enrolled")
+
+        # A household and the shortest valid visit: nobody home.
+        phone.open_card(HAMLET)
+        phone.see("Tìm theo tên chủ hộ, địa chỉ")
+        phone.shot("hamlet")
+        phone.tap("Thêm hộ")
+        phone.type_into("Họ tên chủ hộ", HOUSEHOLD)
+        phone.type_into("Địa chỉ (số nhà, xóm)", "Số 7")
+        phone.shot("new-household")
+        phone.tap("Lưu")
+        phone.see("Bắt đầu thăm hộ")
+        phone.see(HOUSEHOLD)
+        phone.shot("household")
+        phone.tap("Bắt đầu thăm hộ")
+        phone.see("Kết quả chuyến thăm")
+        phone.choose("Không có ai ở nhà (thăm lại)")
+        phone.shot("wizard-outcome")
+        phone.tap("Tiếp")
+        phone.see("Xem lại trước khi lưu")
+        phone.shot("wizard-summary")
+        phone.tap("Lưu chuyến thăm")
+        phone.see("chờ đồng bộ")
+        phone.shot("household-visited")
+
+        # Back home, then the sync screen.
+        back(phone)
+        phone.see("Tìm theo tên chủ hộ, địa chỉ")
+        back(phone)
+        phone.see("2 bản ghi chờ đồng bộ")
+        phone.shot("home-waiting")
+        phone.open_card("bản ghi chờ đồng bộ")
+        phone.see("Đồng bộ ngay")
+        phone.shot("sync")
+        phone.tap("Đồng bộ ngay")
+        phone.see("0 bản ghi chờ đồng bộ")
+        phone.see("Đồng bộ lần cuối")
+        phone.see("Xong: 2 bản ghi đã lên máy chủ, 0 bị từ chối")  # the result stays until the next sync
+        phone.shot("sync-done")
+
+        # The server's own database holds what the phone recorded.
+        households, visits, outcomes, denominator = server_counts(database_url)
+        assert households == 1
+        assert visits == 1
+        assert outcomes == ["nobody_home"]
+        assert denominator == 1  # the hamlet's roster: the one household
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
