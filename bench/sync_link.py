@@ -30,7 +30,6 @@ import argparse
 import json
 import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,13 +43,11 @@ for _path in (_ROOT, _ROOT / "mobile"):
 import requests  # noqa: E402
 
 from bench import data  # noqa: E402
-from bench.sync_load import COMMUNE, Device, add_volunteers, enrol_fleet  # noqa: E402
-from server_sync import db  # noqa: E402
-from server_sync.services import admin  # noqa: E402
+from bench.sync_load import Device, add_volunteers, enrol_fleet  # noqa: E402
 from survey.records import Status  # noqa: E402
 from sync.client import APP_VERSION, PROTOCOL, SyncClient  # noqa: E402
 from sync.service import sync_once  # noqa: E402
-from tests.sync.conftest import free_port, start_server  # noqa: E402
+from tests.sync.conftest import commune_database, running_server  # noqa: E402
 from tests.sync.faultproxy import FaultProxy  # noqa: E402
 
 RTT_MS, BANDWIDTH_BPS = 300, 256_000
@@ -102,20 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sync-link-") as tmp:
         folder = Path(tmp)
         (folder / "server").mkdir()
-        database_url = f"sqlite:///{folder / 'server' / 'server.db'}"
         hamlets = data.hamlets(2)
-        engine = db.make_engine(database_url)
-        db.migrate(engine)
-        with db.session_factory(engine)() as session:
-            admin.create_commune(session, *COMMUNE)
-            for hamlet in hamlets:
-                admin.add_hamlet(session, COMMUNE[0], hamlet.id, hamlet.name, "2026-03-01")
-            session.commit()
-        engine.dispose()
-        port = free_port()
-        process = start_server(folder / "server", port)
-        try:
-            url = f"http://127.0.0.1:{port}"
+        database_url, _ = commune_database(folder / "server", [(h.id, h.name, "2026-03-01") for h in hamlets])
+        with running_server(folder / "server") as url:
             ours, theirs = enrol_fleet(url, add_volunteers(database_url, [h.id for h in hamlets], 2), folder)
             rng = random.Random(args.seed)
             prepare(ours, rng, args.visits, args.visits)
@@ -149,12 +135,6 @@ def main(argv: list[str] | None = None) -> int:
 
                 base_figures = measure(proxy, one_by_one)
                 assert answers == ["accepted"] * baseline_n, answers
-        finally:
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
     scale = args.visits / baseline_n
     print(f"sync over a slow link: {args.visits} visits, round trip {RTT_MS} ms, {BANDWIDTH_BPS // 1000} kbit/s each way "

@@ -26,7 +26,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,8 +47,8 @@ from storage import Repository  # noqa: E402
 from survey.records import Hamlet, Status  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
 from sync.service import SyncReport, enrol, sync_once  # noqa: E402
+from tests.sync.conftest import COMMUNE, commune_database, running_server  # noqa: E402
 
-COMMUNE = ("06577", "Xã Thống Nhất", "Lạng Sơn")
 
 
 @dataclass
@@ -251,25 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    from tests.sync.conftest import free_port, start_server
-
     with tempfile.TemporaryDirectory(prefix="sync-load-") as tmp:
         folder = Path(tmp)
         (folder / "server").mkdir()
-        database_url = f"sqlite:///{folder / 'server' / 'server.db'}"
         hamlets = data.hamlets(args.hamlets)
-        engine = db.make_engine(database_url)
-        db.migrate(engine)
-        with db.session_factory(engine)() as session:
-            admin.create_commune(session, *COMMUNE)
-            for hamlet in hamlets:
-                admin.add_hamlet(session, COMMUNE[0], hamlet.id, hamlet.name, "2026-03-01")
-            session.commit()
-        engine.dispose()
-        port = free_port()
-        process = start_server(folder / "server", port)
-        try:
-            url = f"http://127.0.0.1:{port}"
+        database_url, _ = commune_database(folder / "server", [(h.id, h.name, "2026-03-01") for h in hamlets])
+        with running_server(folder / "server") as url:
             fleet = add_volunteers(database_url, [h.id for h in hamlets], args.devices)
             began = time.perf_counter()
             devices = enrol_fleet(url, fleet, folder)
@@ -280,12 +266,6 @@ def main(argv: list[str] | None = None) -> int:
             setup = time.perf_counter() - began
             result = run_load(devices, timeout=600)
             check = lost_and_doubled(database_url, devices)
-        finally:
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
         problems = trouble(devices, folder / "server" / "server.log")
     report(args, result, check, problems, setup)
     return 0 if not any(check.values()) else 1

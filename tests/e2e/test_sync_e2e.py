@@ -17,30 +17,16 @@ import pytest
 from sqlalchemy import func, select
 
 from server_sync import db, models
-from server_sync.services import admin, coverage
+from server_sync.services import coverage
 
-from ..sync.conftest import free_port, start_server
+from ..sync.conftest import COMMUNE, commune_database, running_server
 from .phone import REPO, Phone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-COMMUNE = "06577"
 HAMLET_ID, HAMLET = "na-pan", "Thôn Nà Pàn"
 HOUSEHOLD = "Nguyễn Văn Bình"
 BACK = re.compile(r"^\s*Back\s*$")
-
-
-def setup_commune(database_url: str) -> str:
-    """The commune, its hamlet and a volunteer on it, as `tests/sync/conftest.py` sets them up."""
-    engine = db.make_engine(database_url)
-    db.migrate(engine)
-    with db.session_factory(engine)() as session:
-        admin.create_commune(session, COMMUNE, "Xã Thống Nhất", "Lạng Sơn")
-        admin.add_hamlet(session, COMMUNE, HAMLET_ID, HAMLET, team_active_since="2026-03-01")
-        volunteer = admin.add_volunteer(session, COMMUNE, "Hoàng Thị Hoa", [HAMLET_ID]).id
-        session.commit()
-    engine.dispose()
-    return volunteer
 
 
 def issue_code(data_dir: Path, volunteer: str) -> str:
@@ -75,7 +61,7 @@ def server_counts(database_url: str) -> tuple[int, int, list[str | None], int]:
             households = session.scalar(select(func.count()).select_from(models.Household))
             visits = session.scalar(select(func.count()).select_from(models.Visit))
             outcomes = list(session.scalars(select(models.Visit.outcome)))
-            commune = session.get(models.Commune, COMMUNE)
+            commune = session.get(models.Commune, COMMUNE[0])
             denominator = coverage.report(session, commune).hamlets[HAMLET_ID]["visit_coverage"].denominator
     finally:
         engine.dispose()
@@ -85,13 +71,10 @@ def server_counts(database_url: str) -> tuple[int, int, list[str | None], int]:
 def test_enrol_visit_and_sync_reach_the_server(phone: Phone, tmp_path: Path) -> None:
     data_dir = tmp_path / "sync-server"
     data_dir.mkdir()
-    database_url = f"sqlite:///{data_dir / 'server.db'}"
-    volunteer = setup_commune(database_url)
-    code = issue_code(data_dir, volunteer)
-    port = free_port()
-    process = start_server(data_dir, port)
-    server_url = f"http://127.0.0.1:{port}"
-    try:
+    database_url, volunteers = commune_database(data_dir, [(HAMLET_ID, HAMLET, "2026-03-01")],
+                                                {"Hoa": ("Hoàng Thị Hoa", [HAMLET_ID])})
+    code = issue_code(data_dir, volunteers["Hoa"])
+    with running_server(data_dir) as server_url:
         # Enrol: the server's address and the one-time code.
         phone.see("Chào mừng bạn!")
         phone.settle_network()  # before typing anything: see Phone.settle_network
@@ -150,10 +133,3 @@ def test_enrol_visit_and_sync_reach_the_server(phone: Phone, tmp_path: Path) -> 
         assert visits == 1
         assert outcomes == ["nobody_home"]
         assert denominator == 1  # the hamlet's roster: the one household
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)

@@ -9,7 +9,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Mapping
 
 import pytest
 import requests
@@ -63,31 +64,51 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("the sync server did not start in 30 s")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    data_dir = tmp_path / "server"
-    data_dir.mkdir()
+COMMUNE = ("06577", "Xã Thống Nhất", "Lạng Sơn")
+
+
+def commune_database(data_dir: Path, hamlets: Iterable[tuple[str, str, str | None]],
+                     volunteers: Mapping[str, tuple[str, list[str]]] | None = None) -> tuple[str, dict[str, str]]:
+    """A migrated SQLite database in `data_dir` with the commune, its hamlets (id, name,
+    team active since) and volunteers (key → full name, hamlet ids): its URL and the
+    volunteers' ids by key."""
     database_url = f"sqlite:///{data_dir / 'server.db'}"
     engine = db.make_engine(database_url)
     db.migrate(engine)
     with db.session_factory(engine)() as session:
-        admin.create_commune(session, "06577", "Xã Thống Nhất", "Lạng Sơn")
-        admin.add_hamlet(session, "06577", "na-pan", "Thôn Nà Pàn", team_active_since="2026-03-01")
-        admin.add_hamlet(session, "06577", "khuoi-cap", "Bản Khuổi Cáp")
-        volunteers = {
-            "Hoa": admin.add_volunteer(session, "06577", "Hoàng Thị Hoa", ["na-pan"]).id,
-            "Tú": admin.add_volunteer(session, "06577", "Lý Văn Tú", ["na-pan"]).id,
-            "Cáp": admin.add_volunteer(session, "06577", "Nông Văn Cáp", ["khuoi-cap"]).id,
-        }
+        admin.create_commune(session, *COMMUNE)
+        for hamlet_id, name, team_since in hamlets:
+            admin.add_hamlet(session, COMMUNE[0], hamlet_id, name, team_active_since=team_since)
+        ids = {key: admin.add_volunteer(session, COMMUNE[0], name, hamlet_ids).id
+               for key, (name, hamlet_ids) in (volunteers or {}).items()}
         session.commit()
     engine.dispose()
+    return database_url, ids
+
+
+@contextmanager
+def running_server(data_dir: Path) -> Iterator[str]:
+    """`python -m server_sync serve` on a free port over `data_dir`: its URL, stopped after."""
     port = free_port()
     process = start_server(data_dir, port)
     try:
-        yield Server(f"http://127.0.0.1:{port}", database_url, volunteers)
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         try:
-            process.wait(10)
+            process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    data_dir = tmp_path / "server"
+    data_dir.mkdir()
+    database_url, volunteers = commune_database(
+        data_dir, [("na-pan", "Thôn Nà Pàn", "2026-03-01"), ("khuoi-cap", "Bản Khuổi Cáp", None)],
+        {"Hoa": ("Hoàng Thị Hoa", ["na-pan"]), "Tú": ("Lý Văn Tú", ["na-pan"]),
+         "Cáp": ("Nông Văn Cáp", ["khuoi-cap"])})
+    with running_server(data_dir) as url:
+        yield Server(url, database_url, volunteers)
