@@ -119,7 +119,7 @@ class Visit(Base):
 
 
 class Audit(Base):
-    """Who (device) changed or tried to change which record, from what to what."""
+    """Who (device or staff) changed or tried to change which record, from what to what."""
 
     __tablename__ = "audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -132,6 +132,7 @@ class Audit(Base):
     new_fingerprint: Mapped[str | None] = mapped_column(String(64))
     old_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     new_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    staff_user_id: Mapped[int | None] = mapped_column(Integer)  # since 0003: a change made on the dashboard
 
 
 class ChangeCounter(Base):
@@ -159,3 +160,77 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# -- since 0003: commune staff, their sessions, duplicate decisions, coverage over time ------
+
+
+class StaffUser(Base):
+    """A commune staff account for the dashboard; role `staff` (view, export) or `admin`."""
+
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # lower case
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, never the password
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie is stored; it expires."""
+
+    __tablename__ = "staff_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))  # echoed by every form that changes something
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept to slow down password guessing (per username and per client)."""
+
+    __tablename__ = "sign_in_failure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime]
+
+
+class DuplicateDismissal(Base):
+    """Staff looked at two households flagged as likely duplicates and said they are not."""
+
+    __tablename__ = "duplicate_dismissal"
+    first_id: Mapped[str] = mapped_column(ForeignKey("household.id"), primary_key=True)  # the smaller id
+    second_id: Mapped[str] = mapped_column(ForeignKey("household.id"), primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    at: Mapped[datetime]
+
+
+class TallyChange(Base):
+    """How each hamlet's tally changes on a day (period "D") and over a quarter (period "Q",
+    `day` = the quarter's first day), per adult age: coverage as of any date is the sum of the
+    changes up to it (see services/timeline.py). One column pair per indicator."""
+
+    __tablename__ = "tally_change"
+    hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"), primary_key=True)
+    adult_age: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+def _tally_change_columns() -> None:
+    from sqlalchemy import Column
+
+    from survey.indicators import INDICATOR_IDS
+
+    for indicator in INDICATOR_IDS:
+        for prefix in ("n", "d"):
+            TallyChange.__table__.append_column(Column(f"{prefix}_{indicator}", Integer, nullable=False, server_default="0"))
+
+
+_tally_change_columns()

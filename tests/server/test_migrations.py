@@ -17,11 +17,13 @@ def test_empty_database_migrates_to_head(database_url: str) -> None:
     engine = db.make_engine(database_url)
     try:
         db.migrate(engine)
-        assert db.current_revision(engine) == "0002"
-        tables = set(inspect(engine).get_table_names())
-        assert set(models.Base.metadata.tables) <= tables
+        assert db.current_revision(engine) == "0003"
+        inspector = inspect(engine)
+        assert set(models.Base.metadata.tables) <= set(inspector.get_table_names())
+        for name, table in models.Base.metadata.tables.items():  # the models and the migrations agree
+            assert {c.name for c in table.columns} == {c["name"] for c in inspector.get_columns(name)}, name
         db.migrate(engine)  # again: nothing to do, nothing breaks
-        assert db.current_revision(engine) == "0002"
+        assert db.current_revision(engine) == "0003"
     finally:
         engine.dispose()
 
@@ -61,6 +63,6 @@ def test_existing_database_upgrades_without_loss(database_url: str) -> None:
                                         .where(models.HamletTally.adult_age == 18)).all())
             assert sums["visit_coverage"] == 1 and sums["adults_ready"] == 1
             assert session.get(models.Meta, "tally_signature") is not None
-        assert db.current_revision(app.state.engine) == "0002"
+        assert db.current_revision(app.state.engine) == "0003"
     finally:
         app.state.engine.dispose()
