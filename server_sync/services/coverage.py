@@ -1,9 +1,11 @@
 """Coverage per hamlet and for the commune, computed by `survey.indicators`.
 
 Current coverage sums the per-hamlet tallies kept at ingest (`services.tallies`): one row
-per hamlet and indicator, whatever the number of households. Coverage "as of" a date, or
-for an adult age the server does not maintain, walks the roster and the completed visits
-up to that date: slower, and exactly what `survey.indicators.compute_coverage` gives.
+per hamlet and indicator, whatever the number of households. Coverage "as of" a date sums
+the per-day changes kept at ingest (`services.timeline`), and `trend` reads their quarterly
+sums. For an adult age the server does not maintain, `walk` goes through the roster and the
+completed visits up to that date: slower, and exactly what `survey.indicators.compute_coverage`
+gives; the tests hold the timeline to it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from typing import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from survey.indicators import CoverageReport, Tally, household_tally, report_from_tallies
+from survey.indicators import Coverage, CoverageReport, Tally, household_tally, report_from_tallies
 from survey.records import Hamlet, Visit
 
 from .. import models
-from . import tallies
+from . import tallies, timeline
 from .admin import coverage_config, hamlets_of
 
 
@@ -30,10 +32,12 @@ def report(session: Session, commune: models.Commune, *, as_of: date | None = No
     hamlets = [Hamlet(id=h.id, name=h.name, commune_code=h.commune_code, team_active_since=h.team_active_since)
                for h in hamlets_of(session, commune.code)]
     ids = [h.id for h in hamlets]
-    if as_of is None and config.adult_age in tallies.TALLY_AGES:
+    if config.adult_age not in tallies.TALLY_AGES:
+        sums = walk(session, ids, as_of, config.adult_age)
+    elif as_of is None:
         sums = tallies.hamlet_sums(session, ids, config.adult_age)
     else:
-        sums = walk(session, ids, as_of, config.adult_age)
+        sums = timeline.as_of(session, ids, as_of, config.adult_age)
     return report_from_tallies(hamlets, sums, as_of=as_of, config=config)
 
 
@@ -77,3 +81,28 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
             for k, n in enumerate(flat):
                 acc[k] += n
     return {hamlet_id: tallies.unflatten(flat) for hamlet_id, flat in sums.items()}
+
+
+def trend(session: Session, commune: models.Commune, first: date, last: date, *,
+          hamlet_id: str | None = None) -> list[tuple[date, Coverage]]:
+    """Coverage of the commune (or one hamlet) at the end of each quarter from `first`'s to
+    `last`'s: the campaign so far, from the quarterly sums of the timeline in one query."""
+    config = coverage_config(commune)
+    hamlets = [Hamlet(id=h.id, name=h.name, commune_code=h.commune_code, team_active_since=h.team_active_since)
+               for h in hamlets_of(session, commune.code) if hamlet_id is None or h.id == hamlet_id]
+    if not hamlets:
+        return []
+    if config.adult_age not in tallies.TALLY_AGES:
+        return [(day, _total(report(session, commune, as_of=day), hamlet_id))
+                for day in timeline.quarter_ends(first, last)]
+    ids = None if hamlet_id is None else [hamlet_id]
+    out = []
+    for day, tally in timeline.quarterly(session, ids, config.adult_age, first, last):
+        # The selection's summed tally stands in for its first hamlet: the total is what counts.
+        quarter = report_from_tallies(hamlets, {hamlets[0].id: tally}, as_of=day, config=config)
+        out.append((day, quarter.total))
+    return out
+
+
+def _total(full: CoverageReport, hamlet_id: str | None) -> Coverage:
+    return full.total if hamlet_id is None else full.hamlets[hamlet_id]

@@ -7,7 +7,9 @@ one bad record never blocks the rest.
 A batch is decided in memory and written in bulk (DESIGN §6: ≥ 5,000 visits/s on 2 cores):
 the stored households and visits it touches are read with one query per table and chunk,
 and its writes are one executemany per table and kind (new households, changed households,
-visits, audit rows, households whose latest visit moved) plus one per-hamlet tally update.
+visits, audit rows, households whose latest visit moved) plus one per-hamlet tally update
+and one upsert of the coverage timeline (services/timeline.py) for the households whose
+history changed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import JSON, Dialect, bindparam, insert, select, update
@@ -28,7 +30,7 @@ from survey.records import Consent, FollowUp, Household, Member, Outcome, Visit,
 from survey.validation import blocking, validate_household, validate_visit
 
 from .. import models
-from . import tallies
+from . import tallies, timeline
 from .enrolment import DeviceScope
 
 CHUNK = 500  # ids per IN (…) query: well under every database's parameter limit
@@ -166,6 +168,7 @@ def ingest(session: Session, scope: DeviceScope, households: Sequence[Mapping[st
     results += batch.visits(visits, adult_age)
     batch.write()
     tallies.apply(session, batch.deltas)
+    timeline.apply(session, batch.timeline_changes)
     return results
 
 
@@ -183,6 +186,8 @@ class _Home:
     latest_visit_id: str | None
     latest_visited_at: str | None
     tallies: dict[str, Any] | None
+    created_day: date | None = None
+    removed_day: date | None = None
     fingerprint: str = ""
     updated_at: str = ""
     content: dict[str, Any] | None = None
@@ -203,13 +208,18 @@ class _Batch:
         self.visit_rows: list[dict[str, Any]] = []
         self.audits: list[dict[str, Any]] = []  # in the order the records came
         self.deltas: tallies.Deltas = {}
+        # Households whose history this batch changes: how it stood before (None: new).
+        self.before: dict[str, timeline.History | None] = {}
+        self.new_completed: dict[str, list[timeline.CompletedVisit]] = {}
+        self.prior_latest: dict[str, timeline.CompletedVisit] = {}  # its stored latest completed visit
+        self.timeline_changes: timeline.Changes = {}
 
     def load_homes(self, ids: Iterable[str], *, full: bool) -> None:
         """Read the stored households among `ids` not read yet: one query per CHUNK ids."""
         wanted = sorted({i for i in ids if i not in self.looked_up})
         self.looked_up.update(wanted)
         columns = [_H.c.id, _H.c.hamlet_id, _H.c.removed_at, _H.c.latest_visit_id, _H.c.latest_visited_at,
-                   _H.c.tallies]
+                   _H.c.tallies, _H.c.created_day, _H.c.removed_day]
         if full:
             columns += [_H.c.fingerprint, _H.c.updated_at, _H.c.content]
         connection = self.session.connection()
@@ -222,10 +232,20 @@ class _Batch:
         """One audit row; contents travel as JSON text (`new_json`: the stored text of the new one)."""
         if old is not None and old.content_json is None:
             old.content_json = _dumps(old.content)
-        self.audits.append({"at": self.now, "device_id": self.scope.device_id, "kind": kind, "record_id": record_id,
+        self.audits.append({"at": self.now, "device_id": self.scope.device_id,
+                            "staff_user_id": self.scope.staff_user_id, "kind": kind, "record_id": record_id,
                             "action": action, "old_fingerprint": old.fingerprint if old else None,
                             "old_content_json": old.content_json if old else "null", "new_fingerprint": new_fp,
                             "new_content_json": new_json})
+
+    def _touch(self, home: _Home) -> None:
+        """Remember where a household stood before this batch first changes its history."""
+        if home.id not in self.before:
+            self.before[home.id] = None if home.new else timeline.History(
+                home.hamlet_id, home.created_day or date.min, home.removed_day)
+            if not home.new and home.latest_visit_id and home.latest_visited_at and home.tallies:
+                self.prior_latest[home.id] = timeline.CompletedVisit(
+                    day_of(home.latest_visited_at), home.latest_visited_at, home.latest_visit_id, home.tallies)
 
     def _contribute(self, home: _Home, sign: int) -> None:
         if home.removed_at is None:
@@ -258,6 +278,7 @@ class _Batch:
                                                      tallies.NEVER_VISITED, new=True)
         else:
             self._contribute(existing, -1)
+        self._touch(existing)
         existing.hamlet_id, existing.removed_at = record.hamlet_id, record.removed_at
         existing.content, existing.content_json, existing.fingerprint = content, text, fp
         existing.updated_at = record.updated_at
@@ -268,6 +289,7 @@ class _Batch:
             "removed_day": day_of(record.removed_at) if record.removed_at else None,
             "received_at": self.now,
         }
+        existing.created_day, existing.removed_day = existing.record["created_day"], existing.record["removed_day"]
         self._contribute(existing, +1)
         return RecordResult("household", record.id, "accepted")
 
@@ -288,6 +310,9 @@ class _Batch:
             self._audit("visit", record.id, "created", None, row["fingerprint"])
             if visit_tallies is not None:
                 home = self.homes[record.household_id]
+                self._touch(home)
+                self.new_completed.setdefault(home.id, []).append(
+                    timeline.CompletedVisit(row["visited_day"], record.visited_at, record.id, visit_tallies))
                 best = latest.get(home.id) or (home.latest_visited_at or "", home.latest_visit_id or "")
                 if (record.visited_at, record.id) > best[:2]:
                     latest[home.id] = (record.visited_at, record.id, visit_tallies, row["tallies_json"])
@@ -344,6 +369,7 @@ class _Batch:
         """Everything the batch decided, one executemany per kind of row; households first,
         since visits refer to them."""
         connection = self.session.connection()
+        self._timeline()  # reads the stored visits: before this batch's are written
         new, rewritten, moved = [], [], []
         for home in self.homes.values():
             latest = {"latest_visit_id": home.latest_visit_id, "latest_visited_at": home.latest_visited_at,
@@ -364,6 +390,39 @@ class _Batch:
             connection.execute(_INSERT_VISIT, self.visit_rows)
         if self.audits:
             connection.execute(_INSERT_AUDIT, self.audits)
+
+
+    def _timeline(self) -> None:
+        """Each changed household's old steps out, its new steps in (services/timeline.py).
+
+        Steps before the first day that changed cancel out, so when a household's roster
+        facts stay and its new completed visits all come after its stored latest one (the
+        usual sync), its stored latest visit stands for all the older ones: no query.
+        """
+        slow = [i for i, old in self.before.items() if old is not None and not self._later_only(i)]
+        stored = timeline.histories(self.session, slow) if slow else {}
+        for home_id, old in self.before.items():
+            home = self.homes[home_id]
+            if home_id in stored:
+                visits = list(stored[home_id].visits)
+            elif home.new or self.prior_latest.get(home_id) is None:
+                visits = []
+            else:
+                visits = [self.prior_latest[home_id]]  # type: ignore[list-item]
+            if old is not None:
+                old.visits = visits
+            new = timeline.History(home.hamlet_id, home.created_day or date.min, home.removed_day,
+                                   visits + self.new_completed.get(home_id, []))
+            timeline.replace(self.timeline_changes, old, new)
+
+    def _later_only(self, home_id: str) -> bool:
+        if self.homes[home_id].record is not None:
+            return False  # its roster facts may have changed
+        latest = self.prior_latest.get(home_id)
+        if latest is None:
+            return True  # no completed visit stored
+        return all((v.visited_at, v.id) > (latest.visited_at, latest.id) and v.day >= latest.day
+                   for v in self.new_completed.get(home_id, []))
 
 
 # The batch's statements; their JSON columns take text the batch serialised itself.

@@ -23,7 +23,7 @@ from survey.records import Visit
 from .. import models
 
 TALLY_AGES = (18, 15)  # DESIGN §2: the commune's age (default 18) and the national 15
-_SIGNATURE = f"{TALLY_VERSION}:{','.join(map(str, TALLY_AGES))}"
+_SIGNATURE = f"{TALLY_VERSION}:{','.join(map(str, TALLY_AGES))}:timeline1"
 Flat = list[int]  # numerator, denominator for each indicator in INDICATOR_IDS order
 Deltas = dict[tuple[str, int], Flat]
 
@@ -118,7 +118,10 @@ def ensure_current(session: Session) -> bool:
     stored = session.get(models.Meta, "tally_signature")
     if stored is not None and stored.value == _SIGNATURE:
         return False
+    from . import timeline  # it builds on the visit tallies rebuilt here
+
     rebuild(session)
+    timeline.rebuild(session)
     session.merge(models.Meta(key="tally_signature", value=_SIGNATURE))
     return True
 

@@ -1,0 +1,267 @@
+"""Coverage on any day, and per quarter, from how each hamlet's tally changes day by day.
+
+What a household contributes is a step function of the date (DESIGN §3): nothing before it
+joins the roster, then "never visited", then the tally of its latest completed visit up to
+that day, and nothing again once it is marked moved away or duplicate. The server keeps,
+per hamlet and adult age, the sum of those steps on each day ("D" rows) and over each
+quarter ("Q" rows, dated by the quarter's first day). Coverage as of a day is then the sum
+of the quarter rows before its quarter plus the day rows of its quarter so far: at most a
+quarter's worth of day rows per hamlet, whatever the years of history. The quarterly trend
+reads the quarter rows alone.
+
+A late visit (synced weeks after it was made, or older than one already stored) changes
+the steps of its household in the past: ingest subtracts the household's old steps and adds
+its new ones, in the same transaction as the records (`Changes`, `apply`). `rebuild`
+recomputes everything from the stored records; `walk` in services/coverage.py is the slow
+reference the tests hold this to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from survey.indicators import INDICATOR_IDS, Tally
+
+from .. import models
+from .tallies import NEVER_VISITED, TALLY_AGES, Flat
+
+COLUMNS = tuple(f"{prefix}_{indicator}" for indicator in INDICATOR_IDS for prefix in ("n", "d"))  # Flat order
+Changes = dict[tuple[str, int, date], Flat]  # (hamlet, adult age, day) → change of the tally that day
+_T = models.TallyChange.__table__
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_end(year: int, quarter: int) -> date:
+    """The last day of a quarter (1–4)."""
+    if quarter == 4:
+        return date(year, 12, 31)
+    return date(year, 3 * quarter + 1, 1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CompletedVisit:
+    day: date
+    visited_at: str
+    id: str
+    tallies: Mapping[str, Flat]  # per adult age, as stored on the visit
+
+
+@dataclass
+class History:
+    """What decides a household's contribution over time."""
+
+    hamlet_id: str
+    created_day: date
+    removed_day: date | None
+    visits: list[CompletedVisit] = field(default_factory=list)
+
+    def steps(self) -> list[tuple[date, Mapping[str, Flat] | None]]:
+        """(day, contribution from that day on; None when off the roster), in day order."""
+        days = {self.created_day, *(v.day for v in self.visits)}
+        if self.removed_day is not None:
+            days.add(self.removed_day)
+        ordered = sorted(self.visits, key=lambda v: (v.visited_at, v.id))
+        found: list[tuple[date, Mapping[str, Flat] | None]] = []
+        for day in sorted(days):
+            on_roster = self.created_day <= day and (self.removed_day is None or day < self.removed_day)
+            if not on_roster:
+                found.append((day, None))
+                continue
+            latest = None
+            for visit in ordered:  # the latest by time among those made on or before `day`
+                if visit.day <= day:
+                    latest = visit
+            found.append((day, latest.tallies if latest else NEVER_VISITED))
+        return found
+
+
+def add(changes: Changes, history: History | None, sign: int) -> None:
+    """Add (sign +1) or take away (-1) the day-by-day changes of one household's steps."""
+    if history is not None:
+        _add_steps(changes, history.hamlet_id, history.steps(), None, sign)
+
+
+def replace(changes: Changes, old: History | None, new: History) -> None:
+    """The changes that turn `old` steps into `new` ones; steps they share are skipped."""
+    if old is None or old.hamlet_id != new.hamlet_id:
+        add(changes, old, -1)
+        add(changes, new, +1)
+        return
+    before, after = old.steps(), new.steps()
+    same = 0
+    while (same < len(before) and same < len(after) and before[same][0] == after[same][0]
+           and before[same][1] is after[same][1]):
+        same += 1
+    previous = before[same - 1][1] if same else None
+    _add_steps(changes, old.hamlet_id, before[same:], previous, -1)
+    _add_steps(changes, new.hamlet_id, after[same:], previous, +1)
+
+
+def _add_steps(changes: Changes, hamlet_id: str, steps: Sequence[tuple[date, Mapping[str, Flat] | None]],
+               previous: Mapping[str, Flat] | None, sign: int) -> None:
+    for day, contribution in steps:
+        if contribution is previous:
+            continue
+        for age in TALLY_AGES:
+            key = str(age)
+            if contribution is None:
+                diff = [-sign * n for n in previous[key]]  # type: ignore[index]
+            elif previous is None:
+                diff = [sign * n for n in contribution[key]]
+            else:
+                diff = [sign * (a - b) for a, b in zip(contribution[key], previous[key])]
+            acc = changes.get((hamlet_id, age, day))
+            if acc is None:
+                changes[(hamlet_id, age, day)] = diff
+            else:
+                for k, n in enumerate(diff):
+                    acc[k] += n
+        previous = contribution
+
+
+def _rows(changes: Changes) -> list[dict[str, Any]]:
+    """Day rows and quarter rows, each key once (a quarter row sums its days)."""
+    merged: dict[tuple[str, int, str, date], Flat] = {}
+    for (hamlet_id, age, day), flat in changes.items():
+        if not any(flat):
+            continue
+        for key in ((hamlet_id, age, "D", day), (hamlet_id, age, "Q", quarter_start(day))):
+            acc = merged.get(key)
+            if acc is None:
+                merged[key] = list(flat)
+            else:
+                for k, n in enumerate(flat):
+                    acc[k] += n
+    return [{"hamlet_id": h, "adult_age": a, "period": p, "day": d, **dict(zip(COLUMNS, flat))}
+            for (h, a, p, d), flat in merged.items()]
+
+
+def apply(session: Session, changes: Changes) -> None:
+    """Add the changes to the stored rows (col = col + change: concurrent batches add up)."""
+    rows = _rows(changes)
+    if rows:
+        session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        statement = upsert(_T)
+        statement = _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=[_T.c.hamlet_id, _T.c.adult_age, _T.c.period, _T.c.day],
+            set_={name: _T.c[name] + statement.excluded[name] for name in COLUMNS})
+    return statement
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _sums(statement: Any, session: Session, key_columns: int) -> dict[tuple[Any, ...], Flat]:
+    return {tuple(row[:key_columns]): [int(n or 0) for n in row[key_columns:]]
+            for row in session.connection().execute(statement)}
+
+
+def _summed() -> list[Any]:
+    return [func.sum(_T.c[name]) for name in COLUMNS]
+
+
+def as_of(session: Session, hamlet_ids: Iterable[str], day: date, adult_age: int) -> dict[str, Tally]:
+    """Each hamlet's tally as of the end of `day`."""
+    start = quarter_start(day)
+    wanted = set(hamlet_ids)
+    statement = (select(_T.c.hamlet_id, *_summed())
+                 .where(_T.c.adult_age == adult_age,
+                        or_(and_(_T.c.period == "Q", _T.c.day < start),
+                            and_(_T.c.period == "D", _T.c.day >= start, _T.c.day <= day)))
+                 .group_by(_T.c.hamlet_id))
+    return {key[0]: to_tally(flat) for key, flat in _sums(statement, session, 1).items() if key[0] in wanted}
+
+
+def quarterly(session: Session, hamlet_ids: Sequence[str] | None, adult_age: int,
+              first: date, last: date) -> list[tuple[date, Tally]]:
+    """The summed tally of `hamlet_ids` (all when None) at the end of every quarter from the
+    one holding `first` to the one holding `last`, oldest first; one query."""
+    statement = select(_T.c.day, *_summed()).where(_T.c.adult_age == adult_age, _T.c.period == "Q")
+    if hamlet_ids is not None:
+        statement = statement.where(_T.c.hamlet_id.in_(list(hamlet_ids)))
+    by_quarter = _sums(statement.group_by(_T.c.day), session, 1)
+    running = [0] * len(COLUMNS)
+    out: list[tuple[date, Tally]] = []
+    quarters = sorted(by_quarter)
+    k = 0
+    for end in quarter_ends(first, last):
+        while k < len(quarters) and quarters[k][0] <= end:
+            for i, n in enumerate(by_quarter[quarters[k]]):
+                running[i] += n
+            k += 1
+        out.append((end, to_tally(running)))
+    return out
+
+
+def quarter_ends(first: date, last: date) -> list[date]:
+    """The last day of every quarter from the one holding `first` to the one holding `last`."""
+    ends = []
+    start = quarter_start(first)
+    while start <= last:
+        ends.append(quarter_end(start.year, (start.month - 1) // 3 + 1))
+        start = date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
+    return ends
+
+
+def to_tally(flat: Sequence[int]) -> Tally:
+    return Tally.from_dict({i: [flat[2 * k], flat[2 * k + 1]] for k, i in enumerate(INDICATOR_IDS)})
+
+
+# -- rebuild ----------------------------------------------------------------------------------
+
+
+def histories(session: Session, household_ids: Iterable[str] | None = None) -> dict[str, History]:
+    """Stored histories of these households (all when None), from their rows and their
+    completed visits' stored tallies."""
+    h, v = models.Household.__table__, models.Visit.__table__
+    homes = select(h.c.id, h.c.hamlet_id, h.c.created_day, h.c.removed_day)
+    visits = (select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies)
+              .where(v.c.outcome == "completed", v.c.visited_day.is_not(None), v.c.tallies.is_not(None)))
+    found: dict[str, History] = {}
+    connection = session.connection()
+    chunks: list[list[str] | None] = [None]
+    if household_ids is not None:
+        ids = sorted(set(household_ids))
+        chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
+    for chunk in chunks:
+        home_query = homes if chunk is None else homes.where(h.c.id.in_(chunk))
+        visit_query = visits if chunk is None else visits.where(v.c.household_id.in_(chunk))
+        for home_id, hamlet_id, created_day, removed_day in connection.execute(home_query):
+            found[home_id] = History(hamlet_id, created_day, removed_day)
+        for home_id, day, visited_at, visit_id, stored in connection.execute(visit_query):
+            history = found.get(home_id)
+            if history is not None:
+                history.visits.append(CompletedVisit(day, visited_at, visit_id, stored))
+    return found
+
+
+def rebuild(session: Session) -> None:
+    """Recompute every row from the stored households and visits (their tallies first)."""
+    changes: Changes = {}
+    for history in histories(session).values():
+        add(changes, history, +1)
+    connection = session.connection()
+    connection.execute(delete(_T))
+    rows = _rows(changes)
+    for start in range(0, len(rows), 5_000):
+        connection.execute(insert(_T), rows[start:start + 5_000])

@@ -1,0 +1,159 @@
+"""The coverage timeline: coverage "as of" any day and the quarterly trend, kept at ingest,
+equal the domain's `compute_coverage` over the same records, whatever order they arrive in.
+
+Records arrive the way phones send them: in several batches, late visits older than stored
+ones, households marked moved away in a later sync, one household moved to another hamlet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from server_sync import models
+from server_sync.services import admin, coverage, tallies, timeline
+from survey.indicators import compute_coverage
+from survey.records import Hamlet
+from tests.survey.builders import adult, child, completed_visit, household, other_visit
+
+from .conftest import HAMLETS, SCOPE, World
+
+
+def stamp(day: date, hour: int = 9) -> str:
+    return f"{day.isoformat()}T{hour:02d}:00:00.000+00:00"
+
+
+def random_commune(seed: int) -> tuple[list, list, list]:
+    """Households, visits, and later household updates (moved away, other hamlet)."""
+    rng = random.Random(seed)
+    start, last = date(2025, 1, 1), date(2026, 11, 1)  # nothing is dated in the future
+    homes, visits, updates = [], [], []
+    for index in range(40):
+        created = start + timedelta(days=rng.randint(0, 300))
+        home = household(rng.choice(SCOPE), head_name=f"Hộ {index}", created_at=stamp(created, 8))
+        homes.append(home)
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            day = min(last, created + timedelta(days=rng.randint(0, 500)))
+            if rng.random() < 0.7:
+                members = [adult(rng.randint(1950, 2010), vneid=rng.choice(("none", "level1", "level2")),
+                                 payments=rng.choice((["bank_app"], ["none"])),
+                                 phone=rng.choice(("smartphone", "feature_phone"))),
+                           child(2018)]
+                visits.append(completed_visit(
+                    home, members=members, visited_at=stamp(day, rng.randint(7, 18)),
+                    waste=rng.choice(("yes", "partly", "no")), guided=rng.choice((["health"], ["none"])),
+                    business=rng.random() < 0.3, products=[{"name": "Hồi", "promoted_online": "yes"}]))
+            else:
+                visits.append(other_visit(home, rng.choice(("nobody_home", "declined")), stamp(day)))
+        if rng.random() < 0.15:
+            removed = min(last, created + timedelta(days=rng.randint(0, 300)))
+            updates.append(dataclasses.replace(home, removed_at=stamp(removed, 10), removed_reason="moved",
+                                               updated_at=stamp(removed, 10)))
+        elif rng.random() < 0.05:
+            other = SCOPE[1] if home.hamlet_id == SCOPE[0] else SCOPE[0]
+            updates.append(dataclasses.replace(home, hamlet_id=other, updated_at=stamp(created + timedelta(days=5))))
+    return homes, visits, updates
+
+
+def hamlets() -> list[Hamlet]:
+    return [Hamlet(id=h, name=n, commune_code="06577", team_active_since=s) for h, n, s in HAMLETS]
+
+
+def send(world: World, homes: list, visits: list, updates: list, seed: int) -> None:
+    """In four batches, visits shuffled: later visits often arrive before earlier ones."""
+    rng = random.Random(seed)
+    shuffled = list(visits)
+    rng.shuffle(shuffled)
+    quarter = len(shuffled) // 4
+    batches = [(homes, shuffled[:quarter]), ([], shuffled[quarter:2 * quarter]),
+               (updates, shuffled[2 * quarter:3 * quarter]), ([], shuffled[3 * quarter:])]
+    for batch_homes, batch_visits in batches:
+        results = world.sync(batch_homes, batch_visits).json()["results"]
+        assert all(r["result"] == "accepted" for r in results), [r for r in results if r["result"] != "accepted"]
+
+
+def final_records(homes: list, updates: list) -> list:
+    updated = {u.id: u for u in updates}
+    return [updated.get(h.id, h) for h in homes]
+
+
+def stored_rows(world: World) -> set[tuple]:
+    t = models.TallyChange.__table__
+    with world.session() as session:
+        return {tuple(row) for row in session.connection().execute(select(t)) if any(row[4:])}
+
+
+def test_coverage_as_of_any_day_equals_the_domains(world: World) -> None:
+    homes, visits, updates = random_commune(seed=2027)
+    send(world, homes, visits, updates, seed=1)
+    records = final_records(homes, updates)
+    days = [date(2024, 12, 31) + timedelta(days=d) for d in range(0, 700, 7)]
+    days += [date(2026, 3, 31), date(2026, 4, 1), date(2027, 12, 31), date(2030, 9, 30)]
+    with world.session() as session:
+        commune = session.get(models.Commune, "06577")
+        config = admin.coverage_config(commune)
+        for day in days:
+            got = coverage.report(session, commune, as_of=day)
+            expected = compute_coverage(hamlets(), records, visits, as_of=day, config=config)
+            for hamlet_id, want in expected.hamlets.items():
+                for indicator, value in want.values.items():
+                    have = got.hamlets[hamlet_id][indicator]
+                    assert (have.numerator, have.denominator) == (value.numerator, value.denominator), \
+                        (day, hamlet_id, indicator)
+            for indicator, value in expected.total.values.items():
+                assert (got.total[indicator].numerator, got.total[indicator].denominator) == \
+                    (value.numerator, value.denominator), (day, indicator)
+
+
+def test_the_timeline_kept_at_ingest_equals_a_rebuild_from_the_records(world: World) -> None:
+    homes, visits, updates = random_commune(seed=31)
+    send(world, homes, visits, updates, seed=2)
+    kept = stored_rows(world)
+    assert kept, "the timeline holds rows"
+    with world.session() as session:
+        timeline.rebuild(session)
+    assert stored_rows(world) == kept
+
+
+def test_the_quarterly_trend_equals_coverage_at_each_quarter_end(world: World) -> None:
+    homes, visits, updates = random_commune(seed=5)
+    send(world, homes, visits, updates, seed=3)
+    with world.session() as session:
+        commune = session.get(models.Commune, "06577")
+        trend = coverage.trend(session, commune, date(2025, 1, 1), date(2026, 12, 31))
+        assert [day for day, _ in trend] == [date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30),
+                                             date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30),
+                                             date(2026, 9, 30), date(2026, 12, 31)]
+        for day, total in trend:
+            expected = coverage.report(session, commune, as_of=day).total
+            for indicator, value in expected.values.items():
+                assert (total[indicator].numerator, total[indicator].denominator) == \
+                    (value.numerator, value.denominator), (day, indicator)
+        one = coverage.trend(session, commune, date(2025, 1, 1), date(2026, 12, 31), hamlet_id="thon-na-pan")
+        for day, total in one:
+            expected = coverage.report(session, commune, as_of=day).hamlets["thon-na-pan"]
+            assert total["visit_coverage"].denominator == expected["visit_coverage"].denominator
+            assert total["hamlets_with_team"].numerator == expected["hamlets_with_team"].numerator
+
+
+def test_an_old_database_gets_its_timeline_at_start(world: World) -> None:
+    homes, visits, updates = random_commune(seed=8)
+    send(world, homes, visits, updates, seed=4)
+    kept = stored_rows(world)
+    with world.session() as session:
+        session.connection().execute(models.TallyChange.__table__.delete())
+        session.merge(models.Meta(key="tally_signature", value="made by an older server"))
+    with world.session() as session:
+        assert tallies.ensure_current(session)
+    assert stored_rows(world) == kept
+
+
+def test_quarters_and_their_ends() -> None:
+    assert timeline.quarter_start(date(2027, 12, 31)) == date(2027, 10, 1)
+    assert timeline.quarter_end(2027, 4) == date(2027, 12, 31)
+    assert timeline.quarter_end(2030, 3) == date(2030, 9, 30)
+    assert timeline.quarter_ends(date(2029, 11, 5), date(2030, 9, 30)) == [
+        date(2029, 12, 31), date(2030, 3, 31), date(2030, 6, 30), date(2030, 9, 30)]
