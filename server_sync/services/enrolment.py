@@ -27,11 +27,12 @@ SEEN_EVERY = timedelta(minutes=1)  # last_seen is refreshed at most this often
 class DeviceScope:
     """Who is calling: the device, its volunteer and what they may read and write."""
 
-    device_id: str
+    device_id: str | None  # None: commune staff acting on the dashboard
     volunteer_id: str
     volunteer_name: str
     commune_code: str
     hamlet_ids: frozenset[str]
+    staff_user_id: int | None = None  # set when commune staff act on the dashboard (audit)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,468 @@
+"""What commune staff read on a hamlet's page to decide whom to chase, and the two things
+they may do about duplicates: say a flagged pair is not one, or take one household off.
+
+Every function reads a hamlet in a few queries whatever its size (a hamlet can hold 2,000
+households) and returns small frozen dataclasses: no ORM object leaves this module. Personal
+details (head name, address, phone) are filled only when the caller's role may see them
+(`fields`); anything else is None, so a page or an export cannot show what it never got.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey import checklist as checklists
+from survey.checklist import Checklist, Label
+from survey.followups import open_follow_ups
+from survey.records import Household, Outcome, Visit, day_of, parse_time
+from survey.text import fold
+
+from .. import models
+from . import ingest, roster
+from .admin import AdminError
+from .enrolment import DeviceScope
+from .exports import Sheet
+
+PERSONAL_FIELDS = ("head_name", "address", "phone")  # what `fields` may name
+CHUNK = 500
+_H, _V, _D = models.Household.__table__, models.Visit.__table__, models.Device.__table__
+
+
+def _visible(content: Mapping[str, Any] | None, fields: frozenset[str]) -> tuple[str | None, ...]:
+    """(head name, address, phone), each None unless the role may see it."""
+    content = content or {}
+    return tuple(str(content.get(name) or "") if name in fields else None for name in PERSONAL_FIELDS)
+
+
+def _hamlet(session: Session, hamlet_id: str) -> models.Hamlet:
+    hamlet = session.get(models.Hamlet, hamlet_id)
+    if hamlet is None:
+        raise AdminError(f"Không có thôn mang mã {hamlet_id!r}.", f"No hamlet has the id {hamlet_id!r}.")
+    return hamlet
+
+
+def _day(visited_day: date | None, visited_at: str) -> date:
+    return visited_day or day_of(visited_at)
+
+
+# -- 1. the hamlet's status: who has not been reached --------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdStatus:
+    household_id: str
+    head_name: str | None
+    address: str | None
+    phone: str | None
+    created_on: date
+    attempts: int  # visits of any outcome
+    last_visit_on: date | None
+    last_outcome: str | None
+    waiting_since: date  # the last attempt's day, or the day it joined the roster if never visited
+
+
+@dataclass(frozen=True)
+class HamletStatus:
+    """Every roster household falls in exactly one group: `completed` + the three lists =
+    `roster`, and `completed` is the numerator of `visit_coverage`."""
+
+    hamlet_id: str
+    hamlet_name: str
+    roster: int
+    completed: int
+    not_visited: tuple[HouseholdStatus, ...]
+    to_revisit: tuple[HouseholdStatus, ...]
+    declined: tuple[HouseholdStatus, ...]
+
+
+def hamlet_status(session: Session, hamlet_id: str, *, fields: frozenset[str]) -> HamletStatus:
+    """The roster households still to reach, longest waiting first.
+
+    A household with a completed visit counts as completed whatever came after it (DESIGN §3:
+    a later "nobody home" or refusal does not erase it), so the lists hold only households
+    the campaign still has to win: never visited; last attempt declined; last attempt
+    anything else (nobody home, or "moved" on a household that is back on the roster).
+    """
+    hamlet = _hamlet(session, hamlet_id)
+    columns = [_H.c.id, _H.c.created_at] + ([_H.c.content] if fields else [])
+    homes = {row[0]: row for row in session.execute(
+        select(*columns).where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)))}
+    visits = (select(_V.c.household_id, _V.c.visited_at, _V.c.id, _V.c.outcome, _V.c.visited_day)
+              .select_from(_V.join(_H, _V.c.household_id == _H.c.id))
+              .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)))
+    attempts: dict[str, int] = {}
+    latest: dict[str, tuple[str, str, str | None, date | None]] = {}
+    completed: set[str] = set()
+    for household_id, visited_at, visit_id, outcome, visited_day in session.execute(visits):
+        attempts[household_id] = attempts.get(household_id, 0) + 1
+        if outcome == Outcome.COMPLETED:
+            completed.add(household_id)
+        best = latest.get(household_id)
+        if best is None or (visited_at, visit_id) > best[:2]:
+            latest[household_id] = (visited_at, visit_id, outcome, visited_day)
+    groups: dict[str, list[HouseholdStatus]] = {"not_visited": [], "to_revisit": [], "declined": []}
+    for household_id, row in homes.items():
+        if household_id in completed:
+            continue
+        created_on = day_of(row[1])
+        last = latest.get(household_id)
+        last_on = _day(last[3], last[0]) if last else None
+        status = HouseholdStatus(household_id, *_visible(row[2] if fields else None, fields), created_on,
+                                 attempts.get(household_id, 0), last_on, last[2] if last else None,
+                                 last_on or created_on)
+        group = "not_visited" if last is None else "declined" if last[2] == Outcome.DECLINED else "to_revisit"
+        groups[group].append(status)
+    ordered = {name: tuple(sorted(items, key=lambda s: (s.waiting_since, s.household_id)))
+               for name, items in groups.items()}
+    return HamletStatus(hamlet.id, hamlet.name, len(homes), len(completed), **ordered)
+
+
+# -- 2. open follow-ups: who needs what --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    hamlet_id: str
+    hamlet_name: str
+    household_id: str
+    head_name: str | None
+    address: str | None
+    phone: str | None
+    member_id: str | None  # None: the follow-up concerns the whole household
+    relation: Label | None  # the member's relation to the head, as the checklist labels it
+    birth_year: int | None
+    code: str
+    label: Label
+    visited_on: date
+    visit_id: str
+
+
+def follow_ups(session: Session, commune_code: str, *, hamlet_id: str | None = None,
+               fields: frozenset[str]) -> list[FollowUpRow]:
+    """What each roster household still needs, from its latest completed visit, with the
+    same rules the volunteer's phone applies (`survey.followups.open_follow_ups`)."""
+    hamlets = models.Hamlet.__table__
+    columns = [_H.c.hamlet_id, hamlets.c.name, _H.c.id, _V.c.content, _V.c.visited_day, _V.c.visited_at]
+    statement = (select(*columns, *([_H.c.content] if fields else []))
+                 .select_from(_H.join(hamlets, _H.c.hamlet_id == hamlets.c.id)
+                              .join(_V, _V.c.id == _H.c.latest_visit_id))
+                 .where(hamlets.c.commune_code == commune_code, _H.c.removed_at.is_(None)))
+    if hamlet_id is not None:
+        statement = statement.where(_H.c.hamlet_id == hamlet_id)
+    rows: list[FollowUpRow] = []
+    for found in session.execute(statement):
+        home_hamlet, hamlet_name, household_id, visit_content, visited_day, visited_at = found[:6]
+        visit = Visit.from_dict(visit_content)
+        definition = _definition(visit.checklist_version)
+        personal = _visible(found[6] if fields else None, fields)
+        for need in open_follow_ups(visit):
+            member = visit.member(need.member_id) if need.member_id else None
+            rows.append(FollowUpRow(
+                home_hamlet, hamlet_name, household_id, *personal, need.member_id,
+                _choice_label(definition, "relation", member.relation) if member else None,
+                member.birth_year if member else None, need.code, _catalogue_label(definition, need.code),
+                _day(visited_day, visited_at), visit.id))
+    order = {code: k for k, code in enumerate(checklists.current().catalogue_codes)}
+    rows.sort(key=lambda r: (fold(r.hamlet_name), r.hamlet_id, fold(r.head_name or ""), r.household_id,
+                             r.member_id is not None, r.birth_year or 0, r.member_id or "",
+                             order.get(r.code, len(order)), r.code))
+    return rows
+
+
+def _definition(version: int) -> Checklist:
+    """The checklist the visit was filled with; the current one for a version this build lacks."""
+    try:
+        return checklists.load(version)
+    except KeyError:
+        return checklists.current()
+
+
+def _choice_label(definition: Checklist, question_id: str, value: Any) -> Label | None:
+    if value is None:
+        return None
+    try:
+        question = definition.question(question_id)
+    except KeyError:
+        return Label(str(value), str(value))
+    return next((c.label for c in question.choices if c.value == value), Label(str(value), str(value)))
+
+
+def _catalogue_label(definition: Checklist, code: str) -> Label:
+    return next((item.label for item in definition.catalogue if item.code == code), Label(code, code))
+
+
+_SHEET_COLUMNS = (  # (column, vi, en); a personal column is there only when the role may see it
+    ("hamlet", "Thôn", "Hamlet"),
+    ("head_name", "Chủ hộ", "Head of household"),
+    ("address", "Địa chỉ", "Address"),
+    ("phone", "Điện thoại", "Phone"),
+    ("member", "Thành viên", "Member"),
+    ("birth_year", "Năm sinh", "Birth year"),
+    ("follow_up", "Việc cần hỗ trợ", "Follow-up"),
+    ("visited_on", "Ngày thăm", "Visit date"),
+    ("household_id", "Mã hộ", "Household id"),
+)
+_WHOLE_HOUSEHOLD = Label("Cả hộ", "Whole household")
+
+
+def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *,
+                    fields: frozenset[str] | None = None) -> Sheet:
+    """The follow-up list as a table to download, headed in `lang` ("vi", else English).
+
+    A personal column appears only when `fields` allows it; without `fields`, only when the
+    rows carry it (hidden details are None, shown ones a string, even empty): a staff export
+    never has a phone column, not even an empty one.
+    """
+    if fields is None:
+        fields = frozenset(name for k, name in enumerate(PERSONAL_FIELDS)
+                           if any((r.head_name, r.address, r.phone)[k] is not None for r in rows))
+    columns = [c for c in _SHEET_COLUMNS if c[0] not in PERSONAL_FIELDS or c[0] in fields]
+    header = [vi if lang == "vi" else en for _, vi, en in columns]
+    cells = []
+    for r in rows:
+        values = {"hamlet": r.hamlet_name, "head_name": r.head_name, "address": r.address, "phone": r.phone,
+                  "member": _WHOLE_HOUSEHOLD.text(lang) if r.member_id is None
+                  else r.relation.text(lang) if r.relation else "",
+                  "birth_year": r.birth_year, "follow_up": r.label.text(lang),
+                  "visited_on": r.visited_on.isoformat(), "household_id": r.household_id}
+        cells.append([values[c[0]] for c in columns])
+    title = "Việc cần hỗ trợ" if lang == "vi" else "Follow-ups"
+    return Sheet(title, header, cells)
+
+
+# -- 3. likely duplicate households -----------------------------------------------------------
+
+
+def normalise_phone(phone: str | None) -> str:
+    """Digits only, the national form: "+84 912.345.678" and "0912 345 678" are one number."""
+    digits = "".join(ch for ch in (phone or "") if ch in "0123456789")
+    if digits.startswith("0084"):
+        digits = digits[2:]
+    if digits.startswith("84") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def similar_names(a: str, b: str) -> bool:
+    """Two folded names that may well be one person's: equal; one lacks a middle name
+    ("nguyen an" / "nguyen van an": same first and last word, the shorter's words in order
+    inside the longer); or a typo apart (difflib ratio ≥ 0.9)."""
+    if a == b:
+        return True
+    short, long = sorted((a.split(), b.split()), key=len)
+    if 2 <= len(short) < len(long) and short[0] == long[0] and short[-1] == long[-1]:
+        rest = iter(long)
+        if all(word in rest for word in short):
+            return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.9
+
+
+@dataclass(frozen=True)
+class DuplicateSide:
+    household_id: str
+    head_name: str | None
+    address: str | None
+    phone: str | None
+    created_on: date
+    visits: int
+    completed_on: date | None  # its latest completed visit: often the one to keep
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    first: DuplicateSide  # the smaller household id
+    second: DuplicateSide
+    reason: str  # "name_phone" (similar names, same phone) or "name" (same name, a phone missing)
+
+
+def likely_duplicates(session: Session, hamlet_id: str, *,
+                      fields: frozenset[str] = frozenset({"head_name", "address"})) -> list[DuplicatePair]:
+    """Roster households of one hamlet that may be one household entered twice (two
+    volunteers, or a phone reinstalled), strongest first; pairs staff dismissed are left out.
+
+    Only households sharing a phone, or sharing a folded name, are ever compared, so a
+    hamlet of 2,000 households costs buckets, not two million name comparisons.
+    """
+    _hamlet(session, hamlet_id)
+    rows = session.execute(select(_H.c.id, _H.c.content, _H.c.created_at, _H.c.latest_visited_at)
+                           .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None))).all()
+    names = {row[0]: fold(str(row[1].get("head_name") or "")) for row in rows}
+    phones = {row[0]: normalise_phone(row[1].get("phone")) for row in rows}
+    by_phone: dict[str, list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    for household_id in sorted(names):
+        if phones[household_id]:
+            by_phone.setdefault(phones[household_id], []).append(household_id)
+        if names[household_id]:
+            by_name.setdefault(names[household_id], []).append(household_id)
+    found: dict[tuple[str, str], str] = {}
+    for bucket in by_phone.values():
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1:]:
+                if names[a] and names[b] and similar_names(names[a], names[b]):
+                    found[(a, b)] = "name_phone"
+    for bucket in by_name.values():
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1:]:
+                if not phones[a] or not phones[b]:
+                    found.setdefault((a, b), "name")
+    if not found:
+        return []
+    dd = models.DuplicateDismissal.__table__
+    dismissed = {(first, second) for first, second in session.execute(
+        select(dd.c.first_id, dd.c.second_id).select_from(dd.join(_H, dd.c.first_id == _H.c.id))
+        .where(_H.c.hamlet_id == hamlet_id))}
+    pairs = {key: reason for key, reason in found.items() if key not in dismissed}
+    counts = _visit_counts(session, {i for key in pairs for i in key})
+    by_id = {row[0]: row for row in rows}
+
+    def side(household_id: str) -> DuplicateSide:
+        _, content, created_at, latest_visited_at = by_id[household_id]
+        return DuplicateSide(household_id, *_visible(content, fields), day_of(created_at),
+                             counts.get(household_id, 0), day_of(latest_visited_at) if latest_visited_at else None)
+
+    result = [DuplicatePair(side(a), side(b), reason) for (a, b), reason in pairs.items()]
+    result.sort(key=lambda p: (p.reason != "name_phone", names[p.first.household_id], p.first.household_id,
+                               p.second.household_id))
+    return result
+
+
+def _visit_counts(session: Session, ids: Iterable[str]) -> dict[str, int]:
+    wanted, counts = sorted(ids), {}
+    for start in range(0, len(wanted), CHUNK):
+        counts.update((household_id, n) for household_id, n in session.execute(
+            select(_V.c.household_id, func.count()).where(_V.c.household_id.in_(wanted[start:start + CHUNK]))
+            .group_by(_V.c.household_id)))
+    return counts
+
+
+def _pair(session: Session, a_id: str, b_id: str) -> tuple[models.Household, models.Household]:
+    """Both households, in the order given, checked to be two households of one hamlet."""
+    if a_id == b_id:
+        raise AdminError("Hai hộ phải khác nhau.", "The two households must be different.")
+    found = {h.id: h for h in session.scalars(select(models.Household).where(models.Household.id.in_([a_id, b_id])))}
+    missing = [i for i in (a_id, b_id) if i not in found]
+    if missing:
+        raise AdminError(f"Không có hộ mang mã {', '.join(missing)}.", f"No household has the id {', '.join(missing)}.")
+    a, b = found[a_id], found[b_id]
+    if a.hamlet_id != b.hamlet_id:
+        raise AdminError("Hai hộ ở hai thôn khác nhau: không thể là một hộ.",
+                         "The two households are in different hamlets: they cannot be one.")
+    return a, b
+
+
+def dismiss_duplicate(session: Session, a_id: str, b_id: str, staff_user_id: int, *,
+                      now: datetime | None = None) -> bool:
+    """Record that staff judged the pair not to be one household; True if newly recorded
+    (a second click, or the pair in the other order, changes nothing)."""
+    _pair(session, a_id, b_id)
+    first, second = sorted((a_id, b_id))
+    if session.get(models.DuplicateDismissal, (first, second)) is not None:
+        return False
+    session.add(models.DuplicateDismissal(first_id=first, second_id=second, staff_user_id=staff_user_id,
+                                          at=now or datetime.now(timezone.utc)))
+    session.flush()
+    return True
+
+
+def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id: int, *,
+                    now: datetime | None = None) -> None:
+    """Take `drop_id` off the roster as a duplicate of `keep_id`.
+
+    The change is an ordinary household update through `ingest` (removed_at now, reason
+    "duplicate"), under a fresh change sequence: tallies, coverage, the audit trail (with
+    the staff user) and the phones' roster pulls all follow, as for an edit from a phone.
+    The dropped household's visits stay (they are append-only) but no longer count.
+    """
+    now = now or datetime.now(timezone.utc)
+    seq = roster.next_seq(session)  # taken first: it serialises writers, so the reads below are current
+    keep, drop = _pair(session, keep_id, drop_id)
+    for home in (keep, drop):
+        if home.removed_at is not None:
+            raise AdminError(f"Hộ {home.id} đã bị đưa khỏi danh sách.", f"Household {home.id} is already off the roster.")
+    hamlet = _hamlet(session, drop.hamlet_id)
+    commune = session.get(models.Commune, hamlet.commune_code)
+    assert commune is not None  # a foreign key
+    record = Household.from_dict(drop.content)
+    stamp = max(now, parse_time(record.updated_at) + timedelta(milliseconds=1))  # newer wins at ingest
+    record.removed_at = now.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    record.removed_reason = "duplicate"
+    record.updated_at = stamp.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    scope = DeviceScope(device_id=None, volunteer_id="", volunteer_name="",
+                        commune_code=commune.code, hamlet_ids=frozenset({hamlet.id}), staff_user_id=staff_user_id)
+    [result] = ingest.ingest(session, scope, [record.to_dict()], [], seq=seq, adult_age=commune.adult_age, now=now)
+    if result.result != "accepted":  # the stored record breaks today's rules: nothing was written
+        raise AdminError(f"Không thể cập nhật hộ {drop.id} ({result.code}).",
+                         f"Household {drop.id} could not be updated ({result.code}).")
+    session.expire(drop)  # ingest wrote through the connection: the ORM copy is stale
+
+
+# -- 4. volunteer activity ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolunteerActivity:
+    volunteer_id: str
+    name: str
+    assigned: bool  # the hamlet is in the volunteer's scope (else they only recorded visits there)
+    visits_7d: int  # visits dated today or in the 6 days before
+    completed_7d: int
+    visits_30d: int  # today and the 29 days before
+    completed_30d: int
+    visits_total: int
+    completed_total: int
+    last_visit_on: date | None
+    last_sync: datetime | None  # the latest any of their phones reached the server (UTC)
+    devices_active: int  # enrolled and not revoked
+    devices_revoked: int
+
+
+def volunteer_activity(session: Session, hamlet_id: str, *, today: date) -> list[VolunteerActivity]:
+    """Who works this hamlet and how lately: the volunteers assigned to it and anyone whose
+    phone recorded visits to its households (removed households included: the work was done)."""
+    _hamlet(session, hamlet_id)
+    assigned = set(session.scalars(select(models.VolunteerHamlet.volunteer_id)
+                                   .where(models.VolunteerHamlet.hamlet_id == hamlet_id)))
+    work = (select(_D.c.volunteer_id, _V.c.visited_day, _V.c.outcome, func.count())
+            .select_from(_V.join(_H, _V.c.household_id == _H.c.id).join(_D, _V.c.device_id == _D.c.id))
+            .where(_H.c.hamlet_id == hamlet_id)
+            .group_by(_D.c.volunteer_id, _V.c.visited_day, _V.c.outcome))
+    week, month = today - timedelta(days=6), today - timedelta(days=29)
+    counts: dict[str, list[int]] = {}  # visits and completed: 7 days, 30 days, total
+    last_day: dict[str, date] = {}
+    for volunteer_id, visited_day, outcome, n in session.execute(work):
+        acc = counts.setdefault(volunteer_id, [0] * 6)
+        done = n if outcome == Outcome.COMPLETED else 0
+        for k, since in enumerate((week, month, None)):
+            if since is None or (visited_day is not None and visited_day >= since):
+                acc[2 * k] += n
+                acc[2 * k + 1] += done
+        if visited_day is not None and (volunteer_id not in last_day or visited_day > last_day[volunteer_id]):
+            last_day[volunteer_id] = visited_day
+    ids = sorted(assigned | counts.keys())
+    if not ids:
+        return []
+    names = {volunteer_id: name for volunteer_id, name in session.execute(
+        select(models.Volunteer.id, models.Volunteer.name).where(models.Volunteer.id.in_(ids)))}
+    devices: dict[str, list[Any]] = {}  # active, revoked, last seen
+    for volunteer_id, revoked_at, last_seen in session.execute(
+            select(_D.c.volunteer_id, _D.c.revoked_at, _D.c.last_seen).where(_D.c.volunteer_id.in_(ids))):
+        acc = devices.setdefault(volunteer_id, [0, 0, None])
+        acc[1 if revoked_at is not None else 0] += 1
+        if last_seen is not None:
+            seen = last_seen if last_seen.tzinfo else last_seen.replace(tzinfo=timezone.utc)
+            acc[2] = seen if acc[2] is None else max(acc[2], seen)
+    result = []
+    for volunteer_id in ids:
+        c = counts.get(volunteer_id, [0] * 6)
+        active, revoked, seen = devices.get(volunteer_id, [0, 0, None])
+        result.append(VolunteerActivity(volunteer_id, names.get(volunteer_id, ""), volunteer_id in assigned,
+                                        *c, last_day.get(volunteer_id), seen, active, revoked))
+    result.sort(key=lambda a: (not a.assigned, fold(a.name), a.volunteer_id))
+    return result
