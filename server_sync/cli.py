@@ -7,6 +7,8 @@
     list-volunteers | list-devices | revoke-device <id>
     set-target <indicator> --min 90 [--strict] [--max 50] | set-adult-age 15|18
     set-team <hamlet> --since 2026-03-01 | --none
+    add-staff --username U --name N [--role staff|admin] [--password-stdin]
+    set-staff-password --username U [--password-stdin] | disable-staff --username U | list-staff
     seed-demo                                a demo commune, only on an empty database
     serve | migrate
 
@@ -104,7 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
     since.add_argument("--none", action="store_true", help="chưa có tổ / no active team")
 
     commands.add_parser("seed-demo", help="xã mẫu khi CSDL còn trống / a demo commune on an empty database")
+    _staff_commands(commands)
     return parser
+
+
+def _staff_commands(commands: Any) -> None:
+    """Dashboard accounts. Passwords are typed twice at a hidden prompt, or read as one line
+    from stdin with --password-stdin (scripts); never on the command line (shell history)."""
+    add = commands.add_parser("add-staff", help="thêm tài khoản cán bộ / add a dashboard account")
+    add.add_argument("--username", required=True, help="3–64 ký tự a-z 0-9 . _ -")
+    add.add_argument("--name", required=True, help="họ tên / full name")
+    # the choices are staff.ROLES, spelt out: building the parser imports no service
+    add.add_argument("--role", choices=("staff", "admin"), default="staff",
+                     help="staff: xem, xuất / view, export; admin: cả quản trị / also manage (default: staff)")
+    _commune_option(add)
+    password = commands.add_parser("set-staff-password", help="đặt lại mật khẩu / set a new password")
+    password.add_argument("--username", required=True)
+    for parser in (add, password):
+        parser.add_argument("--password-stdin", action="store_true",
+                            help="đọc mật khẩu (một dòng) từ stdin / read the password (one line) from stdin")
+    disable = commands.add_parser("disable-staff", help="khóa tài khoản cán bộ / disable a dashboard account")
+    disable.add_argument("--username", required=True)
+    listing = commands.add_parser("list-staff", help="danh sách tài khoản cán bộ / list dashboard accounts")
+    _commune_option(listing)
 
 
 def _commune_option(parser: argparse.ArgumentParser) -> None:
@@ -413,6 +437,91 @@ def _seed_demo(args: argparse.Namespace) -> int:
     return OK
 
 
+def _read_password(args: argparse.Namespace, username: str) -> str:
+    """One line from stdin (--password-stdin), else typed twice at a hidden prompt; checked
+    against the password rules before the database is touched."""
+    from .services import admin, staff
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")  # only the line end: spaces count
+    else:
+        import getpass
+
+        try:
+            password = getpass.getpass("Mật khẩu / Password: ")
+            again = getpass.getpass("Nhập lại mật khẩu / Password again: ")
+        except EOFError:
+            raise admin.AdminError("Không nhận được mật khẩu.", "No password was given.") from None
+        if password != again:
+            raise admin.AdminError("Hai lần nhập mật khẩu không khớp; chưa ghi gì.",
+                                   "The two passwords differ; nothing was written.")
+    staff.check_password(password, username)
+    return password
+
+
+def _add_staff(args: argparse.Namespace) -> int:
+    from .services import admin, staff
+
+    username = staff.check_username(args.username)
+    staff.check_name(args.name)
+    with _session(args) as session:  # a taken username or a missing commune fails before the prompt
+        commune_code = admin.pick_commune(session, args.commune).code
+        if staff.find_staff(session, username) is not None:
+            raise admin.AdminError(f"Tên đăng nhập {username!r} đã có người dùng.", f"The username {username!r} is taken.")
+    password = _read_password(args, username)
+    with _session(args) as session:
+        user = staff.create_staff(session, commune_code, username, args.name, args.role, password)
+        name, role = user.name, user.role
+    vi_role, en_role = staff.ROLE_NAMES[role]
+    _say(f"Đã thêm tài khoản {username} ({name}, {vi_role}) cho xã {commune_code}.",
+         f"Added the account {username} ({name}, {en_role}) for commune {commune_code}.")
+    return OK
+
+
+def _set_staff_password(args: argparse.Namespace) -> int:
+    from .services import staff
+
+    with _session(args) as session:  # an unknown username fails before the prompt
+        username = staff.staff_user(session, args.username).username
+    password = _read_password(args, username)
+    with _session(args) as session:
+        staff.set_password(session, username, password)
+    _say(f"Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc.",
+         f"Set a new password for {username}; its open sessions were ended.")
+    return OK
+
+
+def _disable_staff(args: argparse.Namespace) -> int:
+    from .services import staff
+
+    with _session(args) as session:
+        username = staff.staff_user(session, args.username).username
+        disabled = staff.disable_staff(session, username)
+    if disabled:
+        _say(f"Đã khóa tài khoản {username}: không đăng nhập được nữa.",
+             f"Disabled the account {username}: it can no longer sign in.")
+    else:
+        _say(f"Tài khoản {username} đã bị khóa từ trước.", f"The account {username} was already disabled.")
+    return OK
+
+
+def _list_staff(args: argparse.Namespace) -> int:
+    from .services import admin, staff
+
+    with _session(args) as session:
+        commune = admin.pick_commune(session, args.commune) if args.commune else None
+        rows = [(u.username, u.commune_code, u.name, u.role,
+                 f"khóa/disabled {u.disabled_at:%Y-%m-%d %H:%M}" if u.disabled_at else "hoạt động/active")
+                for u in staff.list_staff(session, commune.code if commune else None)]
+    if not rows:
+        _say("Chưa có tài khoản cán bộ nào.", "No staff account yet.")
+        return OK
+    print("tên đăng nhập/username\txã/commune\ttên/name\tvai trò/role\ttrạng thái/status (UTC)")
+    for row in rows:
+        print("\t".join(row))
+    return OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "migrate": _migrate,
     "init-commune": _init_commune,
@@ -426,4 +535,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "set-adult-age": _set_adult_age,
     "set-team": _set_team,
     "seed-demo": _seed_demo,
+    "add-staff": _add_staff,
+    "set-staff-password": _set_staff_password,
+    "disable-staff": _disable_staff,
+    "list-staff": _list_staff,
 }

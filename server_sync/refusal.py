@@ -18,6 +18,9 @@ STATUS: dict[str, int] = {
     "content_type_unsupported": 415,
     "schema_invalid": 422, "protocol_unsupported": 422, "date_invalid": 422,
     "server_error": 500,
+    "sign_in_failed": 401, "session_missing": 401, "session_expired": 401,
+    "csrf_invalid": 403, "role_forbidden": 403,
+    "sign_in_locked": 429,
 }
 
 
