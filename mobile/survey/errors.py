@@ -256,6 +256,33 @@ CATALOGUE: dict[str, Entry] = {
         "Máy chủ gặp lỗi; dữ liệu của bạn vẫn an toàn trên điện thoại, hãy thử lại sau.",
         "The server hit an error; your data is still safe on the phone, please try again later.",
     ),
+    # Sync server: commune staff signing in to the dashboard
+    "sign_in_failed": Entry(
+        "Tên đăng nhập hoặc mật khẩu không đúng.",
+        "The username or password is not correct.",
+    ),
+    "sign_in_locked": Entry(
+        "Đăng nhập sai quá nhiều lần; hãy thử lại sau {minutes} phút.",
+        "Too many failed sign-ins; please try again in {minutes} minutes.",
+    ),
+    "session_missing": Entry(
+        "Bạn chưa đăng nhập; hãy đăng nhập để tiếp tục.",
+        "You are not signed in; please sign in to continue.",
+    ),
+    "session_expired": Entry(
+        "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại.",
+        "Your session has expired; please sign in again.",
+    ),
+    "csrf_invalid": Entry(
+        "Biểu mẫu đã cũ hoặc không hợp lệ; hãy tải lại trang và thử lại.",
+        "The form is out of date or not valid; reload the page and try again.",
+    ),
+    "role_forbidden": Entry(
+        "Tài khoản của bạn không có quyền làm việc này; hãy liên hệ quản trị viên của xã.",
+        "Your account is not allowed to do this; ask the commune's administrator.",
+    ),
+    # A commune set-up change refused on the dashboard: the message comes from the service.
+    "admin_refused": Entry("{vi}", "{en}"),
 }
 
 
