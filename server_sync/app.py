@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
-from . import __version__, db
+from . import __version__, db, web
 from .api import errors
 from .api.routes import coverage, enroll, health, sync
 from .services import tallies
@@ -33,4 +33,5 @@ def create_app(database_url: str | None = None, *, limits: Limits | None = None)
     for module in (health, enroll, sync, coverage):
         api.include_router(module.router)
     app.include_router(api)
+    web.install(app)
     return app

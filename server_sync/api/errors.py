@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from survey.errors import message
@@ -33,29 +33,37 @@ def field_path(location: tuple[Any, ...]) -> str:
     return path
 
 
+def respond(request: Request, code: str, field: str = "", context: dict[str, Any] | None = None,
+            status: int = 422, headers: dict[str, str] | None = None) -> Response:
+    """The error body, or an error page for the staff dashboard's paths (see server_sync/web)."""
+    web_error = getattr(request.app.state, "web_error", None)
+    if web_error is not None and request.url.path.startswith("/dash"):
+        return web_error(request, code, field, dict(context or {}), status)
+    return JSONResponse(error_body(code, field, context), status_code=status, headers=headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
-    async def _refused(_request: Request, exc: Refused) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.field, exc.context), status_code=exc.status)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        return respond(request, exc.code, exc.field, exc.context, exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid", "type": ""}
         if first.get("type") == "json_invalid":
-            return JSONResponse(error_body("body_not_json"), status_code=400)
+            return respond(request, "body_not_json", status=400)
         field = field_path(tuple(first.get("loc", ())))
-        return JSONResponse(error_body("schema_invalid", field, {"problem": str(first.get("msg", ""))}),
-                            status_code=422)
+        return respond(request, "schema_invalid", field, {"problem": str(first.get("msg", ""))}, 422)
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "schema_invalid")
-        return JSONResponse(error_body(code), status_code=exc.status_code, headers=exc.headers)
+        return respond(request, code, status=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+    async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error")
-        return JSONResponse(error_body("server_error"), status_code=500)
+        return respond(request, "server_error", status=500)
 
 
 _ERROR = {"model": ErrorOut}

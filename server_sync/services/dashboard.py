@@ -1,0 +1,129 @@
+"""What the staff dashboard shows: indicators per hamlet sorted by lag, the commune's bars
+against its targets, the quarterly trend, and the dates staff pick ("as of").
+
+Plain data built from `services.coverage`; the web layer only renders it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+from sqlalchemy.orm import Session
+
+from survey.indicators import INDICATOR_IDS, Coverage, CoverageReport, IndicatorValue
+
+from .. import models
+from ..refusal import Refused
+from . import coverage, timeline
+from .admin import hamlets_of
+
+# The plan's milestones (2026–2030 plan): the campaign starts with 2026, the interim review
+# reads the end of Q4 2027, the final review the end of Q3 2030.
+CAMPAIGN_START = date(2026, 1, 1)
+INTERIM_REVIEW = date(2027, 12, 31)
+FINAL_REVIEW = date(2030, 9, 30)
+# Shown on the overview and in reports; `households_waste_partly` is reported beside
+# `households_waste_sorting` (DESIGN §3: "partly" is reported separately).
+SHOWN = INDICATOR_IDS
+
+
+_QUARTER = re.compile(r"(\d{4})-?Q([1-4])", re.IGNORECASE)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_as_of(text: str | None) -> date | None:
+    """`YYYY-MM-DD`, or `YYYY-Qn` for the end of that quarter; empty means today's figures.
+    Anything else is refused with `date_invalid` (never a server error)."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    quarter = _QUARTER.fullmatch(value)
+    try:
+        if quarter:
+            day = timeline.quarter_end(int(quarter[1]), int(quarter[2]))
+        elif _DAY.fullmatch(value):
+            day = date.fromisoformat(value)
+        else:
+            day = None
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2100:
+        raise Refused("date_invalid", "as_of", {"value": value[:40]})
+    return day
+
+
+@dataclass(frozen=True)
+class Row:
+    """One hamlet (or the commune when `hamlet_id` is None) with every shown indicator."""
+
+    hamlet_id: str | None
+    name: str
+    values: tuple[IndicatorValue, ...]
+    statuses: tuple[str, ...]
+    lag: float  # mean shortfall below target, in percentage points, over indicators with data
+
+
+@dataclass(frozen=True)
+class Overview:
+    commune: models.Commune
+    as_of: date | None
+    report: CoverageReport
+    total: Row
+    rows: tuple[Row, ...]  # the hamlets, the most lagging first
+    trend: tuple[tuple[date, Coverage], ...]
+    close_margin: float
+
+
+def shortfall(value: IndicatorValue) -> float | None:
+    """Percentage points below the target's minimum (0 when met); None without data or target."""
+    percent = value.percent
+    if percent is None or value.target is None:
+        return None
+    return 0.0 if value.target.met(percent) else max(0.0, value.target.min - percent)
+
+
+def row(hamlet_id: str | None, name: str, cov: Coverage, close_margin: float) -> Row:
+    values = tuple(cov[i] for i in SHOWN)
+    gaps = [g for g in (shortfall(v) for v in values) if g is not None]
+    return Row(hamlet_id, name, values, tuple(v.status(close_margin) for v in values),
+               sum(gaps) / len(gaps) if gaps else 0.0)
+
+
+def overview(session: Session, commune: models.Commune, as_of: date | None, *, today: date) -> Overview:
+    report = coverage.report(session, commune, as_of=as_of)
+    margin = report.config.close_margin
+    names = {h.id: h.name for h in hamlets_of(session, commune.code)}
+    rows = [row(hamlet_id, names.get(hamlet_id, hamlet_id), cov, margin) for hamlet_id, cov in report.hamlets.items()]
+    # Most lagging first; then fewer households visited; then by name, so the order is stable.
+    rows.sort(key=lambda r: (-r.lag, r.values[SHOWN.index("visit_coverage")].percent or 0.0, r.name))
+    last = min(as_of or today, today)
+    trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last)
+    return Overview(commune, as_of, report, row(None, commune.name, report.total, margin), tuple(rows),
+                    tuple(trend), margin)
+
+
+def quarter_choices(today: date) -> list[tuple[str, date]]:
+    """`YYYY-Qn` labels and their last day, from the campaign's first quarter to the final review."""
+    ends = timeline.quarter_ends(CAMPAIGN_START, FINAL_REVIEW)
+    return [(f"{d.year}-Q{(d.month - 1) // 3 + 1}", d) for d in ends]
+
+
+@dataclass(frozen=True)
+class HamletView:
+    row: Row
+    trend: tuple[tuple[date, Coverage], ...]
+    close_margin: float
+
+
+def overview_of_hamlet(session: Session, commune: models.Commune, hamlet_id: str, as_of: date | None, *,
+                       today: date) -> HamletView:
+    report = coverage.report(session, commune, as_of=as_of)
+    margin = report.config.close_margin
+    names = {h.id: h.name for h in hamlets_of(session, commune.code)}
+    last = min(as_of or today, today)
+    trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last, hamlet_id=hamlet_id)
+    return HamletView(row(hamlet_id, names.get(hamlet_id, hamlet_id), report.hamlets[hamlet_id], margin),
+                      tuple(trend), margin)

@@ -1,0 +1,108 @@
+"""Who is looking and in which language: the staff session cookie, the role, the language.
+
+Identity is checked in a short transaction of its own (as for devices, api/deps.py), so a
+page's reads never hold the SQLite write lock taken by `BEGIN IMMEDIATE`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+
+from survey.errors import message
+
+from ..refusal import Refused
+from ..services import staff
+from . import i18n
+
+COOKIE = "khaosat_staff"
+LANG_COOKIE = "khaosat_lang"
+PREFIX = "/dash"
+VIETNAM = timezone(timedelta(hours=7))  # the commune's calendar day, whatever the server's zone
+
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+templates.env.globals.update(message=message, t=i18n.t, label=i18n.label, short=i18n.short, pct=i18n.percent, day=i18n.day,
+                             prefix=PREFIX)
+
+
+def today() -> date:
+    return datetime.now(VIETNAM).date()
+
+
+def language(request: Request) -> str:
+    """`?lang=` when given (and remembered by a cookie), else the cookie, else Vietnamese."""
+    asked = request.query_params.get("lang")
+    if asked in i18n.LANGS:
+        return asked
+    saved = request.cookies.get(LANG_COOKIE)
+    return saved if saved in i18n.LANGS else "vi"
+
+
+LangDep = Annotated[str, Depends(language)]
+
+
+class SignInNeeded(Exception):
+    """No valid staff session: the browser is sent to the sign-in page."""
+
+    def __init__(self, code: str, next_url: str) -> None:
+        super().__init__(code)
+        self.code, self.next_url = code, next_url
+
+
+def current_staff(request: Request) -> staff.StaffIdentity:
+    token = request.cookies.get(COOKIE)
+    with request.app.state.sessions() as session:
+        try:
+            identity = staff.identify(session, token)
+        except Refused as refused:
+            session.commit()  # an expired session is deleted
+            raise SignInNeeded(refused.code, _here(request)) from None
+        session.commit()
+    return identity
+
+
+def current_admin(identity: Annotated[staff.StaffIdentity, Depends(current_staff)]) -> staff.StaffIdentity:
+    staff.require_admin(identity)
+    return identity
+
+
+StaffDep = Annotated[staff.StaffIdentity, Depends(current_staff)]
+AdminDep = Annotated[staff.StaffIdentity, Depends(current_admin)]
+
+
+def _here(request: Request) -> str:
+    path = request.url.path
+    return path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def sign_in_url(next_url: str = "", reason: str = "") -> str:
+    query = []
+    if next_url and next_url.startswith(PREFIX) and not next_url.startswith("//"):
+        query.append(f"next={quote(next_url, safe='')}")
+    if reason:
+        query.append(f"reason={reason}")
+    return f"{PREFIX}/sign-in" + ("?" + "&".join(query) if query else "")
+
+
+def safe_next(next_url: str | None) -> str:
+    """Only our own pages after signing in: never an address elsewhere."""
+    value = next_url or ""
+    if value.startswith(PREFIX) and not value.startswith("//") and "\\" not in value and "://" not in value:
+        return value
+    return f"{PREFIX}/"
+
+
+def page(request: Request, name: str, lang: str, context: dict[str, Any], *, status: int = 200,
+         identity: staff.StaffIdentity | None = None) -> Any:
+    """Render a template with what every page needs; remembers an explicit `?lang=`."""
+    response = templates.TemplateResponse(
+        request, name, {"lang": lang, "me": identity, "path": request.url.path,
+                        "query": request.url.query, **context}, status_code=status)
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response

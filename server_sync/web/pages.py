@@ -1,0 +1,191 @@
+"""The staff pages: sign in and out, the overview, a hamlet, the printable report, downloads.
+
+Routes stay thin: they read the query, call `services.*` and render a template.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from .. import models
+from ..api.deps import SessionDep
+from ..refusal import Refused
+from ..services import admin, coverage, dashboard, exports, households, staff
+from .deps import COOKIE, PREFIX, LangDep, StaffDep, page, safe_next, sign_in_url, today
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+# -- signing in and out -----------------------------------------------------------------------
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, lang: LangDep, next: str = "", reason: str = "") -> Any:
+    notice = reason if reason in ("session_expired", "session_missing", "signed_out") else ""
+    return page(request, "sign_in.html", lang, {"next": safe_next(next), "notice": notice, "error": None})
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, lang: LangDep, username: Annotated[str, Form()] = "",
+            password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Any:
+    client = request.client.host if request.client else ""
+    with request.app.state.sessions() as session:
+        try:
+            token, identity = staff.sign_in(session, username[:200], password[:1024], client)
+        except Refused as refused:
+            session.commit()  # the failure counts towards the lock even though the answer is no
+            return page(request, "sign_in.html", lang,
+                        {"next": safe_next(next), "notice": "", "error": refused, "username": username[:64]},
+                        status=refused.status)
+        session.commit()
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(COOKIE, token, max_age=int(staff.SESSION_TTL.total_seconds()), path=PREFIX,
+                        httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, me: StaffDep, csrf: Annotated[str, Form()] = "") -> Any:
+    staff.check_csrf(me, csrf)
+    with request.app.state.sessions() as session:
+        staff.sign_out(session, request.cookies.get(COOKIE))
+        session.commit()
+    response = RedirectResponse(sign_in_url(reason="signed_out"), status_code=303)
+    response.delete_cookie(COOKIE, path=PREFIX)
+    return response
+
+
+# -- overview, hamlet, report -----------------------------------------------------------------
+
+
+def _commune(session: Any, me: staff.StaffIdentity) -> models.Commune:
+    commune = session.get(models.Commune, me.commune_code)
+    if commune is None:
+        raise Refused("not_found")
+    return commune
+
+
+def _dates(as_of: Any) -> dict[str, Any]:
+    now = today()
+    return {"as_of": as_of, "today": now, "future": as_of is not None and as_of > now,
+            "quarters": dashboard.quarter_choices(now), "interim": dashboard.INTERIM_REVIEW,
+            "final": dashboard.FINAL_REVIEW}
+
+
+@router.get("/")
+def overview(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
+    day = dashboard.parse_as_of(as_of)
+    commune = _commune(session, me)
+    view = dashboard.overview(session, commune, day, today=today())
+    return page(request, "overview.html", lang, {"view": view, "shown": dashboard.SHOWN, **_dates(day)},
+                identity=me)
+
+
+@router.get("/report")
+def report(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
+    day = dashboard.parse_as_of(as_of)
+    commune = _commune(session, me)
+    view = dashboard.overview(session, commune, day, today=today())
+    rows = sorted(view.rows, key=lambda r: r.name)
+    return page(request, "report.html", lang, {"view": view, "rows": rows, "shown": dashboard.SHOWN,
+                                               **_dates(day)}, identity=me)
+
+
+def _hamlet(session: Any, me: staff.StaffIdentity, hamlet_id: str) -> models.Hamlet:
+    hamlet = session.get(models.Hamlet, hamlet_id)
+    if hamlet is None or hamlet.commune_code != me.commune_code:
+        raise Refused("not_found")  # another commune's hamlet does not exist for this user
+    return hamlet
+
+
+@router.get("/hamlets/{hamlet_id}")
+def hamlet_page(request: Request, hamlet_id: str, me: StaffDep, lang: LangDep, session: SessionDep,
+                as_of: str = "", done: str = "") -> Any:
+    day = dashboard.parse_as_of(as_of)
+    hamlet = _hamlet(session, me, hamlet_id)
+    commune = _commune(session, me)
+    fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
+    view = dashboard.overview_of_hamlet(session, commune, hamlet.id, day, today=today())
+    context = {
+        "hamlet": hamlet, "view": view, "shown": dashboard.SHOWN, "fields": fields,
+        "status": households.hamlet_status(session, hamlet.id, fields=fields),
+        "follow_ups": households.follow_ups(session, commune.code, hamlet_id=hamlet.id, fields=fields),
+        "duplicates": households.likely_duplicates(session, hamlet.id, fields=fields),
+        "activity": households.volunteer_activity(session, hamlet.id, today=today()),
+        "done": done if done in ("merged", "dismissed") else "",
+        **_dates(day),
+    }
+    return page(request, "hamlet.html", lang, context, identity=me)
+
+
+@router.post("/hamlets/{hamlet_id}/duplicates")
+def decide_duplicate(request: Request, hamlet_id: str, me: StaffDep, session: SessionDep,
+                     first: Annotated[str, Form()] = "", second: Annotated[str, Form()] = "",
+                     decision: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Any:
+    staff.check_csrf(me, csrf)
+    staff.require_admin(me)
+    hamlet = _hamlet(session, me, hamlet_id)
+    try:
+        if decision == "merge":
+            households.merge_duplicate(session, first, second, me.user_id)
+        elif decision == "dismiss":
+            households.dismiss_duplicate(session, first, second, me.user_id)
+        else:
+            raise Refused("schema_invalid", "decision", {"problem": decision[:40]})
+    except admin.AdminError as error:
+        raise Refused("admin_refused", "", {"vi": error.vi, "en": error.en}) from None
+    session.commit()
+    done = "merged" if decision == "merge" else "dismissed"
+    return RedirectResponse(f"{PREFIX}/hamlets/{quote(hamlet.id)}?done={done}#duplicates", status_code=303)
+
+
+# -- downloads --------------------------------------------------------------------------------
+
+
+def _download(data: bytes, stem: str, ascii_stem: str, kind: str) -> Response:
+    media = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[kind]
+    disposition = f"attachment; filename=\"{ascii_stem}.{kind}\"; filename*=UTF-8''{quote(stem)}.{kind}"
+    return Response(data, media_type=media, headers={"Content-Disposition": disposition,
+                                                     "Cache-Control": "no-store"})
+
+
+def _kind(kind: str) -> str:
+    if kind not in ("csv", "xlsx"):
+        raise Refused("not_found")
+    return kind
+
+
+@router.get("/exports/indicators.{kind}")
+def indicators_download(kind: str, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Response:
+    kind = _kind(kind)
+    day = dashboard.parse_as_of(as_of)
+    commune = _commune(session, me)
+    report_ = coverage.report(session, commune, as_of=day)
+    names = {h.id: h.name for h in admin.hamlets_of(session, commune.code)}
+    when = (day or today()).isoformat()
+    if kind == "csv":
+        data = exports.indicator_csv(report_, names, lang, commune.name, today=today())
+    else:
+        data = exports.indicator_xlsx(report_, names, lang, commune.name, today=today())
+    stem = f"chi-tieu-{commune.code}-{when}" if lang == "vi" else f"indicators-{commune.code}-{when}"
+    return _download(data, stem, stem, kind)
+
+
+@router.get("/exports/follow-ups.{kind}")
+def follow_ups_download(kind: str, me: StaffDep, lang: LangDep, session: SessionDep, hamlet: str = "") -> Response:
+    kind = _kind(kind)
+    commune = _commune(session, me)
+    hamlet_id = _hamlet(session, me, hamlet).id if hamlet else None
+    fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
+    rows = households.follow_ups(session, commune.code, hamlet_id=hamlet_id, fields=fields)
+    sheet = households.follow_up_sheet(rows, lang, fields=fields)
+    data = exports.to_csv(sheet) if kind == "csv" else exports.to_xlsx([sheet], title=sheet.title,
+                                                                       subtitle=commune.name)
+    stem = ("can-ho-tro" if lang == "vi" else "follow-ups") + f"-{commune.code}" + (f"-{hamlet_id}" if hamlet_id else "")
+    return _download(data, stem, stem, kind)
+
