@@ -3,7 +3,10 @@
 1. The server's database (SQLite in SERVER_DATA_DIR, default ./data, or DATABASE_URL) is
    migrated and, when it has no commune yet, seeded with the demo commune (`seed-demo`).
 2. A one-time enrolment code is issued for the first volunteer, printed with the server
-   address, and saved as a QR image, so a newcomer can enrol the app at once.
+   address, and saved as a QR image, so a newcomer can enrol the app at once. On a database
+   with no staff account, two demo accounts for the dashboard (/dash) are made, an admin
+   and a staff member, with random passwords kept in SERVER_DATA_DIR/demo-staff.txt (readable
+   by the owner only) and printed at every start.
 3. `python -m server_sync serve` starts on HOST:SERVER_PORT (default 127.0.0.1:8000), then the
    app is served as an offline web app on HOST:PORT (default 127.0.0.1:8550).
 4. Ctrl+C (or SIGTERM, or either process ending) stops both: nothing is left running.
@@ -24,7 +27,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 GRACE = 10.0  # seconds a child gets to stop before it is killed
@@ -36,6 +39,7 @@ class Enrolment:
     code: str
     server_url: str
     qr: Path
+    staff: tuple[tuple[str, str, str], ...] = ()  # (username, role, password) of the demo accounts
 
 
 def prepare(server_url: str, data_dir: Path, database_url: str | None = None) -> Enrolment | None:
@@ -66,10 +70,39 @@ def prepare(server_url: str, data_dir: Path, database_url: str | None = None) ->
                 return None
             code = enrolment.issue_code(session, first.id, ttl=timedelta(days=1))
             name = first.name
+            commune_code = first.commune_code
+        accounts = demo_staff(sessions, commune_code, data_dir)
     finally:
         engine.dispose()
     qr = write_qr(admin.enrol_link(server_url, code), data_dir / "enrol-demo.png")
-    return Enrolment(name, code, server_url, qr)
+    return Enrolment(name, code, server_url, qr, accounts)
+
+
+DEMO_STAFF = (("admin", "Quản trị viên (mẫu)", "admin"), ("canbo", "Cán bộ VH-XH (mẫu)", "staff"))
+
+
+def demo_staff(sessions: Any, commune_code: str, data_dir: Path) -> tuple[tuple[str, str, str], ...]:
+    """The demo dashboard accounts: made (random passwords) when there is no staff account at
+    all, and read back from SERVER_DATA_DIR/demo-staff.txt on later starts."""
+    import secrets
+
+    from .services import staff
+
+    path = data_dir / "demo-staff.txt"
+    with sessions.begin() as session:
+        if not staff.list_staff(session):
+            made = []
+            for username, name, role in DEMO_STAFF:
+                password = secrets.token_urlsafe(9)
+                staff.create_staff(session, commune_code, username, name, role, password)
+                made.append(f"{username}\t{role}\t{password}")
+            data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(made) + "\n", encoding="utf-8")
+            path.chmod(0o600)
+    if not path.exists():
+        return ()
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line.count("\t") == 2]
+    return tuple((u, r, p) for u, r, p in rows)
 
 
 def port_free(host: str, port: int) -> bool:
@@ -180,7 +213,12 @@ def banner(app_url: str, server_url: str, enrolment: Enrolment | None) -> str:
         "=" * 72,
         f"  Ứng dụng / App:           {app_url}",
         f"  Máy chủ / Server:         {server_url}   (API: {server_url}/docs)",
+        f"  Bảng điều khiển của xã / Commune dashboard: {server_url}/dash/",
     ]
+    if enrolment is not None and enrolment.staff:
+        lines.append("    tài khoản / accounts: " + ", ".join(
+            f"{user} / {password} ({'quản trị / admin' if role == 'admin' else 'cán bộ / staff'})"
+            for user, role, password in enrolment.staff))
     if enrolment is not None:
         lines += [
             "",

@@ -473,3 +473,12 @@ def test_make_runs_preparation_seeds_once_and_issues_a_working_code(
     assert "http://127.0.0.1:8550" in text and second.code in text
     for code in (first.code, second.code):
         assert client.post("/api/v1/enroll", json={"code": code, "device_name": "web"}).status_code == 200
+    # The demo dashboard accounts: made once, the same on every start, and they sign in.
+    assert [(u, r) for u, r, _ in first.staff] == [("admin", "admin"), ("canbo", "staff")]
+    assert second.staff == first.staff
+    assert (tmp_path / "data" / "demo-staff.txt").stat().st_mode & 0o077 == 0
+    assert "/dash/" in text and first.staff[0][2] in text
+    for username, _role, password in first.staff:
+        response = client.post("/dash/sign-in", data={"username": username, "password": password},
+                               follow_redirects=False)
+        assert response.status_code == 303 and "khaosat_staff" in response.cookies
