@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from .. import models
 from ..api.deps import SessionDep
 from ..refusal import Refused
-from ..services import admin, coverage, dashboard, exports, households, staff
+from ..services import admin, coverage, dashboard, exports, households, staff, timeline
 from .deps import COOKIE, PREFIX, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -71,7 +71,9 @@ def _commune(session: Any, me: staff.StaffIdentity) -> models.Commune:
 
 def _dates(as_of: Any) -> dict[str, Any]:
     now = today()
+    shown = as_of or now
     return {"as_of": as_of, "today": now, "future": as_of is not None and as_of > now,
+            "quarter_shown": timeline.quarter_end(shown.year, (shown.month - 1) // 3 + 1),
             "quarters": dashboard.quarter_choices(now), "interim": dashboard.INTERIM_REVIEW,
             "final": dashboard.FINAL_REVIEW}
 
