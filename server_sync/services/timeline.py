@@ -230,22 +230,19 @@ def to_tally(flat: Sequence[int]) -> Tally:
 # -- rebuild ----------------------------------------------------------------------------------
 
 
-def histories(session: Session, household_ids: Iterable[str] | None = None) -> dict[str, History]:
-    """Stored histories of these households (all when None), from their rows and their
-    completed visits' stored tallies."""
+def histories(session: Session, household_ids: Iterable[str]) -> dict[str, History]:
+    """Stored histories of these households, from their rows and their completed visits'
+    stored tallies."""
     h, v = models.Household.__table__, models.Visit.__table__
     homes = select(h.c.id, h.c.hamlet_id, h.c.created_day, h.c.removed_day)
     visits = (select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies)
               .where(v.c.outcome == "completed", v.c.visited_day.is_not(None), v.c.tallies.is_not(None)))
     found: dict[str, History] = {}
     connection = session.connection()
-    chunks: list[list[str] | None] = [None]
-    if household_ids is not None:
-        ids = sorted(set(household_ids))
-        chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
-    for chunk in chunks:
-        home_query = homes if chunk is None else homes.where(h.c.id.in_(chunk))
-        visit_query = visits if chunk is None else visits.where(v.c.household_id.in_(chunk))
+    ids = sorted(set(household_ids))
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        home_query = homes.where(h.c.id.in_(chunk))
+        visit_query = visits.where(v.c.household_id.in_(chunk))
         for home_id, hamlet_id, created_day, removed_day in connection.execute(home_query):
             found[home_id] = History(hamlet_id, created_day, removed_day)
         for home_id, day, visited_at, visit_id, stored in connection.execute(visit_query):
@@ -255,13 +252,28 @@ def histories(session: Session, household_ids: Iterable[str] | None = None) -> d
     return found
 
 
-def rebuild(session: Session) -> None:
-    """Recompute every row from the stored households and visits (their tallies first)."""
-    changes: Changes = {}
-    for history in histories(session).values():
-        add(changes, history, +1)
+def rebuild(session: Session, *, hamlets_per_pass: int = 50) -> None:
+    """Recompute every row from the stored households and visits (their tallies first), a
+    few hamlets at a time so that memory stays small whatever the history."""
     connection = session.connection()
     connection.execute(delete(_T))
-    rows = _rows(changes)
-    for start in range(0, len(rows), 5_000):
-        connection.execute(insert(_T), rows[start:start + 5_000])
+    h, v = models.Household.__table__, models.Visit.__table__
+    hamlet_ids = [row[0] for row in connection.execute(select(models.Hamlet.__table__.c.id).order_by("id"))]
+    for start in range(0, len(hamlet_ids), hamlets_per_pass):
+        chunk = hamlet_ids[start:start + hamlets_per_pass]
+        found: dict[str, History] = {}
+        for home_id, hamlet_id, created_day, removed_day in connection.execute(
+                select(h.c.id, h.c.hamlet_id, h.c.created_day, h.c.removed_day).where(h.c.hamlet_id.in_(chunk))):
+            found[home_id] = History(hamlet_id, created_day, removed_day)
+        visits = (select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies)
+                  .select_from(v.join(h, v.c.household_id == h.c.id))
+                  .where(h.c.hamlet_id.in_(chunk), v.c.outcome == "completed",
+                         v.c.visited_day.is_not(None), v.c.tallies.is_not(None)))
+        for home_id, day, visited_at, visit_id, stored in connection.execute(visits):
+            found[home_id].visits.append(CompletedVisit(day, visited_at, visit_id, stored))
+        changes: Changes = {}
+        for history in found.values():
+            add(changes, history, +1)
+        rows = _rows(changes)
+        for first in range(0, len(rows), 5_000):
+            connection.execute(insert(_T), rows[first:first + 5_000])
