@@ -127,7 +127,7 @@ def _add_steps(changes: Changes, hamlet_id: str, steps: Sequence[tuple[date, Map
         previous = contribution
 
 
-def _rows(changes: Changes) -> list[dict[str, Any]]:
+def _merged(changes: Changes) -> dict[tuple[str, int, str, date], Flat]:
     """Day rows and quarter rows, each key once (a quarter row sums its days)."""
     merged: dict[tuple[str, int, str, date], Flat] = {}
     for (hamlet_id, age, day), flat in changes.items():
@@ -140,32 +140,37 @@ def _rows(changes: Changes) -> list[dict[str, Any]]:
             else:
                 for k, n in enumerate(flat):
                     acc[k] += n
+    return merged
+
+
+def _rows(changes: Changes) -> list[dict[str, Any]]:
     return [{"hamlet_id": h, "adult_age": a, "period": p, "day": d, **dict(zip(COLUMNS, flat))}
-            for (h, a, p, d), flat in merged.items()]
+            for (h, a, p, d), flat in _merged(changes).items()]
 
 
 def apply(session: Session, changes: Changes) -> None:
-    """Add the changes to the stored rows (col = col + change: concurrent batches add up)."""
-    rows = _rows(changes)
-    if rows:
-        session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
+    """Add the changes to the stored rows (col = col + change: concurrent batches add up).
+
+    One upsert per row, sent as plain tuples to the driver: at a few thousand rows per
+    batch, building SQLAlchemy parameter dictionaries costs more than the database work.
+    """
+    merged = _merged(changes)
+    if not merged:
+        return
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    rows = [(h, a, p, d if postgres else d.isoformat(), *flat) for (h, a, p, d), flat in merged.items()]
+    connection.exec_driver_sql(_UPSERT["%s" if postgres else "?"], rows)
 
 
-_UPSERTS: dict[str, Any] = {}
+def _upsert_sql(marker: str) -> str:
+    names = ("hamlet_id", "adult_age", "period", "day", *COLUMNS)
+    return (f"INSERT INTO tally_change ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))}) "
+            "ON CONFLICT (hamlet_id, adult_age, period, day) DO UPDATE SET "
+            + ", ".join(f"{c} = tally_change.{c} + excluded.{c}" for c in COLUMNS))
 
 
-def _upsert(dialect: str) -> Any:
-    statement = _UPSERTS.get(dialect)
-    if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        statement = upsert(_T)
-        statement = _UPSERTS[dialect] = statement.on_conflict_do_update(
-            index_elements=[_T.c.hamlet_id, _T.c.adult_age, _T.c.period, _T.c.day],
-            set_={name: _T.c[name] + statement.excluded[name] for name in COLUMNS})
-    return statement
+_UPSERT = {marker: _upsert_sql(marker) for marker in ("?", "%s")}
 
 
 # -- reading ----------------------------------------------------------------------------------
