@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from survey.errors import message
@@ -59,6 +60,13 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "schema_invalid")
         return respond(request, code, status=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:
+        # Text the database cannot hold (e.g. a NUL byte, which PostgreSQL refuses) got past
+        # the checks: the request is refused as invalid input, nothing was written.
+        log.warning("input refused by the database: %s", exc.orig)
+        return respond(request, "schema_invalid", "", {"problem": "text not allowed"}, 422)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

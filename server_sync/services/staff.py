@@ -335,7 +335,9 @@ def _identity(user: models.StaffUser, row: models.StaffSession) -> StaffIdentity
 
 
 def _normal(username: str | None) -> str:
-    return (username or "").strip().lower()
+    """Lower case; control characters (which no username has, and PostgreSQL refuses in
+    text) become "?" so the attempt still counts, and still fails."""
+    return "".join("?" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in (username or "").strip().lower())
 
 
 def _utc(now: datetime | None) -> datetime:

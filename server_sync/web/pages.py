@@ -5,6 +5,7 @@ Routes stay thin: they read the query, call `services.*` and render a template.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from ..services import admin, coverage, dashboard, exports, households, staff, t
 from .deps import COOKIE, PREFIX, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the phone's UUIDs
 
 
 # -- signing in and out -----------------------------------------------------------------------
@@ -98,6 +100,8 @@ def report(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, a
 
 
 def _hamlet(session: Any, me: staff.StaffIdentity, hamlet_id: str) -> models.Hamlet:
+    if not admin.SLUG.fullmatch(hamlet_id):
+        raise Refused("not_found")  # no hamlet has such an id: not even asked (PostgreSQL refuses NUL)
     hamlet = session.get(models.Hamlet, hamlet_id)
     if hamlet is None or hamlet.commune_code != me.commune_code:
         raise Refused("not_found")  # another commune's hamlet does not exist for this user
@@ -131,6 +135,8 @@ def decide_duplicate(request: Request, hamlet_id: str, me: StaffDep, session: Se
     staff.check_csrf(me, csrf)
     staff.require_admin(me)
     hamlet = _hamlet(session, me, hamlet_id)
+    if not (HOUSEHOLD_ID.fullmatch(first) and HOUSEHOLD_ID.fullmatch(second)):
+        raise Refused("not_found")
     try:
         if decision == "merge":
             households.merge_duplicate(session, first, second, me.user_id)
