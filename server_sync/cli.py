@@ -22,11 +22,8 @@ it); their explanations go to stderr.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import sys
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -294,17 +291,10 @@ def _list_volunteers(args: argparse.Namespace) -> int:
 
 
 def guess_server_url(port: int = DEFAULT_SERVER_PORT) -> str:
-    """SERVER_URL, else http://<this machine's LAN address>:port (no packet is sent)."""
-    if os.environ.get("SERVER_URL"):
-        return os.environ["SERVER_URL"]
-    address = "127.0.0.1"
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("10.255.255.255", 1))  # UDP connect: picks the outgoing interface only
-            address = probe.getsockname()[0]
-    except OSError:
-        pass
-    return f"http://{address}:{port}"
+    """SERVER_URL, else http://<this machine's LAN address>:port (shared with the dashboard)."""
+    from .services import admin
+
+    return admin.guess_server_url(port)
 
 
 def write_qr(payload: str, path: Path) -> Path:
@@ -319,13 +309,12 @@ def write_qr(payload: str, path: Path) -> Path:
 def _issue_code(args: argparse.Namespace) -> int:
     from .services import admin, enrolment
 
-    if not 1 <= args.days <= 90:
-        raise admin.AdminError("--days phải từ 1 đến 90.", "--days must be 1 to 90.")
+    ttl = admin.code_ttl(args.days)
     server_url = admin.check_server_url(args.server_url or guess_server_url())
     with _session(args) as session:
         volunteer = admin.volunteer(session, args.volunteer)
         name = volunteer.name
-        code = enrolment.issue_code(session, volunteer.id, ttl=timedelta(days=args.days))
+        code = enrolment.issue_code(session, volunteer.id, ttl=ttl)
     link = admin.enrol_link(server_url, code)
     _err(f"Mã đăng ký một lần cho {name} (dùng được 1 lần, hết hạn sau {args.days} ngày):",
          f"One-time enrolment code for {name} (works once, expires in {args.days} days):")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import socket
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -316,10 +318,13 @@ def volunteers(session: Session, commune_code: str | None = None) -> list[tuple[
     return [(v, scopes.get(v.id, [])) for v in found]
 
 
-def devices(session: Session) -> list[tuple[models.Device, models.Volunteer]]:
-    return list(session.execute(
-        select(models.Device, models.Volunteer).join(models.Volunteer, models.Device.volunteer_id == models.Volunteer.id)
-        .order_by(models.Device.created_at, models.Device.id)).all())
+def devices(session: Session, commune_code: str | None = None) -> list[tuple[models.Device, models.Volunteer]]:
+    statement = (select(models.Device, models.Volunteer)
+                 .join(models.Volunteer, models.Device.volunteer_id == models.Volunteer.id)
+                 .order_by(models.Device.created_at, models.Device.id))
+    if commune_code:
+        statement = statement.where(models.Volunteer.commune_code == commune_code)
+    return list(session.execute(statement).all())
 
 
 def check_server_url(url: str) -> str:
@@ -337,6 +342,32 @@ def check_server_url(url: str) -> str:
                          f"Server address {url!r} is not valid: expected e.g. http://192.168.1.10:8000 "
                          "(no user or password).")
     return text
+
+
+def guess_server_url(port: int = 8000) -> str:
+    """SERVER_URL, else http://<this machine's LAN address>:port (no packet is sent)."""
+    if os.environ.get("SERVER_URL"):
+        return os.environ["SERVER_URL"]
+    address = "127.0.0.1"
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))  # UDP connect: picks the outgoing interface only
+            address = probe.getsockname()[0]
+    except OSError:
+        pass
+    return f"http://{address}:{port}"
+
+
+CODE_DAYS = (1, 90)
+
+
+def code_ttl(days: int) -> timedelta:
+    """How long a new enrolment code works: 1 to 90 days."""
+    low, high = CODE_DAYS
+    if not low <= days <= high:
+        raise AdminError(f"Mã đăng ký phải có hiệu lực từ {low} đến {high} ngày.",
+                         f"An enrolment code must be valid for {low} to {high} days.")
+    return timedelta(days=days)
 
 
 ENROL_SCHEME = "khaosat://enrol"
@@ -385,6 +416,15 @@ def set_adult_age(session: Session, commune: models.Commune, age: int) -> None:
     if age not in (15, 18):
         raise AdminError("Tuổi người lớn chỉ được là 15 hoặc 18.", "The adult age is 15 or 18.")
     commune.adult_age = age
+    session.flush()
+
+
+def set_close_margin(session: Session, commune: models.Commune, margin: float) -> None:
+    """How many percentage points below its target an indicator still counts as "close"."""
+    if not 0 <= margin <= 100:  # NaN fails too
+        raise AdminError("Biên “gần đạt” phải trong khoảng 0–100 điểm phần trăm.",
+                         "The “close” margin is 0–100 percentage points.")
+    commune.close_margin = float(margin)
     session.flush()
 
 
