@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) bench/crash.py
 	$(PY) bench/app.py
 	$(PY) bench/server.py
+	$(PY) bench/dashboard.py
 	$(PY) bench/sync_link.py
 	$(PY) bench/sync_load.py
 

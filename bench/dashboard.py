@@ -1,0 +1,424 @@
+"""Staff dashboard benchmark (issue budget): the overview page in ≤ 100 ms of server time and
+≤ 200 KB of page weight at 1,000 hamlets / 500,000 households, beside the old way of
+computing coverage "as of" a past day, measured in the same run.
+
+- data: `bench/server.py`'s `build_large` (bulk inserts, `hamlet_tally` filled), then the
+  per-day/per-quarter timeline (`services.timeline.rebuild`, timed), one staff account, and
+  households named as `bench/data.py` names them (`build_large` names every head alike);
+- a real server (`python -m server_sync serve`, uvicorn, one process) over that SQLite file
+  on 127.0.0.1, signed in over HTTP like a browser; every page asked for with
+  `Accept-Encoding: gzip` and its compressed body counted as it comes off the socket;
+- in the bench process, over the same file: `dashboard.overview` (the service), its parts
+  and the template, and the whole app through FastAPI's TestClient;
+- baselines: `coverage.walk` for the same day (what the server did before the timeline),
+  the overview with the report and the quarterly trend both walked, and
+  `survey.indicators.compute_coverage` over every record once (~1 min; `--skip-naive`).
+
+    .venv/bin/python bench/dashboard.py              # from the repository root (~7–8 min)
+    .venv/bin/python bench/dashboard.py --hamlets 50 --households 10000 --skip-naive   # a quick run (~20 s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gzip
+import os
+import platform
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+_ROOT = Path(__file__).resolve().parent.parent
+for _path in (_ROOT, _ROOT / "mobile"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+import requests  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from bench import data  # noqa: E402
+from bench.server import build_large, load, naive_coverage, timed  # noqa: E402
+from server_sync import models  # noqa: E402
+from server_sync.app import create_app  # noqa: E402
+from server_sync.services import admin, coverage, dashboard, staff, tallies, timeline  # noqa: E402
+from server_sync.web import deps, pages  # noqa: E402
+from survey.indicators import Tally  # noqa: E402
+from tests.sync.conftest import running_server  # noqa: E402
+
+BUDGET_MS, BUDGET_KB = 100.0, 200.0
+AS_OF = date(2026, 6, 30)  # a past day: the timeline path (the issue's example)
+AS_OF_BUSY = date(2026, 9, 30)  # the end of the quarter with the most visit days in this data
+COMMUNE = "06577"
+USERNAME, PASSWORD = "can.bo.xa", "bench-mat-khau-2026"
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    """Median and p95 (nearest rank) in ms."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+
+
+def fig(samples: list[float]) -> str:
+    median, p95 = stats(samples)
+    return f"{median:,.1f} / {p95:,.1f} ms" if len(samples) > 1 else f"{median:,.0f} ms (once)"
+
+
+def warm_timed(action: Callable[[], Any], repeat: int, warm: int = 3) -> list[float]:
+    for _ in range(warm):
+        action()
+    return timed(action, repeat)
+
+
+@contextmanager
+def walked() -> Iterator[None]:
+    """The server as before the timeline: coverage as of a day and each quarter of the trend
+    walk the roster and the completed visits (`coverage.walk`); the rest of the code as is."""
+    as_of, quarterly = timeline.as_of, timeline.quarterly
+
+    def walk_as_of(session: Any, hamlet_ids: Any, day: date, adult_age: int) -> dict[str, Tally]:
+        return coverage.walk(session, hamlet_ids, day, adult_age)
+
+    def walk_quarterly(session: Any, hamlet_ids: Any, adult_age: int, first: date, last: date) -> list[Any]:
+        ids = hamlet_ids if hamlet_ids is not None else [h.id for h in admin.hamlets_of(session, COMMUNE)]
+        out = []
+        for end in timeline.quarter_ends(first, last):
+            total = Tally()
+            for tally in coverage.walk(session, ids, end, adult_age).values():
+                total.merge(tally)
+            out.append((end, total))
+        return out
+
+    timeline.as_of, timeline.quarterly = walk_as_of, walk_quarterly
+    try:
+        yield
+    finally:
+        timeline.as_of, timeline.quarterly = as_of, quarterly
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+def build(app: Any, hamlet_count: int, household_count: int, seed: int) -> dict[str, Any]:
+    built, visit_count = build_large(app, hamlet_count, household_count, seed)
+    started = time.perf_counter()
+    with app.state.sessions.begin() as session:
+        timeline.rebuild(session)
+    rebuilt = time.perf_counter() - started
+    with app.state.sessions.begin() as session:
+        staff.create_staff(session, COMMUNE, USERNAME, "Nguyễn Thị Lan", "admin", PASSWORD)
+    with app.state.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")  # build_large analysed before the timeline had rows
+        connection.commit()  # (the plans of the timeline's queries are the same without: checked)
+        h, v, t = models.Household.__table__, models.Visit.__table__, models.TallyChange.__table__
+        created = connection.execute(select(func.min(h.c.created_day), func.max(h.c.created_day))).one()
+        visited = connection.execute(select(func.min(v.c.visited_day), func.max(v.c.visited_day))).one()
+        rows = dict(connection.execute(select(t.c.period, func.count()).group_by(t.c.period)).all())
+        days = connection.execute(select(func.count(func.distinct(t.c.day))).where(t.c.period == "D")).scalar()
+        largest = connection.execute(select(h.c.hamlet_id, func.count()).group_by(h.c.hamlet_id)
+                                     .order_by(func.count().desc(), h.c.hamlet_id).limit(1)).one()
+    return {"built": built, "visits": visit_count, "rebuilt": rebuilt, "created": created, "visited": visited,
+            "rows": rows, "days": days, "largest": largest}
+
+
+def name_households(app: Any, hamlet_count: int, seed: int) -> float:
+    """Give every household a head's name, an address and (four in five) a phone as
+    `bench/data.py` does: `build_large` names every head alike, which makes each hamlet one
+    bucket of likely duplicates (all pairs listed on the hamlet page)."""
+    started = time.perf_counter()
+    rng = random.Random(seed + 1)
+    names = {h.id: h.name for h in data.hamlets(hamlet_count)}
+    raw = app.state.engine.raw_connection()
+    cursor = raw.cursor()
+    homes = cursor.execute("SELECT id, hamlet_id FROM household").fetchall()
+    rows = [(data.person_name(rng), f"Số {rng.randint(1, 300)}, {names[hamlet]}, xã Thống Nhất",
+             f"09{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.8 else "", home)
+            for home, hamlet in homes]
+    cursor.execute("BEGIN")
+    cursor.executemany("UPDATE household SET content = json_set(content, '$.head_name', ?, '$.address', ?, "
+                       "'$.phone', ?) WHERE id = ?", rows)
+    cursor.execute("COMMIT")
+    raw.close()
+    return time.perf_counter() - started
+
+
+# -- over HTTP (the real server process) ------------------------------------------------------
+
+
+def fetch(client: requests.Session, url: str) -> tuple[float, int, int, int]:
+    """(ms to the last byte, body bytes on the wire, body bytes unzipped, header bytes)."""
+    started = time.perf_counter()
+    answer = client.get(url, headers=GZIP, stream=True, allow_redirects=False)
+    body = answer.raw.read(decode_content=False)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert answer.status_code == 200, f"{url}: HTTP {answer.status_code}"
+    zipped = answer.headers.get("Content-Encoding") == "gzip"
+    head = len(f"HTTP/1.1 {answer.status_code} {answer.reason}\r\n") + sum(
+        len(k) + len(v) + 4 for k, v in answer.headers.items()) + 2
+    return elapsed, len(body), len(gzip.decompress(body)) if zipped else len(body), head
+
+
+def bench_http(base: str, paths: dict[str, str], repeat: int, rename: Callable[[], float]) -> dict[str, Any]:
+    client = requests.Session()
+    signed = client.post(f"{base}/dash/sign-in", data={"username": USERNAME, "password": PASSWORD, "next": "/dash/"},
+                         allow_redirects=False)
+    assert signed.status_code == 303 and deps.COOKIE in client.cookies, f"sign-in: HTTP {signed.status_code}"
+    out: dict[str, Any] = {"alike": fetch(client, base + paths["hamlet"])}  # once, every head named alike
+    out["renamed"] = rename()
+    for name, path in paths.items():
+        for _ in range(3):  # warm-up
+            fetch(client, base + path)
+        runs = [fetch(client, base + path) for _ in range(repeat if name != "hamlet" else max(10, repeat // 2))]
+        out[name] = {"ms": [r[0] for r in runs], "wire": runs[-1][1], "raw": runs[-1][2], "head": runs[-1][3]}
+    out["css"] = dict(zip(("ms", "wire", "raw", "head"), fetch(client, f"{base}/dash/static/dash.css")))
+    client.close()
+    return out
+
+
+# -- in the bench process, over the same file -------------------------------------------------
+
+
+def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
+    today = deps.today()
+    sessions = app.state.sessions
+
+    def service(day: date | None) -> Callable[[], Any]:
+        def run() -> Any:
+            with sessions() as session:
+                return dashboard.overview(session, session.get(models.Commune, COMMUNE), day, today=today)
+        return run
+
+    def report(day: date | None) -> Callable[[], Any]:
+        def run() -> Any:
+            with sessions() as session:
+                return coverage.report(session, session.get(models.Commune, COMMUNE), as_of=day)
+        return run
+
+    def trend(day: date | None) -> Callable[[], Any]:
+        last = min(day or today, today)
+
+        def run() -> Any:
+            with sessions() as session:
+                return coverage.trend(session, session.get(models.Commune, COMMUNE),
+                                      min(dashboard.CAMPAIGN_START, last), last)
+        return run
+
+    client = TestClient(app)
+    signed = client.post("/dash/sign-in", data={"username": USERNAME, "password": PASSWORD}, follow_redirects=False)
+    assert signed.status_code == 303, signed.text[:300]
+    with sessions() as session:
+        me = staff.identify(session, client.cookies.get(deps.COOKIE))
+        session.commit()
+    template = deps.templates.env.get_template("overview.html")
+
+    def render(day: date | None) -> Callable[[], str]:
+        """The overview's template with the context `pages.overview` gives it (as `deps.page`)."""
+        context = {"lang": "vi", "me": me, "path": "/dash/", "query": f"as_of={day}" if day else "",
+                   "view": service(day)(), "shown": dashboard.SHOWN, **pages._dates(day)}
+        return lambda: template.render(context)
+
+    out: dict[str, Any] = {}
+    for label, day in (("current", None), ("as_of", AS_OF), ("as_of_busy", AS_OF_BUSY)):
+        draw = render(day)
+        html = draw().encode()
+        query = f"?as_of={day.isoformat()}" if day else ""
+        out[label] = {
+            "service": warm_timed(service(day), repeat),
+            "report": warm_timed(report(day), repeat),
+            "trend": warm_timed(trend(day), repeat),
+            "render": warm_timed(draw, repeat),
+            "gzip": warm_timed(lambda b=html: gzip.compress(b, 9), repeat),  # GZipMiddleware's level
+            "app": warm_timed(lambda q=query: client.get(f"/dash/{q}", headers=GZIP), repeat),
+        }
+    # TestClient runs the app in another thread, out of cProfile's sight: profile the service
+    # and the template here, current figures
+    draw = render(None)
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(10):
+        service(None)()
+        draw()
+    profile.disable()
+    out["profile"] = profile
+    client.close()
+    return out
+
+
+def bench_baselines(app: Any, skip_naive: bool) -> dict[str, Any]:
+    sessions, today = app.state.sessions, deps.today()
+    with sessions() as session:
+        ids = [h.id for h in admin.hamlets_of(session, COMMUNE)]
+        age = admin.coverage_config(session.get(models.Commune, COMMUNE)).adult_age
+        # the timeline gives exactly what walking the records gives, on both days and ages
+        for day in (AS_OF, AS_OF_BUSY):
+            for tally_age in tallies.TALLY_AGES:
+                fast, slow = timeline.as_of(session, ids, day, tally_age), coverage.walk(session, ids, day, tally_age)
+                assert all(tallies.flatten(fast.get(i, Tally())) == tallies.flatten(slow.get(i, Tally()))
+                           for i in ids), f"the timeline differs from coverage.walk on {day}"
+
+    def walk(day: date) -> Callable[[], Any]:
+        def run() -> Any:
+            with sessions() as session:
+                return coverage.walk(session, ids, day, age)
+        return run
+
+    def old_overview(day: date | None) -> Callable[[], Any]:
+        def run() -> Any:
+            with walked(), sessions() as session:
+                return dashboard.overview(session, session.get(models.Commune, COMMUNE), day, today=today)
+        return run
+
+    out: dict[str, Any] = {"walk": timed(walk(AS_OF), 3), "walk_busy": timed(walk(AS_OF_BUSY), 3),
+                           "old_as_of": timed(old_overview(AS_OF), 2), "old_as_of_busy": timed(old_overview(AS_OF_BUSY), 2),
+                           "old_current": timed(old_overview(None), 2)}
+    with sessions() as session:  # the walked overview shows the same figures
+        commune = session.get(models.Commune, COMMUNE)
+        ours = dashboard.overview(session, commune, AS_OF_BUSY, today=today)
+        with walked():
+            old = dashboard.overview(session, commune, AS_OF_BUSY, today=today)
+        assert ours.rows == old.rows and ours.trend == old.trend, "the walked overview differs"
+    if not skip_naive:
+        started = time.perf_counter()
+        naive_coverage(app, AS_OF)
+        out["naive"] = [(time.perf_counter() - started) * 1000]
+    return out
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def top_functions(profile: cProfile.Profile, requests_made: int) -> list[str]:
+    """Cumulative ms per request of the functions that tell where an overview's time goes."""
+    wanted = {("dashboard.py", "overview"), ("dashboard.py", "row"), ("coverage.py", "report"),
+              ("coverage.py", "trend"), ("timeline.py", "quarterly"), ("tallies.py", "hamlet_sums"),
+              ("admin.py", "hamlets_of"), ("admin.py", "coverage_config"), ("indicators.py", "report_from_tallies"),
+              ("environment.py", "render")}
+    found = []
+    for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in pstats.Stats(profile).stats.items():
+        if (os.path.basename(filename), name) in wanted:
+            found.append((cumulative * 1000 / requests_made, f"{os.path.basename(filename)}:{name}"))
+    return [f"{ms:7.1f} ms  {where}" for ms, where in sorted(found, reverse=True)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hamlets", type=int, default=1_000)
+    parser.add_argument("--households", type=int, default=500_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=30, help="timed repeats per page (after 3 warm-ups)")
+    parser.add_argument("--skip-naive", action="store_true", help="skip compute_coverage over every record (~1 min)")
+    args = parser.parse_args()
+    print(f"staff dashboard: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"load average before: {load()}")
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as folder:
+        data_dir = Path(folder) / "server"
+        data_dir.mkdir()
+        database = data_dir / "server.db"
+        app = create_app(f"sqlite:///{database}")
+        built = build(app, args.hamlets, args.households, args.seed)
+        size = os.path.getsize(database) / 1e6
+        hamlet_id, hamlet_size = built["largest"]
+        paths = {"current": "/dash/", "as_of": f"/dash/?as_of={AS_OF}", "as_of_busy": f"/dash/?as_of={AS_OF_BUSY}",
+                 "hamlet": f"/dash/hamlets/{hamlet_id}", "report": "/dash/report"}
+        with running_server(data_dir) as base:
+            http = bench_http(base, paths, args.repeat,
+                              lambda: name_households(app, args.hamlets, args.seed))
+        local = bench_inprocess(app, args.repeat)
+        base_ = bench_baselines(app, args.skip_naive)
+        with app.state.engine.connect() as connection:
+            visits_in_q3 = connection.execute(text(
+                "SELECT count(*) FROM visit WHERE visited_day BETWEEN '2026-07-01' AND '2026-09-30'")).scalar()
+        app.state.engine.dispose()
+    print(f"  load average after: {load()} (other processes on this machine slow every wall-clock figure)")
+    rows_d, rows_q = built["rows"].get("D", 0), built["rows"].get("Q", 0)
+    print(f"  data: {args.hamlets} hamlets, {args.households} households ({hamlet_size} in the largest hamlet, "
+          f"{hamlet_id}), {built['visits']} completed visits, {size:.0f} MB; built in {built['built']:.1f} s "
+          f"(bench/server.py build_large)")
+    print(f"  spans: households joined {built['created'][0]} … {built['created'][1]} (2026-Q1, Q2), visits "
+          f"{built['visited'][0]} … {built['visited'][1]} (2026-Q3: {visits_in_q3}, Q4: "
+          f"{built['visits'] - visits_in_q3}); today {deps.today()}")
+    print(f"  households named as bench/data.py does (head, address, phone for 4 in 5): {http['renamed']:.1f} s")
+    print(f"  timeline rebuild: {built['rebuilt']:.1f} s → {rows_d:,} day rows ({built['days']} distinct days) + "
+          f"{rows_q:,} quarter rows over 2 adult ages")
+
+    css = http["css"]
+    print(f"\n  page weight (body bytes; gzip = on the wire with Accept-Encoding: gzip; headers "
+          f"~{http['current']['head'] / 1000:.1f} KB more per response)")
+    for name in ("current", "as_of", "hamlet", "report"):
+        h = http[name]
+        print(f"    {paths[name]:<34} html {h['raw'] / 1000:7.1f} KB raw  {h['wire'] / 1000:6.1f} KB gzip")
+    print(f"    {'/dash/static/dash.css':<34} css  {css['raw'] / 1000:7.1f} KB raw  {css['wire'] / 1000:6.1f} KB gzip"
+          f" (the page's only other resource; cached after the first page)")
+
+    current_weight = (http["current"]["wire"] + http["current"]["head"] + css["wire"] + css["head"]) / 1000
+    current_raw = (http["current"]["raw"] + css["raw"]) / 1000
+    as_of_weight = (http["as_of"]["wire"] + http["as_of"]["head"] + css["wire"] + css["head"]) / 1000
+    print("\n  where an overview's time goes, in process (median ms): service = dashboard.overview, of which "
+          "report = coverage.report and trend = coverage.trend; template = overview.html rendered; gzip = its "
+          "HTML at level 9 (GZipMiddleware's default); rest = app − service − template − gzip (session check, "
+          "routing, TestClient)")
+    print(f"    {'page':<20} {'report':>7} {'trend':>7} {'service':>8} {'template':>9} {'gzip':>6} {'rest':>6}"
+          f" {'app (TestClient)':>17} {'HTTP loopback':>14}")
+    for label, day in (("current", None), ("as_of", AS_OF), ("as_of_busy", AS_OF_BUSY)):
+        part = {k: statistics.median(v) for k, v in local[label].items()}
+        rest = part["app"] - part["service"] - part["render"] - part["gzip"]
+        print(f"    {f'as of {day}' if day else 'current':<20} {part['report']:7.1f} {part['trend']:7.1f} "
+              f"{part['service']:8.1f} {part['render']:9.1f} {part['gzip']:6.1f} {rest:6.1f} {part['app']:17.1f}"
+              f" {statistics.median(http[label]['ms']):14.1f}")
+    print("    cProfile of dashboard.overview + the template, current figures, cumulative per page "
+          "(profiler overhead included):")
+    for line in top_functions(local["profile"], 10):
+        print(f"      {line}")
+
+    naive = base_.get("naive")
+    naive_text = f"; compute_coverage: {naive[0]:,.0f} ms" if naive else " (compute_coverage skipped)"
+    ok_current = stats(http["current"]["ms"])[0] <= BUDGET_MS
+    ok_as_of = stats(http["as_of"]["ms"])[0] <= BUDGET_MS
+    ok_busy = stats(http["as_of_busy"]["ms"])[0] <= BUDGET_MS
+    rows: list[tuple[str, str, str, str, bool | None]] = [
+        ("overview /dash/, server time", f"≤ {BUDGET_MS:g} ms", fig(http["current"]["ms"]),
+         f"{fig(base_['old_current'])} (trend walked)", ok_current),
+        ("  same, in process (TestClient)", "", fig(local["current"]["app"]), "", None),
+        (f"overview ?as_of={AS_OF}, server time", f"≤ {BUDGET_MS:g} ms", fig(http["as_of"]["ms"]),
+         f"{fig(base_['old_as_of'])} (report + trend walked)", ok_as_of),
+        ("  same, in process (TestClient)", "", fig(local["as_of"]["app"]), "", None),
+        ("  coverage as of that day (report)", "", fig(local["as_of"]["report"]),
+         f"{fig(base_['walk'])} (coverage.walk){naive_text}", None),
+        (f"overview ?as_of={AS_OF_BUSY}, server time", f"≤ {BUDGET_MS:g} ms", fig(http["as_of_busy"]["ms"]),
+         f"{fig(base_['old_as_of_busy'])} (report + trend walked)", ok_busy),
+        ("  coverage as of that day (report)", "", fig(local["as_of_busy"]["report"]),
+         f"{fig(base_['walk_busy'])} (coverage.walk)", None),
+        ("overview page weight, gzip (html+css)", f"≤ {BUDGET_KB:g} KB", f"{current_weight:.1f} KB",
+         f"{current_raw:.1f} KB uncompressed", current_weight <= BUDGET_KB),
+        (f"  ?as_of={AS_OF}, gzip (html+css)", f"≤ {BUDGET_KB:g} KB", f"{as_of_weight:.1f} KB", "",
+         as_of_weight <= BUDGET_KB),
+        (f"hamlet page ({hamlet_id}, {hamlet_size} hh)", "", fig(http["hamlet"]["ms"]),
+         f"{http['hamlet']['wire'] / 1000:.1f} KB gzip, {http['hamlet']['raw'] / 1000:.1f} KB raw", None),
+        ("  same, every head named alike", "", f"{http['alike'][0]:,.0f} ms (once)",
+         f"{http['alike'][1] / 1000:,.1f} KB gzip, {http['alike'][2] / 1000:,.1f} KB raw", None),
+        ("/dash/report", "", fig(http["report"]["ms"]),
+         f"{http['report']['wire'] / 1000:.1f} KB gzip, {http['report']['raw'] / 1000:.1f} KB raw", None),
+    ]
+    print(f"\n  server time = GET over loopback to the last byte (real server, keep-alive, signed in; "
+          f"median / p95, n={args.repeat} after 3 warm-ups); baseline = the old way, in process")
+    print(f"  {'measure':<40} {'budget':>10}  {'ours median / p95':<22} {'baseline (before the timeline)'}")
+    for name, budget, ours, base, ok in rows:
+        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+        print(f"  {name:<40} {budget:>10}  {ours:<22} {base:<48} {verdict}".rstrip())
+    return 0 if all(r[4] in (None, True) for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
