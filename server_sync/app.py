@@ -27,7 +27,7 @@ def create_app(database_url: str | None = None, *, limits: Limits | None = None)
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
     app.state.engine, app.state.sessions = engine, sessions
     app.state.limits = limits or Limits()
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)  # 9 costs 3× the time for ~5 % less
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in (health, enroll, sync, coverage):

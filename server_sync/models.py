@@ -222,6 +222,10 @@ class TallyChange(Base):
     period: Mapped[str] = mapped_column(String(1), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
+    __table_args__ = (
+        Index("ix_tally_change_age_period_day", "adult_age", "period", "day"),  # as-of and trend reads
+    )
+
 
 def _tally_change_columns() -> None:
     from sqlalchemy import Column

@@ -16,7 +16,7 @@ from typing import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from survey.indicators import Coverage, CoverageReport, Tally, household_tally, report_from_tallies
+from survey.indicators import Coverage, CoverageReport, Tally, coverage_of, household_tally, report_from_tallies
 from survey.records import Hamlet, Visit
 
 from .. import models
@@ -24,13 +24,19 @@ from . import tallies, timeline
 from .admin import coverage_config, hamlets_of
 
 
+def commune_hamlets(session: Session, commune: models.Commune) -> list[Hamlet]:
+    """The commune's hamlets as the domain sees them (read once per page, then passed on)."""
+    return [Hamlet(id=h.id, name=h.name, commune_code=h.commune_code, team_active_since=h.team_active_since)
+            for h in hamlets_of(session, commune.code)]
+
+
 def report(session: Session, commune: models.Commune, *, as_of: date | None = None,
-           adult_age: int | None = None) -> CoverageReport:
+           adult_age: int | None = None, hamlets: list[Hamlet] | None = None) -> CoverageReport:
     config = coverage_config(commune)
     if adult_age is not None:
         config = config.with_adult_age(adult_age)
-    hamlets = [Hamlet(id=h.id, name=h.name, commune_code=h.commune_code, team_active_since=h.team_active_since)
-               for h in hamlets_of(session, commune.code)]
+    if hamlets is None:
+        hamlets = commune_hamlets(session, commune)
     ids = [h.id for h in hamlets]
     if config.adult_age not in tallies.TALLY_AGES:
         sums = walk(session, ids, as_of, config.adult_age)
@@ -84,13 +90,13 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
 
 
 def trend(session: Session, commune: models.Commune, first: date, last: date, *,
-          hamlet_id: str | None = None) -> list[tuple[date, Coverage]]:
+          hamlet_id: str | None = None, hamlets: list[Hamlet] | None = None) -> list[tuple[date, Coverage]]:
     """Coverage of the commune (or one hamlet) at the end of each quarter from `first`'s to
     `last`'s: the campaign so far, from the quarterly sums of the timeline in one query."""
     config = coverage_config(commune)
-    hamlets = [Hamlet(id=h.id, name=h.name, commune_code=h.commune_code, team_active_since=h.team_active_since)
-               for h in hamlets_of(session, commune.code) if hamlet_id is None or h.id == hamlet_id]
-    if not hamlets:
+    chosen = [h for h in (hamlets if hamlets is not None else commune_hamlets(session, commune))
+              if hamlet_id is None or h.id == hamlet_id]
+    if not chosen:
         return []
     if config.adult_age not in tallies.TALLY_AGES:
         return [(day, _total(report(session, commune, as_of=day), hamlet_id))
@@ -98,9 +104,8 @@ def trend(session: Session, commune: models.Commune, first: date, last: date, *,
     ids = None if hamlet_id is None else [hamlet_id]
     out = []
     for day, tally in timeline.quarterly(session, ids, config.adult_age, first, last):
-        # The selection's summed tally stands in for its first hamlet: the total is what counts.
-        quarter = report_from_tallies(hamlets, {hamlets[0].id: tally}, as_of=day, config=config)
-        out.append((day, quarter.total))
+        tally.add("hamlets_with_team", sum(int(h.team_active(day)) for h in chosen), len(chosen))
+        out.append((day, coverage_of(tally, config, hamlet_id)))
     return out
 
 

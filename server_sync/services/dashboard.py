@@ -18,7 +18,6 @@ from survey.indicators import INDICATOR_IDS, Coverage, CoverageReport, Indicator
 from .. import models
 from ..refusal import Refused
 from . import coverage, timeline
-from .admin import hamlets_of
 
 # The plan's milestones (2026–2030 plan): the campaign starts with 2026, the interim review
 # reads the end of Q4 2027, the final review the end of Q3 2030.
@@ -93,14 +92,15 @@ def row(hamlet_id: str | None, name: str, cov: Coverage, close_margin: float) ->
 
 
 def overview(session: Session, commune: models.Commune, as_of: date | None, *, today: date) -> Overview:
-    report = coverage.report(session, commune, as_of=as_of)
+    hamlets = coverage.commune_hamlets(session, commune)
+    report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets)
     margin = report.config.close_margin
-    names = {h.id: h.name for h in hamlets_of(session, commune.code)}
+    names = {h.id: h.name for h in hamlets}
     rows = [row(hamlet_id, names.get(hamlet_id, hamlet_id), cov, margin) for hamlet_id, cov in report.hamlets.items()]
     # Most lagging first; then fewer households visited; then by name, so the order is stable.
     rows.sort(key=lambda r: (-r.lag, r.values[SHOWN.index("visit_coverage")].percent or 0.0, r.name))
     last = min(as_of or today, today)
-    trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last)
+    trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last, hamlets=hamlets)
     return Overview(commune, as_of, report, row(None, commune.name, report.total, margin), tuple(rows),
                     tuple(trend), margin)
 
@@ -120,10 +120,11 @@ class HamletView:
 
 def overview_of_hamlet(session: Session, commune: models.Commune, hamlet_id: str, as_of: date | None, *,
                        today: date) -> HamletView:
-    report = coverage.report(session, commune, as_of=as_of)
+    hamlets = coverage.commune_hamlets(session, commune)
+    report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets)
     margin = report.config.close_margin
-    names = {h.id: h.name for h in hamlets_of(session, commune.code)}
+    names = {h.id: h.name for h in hamlets}
     last = min(as_of or today, today)
-    trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last, hamlet_id=hamlet_id)
+    trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last, hamlet_id=hamlet_id, hamlets=hamlets)
     return HamletView(row(hamlet_id, names.get(hamlet_id, hamlet_id), report.hamlets[hamlet_id], margin),
                       tuple(trend), margin)

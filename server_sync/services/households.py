@@ -281,13 +281,19 @@ class DuplicatePair:
     reason: str  # "name_phone" (similar names, same phone) or "name" (same name, a phone missing)
 
 
+DUPLICATES_SHOWN = 200
+
+
 def likely_duplicates(session: Session, hamlet_id: str, *,
-                      fields: frozenset[str] = frozenset({"head_name", "address"})) -> list[DuplicatePair]:
+                      fields: frozenset[str] = frozenset({"head_name", "address"}),
+                      limit: int = DUPLICATES_SHOWN) -> list[DuplicatePair]:
     """Roster households of one hamlet that may be one household entered twice (two
     volunteers, or a phone reinstalled), strongest first; pairs staff dismissed are left out.
 
     Only households sharing a phone, or sharing a folded name, are ever compared, so a
-    hamlet of 2,000 households costs buckets, not two million name comparisons.
+    hamlet of 2,000 households costs buckets, not two million name comparisons. At most
+    `limit` pairs come back (the strongest): a roster typed in with one placeholder name
+    would otherwise list every pair of it.
     """
     _hamlet(session, hamlet_id)
     rows = session.execute(select(_H.c.id, _H.c.content, _H.c.created_at, _H.c.latest_visited_at)
@@ -318,7 +324,9 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
     dismissed = {(first, second) for first, second in session.execute(
         select(dd.c.first_id, dd.c.second_id).select_from(dd.join(_H, dd.c.first_id == _H.c.id))
         .where(_H.c.hamlet_id == hamlet_id))}
-    pairs = {key: reason for key, reason in found.items() if key not in dismissed}
+    kept = sorted((key for key in found if key not in dismissed),
+                  key=lambda k: (found[k] != "name_phone", names[k[0]], k[0], k[1]))[:limit]
+    pairs = {key: found[key] for key in kept}
     counts = _visit_counts(session, {i for key in pairs for i in key})
     by_id = {row[0]: row for row in rows}
 
@@ -327,10 +335,7 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
         return DuplicateSide(household_id, *_visible(content, fields), day_of(created_at),
                              counts.get(household_id, 0), day_of(latest_visited_at) if latest_visited_at else None)
 
-    result = [DuplicatePair(side(a), side(b), reason) for (a, b), reason in pairs.items()]
-    result.sort(key=lambda p: (p.reason != "name_phone", names[p.first.household_id], p.first.household_id,
-                               p.second.household_id))
-    return result
+    return [DuplicatePair(side(a), side(b), reason) for (a, b), reason in pairs.items()]
 
 
 def _visit_counts(session: Session, ids: Iterable[str]) -> dict[str, int]:

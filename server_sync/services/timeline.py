@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from survey.indicators import INDICATOR_IDS, Tally
@@ -186,15 +186,28 @@ def _summed() -> list[Any]:
 
 
 def as_of(session: Session, hamlet_ids: Iterable[str], day: date, adult_age: int) -> dict[str, Tally]:
-    """Each hamlet's tally as of the end of `day`."""
+    """Each hamlet's tally as of the end of `day`: the quarter rows before its quarter plus
+    its quarter's day rows up to `day`, or, when `day` is in the second half of its quarter,
+    the quarter rows through its quarter minus the day rows after it. Either way at most
+    half a quarter of day rows is read (none on a quarter's last day, as for the reviews)."""
     start = quarter_start(day)
+    end = quarter_end(start.year, (start.month - 1) // 3 + 1)
+    forward = (day - start).days < (end - day).days
+    base = select(_T.c.hamlet_id, *_summed()).where(_T.c.adult_age == adult_age).group_by(_T.c.hamlet_id)
+    if forward:
+        quarters = base.where(_T.c.period == "Q", _T.c.day < start)
+        days, sign = base.where(_T.c.period == "D", _T.c.day >= start, _T.c.day <= day), +1
+    else:
+        quarters = base.where(_T.c.period == "Q", _T.c.day <= start)
+        days, sign = base.where(_T.c.period == "D", _T.c.day > day, _T.c.day <= end), -1
     wanted = set(hamlet_ids)
-    statement = (select(_T.c.hamlet_id, *_summed())
-                 .where(_T.c.adult_age == adult_age,
-                        or_(and_(_T.c.period == "Q", _T.c.day < start),
-                            and_(_T.c.period == "D", _T.c.day >= start, _T.c.day <= day)))
-                 .group_by(_T.c.hamlet_id))
-    return {key[0]: to_tally(flat) for key, flat in _sums(statement, session, 1).items() if key[0] in wanted}
+    sums = _sums(quarters, session, 1)
+    if day != end:
+        for key, flat in _sums(days, session, 1).items():
+            acc = sums.setdefault(key, [0] * len(COLUMNS))
+            for k, n in enumerate(flat):
+                acc[k] += sign * n
+    return {key[0]: to_tally(flat) for key, flat in sums.items() if key[0] in wanted}
 
 
 def quarterly(session: Session, hamlet_ids: Sequence[str] | None, adult_age: int,

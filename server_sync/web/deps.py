@@ -18,7 +18,7 @@ from survey.errors import message
 
 from ..refusal import Refused
 from ..services import staff
-from . import i18n
+from . import cells, i18n
 
 COOKIE = "khaosat_staff"
 LANG_COOKIE = "khaosat_lang"
@@ -26,7 +26,7 @@ PREFIX = "/dash"
 VIETNAM = timezone(timedelta(hours=7))  # the commune's calendar day, whatever the server's zone
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-templates.env.globals.update(message=message, t=i18n.t, label=i18n.label, short=i18n.short, pct=i18n.percent, day=i18n.day,
+templates.env.globals.update(message=message, cells=cells.cells, t=i18n.t, label=i18n.label, short=i18n.short, pct=i18n.percent, day=i18n.day,
                              prefix=PREFIX)
 
 

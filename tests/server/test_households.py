@@ -401,3 +401,15 @@ def test_volunteer_activity_per_volunteer_of_the_hamlet(world: World) -> None:
     assert vi.name == "Vi Thị Cúc"
     with world.session() as session:
         assert [a.volunteer_id for a in households.volunteer_activity(session, "thon-pac-ma", today=today)] == []
+
+
+def test_a_roster_typed_with_one_placeholder_name_lists_the_strongest_pairs_only(world: World) -> None:
+    h = duplicate_hamlet()
+    placeholders = [household("thon-na-pan", head_name="Chưa rõ tên", phone="") for _ in range(30)]
+    push(world, list(h.values()) + placeholders)
+    with world.session() as session:
+        everything = households.likely_duplicates(session, "thon-na-pan", fields=ADMIN, limit=10_000)
+        shown = households.likely_duplicates(session, "thon-na-pan", fields=ADMIN, limit=10)
+    assert len(everything) == 4 + 3 + 30 * 29 // 2  # the hamlet's own pairs, then every placeholder pair
+    assert shown == everything[:10]
+    assert [p.reason for p in shown[:4]] == ["name_phone"] * 4

@@ -68,6 +68,7 @@ def upgrade() -> None:
         *[sa.Column(f"{prefix}_{indicator}", sa.Integer, nullable=False, server_default="0")
           for indicator in INDICATORS for prefix in ("n", "d")],
     )
+    op.create_index("ix_tally_change_age_period_day", "tally_change", ["adult_age", "period", "day"])
     with op.batch_alter_table("audit") as batch:
         batch.add_column(sa.Column("staff_user_id", sa.Integer))
 
