@@ -132,6 +132,9 @@ class Tally:
         pair[0] += numerator
         pair[1] += denominator
 
+    def copy(self) -> Tally:
+        return Tally({indicator: [n, d] for indicator, (n, d) in self.counts.items()})
+
     def merge(self, other: Tally) -> None:
         for indicator, (num, den) in other.counts.items():
             self.add(indicator, num, den)
@@ -249,12 +252,17 @@ def report_from_tallies(
     total = Tally()
     per_hamlet: dict[str, Coverage] = {}
     for hamlet in hamlets:
-        tally = Tally()
-        tally.merge(tallies.get(hamlet.id, Tally()))
+        source = tallies.get(hamlet.id)
+        tally = source.copy() if source is not None else Tally()
         tally.add("hamlets_with_team", int(hamlet.team_active(as_of)), 1)
         total.merge(tally)
         per_hamlet[hamlet.id] = _coverage(hamlet.id, tally, config)
     return CoverageReport(as_of, config, per_hamlet, _coverage(None, total, config))
+
+
+def coverage_of(tally: Tally, config: CoverageConfig, hamlet_id: str | None = None) -> Coverage:
+    """Every indicator of an already summed tally (hamlet teams counted in it)."""
+    return _coverage(hamlet_id, tally, config)
 
 
 def _coverage(hamlet_id: str | None, tally: Tally, config: CoverageConfig) -> Coverage:

@@ -86,9 +86,11 @@ def shortfall(value: IndicatorValue) -> float | None:
 
 def row(hamlet_id: str | None, name: str, cov: Coverage, close_margin: float) -> Row:
     values = tuple(cov[i] for i in SHOWN)
-    gaps = [g for g in (shortfall(v) for v in values) if g is not None]
-    return Row(hamlet_id, name, values, tuple(v.status(close_margin) for v in values),
-               sum(gaps) / len(gaps) if gaps else 0.0)
+    statuses = tuple(v.status(close_margin) for v in values)
+    gaps = [shortfall(v) for v, s in zip(values, statuses) if s in ("close", "far")]  # met: 0, no data: out
+    met = statuses.count("met")
+    total = sum(g or 0.0 for g in gaps)
+    return Row(hamlet_id, name, values, statuses, total / (len(gaps) + met) if gaps or met else 0.0)
 
 
 def overview(session: Session, commune: models.Commune, as_of: date | None, *, today: date) -> Overview:
