@@ -6,10 +6,13 @@ Plain data built from `services.coverage`; the web layer only renders it.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
+from typing import Any, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +20,7 @@ from survey.indicators import INDICATOR_IDS, Coverage, CoverageReport, Indicator
 
 from .. import models
 from ..refusal import Refused
-from . import coverage, timeline
+from . import coverage, roster, timeline
 
 # The plan's milestones (2026–2030 plan): the campaign starts with 2026, the interim review
 # reads the end of Q4 2027, the final review the end of Q3 2030.
@@ -66,8 +69,15 @@ class Row:
 
 
 @dataclass(frozen=True)
+class CommuneInfo:
+    code: str
+    name: str
+    province: str
+
+
+@dataclass(frozen=True)
 class Overview:
-    commune: models.Commune
+    commune: CommuneInfo
     as_of: date | None
     report: CoverageReport
     total: Row
@@ -93,8 +103,49 @@ def row(hamlet_id: str | None, name: str, cov: Coverage, close_margin: float) ->
     return Row(hamlet_id, name, values, statuses, total / (len(gaps) + met) if gaps or met else 0.0)
 
 
-def overview(session: Session, commune: models.Commune, as_of: date | None, *, today: date) -> Overview:
+class OverviewCache:
+    """Overviews already computed, per state of the data (one per server: `app.state`)."""
+
+    def __init__(self, size: int = 8) -> None:  # about 2 MB an overview at 1,000 hamlets
+        self.size = size
+        self._found: OrderedDict[tuple[Any, ...], Overview] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Overview | None:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], view: Overview) -> None:
+        with self._lock:
+            self._found[key] = view
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+
+
+def overview(session: Session, commune: models.Commune, as_of: date | None, *, today: date,
+             cache: OverviewCache | None = None) -> Overview:
+    """The overview, computed once per state of the data when given a cache: a reload, or
+    another staff member opening it, reuses it until a sync, a merge or a set-up change. The
+    key holds the change sequence every record write takes (roster.next_seq), the commune's
+    configuration and its hamlets as read now, so a change made by any process is seen."""
     hamlets = coverage.commune_hamlets(session, commune)
+    if cache is None:
+        return _overview(session, commune, hamlets, as_of, today)
+    key = (commune.code, commune.name, commune.province, commune.adult_age, commune.close_margin,
+           json.dumps(commune.targets or {}, sort_keys=True), tuple((h.id, h.name, h.team_active_since) for h in hamlets),
+           as_of, today, roster.current_seq(session))
+    found = cache.get(key)
+    if found is None:
+        found = _overview(session, commune, hamlets, as_of, today)
+        cache.put(key, found)
+    return found
+
+
+def _overview(session: Session, commune: models.Commune, hamlets: list[Any], as_of: date | None,
+              today: date) -> Overview:
     report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets)
     margin = report.config.close_margin
     names = {h.id: h.name for h in hamlets}
@@ -103,8 +154,8 @@ def overview(session: Session, commune: models.Commune, as_of: date | None, *, t
     rows.sort(key=lambda r: (-r.lag, r.values[SHOWN.index("visit_coverage")].percent or 0.0, r.name))
     last = min(as_of or today, today)
     trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last, hamlets=hamlets)
-    return Overview(commune, as_of, report, row(None, commune.name, report.total, margin), tuple(rows),
-                    tuple(trend), margin)
+    return Overview(CommuneInfo(commune.code, commune.name, commune.province), as_of, report,
+                    row(None, commune.name, report.total, margin), tuple(rows), tuple(trend), margin)
 
 
 def quarter_choices(today: date) -> list[tuple[str, date]]:

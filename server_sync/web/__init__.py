@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from survey.errors import message
 
+from ..services import dashboard
 from .deps import PREFIX, SignInNeeded, language, page, sign_in_url
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -35,6 +36,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(admin_pages.router)
     app.state.web_error = error_page
+    app.state.overview_cache = dashboard.OverviewCache()
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

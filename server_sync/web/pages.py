@@ -84,7 +84,7 @@ def _dates(as_of: Any) -> dict[str, Any]:
 def overview(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
-    view = dashboard.overview(session, commune, day, today=today())
+    view = dashboard.overview(session, commune, day, today=today(), cache=request.app.state.overview_cache)
     return page(request, "overview.html", lang, {"view": view, "shown": dashboard.SHOWN, **_dates(day)},
                 identity=me)
 
@@ -93,7 +93,7 @@ def overview(request: Request, me: StaffDep, lang: LangDep, session: SessionDep,
 def report(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
-    view = dashboard.overview(session, commune, day, today=today())
+    view = dashboard.overview(session, commune, day, today=today(), cache=request.app.state.overview_cache)
     rows = sorted(view.rows, key=lambda r: r.name)
     return page(request, "report.html", lang, {"view": view, "rows": rows, "shown": dashboard.SHOWN,
                                                **_dates(day)}, identity=me)
