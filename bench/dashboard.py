@@ -186,7 +186,7 @@ def bench_http(base: str, paths: dict[str, str], repeat: int, rename: Callable[[
         for _ in range(3):  # warm-up
             fetch(client, base + path)
         count = repeat if name != "hamlet" else max(10, repeat // 2)
-        if name in ("current", "as_of", "as_of_busy"):
+        if name in ("current", "all", "as_of", "as_of_busy"):
             warm = [fetch(client, base + path) for _ in range(count)]
             out[f"{name}_warm"] = {"ms": [r[0] for r in warm]}
             runs = []
@@ -245,8 +245,11 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
 
     def render(day: date | None) -> Callable[[], str]:
         """The overview's template with the context `pages.overview` gives it (as `deps.page`)."""
+        view = service(day)()
+        first_page = dashboard.Pages.of(len(view.rows), "")
         context = {"lang": "vi", "me": me, "path": "/dash/", "query": f"as_of={day}" if day else "",
-                   "view": service(day)(), "shown": dashboard.SHOWN, **pages._dates(day)}
+                   "view": view, "shown": dashboard.SHOWN, "pages": first_page,
+                   "rows": view.rows[first_page.first:first_page.last], **pages._dates(day)}
         return lambda: template.render(context)
 
     out: dict[str, Any] = {}
@@ -350,7 +353,7 @@ def main() -> int:
         built = build(app, args.hamlets, args.households, args.seed)
         size = os.path.getsize(database) / 1e6
         hamlet_id, hamlet_size = built["largest"]
-        paths = {"current": "/dash/", "as_of": f"/dash/?as_of={AS_OF}", "as_of_busy": f"/dash/?as_of={AS_OF_BUSY}",
+        paths = {"current": "/dash/", "all": "/dash/?page=all", "as_of": f"/dash/?as_of={AS_OF}", "as_of_busy": f"/dash/?as_of={AS_OF_BUSY}",
                  "hamlet": f"/dash/hamlets/{hamlet_id}", "report": "/dash/report"}
         with running_server(data_dir) as base:
             http = bench_http(base, paths, args.repeat,
@@ -376,7 +379,7 @@ def main() -> int:
     css = http["css"]
     print(f"\n  page weight (body bytes; gzip = on the wire with Accept-Encoding: gzip; headers "
           f"~{http['current']['head'] / 1000:.1f} KB more per response)")
-    for name in ("current", "as_of", "hamlet", "report"):
+    for name in ("current", "all", "as_of", "hamlet", "report"):
         h = http[name]
         print(f"    {paths[name]:<34} html {h['raw'] / 1000:7.1f} KB raw  {h['wire'] / 1000:6.1f} KB gzip")
     print(f"    {'/dash/static/dash.css':<34} css  {css['raw'] / 1000:7.1f} KB raw  {css['wire'] / 1000:6.1f} KB gzip"
@@ -411,6 +414,8 @@ def main() -> int:
         ("overview /dash/, server time", f"≤ {BUDGET_MS:g} ms", fig(http["current"]["ms"]),
          f"{fig(base_['old_current'])} (trend walked)", ok_current),
         ("  same, reloaded with nothing changed", "", fig(http["current_warm"]["ms"]), "(cached overview)", None),
+        ("  every hamlet on one page (?page=all)", "", fig(http["all"]["ms"]),
+         f"{(http['all']['wire'] + http['all']['head']) / 1000:.1f} KB gzip, {http['all']['raw'] / 1000:.1f} KB raw", None),
         ("  same, in process (TestClient)", "", fig(local["current"]["app"]), "", None),
         (f"overview ?as_of={AS_OF}, server time", f"≤ {BUDGET_MS:g} ms", fig(http["as_of"]["ms"]),
          f"{fig(base_['old_as_of'])} (report + trend walked)", ok_as_of),

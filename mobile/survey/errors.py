@@ -281,6 +281,10 @@ CATALOGUE: dict[str, Entry] = {
         "Tài khoản của bạn không có quyền làm việc này; hãy liên hệ quản trị viên của xã.",
         "Your account is not allowed to do this; ask the commune's administrator.",
     ),
+    "page_invalid": Entry(
+        "Trang «{value}» không có: chọn từ 1 đến {count}, hoặc «all» để xem tất cả.",
+        "There is no page '{value}': choose 1 to {count}, or 'all' to see every hamlet.",
+    ),
     # A commune set-up change refused on the dashboard: the message comes from the service.
     "admin_refused": Entry("{vi}", "{en}"),
 }

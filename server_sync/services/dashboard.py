@@ -158,6 +158,38 @@ def _overview(session: Session, commune: models.Commune, hamlets: list[Any], as_
                     row(None, commune.name, report.total, margin), tuple(rows), tuple(trend), margin)
 
 
+@dataclass(frozen=True)
+class Pages:
+    """Which hamlets of the lag-sorted table a page shows: the most lagging first, `PAGE` at a
+    time (a commune of a few dozen hamlets sees them all on one page); `page=all` shows all."""
+
+    number: int  # 1-based; 0 = all on one page
+    count: int
+    total: int
+
+    PAGE = 100
+
+    @property
+    def first(self) -> int:
+        return 0 if self.number == 0 else (self.number - 1) * self.PAGE
+
+    @property
+    def last(self) -> int:
+        return self.total if self.number == 0 else min(self.total, self.number * self.PAGE)
+
+    @classmethod
+    def of(cls, total: int, text: str | None) -> Pages:
+        count = max(1, -(-total // cls.PAGE))
+        value = (text or "").strip()
+        if value == "all":
+            return cls(0, count, total)
+        if not value:
+            return cls(1, count, total)
+        if value.isascii() and value.isdigit() and 1 <= int(value) <= count:
+            return cls(int(value), count, total)
+        raise Refused("page_invalid", "page", {"value": value[:20], "count": count})
+
+
 def quarter_choices(today: date) -> list[tuple[str, date]]:
     """`YYYY-Qn` labels and their last day, from the campaign's first quarter to the final review."""
     ends = timeline.quarter_ends(CAMPAIGN_START, FINAL_REVIEW)

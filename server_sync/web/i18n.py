@@ -89,6 +89,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "dismissed": ("Đã ghi nhận: không trùng.", "Noted: not a duplicate."),
     "show_more": ("Xem thêm", "Show more"),
     "of": ("trên", "of"),
+    "previous": ("Trang trước", "Previous"),
+    "next": ("Trang sau", "Next"),
+    "show_all": ("Xem tất cả", "Show all"),
+    "most_lagging": ("Chỉ 100 thôn chậm nhất mỗi trang", "100 most lagging per page"),
     # -- admin pages (server_sync/web/admin_pages.py, templates/admin*.html) -----------------
     "adm_title": ("Quản trị xã", "Commune administration"),
     "adm_hamlets": ("Thôn/bản", "Hamlets"),

@@ -9,7 +9,7 @@ import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import models
@@ -81,11 +81,14 @@ def _dates(as_of: Any) -> dict[str, Any]:
 
 
 @router.get("/")
-def overview(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
+def overview(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "",
+             page_: Annotated[str, Query(alias="page")] = "") -> Any:
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
     view = dashboard.overview(session, commune, day, today=today(), cache=request.app.state.overview_cache)
-    return page(request, "overview.html", lang, {"view": view, "shown": dashboard.SHOWN, **_dates(day)},
+    pages_ = dashboard.Pages.of(len(view.rows), page_)
+    return page(request, "overview.html", lang, {"view": view, "shown": dashboard.SHOWN, "pages": pages_,
+                                                 "rows": view.rows[pages_.first:pages_.last], **_dates(day)},
                 identity=me)
 
 

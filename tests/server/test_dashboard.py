@@ -88,3 +88,39 @@ def test_the_overview_is_reused_until_something_it_shows_changes(world: World) -
     with world.session() as session:
         session.get(models.Hamlet, "thon-na-pan").name = "Thôn Nà Pàn Mới"
     assert any(r.name == "Thôn Nà Pàn Mới" for r in overview(world).rows)
+
+
+@pytest.mark.parametrize("text, number, first, last", [
+    ("", 1, 0, 100), ("1", 1, 0, 100), ("3", 3, 200, 250), ("all", 0, 0, 250), (" 2 ", 2, 100, 200),
+])
+def test_the_hamlet_table_comes_a_hundred_at_a_time(text: str, number: int, first: int, last: int) -> None:
+    pages = dashboard.Pages.of(250, text)
+    assert (pages.number, pages.first, pages.last, pages.count) == (number, first, last, 3)
+
+
+@pytest.mark.parametrize("text", ["0", "4", "-1", "abc", "٣", "1e2", "x" * 5_000])
+def test_a_page_that_is_not_there_is_page_invalid(text: str) -> None:
+    with pytest.raises(Refused) as refused:
+        dashboard.Pages.of(250, text)
+    assert refused.value.code == "page_invalid" and refused.value.status == 422
+
+
+def test_a_province_sized_overview_pages_its_hamlets_by_lag(world: World) -> None:
+    from server_sync.services import staff
+
+    with world.session() as session:
+        for k in range(247):  # with the fixture's 3: 250 hamlets
+            admin.add_hamlet(session, "06577", f"thon-{k:03d}", f"Thôn {k:03d}")
+        staff.create_staff(session, "06577", "lan", "Nguyễn Thị Lan", "staff", "mat-khau-dai-1")
+    client = world.client
+    assert client.post("/dash/sign-in", data={"username": "lan", "password": "mat-khau-dai-1"},
+                       follow_redirects=False).status_code == 303
+    shown = {}
+    for page in ("", "2", "3", "all"):
+        answer = client.get("/dash/", params={"page": page} if page else None)
+        assert answer.status_code == 200
+        shown[page] = answer.text.count('<a href="/dash/hamlets/')
+    assert shown == {"": 100, "2": 100, "3": 50, "all": 250}
+    for page in ("4", "abc"):
+        answer = client.get("/dash/", params={"page": page})
+        assert answer.status_code == 422 and 'data-code="page_invalid"' in answer.text
