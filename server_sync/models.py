@@ -112,6 +112,7 @@ class Visit(Base):
     received_at: Mapped[datetime]
     device_id: Mapped[str | None] = mapped_column(String(36))
     tallies: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # since 0002
+    change_seq: Mapped[int | None] = mapped_column(Integer)  # since 0003: the batch that brought it
 
     __table_args__ = (
         Index("ix_visit_household", "household_id", "outcome", "visited_day"),
@@ -225,6 +226,19 @@ class TallyChange(Base):
     __table_args__ = (
         Index("ix_tally_change_age_period_day", "adult_age", "period", "day"),  # as-of and trend reads
     )
+
+
+class TimelinePending(Base):
+    """A household whose history changed since the timeline last took it in, with where it
+    stood then (no hamlet: it is new) and the batch that changed it first: the timeline
+    catches up before it is read (services/timeline.py), not inside the sync."""
+
+    __tablename__ = "timeline_pending"
+    household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    old_hamlet_id: Mapped[str | None] = mapped_column(String(64))
+    old_created_day: Mapped[date | None] = mapped_column(Date)
+    old_removed_day: Mapped[date | None] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
 
 
 def _tally_change_columns() -> None:

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from ..services import timeline
 from ..services.enrolment import DeviceScope, authenticate
 
 
@@ -41,3 +42,12 @@ def current_device(request: Request,
 
 
 DeviceDep = Annotated[DeviceScope, Depends(current_device)]
+
+
+def timeline_current(request: Request) -> None:
+    """Take the syncs' changes into the coverage timeline in a short transaction of its own,
+    so that as-of and trend reads find it current and the work is kept, not rolled back with
+    the read (services/timeline.py: catch_up)."""
+    with request.app.state.sessions() as session:
+        if timeline.catch_up(session):
+            session.commit()

@@ -8,8 +8,8 @@ A batch is decided in memory and written in bulk (DESIGN §6: ≥ 5,000 visits/s
 the stored households and visits it touches are read with one query per table and chunk,
 and its writes are one executemany per table and kind (new households, changed households,
 visits, audit rows, households whose latest visit moved) plus one per-hamlet tally update
-and one upsert of the coverage timeline (services/timeline.py) for the households whose
-history changed.
+and one list of the households whose history changed, which the coverage timeline takes in
+before it is next read (services/timeline.py).
 """
 
 from __future__ import annotations
@@ -168,7 +168,6 @@ def ingest(session: Session, scope: DeviceScope, households: Sequence[Mapping[st
     results += batch.visits(visits, adult_age)
     batch.write()
     tallies.apply(session, batch.deltas)
-    timeline.apply(session, batch.timeline_changes)
     return results
 
 
@@ -208,11 +207,9 @@ class _Batch:
         self.visit_rows: list[dict[str, Any]] = []
         self.audits: list[dict[str, Any]] = []  # in the order the records came
         self.deltas: tallies.Deltas = {}
-        # Households whose history this batch changes: how it stood before (None: new).
+        # Households whose history this batch changes, and how each stood before (None: new),
+        # for the coverage timeline to catch up on (services/timeline.py).
         self.before: dict[str, timeline.History | None] = {}
-        self.new_completed: dict[str, list[timeline.CompletedVisit]] = {}
-        self.prior_latest: dict[str, timeline.CompletedVisit] = {}  # its stored latest completed visit
-        self.timeline_changes: timeline.Changes = {}
 
     def load_homes(self, ids: Iterable[str], *, full: bool) -> None:
         """Read the stored households among `ids` not read yet: one query per CHUNK ids."""
@@ -243,9 +240,6 @@ class _Batch:
         if home.id not in self.before:
             self.before[home.id] = None if home.new else timeline.History(
                 home.hamlet_id, home.created_day or date.min, home.removed_day)
-            if not home.new and home.latest_visit_id and home.latest_visited_at and home.tallies:
-                self.prior_latest[home.id] = timeline.CompletedVisit(
-                    day_of(home.latest_visited_at), home.latest_visited_at, home.latest_visit_id, home.tallies)
 
     def _contribute(self, home: _Home, sign: int) -> None:
         if home.removed_at is None:
@@ -311,8 +305,6 @@ class _Batch:
             if visit_tallies is not None:
                 home = self.homes[record.household_id]
                 self._touch(home)
-                self.new_completed.setdefault(home.id, []).append(
-                    timeline.CompletedVisit(row["visited_day"], record.visited_at, record.id, visit_tallies))
                 best = latest.get(home.id) or (home.latest_visited_at or "", home.latest_visit_id or "")
                 if (record.visited_at, record.id) > best[:2]:
                     latest[home.id] = (record.visited_at, record.id, visit_tallies, row["tallies_json"])
@@ -361,7 +353,7 @@ class _Batch:
         row = {"id": record.id, "household_id": record.household_id, "hamlet_id": record.hamlet_id,
                "visited_at": record.visited_at, "visited_day": record.day, "outcome": record.outcome,
                "content_json": text, "fingerprint": fp, "received_at": self.now,
-               "device_id": self.scope.device_id, "tallies_json": _dumps(visit_tallies)}
+               "device_id": self.scope.device_id, "tallies_json": _dumps(visit_tallies), "change_seq": self.seq}
         return RecordResult("visit", record.id, "accepted"), row, visit_tallies
 
     # -- writing ------------------------------------------------------------------------------
@@ -369,7 +361,6 @@ class _Batch:
         """Everything the batch decided, one executemany per kind of row; households first,
         since visits refer to them."""
         connection = self.session.connection()
-        self._timeline()  # reads the stored visits: before this batch's are written
         new, rewritten, moved = [], [], []
         for home in self.homes.values():
             latest = {"latest_visit_id": home.latest_visit_id, "latest_visited_at": home.latest_visited_at,
@@ -390,39 +381,7 @@ class _Batch:
             connection.execute(_INSERT_VISIT, self.visit_rows)
         if self.audits:
             connection.execute(_INSERT_AUDIT, self.audits)
-
-
-    def _timeline(self) -> None:
-        """Each changed household's old steps out, its new steps in (services/timeline.py).
-
-        Steps before the first day that changed cancel out, so when a household's roster
-        facts stay and its new completed visits all come after its stored latest one (the
-        usual sync), its stored latest visit stands for all the older ones: no query.
-        """
-        slow = [i for i, old in self.before.items() if old is not None and not self._later_only(i)]
-        stored = timeline.histories(self.session, slow) if slow else {}
-        for home_id, old in self.before.items():
-            home = self.homes[home_id]
-            if home_id in stored:
-                visits = list(stored[home_id].visits)
-            elif home.new or self.prior_latest.get(home_id) is None:
-                visits = []
-            else:
-                visits = [self.prior_latest[home_id]]  # type: ignore[list-item]
-            if old is not None:
-                old.visits = visits
-            new = timeline.History(home.hamlet_id, home.created_day or date.min, home.removed_day,
-                                   visits + self.new_completed.get(home_id, []))
-            timeline.replace(self.timeline_changes, old, new)
-
-    def _later_only(self, home_id: str) -> bool:
-        if self.homes[home_id].record is not None:
-            return False  # its roster facts may have changed
-        latest = self.prior_latest.get(home_id)
-        if latest is None:
-            return True  # no completed visit stored
-        return all((v.visited_at, v.id) > (latest.visited_at, latest.id) and v.day >= latest.day
-                   for v in self.new_completed.get(home_id, []))
+        timeline.queue(self.session, self.before, self.seq)
 
 
 # The batch's statements; their JSON columns take text the batch serialised itself.

@@ -10,10 +10,11 @@ quarter's worth of day rows per hamlet, whatever the years of history. The quart
 reads the quarter rows alone.
 
 A late visit (synced weeks after it was made, or older than one already stored) changes
-the steps of its household in the past: ingest subtracts the household's old steps and adds
-its new ones, in the same transaction as the records (`Changes`, `apply`). `rebuild`
-recomputes everything from the stored records; `walk` in services/coverage.py is the slow
-reference the tests hold this to.
+the steps of its household in the past. A sync only lists the households whose history it
+changed, with where each stood before (`queue`, one insert: the sync stays as fast as it
+was); the timeline takes them in before it is read (`catch_up`, called by every read here):
+the old steps out, the new ones in. `rebuild` recomputes everything from the stored records;
+`walk` in services/coverage.py is the slow reference the tests hold this to.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey.indicators import INDICATOR_IDS, Tally
@@ -33,6 +34,7 @@ from .tallies import NEVER_VISITED, TALLY_AGES, Flat
 COLUMNS = tuple(f"{prefix}_{indicator}" for indicator in INDICATOR_IDS for prefix in ("n", "d"))  # Flat order
 Changes = dict[tuple[str, int, date], Flat]  # (hamlet, adult age, day) → change of the tally that day
 _T = models.TallyChange.__table__
+_P = models.TimelinePending.__table__
 
 
 def quarter_start(day: date) -> date:
@@ -52,6 +54,7 @@ class CompletedVisit:
     visited_at: str
     id: str
     tallies: Mapping[str, Flat]  # per adult age, as stored on the visit
+    seq: int | None = None  # the batch that brought it (None: before visits had one)
 
 
 @dataclass
@@ -190,6 +193,7 @@ def as_of(session: Session, hamlet_ids: Iterable[str], day: date, adult_age: int
     its quarter's day rows up to `day`, or, when `day` is in the second half of its quarter,
     the quarter rows through its quarter minus the day rows after it. Either way at most
     half a quarter of day rows is read (none on a quarter's last day, as for the reviews)."""
+    catch_up(session)
     start = quarter_start(day)
     end = quarter_end(start.year, (start.month - 1) // 3 + 1)
     forward = (day - start).days < (end - day).days
@@ -214,6 +218,7 @@ def quarterly(session: Session, hamlet_ids: Sequence[str] | None, adult_age: int
               first: date, last: date) -> list[tuple[date, Tally]]:
     """The summed tally of `hamlet_ids` (all when None) at the end of every quarter from the
     one holding `first` to the one holding `last`, oldest first; one query."""
+    catch_up(session)
     statement = select(_T.c.day, *_summed()).where(_T.c.adult_age == adult_age, _T.c.period == "Q")
     if hamlet_ids is not None:
         statement = statement.where(_T.c.hamlet_id.in_(list(hamlet_ids)))
@@ -253,7 +258,7 @@ def histories(session: Session, household_ids: Iterable[str]) -> dict[str, Histo
     stored tallies."""
     h, v = models.Household.__table__, models.Visit.__table__
     homes = select(h.c.id, h.c.hamlet_id, h.c.created_day, h.c.removed_day)
-    visits = (select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies)
+    visits = (select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies, v.c.change_seq)
               .where(v.c.outcome == "completed", v.c.visited_day.is_not(None), v.c.tallies.is_not(None)))
     found: dict[str, History] = {}
     connection = session.connection()
@@ -263,10 +268,10 @@ def histories(session: Session, household_ids: Iterable[str]) -> dict[str, Histo
         visit_query = visits.where(v.c.household_id.in_(chunk))
         for home_id, hamlet_id, created_day, removed_day in connection.execute(home_query):
             found[home_id] = History(hamlet_id, created_day, removed_day)
-        for home_id, day, visited_at, visit_id, stored in connection.execute(visit_query):
+        for home_id, day, visited_at, visit_id, stored, seq in connection.execute(visit_query):
             history = found.get(home_id)
             if history is not None:
-                history.visits.append(CompletedVisit(day, visited_at, visit_id, stored))
+                history.visits.append(CompletedVisit(day, visited_at, visit_id, stored, seq))
     return found
 
 
@@ -275,6 +280,7 @@ def rebuild(session: Session, *, hamlets_per_pass: int = 50) -> None:
     few hamlets at a time so that memory stays small whatever the history."""
     connection = session.connection()
     connection.execute(delete(_T))
+    connection.execute(delete(_P))  # everything is taken in below
     h, v = models.Household.__table__, models.Visit.__table__
     hamlet_ids = [row[0] for row in connection.execute(select(models.Hamlet.__table__.c.id).order_by("id"))]
     for start in range(0, len(hamlet_ids), hamlets_per_pass):
@@ -295,3 +301,54 @@ def rebuild(session: Session, *, hamlets_per_pass: int = 50) -> None:
         rows = _rows(changes)
         for first in range(0, len(rows), 5_000):
             connection.execute(insert(_T), rows[first:first + 5_000])
+
+
+# -- syncs queue, readers catch up ------------------------------------------------------------
+
+
+def queue(session: Session, before: Mapping[str, History | None], seq: int) -> None:
+    """List the households batch `seq` changed, with where each stood before it (None: new).
+    A household already listed keeps its first entry: that is where the timeline left it."""
+    if not before:
+        return
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    marker = "%s" if postgres else "?"
+
+    def day(value: date | None) -> Any:
+        return value if postgres or value is None else value.isoformat()
+
+    rows = [(household_id, old.hamlet_id if old else None, day(old.created_day) if old else None,
+             day(old.removed_day) if old else None, seq) for household_id, old in before.items()]
+    connection.exec_driver_sql(
+        "INSERT INTO timeline_pending (household_id, old_hamlet_id, old_created_day, old_removed_day, seq) "
+        f"VALUES ({', '.join([marker] * 5)}) ON CONFLICT (household_id) DO NOTHING", rows)
+
+
+def catch_up(session: Session) -> int:
+    """Take in every household syncs changed since the timeline was last read; how many.
+
+    Runs in the caller's transaction, serialised with syncs (they hold the change counter's
+    row until they commit): the listed households are taken off the list and their changes
+    applied together, or neither. Nothing listed: one indexed read.
+    """
+    connection = session.connection()
+    if connection.execute(select(_P.c.household_id).limit(1)).first() is None:
+        return 0
+    counter = models.ChangeCounter.__table__
+    connection.execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value))
+    listed = connection.execute(delete(_P).returning(
+        _P.c.household_id, _P.c.old_hamlet_id, _P.c.old_created_day, _P.c.old_removed_day, _P.c.seq)).all()
+    now = histories(session, [row[0] for row in listed])
+    changes: Changes = {}
+    for household_id, old_hamlet, old_created, old_removed, seq in listed:
+        new = now.get(household_id)
+        if new is None:
+            continue
+        old = None
+        if old_hamlet is not None:  # its visits then: those an earlier batch brought
+            old = History(old_hamlet, old_created or date.min, old_removed,
+                          [v for v in new.visits if v.seq is None or v.seq < seq])
+        replace(changes, old, new)
+    apply(session, changes)
+    return len(listed)

@@ -9,16 +9,16 @@ import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import models
 from ..api.deps import SessionDep
 from ..refusal import Refused
 from ..services import admin, coverage, dashboard, exports, households, staff, timeline
-from .deps import COOKIE, PREFIX, LangDep, StaffDep, page, safe_next, sign_in_url, today
+from .deps import COOKIE, PREFIX, LangDep, StaffDep, page, safe_next, sign_in_url, timeline_current, today
 
-router = APIRouter(prefix=PREFIX, include_in_schema=False)
+router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
 HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the phone's UUIDs
 
 

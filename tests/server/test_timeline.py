@@ -11,6 +11,7 @@ import dataclasses
 import random
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from server_sync import models
@@ -62,8 +63,9 @@ def hamlets() -> list[Hamlet]:
     return [Hamlet(id=h, name=n, commune_code="06577", team_active_since=s) for h, n, s in HAMLETS]
 
 
-def send(world: World, homes: list, visits: list, updates: list, seed: int) -> None:
-    """In four batches, visits shuffled: later visits often arrive before earlier ones."""
+def send(world: World, homes: list, visits: list, updates: list, seed: int, *, read_between: bool = False) -> None:
+    """In four batches, visits shuffled: later visits often arrive before earlier ones; with
+    `read_between`, the timeline catches up after each batch (as a dashboard read would)."""
     rng = random.Random(seed)
     shuffled = list(visits)
     rng.shuffle(shuffled)
@@ -73,6 +75,9 @@ def send(world: World, homes: list, visits: list, updates: list, seed: int) -> N
     for batch_homes, batch_visits in batches:
         results = world.sync(batch_homes, batch_visits).json()["results"]
         assert all(r["result"] == "accepted" for r in results), [r for r in results if r["result"] != "accepted"]
+        if read_between:
+            with world.session() as session:
+                assert timeline.catch_up(session) > 0
 
 
 def final_records(homes: list, updates: list) -> list:
@@ -83,12 +88,14 @@ def final_records(homes: list, updates: list) -> list:
 def stored_rows(world: World) -> set[tuple]:
     t = models.TallyChange.__table__
     with world.session() as session:
+        timeline.catch_up(session)  # what syncs listed, taken in (as every read does)
         return {tuple(row) for row in session.connection().execute(select(t)) if any(row[4:])}
 
 
-def test_coverage_as_of_any_day_equals_the_domains(world: World) -> None:
+@pytest.mark.parametrize("read_between", [False, True], ids=["read-after", "read-between-syncs"])
+def test_coverage_as_of_any_day_equals_the_domains(world: World, read_between: bool) -> None:
     homes, visits, updates = random_commune(seed=2027)
-    send(world, homes, visits, updates, seed=1)
+    send(world, homes, visits, updates, seed=1, read_between=read_between)
     records = final_records(homes, updates)
     days = [date(2024, 12, 31) + timedelta(days=d) for d in range(0, 700, 7)]
     days += [date(2026, 3, 31), date(2026, 4, 1), date(2027, 12, 31), date(2030, 9, 30)]
@@ -110,7 +117,7 @@ def test_coverage_as_of_any_day_equals_the_domains(world: World) -> None:
 
 def test_the_timeline_kept_at_ingest_equals_a_rebuild_from_the_records(world: World) -> None:
     homes, visits, updates = random_commune(seed=31)
-    send(world, homes, visits, updates, seed=2)
+    send(world, homes, visits, updates, seed=2, read_between=True)
     kept = stored_rows(world)
     assert kept, "the timeline holds rows"
     with world.session() as session:

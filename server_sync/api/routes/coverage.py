@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from ... import models
 from ...refusal import Refused
 from ...services import admin, coverage as coverage_service
 from .. import present
-from ..deps import DeviceDep, SessionDep
+from ..deps import DeviceDep, SessionDep, timeline_current
 from ..errors import ERRORS
 from ..schemas import CoverageOut
 
@@ -29,7 +29,7 @@ def _bad(value: str) -> date:
     raise Refused("date_invalid", "as_of", {"value": value})
 
 
-@router.get("/coverage", response_model=CoverageOut, responses=ERRORS)
+@router.get("/coverage", response_model=CoverageOut, responses=ERRORS, dependencies=[Depends(timeline_current)])
 def coverage(session: SessionDep, device: DeviceDep,
              as_of: Annotated[str | None, Query(max_length=32, description="YYYY-MM-DD")] = None,
              hamlet: Annotated[str | None, Query(max_length=64)] = None,

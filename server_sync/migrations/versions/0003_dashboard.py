@@ -2,7 +2,9 @@
 per-day and per-quarter tally changes behind coverage "as of" a date and its trend.
 
 `tally_change` is derived data like `hamlet_tally`: it starts empty and the server fills it
-from the stored records at start (`services.tallies.ensure_current`).
+from the stored records at start (`services.tallies.ensure_current`). `timeline_pending`
+lists households a sync changed that the timeline has not taken in yet; `visit.change_seq`
+says which batch brought a visit (NULL: before this revision).
 
 Revision ID: 0003
 Revises: 0002
@@ -69,6 +71,16 @@ def upgrade() -> None:
           for indicator in INDICATORS for prefix in ("n", "d")],
     )
     op.create_index("ix_tally_change_age_period_day", "tally_change", ["adult_age", "period", "day"])
+    op.create_table(
+        "timeline_pending",
+        sa.Column("household_id", sa.String(64), primary_key=True),
+        sa.Column("old_hamlet_id", sa.String(64)),
+        sa.Column("old_created_day", sa.Date),
+        sa.Column("old_removed_day", sa.Date),
+        sa.Column("seq", sa.Integer, nullable=False),
+    )
+    with op.batch_alter_table("visit") as batch:
+        batch.add_column(sa.Column("change_seq", sa.Integer))
     with op.batch_alter_table("audit") as batch:
         batch.add_column(sa.Column("staff_user_id", sa.Integer))
 
@@ -76,5 +88,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("audit") as batch:
         batch.drop_column("staff_user_id")
-    for table in ("tally_change", "duplicate_dismissal", "sign_in_failure", "staff_session", "staff_user"):
+    with op.batch_alter_table("visit") as batch:
+        batch.drop_column("change_seq")
+    for table in ("timeline_pending", "tally_change", "duplicate_dismissal", "sign_in_failure", "staff_session", "staff_user"):
         op.drop_table(table)
