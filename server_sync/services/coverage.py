@@ -80,12 +80,7 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
         else:
             visit = Visit.from_dict(best[2]) if best else None
             flat = tallies.flatten(household_tally(visit, adult_age))
-        acc = sums.get(hamlet_id)
-        if acc is None:
-            sums[hamlet_id] = list(flat)
-        else:
-            for k, n in enumerate(flat):
-                acc[k] += n
+        tallies.accumulate(sums, hamlet_id, flat)
     return {hamlet_id: tallies.unflatten(flat) for hamlet_id, flat in sums.items()}
 
 

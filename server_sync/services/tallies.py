@@ -45,14 +45,21 @@ def visit_tallies(visit: Visit | None) -> dict[str, Flat]:
 NEVER_VISITED = visit_tallies(None)
 
 
+def accumulate(sums: dict[Any, Flat], key: Any, flat: Iterable[int], sign: int = 1) -> None:
+    """sums[key] += sign × flat, element by element (a new entry when the key is new)."""
+    acc = sums.get(key)
+    if acc is None:
+        sums[key] = [sign * n for n in flat]
+    else:
+        for k, n in enumerate(flat):
+            acc[k] += sign * n
+
+
 def add(deltas: Deltas, hamlet_id: str, tallies: Mapping[str, Flat] | None, sign: int) -> None:
     if not tallies:
         return
     for age in TALLY_AGES:
-        flat = tallies[str(age)]
-        acc = deltas.setdefault((hamlet_id, age), [0] * len(flat))
-        for k, n in enumerate(flat):
-            acc[k] += sign * n
+        accumulate(deltas, (hamlet_id, age), tallies[str(age)], sign)
 
 
 def apply(session: Session, deltas: Deltas) -> None:

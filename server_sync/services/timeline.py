@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from survey.indicators import INDICATOR_IDS, Tally
 
 from .. import models
-from .tallies import NEVER_VISITED, TALLY_AGES, Flat
+from .tallies import NEVER_VISITED, TALLY_AGES, Flat, accumulate
 
 COLUMNS = tuple(f"{prefix}_{indicator}" for indicator in INDICATOR_IDS for prefix in ("n", "d"))  # Flat order
 Changes = dict[tuple[str, int, date], Flat]  # (hamlet, adult age, day) → change of the tally that day
@@ -121,12 +121,7 @@ def _add_steps(changes: Changes, hamlet_id: str, steps: Sequence[tuple[date, Map
                 diff = [sign * n for n in contribution[key]]
             else:
                 diff = [sign * (a - b) for a, b in zip(contribution[key], previous[key])]
-            acc = changes.get((hamlet_id, age, day))
-            if acc is None:
-                changes[(hamlet_id, age, day)] = diff
-            else:
-                for k, n in enumerate(diff):
-                    acc[k] += n
+            accumulate(changes, (hamlet_id, age, day), diff)
         previous = contribution
 
 
@@ -136,13 +131,8 @@ def _merged(changes: Changes) -> dict[tuple[str, int, str, date], Flat]:
     for (hamlet_id, age, day), flat in changes.items():
         if not any(flat):
             continue
-        for key in ((hamlet_id, age, "D", day), (hamlet_id, age, "Q", quarter_start(day))):
-            acc = merged.get(key)
-            if acc is None:
-                merged[key] = list(flat)
-            else:
-                for k, n in enumerate(flat):
-                    acc[k] += n
+        accumulate(merged, (hamlet_id, age, "D", day), flat)
+        accumulate(merged, (hamlet_id, age, "Q", quarter_start(day)), flat)
     return merged
 
 
@@ -208,9 +198,7 @@ def as_of(session: Session, hamlet_ids: Iterable[str], day: date, adult_age: int
     sums = _sums(quarters, session, 1)
     if day != end:
         for key, flat in _sums(days, session, 1).items():
-            acc = sums.setdefault(key, [0] * len(COLUMNS))
-            for k, n in enumerate(flat):
-                acc[k] += sign * n
+            accumulate(sums, key, flat, sign)
     return {key[0]: to_tally(flat) for key, flat in sums.items() if key[0] in wanted}
 
 

@@ -17,7 +17,6 @@ from fastapi.templating import Jinja2Templates
 from survey.errors import message
 
 from ..refusal import Refused
-from ..api.deps import timeline_current  # noqa: F401 — the pages' routers use it from here
 from ..services import staff
 from . import cells, i18n
 

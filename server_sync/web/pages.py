@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import models
-from ..api.deps import SessionDep
+from ..api.deps import SessionDep, timeline_current
 from ..refusal import Refused
 from ..services import admin, coverage, dashboard, exports, households, staff, timeline
-from .deps import COOKIE, PREFIX, LangDep, StaffDep, page, safe_next, sign_in_url, timeline_current, today
+from .deps import COOKIE, PREFIX, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
 HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the phone's UUIDs
