@@ -233,12 +233,11 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
         return run
 
     def trend(day: date | None) -> Callable[[], Any]:
-        last = min(day or today, today)
+        span = dashboard.trend_span(day, today)
 
         def run() -> Any:
             with sessions() as session:
-                return coverage.trend(session, session.get(models.Commune, COMMUNE),
-                                      min(dashboard.CAMPAIGN_START, last), last)
+                return coverage.trend(session, session.get(models.Commune, COMMUNE), *span)
         return run
 
     client = TestClient(app)

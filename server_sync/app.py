@@ -8,7 +8,6 @@ from starlette.middleware.gzip import GZipMiddleware
 from . import __version__, db, web
 from .api import errors
 from .api.routes import coverage, enroll, health, sync
-from .services import tallies
 from .settings import Limits
 
 
@@ -18,11 +17,7 @@ def create_app(database_url: str | None = None, *, limits: Limits | None = None)
     The schema is upgraded to the newest revision first, and derived coverage tallies are
     rebuilt if they were made by another version, so an old database just works.
     """
-    engine = db.make_engine(database_url)
-    db.migrate(engine)
-    sessions = db.session_factory(engine)
-    with sessions.begin() as session:
-        tallies.ensure_current(session)
+    engine, sessions = db.open_current(database_url)
     app = FastAPI(title="Khảo sát CĐS – sync server", version=__version__,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
     app.state.engine, app.state.sessions = engine, sessions

@@ -176,14 +176,9 @@ def _err(vi: str, en: str) -> None:
 def _session(args: argparse.Namespace) -> Iterator[Any]:
     """One transaction over a migrated database: all of a command's writes, or none."""
     from . import db
-    from .services import tallies
 
-    engine = db.make_engine(args.database_url)
+    engine, sessions = db.open_current(args.database_url)
     try:
-        db.migrate(engine)
-        sessions = db.session_factory(engine)
-        with sessions.begin() as session:
-            tallies.ensure_current(session)
         with sessions.begin() as session:
             yield session
     finally:

@@ -46,6 +46,19 @@ def _sqlite_setup(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def open_current(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
+    """An engine and sessions over a database brought up to date: the schema migrated and the
+    derived coverage tallies rebuilt if another version made them (server, CLI, `make run`)."""
+    from .services import tallies  # services build on this module
+
+    engine = make_engine(url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        tallies.ensure_current(session)
+    return engine, sessions
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

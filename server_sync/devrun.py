@@ -50,14 +50,10 @@ def prepare(server_url: str, data_dir: Path, database_url: str | None = None) ->
     from . import db, models
     from .admin_demo import seed_demo
     from .cli import write_qr
-    from .services import admin, enrolment, tallies
+    from .services import admin, enrolment
 
-    engine = db.make_engine(database_url)
+    engine, sessions = db.open_current(database_url)
     try:
-        db.migrate(engine)
-        sessions = db.session_factory(engine)
-        with sessions.begin() as session:
-            tallies.ensure_current(session)
         with sessions.begin() as session:
             seeded = seed_demo(session)
         if seeded is not None:

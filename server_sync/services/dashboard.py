@@ -152,8 +152,7 @@ def _overview(session: Session, commune: models.Commune, hamlets: list[Any], as_
     rows = [row(hamlet_id, names.get(hamlet_id, hamlet_id), cov, margin) for hamlet_id, cov in report.hamlets.items()]
     # Most lagging first; then fewer households visited; then by name, so the order is stable.
     rows.sort(key=lambda r: (-r.lag, r.values[SHOWN.index("visit_coverage")].percent or 0.0, r.name))
-    last = min(as_of or today, today)
-    trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last, hamlets=hamlets)
+    trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlets=hamlets)
     return Overview(CommuneInfo(commune.code, commune.name, commune.province), as_of, report,
                     row(None, commune.name, report.total, margin), tuple(rows), tuple(trend), margin)
 
@@ -190,10 +189,15 @@ class Pages:
         raise Refused("page_invalid", "page", {"value": value[:20], "count": count})
 
 
-def quarter_choices(today: date) -> list[tuple[str, date]]:
-    """`YYYY-Qn` labels and their last day, from the campaign's first quarter to the final review."""
-    ends = timeline.quarter_ends(CAMPAIGN_START, FINAL_REVIEW)
-    return [(f"{d.year}-Q{(d.month - 1) // 3 + 1}", d) for d in ends]
+# `YYYY-Qn` labels and their last day, from the campaign's first quarter to the final review.
+QUARTERS = tuple((f"{d.year}-Q{(d.month - 1) // 3 + 1}", d) for d in timeline.quarter_ends(CAMPAIGN_START, FINAL_REVIEW))
+
+
+def trend_span(as_of: date | None, today: date) -> tuple[date, date]:
+    """The quarters a trend shows: from the campaign's start to the figures' day (never later
+    than today: the future holds no records yet)."""
+    last = min(as_of or today, today)
+    return min(CAMPAIGN_START, last), last
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,6 @@ def overview_of_hamlet(session: Session, commune: models.Commune, hamlet_id: str
     report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets)
     margin = report.config.close_margin
     names = {h.id: h.name for h in hamlets}
-    last = min(as_of or today, today)
-    trend = coverage.trend(session, commune, min(CAMPAIGN_START, last), last, hamlet_id=hamlet_id, hamlets=hamlets)
+    trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlet_id=hamlet_id, hamlets=hamlets)
     return HamletView(row(hamlet_id, names.get(hamlet_id, hamlet_id), report.hamlets[hamlet_id], margin),
                       tuple(trend), margin)

@@ -76,7 +76,7 @@ def _dates(as_of: Any) -> dict[str, Any]:
     shown = as_of or now
     return {"as_of": as_of, "today": now, "future": as_of is not None and as_of > now,
             "quarter_shown": timeline.quarter_end(shown.year, (shown.month - 1) // 3 + 1),
-            "quarters": dashboard.quarter_choices(now), "interim": dashboard.INTERIM_REVIEW,
+            "quarters": dashboard.QUARTERS, "interim": dashboard.INTERIM_REVIEW,
             "final": dashboard.FINAL_REVIEW}
 
 
