@@ -7,6 +7,7 @@ Validation and the sync protocol speak in codes; human text is made only at the 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -50,13 +51,21 @@ CATALOGUE: dict[str, Entry] = {
         "Kết quả chuyến thăm «{value}» không hợp lệ.",
         "Visit outcome '{value}' is not valid.",
     ),
-    "visit_in_future": Entry(
-        "Thời điểm thăm hộ nằm trong tương lai.",
-        "The visit time is in the future.",
-    ),
     "time_invalid": Entry(
-        "Thời điểm «{value}» không hợp lệ.",
-        "'{value}' is not a valid time.",
+        "Thời điểm «{value}» không hợp lệ (cần ngày giờ kèm múi giờ).",
+        "'{value}' is not a valid time (a date and time with its offset).",
+    ),
+    "time_before_campaign": Entry(
+        "Ngày {day} trước khi chiến dịch bắt đầu ({start}): ngày giờ của điện thoại lúc ghi có lẽ bị sai. "
+        "Hãy kiểm tra ngày giờ trong Cài đặt của điện thoại, rồi sửa lại.",
+        "{day} is before the campaign started ({start}): the phone's date was probably wrong when this "
+        "was recorded. Check the date and time in the phone's settings, then fix it.",
+    ),
+    "time_in_future": Entry(
+        "Thời điểm {day} nằm trong tương lai: đồng hồ của điện thoại lúc ghi có lẽ bị sai. "
+        "Hãy kiểm tra ngày giờ trong Cài đặt của điện thoại, rồi sửa lại.",
+        "{day} is in the future: the phone's clock was probably wrong when this was recorded. "
+        "Check the date and time in the phone's settings, then fix it.",
     ),
     "consent_missing": Entry(
         "Chưa ghi nhận sự đồng ý của hộ gia đình (ai đồng ý, lúc nào).",
@@ -151,6 +160,49 @@ CATALOGUE: dict[str, Entry] = {
         "Số điện thoại «{value}» không hợp lệ (9–11 chữ số).",
         "Phone number '{value}' is not valid (9–11 digits).",
     ),
+    # The form of a record (survey.shape): what a form on the phone cannot produce
+    "id_invalid": Entry(
+        "Mã bản ghi tại «{field}» không hợp lệ (1–64 chữ cái, chữ số hoặc dấu - _ . :).",
+        "The id at '{field}' is not valid (1–64 letters, digits or - _ . :).",
+    ),
+    "status_invalid": Entry(
+        "Trạng thái bản ghi «{value}» không hợp lệ.",
+        "Record status '{value}' is not valid.",
+    ),
+    "value_type_invalid": Entry(
+        "Giá trị tại «{field}» không đúng kiểu (cần: {expected}).",
+        "The value at '{field}' is of the wrong kind (expected: {expected}).",
+    ),
+    "characters_invalid": Entry(
+        "«{label_vi}» chứa ký tự điều khiển không đọc được; hãy nhập lại.",
+        "'{label_en}' holds unreadable control characters; please type it again.",
+    ),
+    "items_too_many": Entry(
+        "Quá nhiều mục tại «{field}»: {count} (tối đa {max}).",
+        "Too many items at '{field}': {count} (at most {max}).",
+    ),
+    "revision_invalid": Entry(
+        "Phiên bản hộ «{value}» không hợp lệ.",
+        "Household revision '{value}' is not valid.",
+    ),
+    # The phone's clock and store
+    "clock_before_campaign": Entry(
+        "Ngày giờ của điện thoại đang là {now}, trước khi chiến dịch bắt đầu ({start}). "
+        "Hãy vào Cài đặt của điện thoại, chỉnh đúng ngày giờ rồi mới ghi tiếp.",
+        "The phone's date and time say {now}, before the campaign started ({start}). "
+        "Set the right date and time in the phone's settings before recording.",
+    ),
+    "clock_far_from_server": Entry(
+        "Đồng hồ của điện thoại lệch khoảng {difference_vi} so với máy chủ (lần đồng bộ gần nhất). "
+        "Hãy kiểm tra ngày giờ và múi giờ (GMT+7) trong Cài đặt của điện thoại.",
+        "The phone's clock was about {difference_en} off the server's at the last sync. Check the date, "
+        "time and time zone (GMT+7) in the phone's settings.",
+        "warning",
+    ),
+    "store_in_use": Entry(
+        "Dữ liệu trong thư mục {folder} đang được một chương trình khác mở. Hãy đóng chương trình đó rồi mở lại.",
+        "The data in {folder} is open in another program. Close that program, then open this again.",
+    ),
     # Set-up
     "server_url_invalid": Entry(
         "Địa chỉ máy chủ «{value}» không hợp lệ (ví dụ: http://192.168.1.10:8000).",
@@ -190,9 +242,11 @@ CATALOGUE: dict[str, Entry] = {
         "Chuyến thăm này đã được gửi với nội dung khác; không thể sửa chuyến thăm đã gửi.",
         "This visit was already sent with different content; a sent visit cannot be changed.",
     ),
-    "superseded": Entry(
-        "Máy chủ đã có thông tin mới hơn của hộ này; bản của bạn được lưu vào nhật ký.",
-        "The server already has newer details of this household; yours were kept in the audit log.",
+    "changed_elsewhere": Entry(
+        "Đã được sửa trên máy khác trước: {fields_vi}. Máy chủ giữ bản sửa trước đó; bản sửa của bạn "
+        "được lưu trong nhật ký. Điện thoại đã nhận bản của máy chủ.",
+        "Changed on another phone first: {fields_en}. The server keeps that change; yours is kept in the "
+        "audit trail. The phone now holds the server's version.",
         "warning",
     ),
     # Sync server: refused requests
@@ -288,6 +342,19 @@ CATALOGUE: dict[str, Entry] = {
     # A commune set-up change refused on the dashboard: the message comes from the service.
     "admin_refused": Entry("{vi}", "{en}"),
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown(value: Any, limit: int = 60) -> Any:
+    """A value as a message may quote it: short, printable text (a 5 MB answer is quoted
+    by its first words, a control character as �), numbers and None as they are."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = value if isinstance(value, str) else type(value).__name__
+    text = _CONTROL.sub("\ufffd", text[:limit + 1])
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def message(code: str, lang: Lang = "vi", **context: Any) -> str:

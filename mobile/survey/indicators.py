@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping  # isinstance() through typing is slower
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from importlib import resources
-from typing import Any
+from typing import Any, Sequence
 
 from .checklist import Label
 from .records import Hamlet, Household, Outcome, Visit
+from .roster import Placement, placement_on
+from .times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, instant_or_none, local_day, system_clock, zone
 
 ESSENTIAL_SERVICES = ("health", "education", "public_admin", "other")
 PAYMENT_ACCOUNTS = ("bank_app", "e_wallet", "mobile_money")
@@ -81,13 +83,26 @@ class Target:
 
 @dataclass(frozen=True)
 class CoverageConfig:
+    """A commune's configuration (DESIGN §3): adult age, "close" margin, targets, its time
+    zone (whose calendar days every figure counts in) and the campaign's first day (nothing
+    can have been recorded before it)."""
+
     adult_age: int
     close_margin: float
     targets: Mapping[str, Target]
+    time_zone: str = DEFAULT_TIME_ZONE
+    campaign_start: date = DEFAULT_CAMPAIGN_START
+
+    @property
+    def zone(self) -> tzinfo:
+        return zone(self.time_zone)
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], base: CoverageConfig | None = None) -> CoverageConfig:
-        """A commune's configuration over the defaults: only what it names changes."""
+        """A commune's configuration over the defaults: only what it names changes.
+
+        ValueError for an unknown indicator, time zone or a campaign start that is not a date.
+        """
         base = base or default_config()
         targets = dict(base.targets)
         for key, value in (raw.get("targets") or {}).items():
@@ -96,14 +111,29 @@ class CoverageConfig:
             targets[key] = None if value is None else Target(
                 min=float(value["min"]), strict=bool(value.get("strict", False)),
                 max=None if value.get("max") is None else float(value["max"]))
+        time_zone = str(raw.get("time_zone") or base.time_zone)
+        zone(time_zone)  # ZoneUnknown (a ValueError) now, not in a report
+        start = raw.get("campaign_start") or base.campaign_start
         return cls(
             adult_age=int(raw.get("adult_age", base.adult_age)),
             close_margin=float(raw.get("close_margin", base.close_margin)),
             targets={k: v for k, v in targets.items() if v is not None},
+            time_zone=time_zone,
+            campaign_start=start if isinstance(start, date) else date.fromisoformat(str(start)),
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """What `from_dict` reads back (the phone keeps the commune's configuration so)."""
+        return {"adult_age": self.adult_age, "close_margin": self.close_margin,
+                "targets": {k: {"min": t.min, "strict": t.strict, "max": t.max} for k, t in self.targets.items()},
+                "time_zone": self.time_zone, "campaign_start": self.campaign_start.isoformat()}
+
     def with_adult_age(self, adult_age: int) -> CoverageConfig:
-        return CoverageConfig(adult_age, self.close_margin, self.targets)
+        return CoverageConfig(adult_age, self.close_margin, self.targets, self.time_zone, self.campaign_start)
+
+    def today(self, clock: Any = system_clock) -> date:
+        """Today in the commune: the day "current" figures are as of (DESIGN §3)."""
+        return local_day(clock(), self.zone)
 
 
 def default_config() -> CoverageConfig:
@@ -115,7 +145,10 @@ def default_config() -> CoverageConfig:
                     max=None if v.get("max") is None else float(v["max"]))
         for key, v in raw["targets"].items()
     }
-    return CoverageConfig(int(raw["adult_age"]), float(raw["close_margin"]), targets)
+    return CoverageConfig(int(raw["adult_age"]), float(raw["close_margin"]), targets,
+                          str(raw.get("time_zone") or DEFAULT_TIME_ZONE),
+                          date.fromisoformat(raw["campaign_start"]) if raw.get("campaign_start")
+                          else DEFAULT_CAMPAIGN_START)
 
 
 # -- tallies --------------------------------------------------------------------------------
@@ -151,8 +184,11 @@ class Tally:
         return tally
 
 
-def household_tally(latest_completed: Visit | None, adult_age: int) -> Tally:
-    """What one household on the roster contributes, from its latest completed visit."""
+def household_tally(latest_completed: Visit | None, adult_age: int, tz: tzinfo | None = None) -> Tally:
+    """What one household on the roster contributes, from its latest completed visit.
+
+    Adults are counted by the commune's year of the visit (`tz`, default Asia/Ho_Chi_Minh).
+    """
     tally = Tally()
     if latest_completed is None:
         tally.add("visit_coverage", 0, 1)
@@ -160,7 +196,7 @@ def household_tally(latest_completed: Visit | None, adult_age: int) -> Tally:
     visit = latest_completed
     tally.add("visit_coverage", 1, 1)
     ready_count = online_count = adult_count = 0  # summed here, added once (the server tallies every visit)
-    for adult in visit.adults(adult_age):
+    for adult in visit.adults(adult_age, tz):
         answers = adult.answers
         vneid = answers.get("vneid")
         ready = (
@@ -234,10 +270,19 @@ class Coverage:
 
 @dataclass(frozen=True)
 class CoverageReport:
+    """Figures per hamlet and for the commune; `as_of` None means current, i.e. as of `day`,
+    the commune's today when they were computed."""
+
     as_of: date | None
     config: CoverageConfig
     hamlets: Mapping[str, Coverage]
     total: Coverage
+    day: date | None = None
+
+    @property
+    def shown_day(self) -> date:
+        """The day the figures hold for: the as-of date, or today for current figures."""
+        return self.as_of or self.day or self.config.today()
 
 
 def report_from_tallies(
@@ -246,18 +291,25 @@ def report_from_tallies(
     *,
     as_of: date | None = None,
     config: CoverageConfig | None = None,
+    today: date | None = None,
 ) -> CoverageReport:
-    """Hamlet and commune figures from per-hamlet tallies (households already summed)."""
+    """Hamlet and commune figures from per-hamlet tallies (households already summed).
+
+    Hamlet teams count as of `as_of`, or, for current figures, as of `today` (the commune's
+    today from the system clock when not given): a team active from next June is not
+    counted now.
+    """
     config = config or default_config()
+    day = as_of or today or config.today()
     total = Tally()
     per_hamlet: dict[str, Coverage] = {}
     for hamlet in hamlets:
         source = tallies.get(hamlet.id)
         tally = source.copy() if source is not None else Tally()
-        tally.add("hamlets_with_team", int(hamlet.team_active(as_of)), 1)
+        tally.add("hamlets_with_team", int(hamlet.team_active(day)), 1)
         total.merge(tally)
         per_hamlet[hamlet.id] = _coverage(hamlet.id, tally, config)
-    return CoverageReport(as_of, config, per_hamlet, _coverage(None, total, config))
+    return CoverageReport(as_of, config, per_hamlet, _coverage(None, total, config), day)
 
 
 def coverage_of(tally: Tally, config: CoverageConfig, hamlet_id: str | None = None) -> Coverage:
@@ -272,19 +324,26 @@ def _coverage(hamlet_id: str | None, tally: Tally, config: CoverageConfig) -> Co
     })
 
 
-def latest_completed(visits: Iterable[Visit], as_of: date | None = None) -> dict[str, Visit]:
-    """Each household's latest completed visit on or before `as_of` (any date when None).
+def latest_completed(visits: Iterable[Visit], as_of: date | None = None,
+                     tz: tzinfo | None = None) -> dict[str, Visit]:
+    """Each household's latest completed visit on or before the commune day `as_of` (any
+    date when None), the latest by instant (never by the text of its time).
 
-    Later "nobody home" or declined visits never erase a completed one.
+    Later "nobody home" or declined visits never erase a completed one. A visit whose time
+    is not a time with an offset never passed validation and counts nowhere.
     """
-    latest: dict[str, Visit] = {}
+    tz = tz or zone()
+    latest: dict[str, tuple[Any, str, Visit]] = {}
     for visit in visits:
-        if visit.outcome != Outcome.COMPLETED or (as_of is not None and visit.day > as_of):
+        if visit.outcome != Outcome.COMPLETED:
+            continue
+        at = instant_or_none(visit.visited_at)
+        if at is None or (as_of is not None and local_day(at, tz) > as_of):
             continue
         current = latest.get(visit.household_id)
-        if current is None or (visit.visited_at, visit.id) > (current.visited_at, current.id):
-            latest[visit.household_id] = visit
-    return latest
+        if current is None or (at, visit.id) > current[:2]:
+            latest[visit.household_id] = (at, visit.id, visit)
+    return {household_id: entry[2] for household_id, entry in latest.items()}
 
 
 def compute_coverage(
@@ -294,12 +353,20 @@ def compute_coverage(
     *,
     as_of: date | None = None,
     config: CoverageConfig | None = None,
+    today: date | None = None,
+    placements: Mapping[str, Sequence[Placement]] | None = None,
 ) -> CoverageReport:
-    """Coverage per hamlet and for the commune over the roster as of a date."""
+    """Coverage per hamlet and for the commune over the roster as of a date (DESIGN §3):
+    the reference every stored or cached figure is held to.
+
+    `placements` gives households' hamlet and roster history (`survey.roster`); a household
+    without one is placed by its own record. `today` is the commune day of current figures.
+    """
     config = config or default_config()
     hamlets = list(hamlets)
-    tallies = hamlet_tallies(households, visits, as_of=as_of, adult_age=config.adult_age)
-    return report_from_tallies(hamlets, tallies, as_of=as_of, config=config)
+    tallies = hamlet_tallies(households, visits, as_of=as_of, adult_age=config.adult_age,
+                             tz=config.zone, placements=placements)
+    return report_from_tallies(hamlets, tallies, as_of=as_of, config=config, today=today)
 
 
 def hamlet_tallies(
@@ -308,15 +375,30 @@ def hamlet_tallies(
     *,
     as_of: date | None = None,
     adult_age: int,
+    tz: tzinfo | None = None,
+    placements: Mapping[str, Sequence[Placement]] | None = None,
 ) -> dict[str, Tally]:
-    """Each hamlet's sum of its roster households' tallies (no hamlet-level flags yet)."""
-    latest = latest_completed(visits, as_of)
+    """Each hamlet's sum of its roster households' tallies (no hamlet-level flags yet).
+
+    As of a day, a household counts in the hamlet it belonged to that day, if it was on the
+    roster that day (its placements); current figures take each household as it is now.
+    """
+    tz = tz or zone()
+    latest = latest_completed(visits, as_of, tz)
     tallies: dict[str, Tally] = {}
     for household in households:
-        if not household.on_roster(as_of):
+        history = placements.get(household.id) if placements is not None and as_of is not None else None
+        if history:
+            placed = placement_on(history, as_of)  # type: ignore[arg-type]
+            if placed is None or not placed.on_roster:
+                continue
+            hamlet_id = placed.hamlet_id
+        elif household.on_roster(as_of, tz):
+            hamlet_id = household.hamlet_id
+        else:
             continue
-        tally = tallies.setdefault(household.hamlet_id, Tally())
-        tally.merge(household_tally(latest.get(household.id), adult_age))
+        tally = tallies.setdefault(hamlet_id, Tally())
+        tally.merge(household_tally(latest.get(household.id), adult_age, tz))
     return tallies
 
 

@@ -19,9 +19,11 @@ import json
 import uuid
 from collections.abc import Mapping  # not typing.Mapping: isinstance() through typing is slower
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
+
+from .times import Clock, instant, local_day, now_iso, system_clock, zone
 
 
 class Status(StrEnum):
@@ -54,18 +56,9 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def now_iso() -> str:
-    """UTC timestamp with milliseconds: sortable as text and parseable on Python 3.11."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def day_of(value: str) -> date:
-    return parse_time(value).date()
+# Fields of a record that are sync bookkeeping, not what the volunteer recorded: left out of
+# its fingerprint (DESIGN §5: the same content under the same id is a duplicate).
+BOOKKEEPING = ("status", "rejection", "revision")
 
 
 @dataclass(kw_only=True)
@@ -107,8 +100,10 @@ class Record:
         self._move(Status.REJECTED)
         self.rejection = {"code": code, "field": field_name, "context": dict(context or {})}
 
-    def touch(self) -> None:
-        self.updated_at = now_iso()
+    def touch(self, clock: Clock = system_clock) -> None:
+        """Stamp an edit with the clock's time (the phone's clock: a fact to show and to
+        check, never what orders edits; the server's revisions do that)."""
+        self.updated_at = now_iso(clock)
 
     @property
     def needs_sync(self) -> bool:
@@ -122,7 +117,7 @@ class Record:
         changed record under the same id.
         """
         content = self.to_dict()
-        for key in ("status", "rejection"):
+        for key in BOOKKEEPING:
             content.pop(key, None)
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -142,6 +137,9 @@ class Household(Record):
     # Off the roster from this moment: moved away (from a visit) or a duplicate (staff).
     removed_at: str | None = None
     removed_reason: str | None = None
+    # The server's revision this copy is (synced) or was edited from (an edit not yet sent);
+    # None until the server first acknowledged the household. Only the server assigns it.
+    revision: int | None = None
 
     def _move(self, target: Status) -> None:
         # A household's details can change after it was synced (new phone, moved):
@@ -151,13 +149,17 @@ class Household(Record):
             return
         super()._move(target)
 
-    def on_roster(self, as_of: date | None = None) -> bool:
-        """On the roster at the end of `as_of` (today when None)."""
-        if as_of is not None and day_of(self.created_at) > as_of:
+    def on_roster(self, as_of: date | None = None, tz: tzinfo | None = None) -> bool:
+        """On the roster at the end of the commune's day `as_of` (now when None), judged by
+        this record alone: it joined on the local day of `created_at` and left on that of
+        `removed_at`. A household's full history (moves, back from away) is
+        `survey.roster.Placement`s; this is its last chapter."""
+        if as_of is None:
+            return self.removed_at is None
+        tz = tz or zone()
+        if local_day(instant(self.created_at), tz) > as_of:
             return False
-        if self.removed_at is None:
-            return True
-        return as_of is not None and day_of(self.removed_at) > as_of
+        return self.removed_at is None or local_day(instant(self.removed_at), tz) > as_of
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Household:
@@ -233,12 +235,17 @@ class Visit(Record):
     volunteer: str = ""
 
     @property
-    def year(self) -> int:
-        return parse_time(self.visited_at).year
+    def at(self) -> datetime:
+        """The instant of the visit (ValueError when `visited_at` is not a time with an offset)."""
+        return instant(self.visited_at)
 
-    @property
-    def day(self) -> date:
-        return day_of(self.visited_at)
+    def day_in(self, tz: tzinfo) -> date:
+        """The commune's day of the visit."""
+        return local_day(self.at, tz)
+
+    def year_in(self, tz: tzinfo) -> int:
+        """"The year of that visit" (DESIGN §3: who is an adult), in the commune's calendar."""
+        return local_day(self.at, tz).year
 
     def household_values(self) -> dict[str, Any]:
         """Household-level answers of every section, by question id (ids are unique)."""
@@ -260,10 +267,11 @@ class Visit(Record):
     def member(self, member_id: str) -> Member | None:
         return next((m for m in self.members if m.id == member_id), None)
 
-    def adults(self, adult_age: int) -> list[Member]:
+    def adults(self, adult_age: int, tz: tzinfo | None = None) -> list[Member]:
+        """Members who are adults in the commune's year of this visit (DESIGN §3)."""
         if not self.members:
             return []
-        year = self.year  # parsed once, not once per member
+        year = self.year_in(tz or zone())  # parsed once, not once per member
         return [m for m in self.members if m.is_adult(year, adult_age)]
 
     @classmethod
@@ -304,10 +312,11 @@ class Hamlet:
     commune_code: str = ""
     team_active_since: str | None = None
 
-    def team_active(self, as_of: date | None = None) -> bool:
+    def team_active(self, day: date) -> bool:
+        """The team is active at the end of `day` (a commune day; "current" is today there)."""
         if self.team_active_since is None:
             return False
-        return as_of is None or day_of(self.team_active_since) <= as_of
+        return date.fromisoformat(self.team_active_since[:10]) <= day
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,6 +7,7 @@ from typing import Any, Iterable, Mapping
 
 from .followups import open_follow_ups
 from .records import FollowUp, Outcome, Visit
+from .times import instant_or_none
 
 
 @dataclass
@@ -37,17 +38,21 @@ class HouseholdSummary:
         return self.last_completed_visit_id is not None
 
     def with_visit(self, visit: Visit) -> HouseholdSummary:
-        """The summary after one more visit (visits may arrive in any order)."""
-        if visit.outcome is None:
+        """The summary after one more visit (visits may arrive in any order); the latest is
+        the latest instant, whatever offset each time was written with."""
+        at = instant_or_none(visit.visited_at)
+        if visit.outcome is None or at is None:
             return self
-        latest = self.last_visit_at is None or (visit.visited_at, visit.id) >= (self.last_visit_at, "")
+        last = instant_or_none(self.last_visit_at)
+        latest = last is None or at >= last
         updated = HouseholdSummary(**{**asdict(self), "follow_ups": list(self.follow_ups)})
         if latest:
             updated.last_visit_at = visit.visited_at
             updated.last_outcome = visit.outcome
+        last_completed = instant_or_none(self.last_completed_at)
         if visit.outcome == Outcome.COMPLETED and (
-            self.last_completed_at is None
-            or (visit.visited_at, visit.id) > (self.last_completed_at, self.last_completed_visit_id or "")
+            last_completed is None
+            or (at, visit.id) > (last_completed, self.last_completed_visit_id or "")
         ):
             updated.last_completed_visit_id = visit.id
             updated.last_completed_at = visit.visited_at

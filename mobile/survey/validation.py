@@ -1,26 +1,68 @@
 """Validation of households and visits: small rules, each returning a list of issues.
 
 User input never raises here: a volunteer at a door must always get a message, and the
-server must be able to reject one record and accept the next.
+server must be able to reject one record and accept the next. The same rules run on the
+phone before it saves and on the server per record (DESIGN §5): `judge_household` and
+`judge_visit` take a record's dictionary, check its form (`survey.shape`), its times and
+its content, and return the record with every issue found.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any, Iterable, Mapping
 
 from . import checklist as checklists
 from .checklist import Checklist, Question, evaluate
-from .errors import Issue
-from .records import Household, Member, Outcome, Visit, parse_time
+from .errors import Issue, shown
+from .records import Household, Outcome, Visit
+from .shape import check_characters, check_household_shape, check_visit_shape
+from .times import (CLOCK_TOLERANCE, DEFAULT_CAMPAIGN_START, as_utc, instant, local_day, start_of_day,
+                    system_clock, zone)
 
 DEFAULT_ADULT_AGE = 18
-# Phone clocks drift; a visit a few minutes "in the future" is a clock, not an error.
-CLOCK_SKEW = timedelta(minutes=10)
+# Phone clocks drift; a time a few minutes "in the future" is a clock, not an error.
+CLOCK_SKEW = CLOCK_TOLERANCE
 _PHONE = re.compile(r"^(\+?84|0)?\d{9,10}$")
 _REMOVED_REASONS = (None, "moved", "duplicate")
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """What judging one record needs besides the record: the instant it is judged at (the
+    server's clock on the server, the phone's on the phone), and the commune's time zone,
+    campaign start and adult age (its configuration)."""
+
+    now: datetime = field(default_factory=system_clock)
+    zone: tzinfo = field(default_factory=zone)
+    campaign_start: date = DEFAULT_CAMPAIGN_START
+    adult_age: int = DEFAULT_ADULT_AGE
+
+    @property
+    def earliest(self) -> datetime:
+        """The first instant a record may carry: the campaign's first day, commune time."""
+        return start_of_day(self.campaign_start, self.zone)
+
+    @property
+    def latest(self) -> datetime:
+        """The last instant a record may carry: now, plus a little clock drift."""
+        return as_utc(self.now) + CLOCK_SKEW
+
+    @classmethod
+    def of(cls, config: Any, now: datetime | None = None, adult_age: int | None = None) -> RecordContext:
+        """The context of a commune's `CoverageConfig` at `now` (the system clock when None)."""
+        return cls(now=now or system_clock(), zone=config.zone, campaign_start=config.campaign_start,
+                   adult_age=config.adult_age if adult_age is None else adult_age)
+
+
+def _context(context: RecordContext | None, now: datetime | None, adult_age: int | None) -> RecordContext:
+    context = context or RecordContext()
+    if now is not None or adult_age is not None:
+        context = RecordContext(now or context.now, context.zone, context.campaign_start,
+                                context.adult_age if adult_age is None else adult_age)
+    return context
 
 
 def blocking(issues: Iterable[Issue]) -> list[Issue]:
@@ -28,10 +70,101 @@ def blocking(issues: Iterable[Issue]) -> list[Issue]:
     return [i for i in issues if i.severity == "error"]
 
 
+_SHAPE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError)
+
+
+def read_household(raw: object) -> tuple[Household | None, list[Issue]]:
+    """A household's dictionary read as a `Household`, or the issues of its form."""
+    issues = check_household_shape(raw)
+    if issues:
+        return None, issues
+    try:
+        return Household.from_dict(raw), []  # type: ignore[arg-type]
+    except _SHAPE_ERRORS as exc:  # a value of a form no rule above foresaw
+        return None, [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
+
+
+def read_visit(raw: object) -> tuple[Visit | None, list[Issue]]:
+    """A visit's dictionary read as a `Visit`, or the issues of its form."""
+    issues = check_visit_shape(raw)
+    if issues:
+        return None, issues
+    try:
+        return Visit.from_dict(raw), []  # type: ignore[arg-type]
+    except _SHAPE_ERRORS as exc:
+        return None, [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
+
+
+def judge_household(household: Household, context: RecordContext | None = None,
+                    content: Mapping[str, Any] | None = None, text: str | None = None) -> list[Issue]:
+    """Every issue of a household read from its dictionary: the characters of what would be
+    stored (`content`, its `to_dict()`; `text`, its JSON when the caller made it anyway),
+    its times and its content."""
+    try:
+        return (check_characters(content if content is not None else household.to_dict(), text)
+                + validate_household(household, context))
+    except _SHAPE_ERRORS as exc:
+        return [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
+
+
+def judge_visit(visit: Visit, context: RecordContext | None = None,
+                content: Mapping[str, Any] | None = None, text: str | None = None) -> list[Issue]:
+    """Every issue of a visit read from its dictionary (see `judge_household`)."""
+    try:
+        return (check_characters(content if content is not None else visit.to_dict(), text)
+                + validate_visit(visit, context))
+    except _SHAPE_ERRORS as exc:
+        return [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
+
+
+def check_household(raw: object, context: RecordContext | None = None) -> tuple[Household | None, list[Issue]]:
+    """Every rule about one household, on its dictionary: what the phone runs before it
+    saves, and the server per record (between reading and judging, the server recognises
+    a record it already holds: a re-send is a duplicate whatever today's rules say)."""
+    household, issues = read_household(raw)
+    return household, issues if household is None else judge_household(household, context)
+
+
+def check_visit(raw: object, context: RecordContext | None = None) -> tuple[Visit | None, list[Issue]]:
+    """Every rule about one visit, on its dictionary (see `check_household`)."""
+    visit, issues = read_visit(raw)
+    return visit, issues if visit is None else judge_visit(visit, context)
+
+
+# -- times ----------------------------------------------------------------------------------
+
+
+def check_time(value: Any, where: str, context: RecordContext, *, required: bool = True) -> list[Issue]:
+    """One recorded time: an ISO time with an offset, not before the campaign's first day
+    (DESIGN §5, configuration), not after now plus a little drift."""
+    if value is None and not required:
+        return []
+    try:
+        moment = instant(value)
+    except (TypeError, ValueError, OverflowError):
+        return [Issue("time_invalid", where, {"value": shown(value)})]
+    if moment < context.earliest:
+        return [Issue("time_before_campaign", where, {
+            "value": value, "day": _day_text(moment, context), "start": context.campaign_start.strftime("%d/%m/%Y")})]
+    if moment > context.latest:
+        return [Issue("time_in_future", where, {"value": value, "day": _moment_text(moment, context)})]
+    return []
+
+
+def _day_text(moment: datetime, context: RecordContext) -> str:
+    return local_day(moment, context.zone).strftime("%d/%m/%Y")
+
+
+def _moment_text(moment: datetime, context: RecordContext) -> str:
+    return as_utc(moment).astimezone(context.zone).strftime("%H:%M %d/%m/%Y")
+
+
 # -- households -----------------------------------------------------------------------------
 
 
-def validate_household(household: Household) -> list[Issue]:
+def validate_household(household: Household, context: RecordContext | None = None) -> list[Issue]:
+    """Every issue of a household's content and times (its form: `survey.shape`)."""
+    context = context or RecordContext()
     issues: list[Issue] = []
     if not str(household.head_name or "").strip():
         issues.append(Issue("head_name_missing", "head_name"))
@@ -39,11 +172,14 @@ def validate_household(household: Household) -> list[Issue]:
         issues.append(Issue("hamlet_missing", "hamlet_id"))
     phone = re.sub(r"[\s.\-]", "", str(household.phone or ""))
     if phone and not _PHONE.match(phone):
-        issues.append(Issue("phone_invalid", "phone", {"value": household.phone}))
+        issues.append(Issue("phone_invalid", "phone", {"value": shown(household.phone)}))
     if household.removed_reason not in _REMOVED_REASONS:
         issues.append(
-            Issue("household_status_invalid", "removed_reason", {"value": household.removed_reason})
+            Issue("household_status_invalid", "removed_reason", {"value": shown(household.removed_reason)})
         )
+    issues += (check_time(household.created_at, "created_at", context)  # one wrong clock, one message
+               or check_time(household.updated_at, "updated_at", context, required=False))
+    issues += check_time(household.removed_at, "removed_at", context, required=False)
     return issues
 
 
@@ -51,42 +187,48 @@ def validate_household(household: Household) -> list[Issue]:
 
 
 def validate_visit(
-    visit: Visit, *, adult_age: int = DEFAULT_ADULT_AGE, now: datetime | None = None
+    visit: Visit, context: RecordContext | None = None, *, adult_age: int | None = None,
+    now: datetime | None = None,
 ) -> list[Issue]:
-    """Every issue of a visit, read with the checklist version it was filled with."""
+    """Every issue of a visit, read with the checklist version it was filled with.
+
+    `adult_age` and `now`, when given, override the context's (tests, the wizard).
+    """
+    context = _context(context, now, adult_age)
     try:
         definition = checklists.load(visit.checklist_version)
     except KeyError:
-        return [Issue("checklist_version_unknown", "checklist_version", {"version": visit.checklist_version})]
-    now = now or datetime.now(timezone.utc)
-    issues = check_outcome(visit, definition) + check_visit_time(visit, now)
-    if any(i.code == "time_invalid" for i in issues):
+        return [Issue("checklist_version_unknown", "checklist_version", {"version": shown(visit.checklist_version)})]
+    times = check_visit_times(visit, context)
+    issues = check_outcome(visit, definition) + times
+    if any(i.field == "visited_at" for i in times):
         return issues  # everything below reads the visit's year
     if visit.outcome != Outcome.COMPLETED:
         return issues + check_no_personal_data(visit)
     issues += check_consent(visit, definition)
-    issues += check_household_answers(visit, definition)
+    issues += check_household_answers(visit, definition, context.zone)
     issues += check_unknown_questions(visit, definition)
-    issues += check_members(visit, definition, now.year)
-    issues += check_member_count(visit, adult_age)
-    issues += check_follow_ups(visit, definition)
+    issues += check_members(visit, definition, local_day(context.now, context.zone).year, context.zone)
+    issues += check_member_count(visit, context.adult_age, context.zone)
+    issues += check_follow_ups(visit, definition, context.zone)
     return issues
 
 
 def check_outcome(visit: Visit, definition: Checklist) -> list[Issue]:
     if visit.outcome not in definition.outcome_values:
-        return [Issue("outcome_invalid", "outcome", {"value": visit.outcome})]
+        return [Issue("outcome_invalid", "outcome", {"value": shown(visit.outcome)})]
     return []
 
 
-def check_visit_time(visit: Visit, now: datetime) -> list[Issue]:
-    try:
-        moment = parse_time(visit.visited_at)
-    except (TypeError, ValueError):
-        return [Issue("time_invalid", "visited_at", {"value": visit.visited_at})]
-    if moment > now + CLOCK_SKEW:
-        return [Issue("visit_in_future", "visited_at", {"value": visit.visited_at})]
-    return []
+def check_visit_times(visit: Visit, context: RecordContext) -> list[Issue]:
+    """The visit's own time, else its bookkeeping times (one wrong clock, one message), and
+    the time of the consent it carries."""
+    issues = (check_time(visit.visited_at, "visited_at", context)
+              or check_time(visit.created_at, "created_at", context)
+              or check_time(visit.updated_at, "updated_at", context, required=False))
+    if visit.consent is not None and visit.consent.at:
+        issues = issues + check_time(visit.consent.at, "consent.at", context)
+    return issues
 
 
 def check_no_personal_data(visit: Visit) -> list[Issue]:
@@ -115,20 +257,16 @@ def check_consent(visit: Visit, definition: Checklist) -> list[Issue]:
     consent = visit.consent
     if consent is None or not consent.by.strip() or not consent.at:
         return [Issue("consent_missing", "consent")]
-    try:
-        parse_time(consent.at)
-    except (TypeError, ValueError):
-        return [Issue("consent_missing", "consent.at")]
     if len(consent.by) > definition.consent_by_max_length:
         return [Issue("text_too_long", "consent.by", _ctx(None, max=definition.consent_by_max_length,
                                                         label=definition.consent_by_label))]
     return []
 
 
-def check_household_answers(visit: Visit, definition: Checklist) -> list[Issue]:
+def check_household_answers(visit: Visit, definition: Checklist, tz: tzinfo | None = None) -> list[Issue]:
     plan = _plan(definition)
     values = visit.household_values()
-    year = visit.year if plan.household_questions else 0  # read once, not per question
+    year = visit.year_in(tz or zone()) if plan.household_questions else 0  # read once, not per question
     issues: list[Issue] = []
     for section_id, questions in plan.household:
         answers = visit.answers.get(section_id, {})
@@ -142,26 +280,38 @@ def check_household_answers(visit: Visit, definition: Checklist) -> list[Issue]:
 
 
 def check_unknown_questions(visit: Visit, definition: Checklist) -> list[Issue]:
+    """Only the checklist's questions are stored (DESIGN §2, data minimisation): an answer
+    to anything else, a section the checklist does not have included, is refused."""
     known = _plan(definition).known
-    return [
-        Issue("question_unknown", f"{section_id}.{qid}", {"question": qid, "version": definition.version})
-        for section_id, answers in visit.answers.items()
-        for qid in answers
-        if qid not in known.get(section_id, ())
-    ]
+    issues = []
+    for section_id, answers in visit.answers.items():
+        if section_id not in known:
+            issues.append(Issue("question_unknown", shown(section_id),
+                                {"question": shown(section_id), "version": definition.version}))
+            continue
+        issues += [Issue("question_unknown", f"{section_id}.{shown(qid)}",
+                         {"question": shown(qid), "version": definition.version})
+                   for qid in answers if qid not in known[section_id]]
+    return issues
 
 
-def check_members(visit: Visit, definition: Checklist, current_year: int) -> list[Issue]:
+def check_members(visit: Visit, definition: Checklist, current_year: int, tz: tzinfo | None = None) -> list[Issue]:
+    """Each member's answers: only the checklist's member and adult questions, each with a
+    value of its type (no ID numbers or anything else slipped in: DESIGN §2)."""
     plan = _plan(definition)
     issues: list[Issue] = []
     seen: set[str] = set()
     household = visit.household_values()
-    year = visit.year if visit.members else 0  # parsed once per visit, not per answer
+    year = visit.year_in(tz or zone()) if visit.members else 0  # parsed once per visit, not per answer
     member_year = min(year, current_year)
     for index, member in enumerate(visit.members):
         if member.id in seen:
             issues.append(Issue("member_id_duplicate", f"members[{index}]"))
         seen.add(member.id)
+        for key in member.answers:
+            if key not in plan.member_answer_ids:
+                issues.append(Issue("question_unknown", f"members[{index}].answers.{shown(key)}",
+                                    {"question": shown(key), "version": definition.version}))
         for question in plan.member:
             value = member.value(question.id)
             if not _clean(question, value, True, member_year, plan):
@@ -178,14 +328,14 @@ def check_members(visit: Visit, definition: Checklist, current_year: int) -> lis
     return issues
 
 
-def check_member_count(visit: Visit, adult_age: int) -> list[Issue]:
+def check_member_count(visit: Visit, adult_age: int, tz: tzinfo | None = None) -> list[Issue]:
     if not visit.members:
         return [Issue("members_missing", "members")]
     declared = visit.answer("member_count")
     if not _is_int(declared):
         return []
     issues: list[Issue] = []
-    adults = len(visit.adults(adult_age))
+    adults = len(visit.adults(adult_age, tz))
     if adults > declared:
         issues.append(Issue("adults_exceed_members", "members.member_count",
                             {"adults": adults, "members": declared}))
@@ -195,16 +345,16 @@ def check_member_count(visit: Visit, adult_age: int) -> list[Issue]:
     return issues
 
 
-def check_follow_ups(visit: Visit, definition: Checklist) -> list[Issue]:
+def check_follow_ups(visit: Visit, definition: Checklist, tz: tzinfo | None = None) -> list[Issue]:
     issues: list[Issue] = []
-    adults = {m.id for m in visit.adults(definition.adult_questions_from_age)}
+    adults = {m.id for m in visit.adults(definition.adult_questions_from_age, tz)}
     codes = _plan(definition).catalogue_codes
     for index, follow_up in enumerate(visit.follow_ups):
         where = f"follow_ups[{index}]"
         if follow_up.code not in codes:
-            issues.append(Issue("follow_up_unknown_code", where, {"value": follow_up.code}))
+            issues.append(Issue("follow_up_unknown_code", where, {"value": shown(follow_up.code)}))
         if follow_up.member_id is not None and follow_up.member_id not in adults:
-            issues.append(Issue("follow_up_unknown_member", where, {"member_id": follow_up.member_id}))
+            issues.append(Issue("follow_up_unknown_member", where, {"member_id": shown(follow_up.member_id)}))
     return issues
 
 
@@ -224,47 +374,47 @@ def check_answer(question: Question, value: Any, *, visible: bool, field: str, y
 
 def _check_single(question: Question, value: Any, field: str, year: int) -> list[Issue]:
     if value not in question.choice_values:
-        return [Issue("choice_invalid", field, _ctx(question, value=value))]
+        return [Issue("choice_invalid", field, _ctx(question, value=shown(value)))]
     return []
 
 
 def _check_multi(question: Question, value: Any, field: str, year: int) -> list[Issue]:
     if not isinstance(value, list):
-        return [Issue("choice_invalid", field, _ctx(question, value=value))]
+        return [Issue("choice_invalid", field, _ctx(question, value=shown(value)))]
     issues = [
-        Issue("choice_invalid", field, _ctx(question, value=v))
+        Issue("choice_invalid", field, _ctx(question, value=shown(v)))
         for v in value
         if v not in question.choice_values
     ]
     for exclusive in question.exclusive:
         if exclusive in value and len(set(value)) > 1:
-            issues.append(Issue("choice_exclusive", field, _ctx(question, value=exclusive)))
+            issues.append(Issue("choice_exclusive", field, _ctx(question, value=shown(exclusive))))
     return issues
 
 
 def _check_integer(question: Question, value: Any, field: str, year: int) -> list[Issue]:
     if not _is_int(value):
-        return [Issue("number_invalid", field, _ctx(question, value=value))]
+        return [Issue("number_invalid", field, _ctx(question, value=shown(value)))]
     low = question.min if question.min is not None else value
     high = question.max if question.max is not None else value
     if not low <= value <= high:
-        return [Issue("number_out_of_range", field, _ctx(question, value=value, min=low, max=high))]
+        return [Issue("number_out_of_range", field, _ctx(question, value=shown(value), min=low, max=high))]
     return []
 
 
 def _check_year(question: Question, value: Any, field: str, year: int) -> list[Issue]:
     if not _is_int(value):
-        return [Issue("number_invalid", field, _ctx(question, value=value))]
+        return [Issue("number_invalid", field, _ctx(question, value=shown(value)))]
     if value > year:
-        return [Issue("year_in_future", field, _ctx(question, value=value))]
+        return [Issue("year_in_future", field, _ctx(question, value=shown(value)))]
     if question.min is not None and value < question.min:
-        return [Issue("year_too_early", field, _ctx(question, value=value, min=question.min))]
+        return [Issue("year_too_early", field, _ctx(question, value=shown(value), min=question.min))]
     return []
 
 
 def _check_text(question: Question, value: Any, field: str, year: int) -> list[Issue]:
     if not isinstance(value, str):
-        return [Issue("choice_invalid", field, _ctx(question, value=value))]
+        return [Issue("choice_invalid", field, _ctx(question, value=shown(value)))]
     if question.max_length is not None and len(value) > question.max_length:
         return [Issue("text_too_long", field, _ctx(question, max=question.max_length))]
     return []
@@ -277,7 +427,10 @@ def _check_items(question: Question, value: Any, field: str, year: int) -> list[
     if question.max_items is not None and len(value) > question.max_items:
         issues.append(Issue("number_out_of_range", field,
                             _ctx(question, value=len(value), min=0, max=question.max_items)))
+    known = {sub.id for sub in question.fields}
     for index, item in enumerate(value):
+        issues += [Issue("question_unknown", f"{field}[{index}].{shown(key)}", {"question": shown(key), "version": ""})
+                   for key in item if key not in known]
         for sub in question.fields:
             issues += check_answer(sub, item.get(sub.id), visible=True,
                                    field=f"{field}[{index}].{sub.id}", year=year)
@@ -324,6 +477,8 @@ class _Plan:
     member: tuple[Question, ...]
     adult: tuple[Question, ...]
     known: dict[str, frozenset[str]]  # household section id → its question ids
+    member_answer_ids: frozenset[str]  # what a member's `answers` may hold
+    item_fields: dict[int, frozenset[str]]  # id(items question) → the ids of its fields
     catalogue_codes: frozenset[str]
     choices: dict[int, frozenset[Any]]  # id(question) → its choice values, items' fields too
 
@@ -352,7 +507,11 @@ def _plan(definition: Checklist) -> _Plan:
         member=definition.questions_for("member"),
         adult=definition.questions_for("adult"),
         known={s.id: frozenset(q.id for q in s.questions) for s in household},
+        member_answer_ids=frozenset(q.id for q in (*definition.questions_for("member"),
+                                                   *definition.questions_for("adult"))),
         catalogue_codes=frozenset(definition.catalogue_codes),
+        item_fields={id(q): frozenset(sub.id for sub in q.fields)
+                     for s in definition.sections for q in s.questions if q.fields},
         choices=choices,
     )
     if len(_PLANS) >= 64:  # only tests make many checklists; never grow without bound
@@ -391,7 +550,7 @@ def _clean(question: Question, value: Any, visible: bool, year: int, plan: _Plan
             if type(value) is not list or (question.max_items is not None and len(value) > question.max_items):
                 return False
             for item in value:
-                if type(item) is not dict:
+                if type(item) is not dict or any(key not in plan.item_fields[id(question)] for key in item):
                     return False
                 for sub in question.fields:
                     if not _clean(sub, item.get(sub.id), True, year, plan):

@@ -49,6 +49,7 @@ def completed_visit(home: Household | None = None, *, members: list[Member] | No
     if business:
         answers["business"]["business_tools"] = ["cashless"] if tools is None else tools
         answers["business"]["products"] = [] if products is None else products
+    extra.setdefault("created_at", visited_at)  # recorded when it happened, not when the test runs
     return Visit(
         household_id=home.id, hamlet_id=home.hamlet_id, visited_at=visited_at,
         outcome="completed", consent=Consent(by="Chủ hộ", at=visited_at),
@@ -57,4 +58,5 @@ def completed_visit(home: Household | None = None, *, members: list[Member] | No
 
 
 def other_visit(home: Household, outcome: str, visited_at: str = VISIT_TIME) -> Visit:
-    return Visit(household_id=home.id, hamlet_id=home.hamlet_id, visited_at=visited_at, outcome=outcome)
+    return Visit(household_id=home.id, hamlet_id=home.hamlet_id, visited_at=visited_at, outcome=outcome,
+                 created_at=visited_at)

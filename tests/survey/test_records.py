@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from survey.records import (FollowUp, Household, InvalidTransition, Member, Status, Visit,
-                            new_id, parse_time)
+                            new_id)
+from survey.times import instant
 
 from .builders import adult, completed_visit, household
 
@@ -16,7 +17,7 @@ def test_ids_and_timestamps_are_made_on_the_device():
     a, b = household(), household()
     assert a.id != b.id and len(a.id) == 36
     visit = completed_visit(a)
-    assert parse_time(visit.created_at).tzinfo is not None
+    assert instant(visit.created_at).tzinfo is not None
     assert visit.updated_at == visit.created_at
     assert len({Member().id for _ in range(100)}) == 100
 
