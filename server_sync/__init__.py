@@ -16,4 +16,4 @@ except ImportError:  # a plain checkout: put mobile/ on the path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "mobile"))
 
 __version__ = "0.1.0"
-PROTOCOL = 1
+PROTOCOL = 2  # 2: server revisions of households, per-record form rules (docs/sync-protocol.md)

@@ -74,7 +74,7 @@ def seed_demo(session: Session, *, households_per_hamlet: int = 10, seed: int = 
     scope = DeviceScope(DEMO_DEVICE, volunteer.id, volunteer.name, commune.code,
                         frozenset(h[0] for h in DEMO_HAMLETS))
     results = ingest.ingest(session, scope, [h.to_dict() for h in homes], [v.to_dict() for v in visits],
-                            seq=roster.next_seq(session), adult_age=commune.adult_age, now=now)
+                            seq=roster.next_seq(session), config=admin.coverage_config(commune), now=now).results
     refused = [r for r in results if r.result != "accepted"]
     if refused:  # the demo data is ours: a refusal is a bug here, not bad input
         raise RuntimeError(f"demo record refused: {refused[0]}")

@@ -1,6 +1,9 @@
-"""The FastAPI application: `create_app()` migrates the database and mounts protocol v1."""
+"""The FastAPI application: `create_app()` migrates the database and mounts protocol v2."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
 
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -10,18 +13,23 @@ from .api import errors
 from .api.routes import coverage, enroll, health, sync
 from .settings import Limits
 
+from survey.times import system_clock  # noqa: E402,I001 - `from . import` above put mobile/ on the path
 
-def create_app(database_url: str | None = None, *, limits: Limits | None = None) -> FastAPI:
+
+def create_app(database_url: str | None = None, *, limits: Limits | None = None,
+               clock: Callable[[], datetime] = system_clock) -> FastAPI:
     """The server over `database_url` (else DATABASE_URL, else SQLite in SERVER_DATA_DIR).
 
     The schema is upgraded to the newest revision first, and derived coverage tallies are
-    rebuilt if they were made by another version, so an old database just works.
+    rebuilt if they were made by another version, so an old database just works. `clock`
+    is the server's clock (tests inject one; records are judged and "today" read by it).
     """
     engine, sessions = db.open_current(database_url)
     app = FastAPI(title="Khảo sát CĐS – sync server", version=__version__,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
     app.state.engine, app.state.sessions = engine, sessions
     app.state.limits = limits or Limits()
+    app.state.clock = clock
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)  # 9 costs 3× the time for ~5 % less
     errors.install(app)
     api = APIRouter(prefix="/api/v1")

@@ -6,6 +6,7 @@
     issue-code --volunteer <id>              prints a one-time code and saves its QR (PNG)
     list-volunteers | list-devices | revoke-device <id>
     set-target <indicator> --min 90 [--strict] [--max 50] | set-adult-age 15|18
+    set-time-zone Asia/Ho_Chi_Minh | set-campaign-start 2026-01-01
     set-team <hamlet> --since 2026-03-01 | --none
     add-staff --username U --name N [--role staff|admin] [--password-stdin]
     set-staff-password --username U [--password-stdin] | disable-staff --username U | list-staff
@@ -95,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     age = commands.add_parser("set-adult-age", help="tuổi người lớn / the adult age used in counts")
     age.add_argument("age", type=int, choices=(15, 18))
     _commune_option(age)
+
+    zone = commands.add_parser("set-time-zone", help="múi giờ của xã / the zone whose days figures count in")
+    zone.add_argument("zone", help="IANA zone, e.g. Asia/Ho_Chi_Minh")
+    _commune_option(zone)
+
+    start = commands.add_parser("set-campaign-start",
+                                help="ngày bắt đầu chiến dịch / records dated before it are refused")
+    start.add_argument("day", help="YYYY-MM-DD")
+    _commune_option(start)
 
     team = commands.add_parser("set-team", help="thôn có Tổ công nghệ số / a hamlet's active digital-tech team")
     team.add_argument("hamlet")
@@ -393,6 +403,30 @@ def _set_adult_age(args: argparse.Namespace) -> int:
     return OK
 
 
+def _set_time_zone(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    with _session(args) as session:
+        commune = admin.pick_commune(session, args.commune)
+        admin.set_time_zone(session, commune, args.zone)
+        name, zone = commune.name, commune.time_zone
+    _say(f"{name}: ngày trong mọi số liệu là ngày theo múi giờ {zone}; các ngày đã lưu đã được tính lại.",
+         f"{name}: every figure counts days in {zone}; the stored days were recomputed.")
+    return OK
+
+
+def _set_campaign_start(args: argparse.Namespace) -> int:
+    from .services import admin
+
+    with _session(args) as session:
+        commune = admin.pick_commune(session, args.commune)
+        admin.set_campaign_start(session, commune, args.day)
+        name, day = commune.name, commune.campaign_start
+    _say(f"{name}: chiến dịch bắt đầu ngày {day:%d/%m/%Y}; bản ghi ghi trước ngày đó bị từ chối.",
+         f"{name}: the campaign starts on {day.isoformat()}; records dated before it are refused.")
+    return OK
+
+
 def _set_team(args: argparse.Namespace) -> int:
     from .services import admin
 
@@ -517,6 +551,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "list-devices": _list_devices,
     "set-target": _set_target,
     "set-adult-age": _set_adult_age,
+    "set-time-zone": _set_time_zone,
+    "set-campaign-start": _set_campaign_start,
     "set-team": _set_team,
     "seed-demo": _seed_demo,
     "add-staff": _add_staff,

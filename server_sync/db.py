@@ -70,11 +70,28 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to `revision`; an existing database keeps its data."""
+    """Upgrade the schema to `revision`; an existing database keeps its data.
+
+    On SQLite a migration may rebuild a table (SQLite cannot change a column's type), which
+    its foreign keys would refuse mid-way: they are switched off for the migration, as
+    Alembic advises, and every key is checked before it commits.
+    """
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # outside any transaction
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise RuntimeError(f"migration left a dangling foreign key: {tuple(broken)}")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(engine: Engine) -> str | None:

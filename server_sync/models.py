@@ -2,9 +2,10 @@
 the few columns the server queries by; every schema change goes through a migration in
 `server_sync/migrations/`.
 
-Times the server sets are UTC `datetime`s; times that come from a phone keep their text
-(string order is what `survey.indicators` compares) and their calendar day in the offset
-they were recorded with (what "as of" reports compare).
+Every time is an instant, stored as a UTC `datetime` (DESIGN §3): the phone's text is parsed
+once at ingest and kept verbatim only inside the record's content (its fingerprint). Days
+("as of" reports) are the commune's calendar days in its time zone, computed at ingest and
+recomputed when the zone changes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Commune(Base):
     adult_age: Mapped[int] = mapped_column(Integer, default=18)
     close_margin: Mapped[float] = mapped_column(default=10.0)
     targets: Mapped[dict[str, Any]] = mapped_column(default=dict)  # overrides of the defaults
+    # Since 0004: the zone whose calendar days every figure counts in, and the campaign's
+    # first day (nothing recorded before it is accepted).
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    campaign_start: Mapped[date] = mapped_column(Date, default=date(2026, 1, 1))
 
 
 class Hamlet(Base):
@@ -79,9 +84,9 @@ class Household(Base):
     hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
     content: Mapped[dict[str, Any]]
     fingerprint: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[str] = mapped_column(String(40))
-    updated_at: Mapped[str] = mapped_column(String(40))
-    removed_at: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
     created_day: Mapped[date] = mapped_column(Date)
     removed_day: Mapped[date | None] = mapped_column(Date)
     received_at: Mapped[datetime]
@@ -89,8 +94,10 @@ class Household(Base):
     # Since revision 0002: the household's latest completed visit and what it contributes to
     # each maintained adult age's indicators (see services/tallies.py).
     latest_visit_id: Mapped[str | None] = mapped_column(String(64))
-    latest_visited_at: Mapped[str | None] = mapped_column(String(40))
+    latest_visited_at: Mapped[datetime | None]
     tallies: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Since 0004: the revision the server last kept (1 when created); only the server sets it.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
         Index("ix_household_hamlet_seq", "hamlet_id", "change_seq"),
@@ -104,7 +111,7 @@ class Visit(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
     hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
-    visited_at: Mapped[str] = mapped_column(String(40))
+    visited_at: Mapped[datetime]
     visited_day: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(32))
     content: Mapped[dict[str, Any]]
@@ -128,7 +135,7 @@ class Audit(Base):
     device_id: Mapped[str | None] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(16))  # household | visit
     record_id: Mapped[str] = mapped_column(String(64), index=True)
-    action: Mapped[str] = mapped_column(String(16))  # created | updated | superseded | refused
+    action: Mapped[str] = mapped_column(String(16))  # created | updated | merged | conflict | refused
     old_fingerprint: Mapped[str | None] = mapped_column(String(64))
     new_fingerprint: Mapped[str | None] = mapped_column(String(64))
     old_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -229,16 +236,47 @@ class TallyChange(Base):
 
 
 class TimelinePending(Base):
-    """A household whose history changed since the timeline last took it in, with where it
-    stood then (no hamlet: it is new) and the batch that changed it first: the timeline
-    catches up before it is read (services/timeline.py), not inside the sync."""
+    """A household whose history changed since the timeline last took it in, and the batch
+    that changed it first: what it was before is its placements and visits of earlier
+    batches. The timeline catches up before it is read (services/timeline.py), not inside
+    the sync."""
 
     __tablename__ = "timeline_pending"
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    old_hamlet_id: Mapped[str | None] = mapped_column(String(64))
-    old_created_day: Mapped[date | None] = mapped_column(Date)
-    old_removed_day: Mapped[date | None] = mapped_column(Date)
     seq: Mapped[int] = mapped_column(Integer)
+
+
+# -- since 0004: revisions and the history of where each household stood -------------------
+
+
+class HouseholdRevision(Base):
+    """Every version of a household the server kept, by the revision it gave it: the base
+    an edit made on an older revision is settled against (survey.revisions)."""
+
+    __tablename__ = "household_revision"
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[dict[str, Any]]
+    change_seq: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+
+
+class HouseholdPlacement(Base):
+    """From `day` on (a commune day), the household was in `hamlet_id`, on the roster or
+    not (survey.roster.Placement); `position` orders a household's placements and
+    `change_seq` says which batch added each (the timeline reads what stood before it)."""
+
+    __tablename__ = "household_placement"
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"))
+    on_roster: Mapped[bool]
+    change_seq: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_household_placement_hamlet", "hamlet_id"),
+    )
 
 
 def _tally_change_columns() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Iterator
 
 from fastapi import Depends, Request
@@ -22,6 +23,15 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def server_now(request: Request) -> datetime:
+    """The server's clock (`create_app(clock=...)`): what records are judged against and
+    what "today" is in each commune."""
+    return request.app.state.clock()
+
+
+NowDep = Annotated[datetime, Depends(server_now)]
 _bearer = HTTPBearer(auto_error=False, description="The device token from /api/v1/enroll")
 
 

@@ -28,16 +28,17 @@ def indicators(coverage: Coverage, config: CoverageConfig) -> dict[str, schemas.
 
 def config(value: CoverageConfig) -> schemas.ConfigOut:
     return schemas.ConfigOut(adult_age=value.adult_age, close_margin=value.close_margin,
-                             targets={k: t for k, v in value.targets.items() if (t := target(v))})
+                             targets={k: t for k, v in value.targets.items() if (t := target(v))},
+                             time_zone=value.time_zone, campaign_start=value.campaign_start.isoformat())
 
 
 def result(value: RecordResult) -> schemas.ResultOut:
     if not value.code:
-        return schemas.ResultOut(kind=value.kind, id=value.id, result=value.result)
+        return schemas.ResultOut(kind=value.kind, id=value.id, result=value.result, revision=value.revision)
     values = {**value.context, "field": value.field}
     return schemas.ResultOut(
         kind=value.kind, id=value.id, result=value.result, code=value.code, field=value.field,
-        context=value.context,
+        context=value.context, revision=value.revision,
         message=schemas.Message(vi=message(value.code, "vi", **values), en=message(value.code, "en", **values)))
 
 

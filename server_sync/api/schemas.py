@@ -1,92 +1,28 @@
-"""Wire shapes of protocol v1, input and output kept apart (docs/sync-protocol.md).
+"""Wire shapes of protocol v2, input and output kept apart (docs/sync-protocol.md).
 
-Input schemas check structure and types only, strictly (no "1" for 1); what a volunteer
-answered is judged by `survey.validation`, record by record, so one bad answer rejects one
-record instead of the whole batch. Record fields follow `survey.records` `to_dict()`;
-unknown fields from a newer app are accepted and ignored.
+The input schemas check the envelope only: the protocol, the cursor and that households and
+visits are lists. Each record is read and judged by the domain's rules about one record
+(`survey.validation`: form, times, content), record by record, so a malformed record is
+rejected with its own code while the rest of its batch is applied.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, model_serializer
-
-from survey.records import parse_time
-
-Id = Annotated[str, Field(min_length=1, max_length=64)]
-Text = Annotated[str, Field(max_length=500)]
-
-
-def _time(value: str) -> str:
-    try:
-        parse_time(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError("not an ISO 8601 time") from None
-    return value
-
-
-Time = Annotated[str, Field(max_length=40), AfterValidator(_time)]
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 
 class _In(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
 
-class RecordIn(_In):
-    id: Id
-    created_at: Time
-    updated_at: Time | None = None
-    status: Annotated[str, Field(max_length=16)] = "complete"
-    rejection: dict[str, JsonValue] | None = None
-    checklist_version: int = 1
-
-
-class HouseholdIn(RecordIn):
-    hamlet_id: Id
-    head_name: Text
-    address: Text = ""
-    phone: Annotated[str, Field(max_length=40)] = ""
-    removed_at: Time | None = None
-    removed_reason: Annotated[str, Field(max_length=32)] | None = None
-
-
-class ConsentIn(_In):
-    by: Text
-    at: Annotated[str, Field(max_length=40)]
-
-
-class MemberIn(_In):
-    id: Id
-    relation: JsonValue = None
-    birth_year: JsonValue = None
-    sex: JsonValue = None
-    answers: dict[str, JsonValue] = {}
-
-
-class FollowUpIn(_In):
-    code: Annotated[str, Field(max_length=64)]
-    member_id: Id | None = None
-
-
-class VisitIn(RecordIn):
-    household_id: Id
-    hamlet_id: Id
-    visited_at: Annotated[str, Field(max_length=40)]
-    outcome: Annotated[str, Field(max_length=32)] | None = None
-    consent: ConsentIn | None = None
-    members: Annotated[list[MemberIn], Field(max_length=100)] = []
-    answers: dict[str, dict[str, JsonValue]] = {}
-    follow_ups: Annotated[list[FollowUpIn], Field(max_length=200)] = []
-    volunteer: Text = ""
-
-
 class SyncIn(_In):
     protocol: int
     app_version: Annotated[str, Field(max_length=32)] = ""
     cursor: Annotated[str, Field(max_length=20)] | None = None
-    households: list[HouseholdIn] = []
-    visits: list[VisitIn] = []
+    households: list[Any] = Field(default=[], description="Household objects (Household.to_dict()), judged one by one")
+    visits: list[Any] = Field(default=[], description="Visit objects (Visit.to_dict()), judged one by one")
 
 
 class EnrollIn(_In):
@@ -148,6 +84,8 @@ class ConfigOut(BaseModel):
     adult_age: int
     close_margin: float
     targets: dict[str, TargetOut]
+    time_zone: str
+    campaign_start: str  # YYYY-MM-DD
 
 
 class EnrollOut(BaseModel):
@@ -167,6 +105,7 @@ class ResultOut(BaseModel):
     field: str | None = None
     context: dict[str, Any] | None = None
     message: Message | None = None
+    revision: int | None = None  # households: the revision the server keeps
 
     @model_serializer(mode="wrap")
     def _without_empty(self, handler: Any) -> dict[str, Any]:
@@ -198,6 +137,7 @@ class SyncOut(BaseModel):
     cursor: str
     coverage: SyncCoverageOut
     server_time: str
+    config: ConfigOut
 
 
 class HamletCoverageOut(BaseModel):

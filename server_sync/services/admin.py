@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from survey.indicators import INDICATOR_IDS, CoverageConfig
+from survey.times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, ZoneUnknown, zone
 
 from .. import models
 from . import tallies
@@ -24,11 +25,13 @@ from . import tallies
 
 def create_commune(session: Session, code: str, name: str, province: str, *,
                    adult_age: int = 18, close_margin: float = 10.0,
-                   targets: Mapping[str, Any] | None = None) -> models.Commune:
+                   targets: Mapping[str, Any] | None = None, time_zone: str = DEFAULT_TIME_ZONE,
+                   campaign_start: date = DEFAULT_CAMPAIGN_START) -> models.Commune:
     targets = dict(targets or {})
-    CoverageConfig.from_dict({"targets": targets})  # unknown indicators fail here, not in a report
+    CoverageConfig.from_dict({"targets": targets, "time_zone": time_zone})  # fails here, not in a report
     commune = models.Commune(code=code, name=name, province=province, adult_age=adult_age,
-                             close_margin=close_margin, targets=targets)
+                             close_margin=close_margin, targets=targets, time_zone=time_zone,
+                             campaign_start=campaign_start)
     session.add(commune)
     session.flush()
     return commune
@@ -57,8 +60,11 @@ def add_volunteer(session: Session, commune_code: str, name: str,
 
 
 def coverage_config(commune: models.Commune) -> CoverageConfig:
+    """The commune's configuration as the domain reads it (survey.indicators.CoverageConfig)."""
     return CoverageConfig.from_dict({"adult_age": commune.adult_age, "close_margin": commune.close_margin,
-                                     "targets": commune.targets or {}})
+                                     "targets": commune.targets or {},
+                                     "time_zone": commune.time_zone or DEFAULT_TIME_ZONE,
+                                     "campaign_start": commune.campaign_start or DEFAULT_CAMPAIGN_START})
 
 
 def hamlets_of(session: Session, commune_code: str) -> list[models.Hamlet]:
@@ -425,6 +431,28 @@ def set_close_margin(session: Session, commune: models.Commune, margin: float) -
         raise AdminError("Biên “gần đạt” phải trong khoảng 0–100 điểm phần trăm.",
                          "The “close” margin is 0–100 percentage points.")
     commune.close_margin = float(margin)
+    session.flush()
+
+
+def set_time_zone(session: Session, commune: models.Commune, name: str) -> None:
+    """The zone whose calendar days the commune's figures count in (DESIGN §3). Every stored
+    day, placement and tally of the database is recomputed in the same transaction."""
+    name = (name or "").strip()
+    try:
+        zone(name)
+    except ZoneUnknown:
+        raise AdminError(f"Không có múi giờ {name!r} (ví dụ: Asia/Ho_Chi_Minh).",
+                         f"There is no time zone {name!r} (e.g. Asia/Ho_Chi_Minh).") from None
+    if name == commune.time_zone:
+        return
+    commune.time_zone = name
+    session.flush()
+    tallies.ensure_current(session)  # its signature holds every commune's zone
+
+
+def set_campaign_start(session: Session, commune: models.Commune, day: str) -> None:
+    """The campaign's first day: records dated before it are refused from now on (DESIGN §5)."""
+    commune.campaign_start = date.fromisoformat(check_day(day))
     session.flush()
 
 

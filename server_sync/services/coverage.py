@@ -13,14 +13,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.indicators import Coverage, CoverageReport, Tally, coverage_of, household_tally, report_from_tallies
 from survey.records import Hamlet, Visit
+from survey.roster import placement_on
+from survey.times import as_utc, system_clock
 
 from .. import models
-from . import tallies, timeline
+from . import history, tallies, timeline
 from .admin import coverage_config, hamlets_of
 
 
@@ -31,8 +33,12 @@ def commune_hamlets(session: Session, commune: models.Commune) -> list[Hamlet]:
 
 
 def report(session: Session, commune: models.Commune, *, as_of: date | None = None,
-           adult_age: int | None = None, hamlets: list[Hamlet] | None = None) -> CoverageReport:
+           adult_age: int | None = None, hamlets: list[Hamlet] | None = None,
+           today: date | None = None) -> CoverageReport:
+    """Every indicator per hamlet and for the commune, as of a commune day, or current: as of
+    `today`, the commune's today (from the system clock when not given; DESIGN §3)."""
     config = coverage_config(commune)
+    today = today or config.today(system_clock)
     if adult_age is not None:
         config = config.with_adult_age(adult_age)
     if hamlets is None:
@@ -44,42 +50,49 @@ def report(session: Session, commune: models.Commune, *, as_of: date | None = No
         sums = tallies.hamlet_sums(session, ids, config.adult_age)
     else:
         sums = timeline.as_of(session, ids, as_of, config.adult_age)
-    return report_from_tallies(hamlets, sums, as_of=as_of, config=config)
+    return report_from_tallies(hamlets, sums, as_of=as_of, config=config, today=today)
 
 
 def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_age: int) -> dict[str, Tally]:
-    """Each hamlet's tally from its roster as of `as_of` and each household's latest completed
-    visit on or before that day (the definitions of DESIGN §3)."""
+    """Each hamlet's tally from its roster as of `as_of` (where each household stood that
+    day: its placements) and each household's latest completed visit, by instant, on or
+    before that day (the definitions of DESIGN §3)."""
     hamlet_ids = list(hamlet_ids)
-    h, v = models.Household.__table__, models.Visit.__table__
-    roster = select(h.c.id, h.c.hamlet_id).where(h.c.hamlet_id.in_(hamlet_ids))
+    wanted = set(hamlet_ids)
+    h, v, p = models.Household.__table__, models.Visit.__table__, models.HouseholdPlacement.__table__
     if as_of is None:
-        roster = roster.where(h.c.removed_at.is_(None))
+        roster = select(h.c.id, h.c.hamlet_id).where(h.c.hamlet_id.in_(hamlet_ids), h.c.removed_at.is_(None))
+        hamlet_of = {row[0]: row[1] for row in session.execute(roster)}
     else:
-        roster = roster.where(h.c.created_day <= as_of,
-                              or_(h.c.removed_day.is_(None), h.c.removed_day > as_of))
-    hamlet_of = {row[0]: row[1] for row in session.execute(roster)}
+        ever = sorted({row[0] for row in session.execute(select(p.c.household_id).where(p.c.hamlet_id.in_(hamlet_ids)))})
+        hamlet_of = {}
+        for household_id, placed in history.placements(session, ever).items():
+            found = placement_on([pl for pl, _ in placed], as_of)
+            if found is not None and found.on_roster and found.hamlet_id in wanted:
+                hamlet_of[household_id] = found.hamlet_id
     stored_age = str(adult_age) if adult_age in tallies.TALLY_AGES else None
-    visits = (select(v.c.household_id, v.c.visited_at, v.c.id, v.c.tallies if stored_age else v.c.content)
-              .select_from(v.join(h, v.c.household_id == h.c.id))
-              .where(v.c.outcome == "completed", h.c.hamlet_id.in_(hamlet_ids)))
-    if as_of is not None:
-        visits = visits.where(v.c.visited_day <= as_of)
-    latest: dict[str, tuple[str, str, object]] = {}
-    for household_id, visited_at, visit_id, payload in session.execute(visits):
-        if household_id not in hamlet_of:
-            continue
-        best = latest.get(household_id)
-        if best is None or (visited_at, visit_id) > best[:2]:
-            latest[household_id] = (visited_at, visit_id, payload)
+    zone_of = history.zones(session)
+    ids = sorted(hamlet_of)
+    latest: dict[str, tuple[object, str, object, str]] = {}
+    for start in range(0, len(ids), 500):
+        visits = (select(v.c.household_id, v.c.visited_at, v.c.id, v.c.tallies if stored_age else v.c.content,
+                         v.c.hamlet_id)
+                  .where(v.c.outcome == "completed", v.c.household_id.in_(ids[start:start + 500])))
+        if as_of is not None:
+            visits = visits.where(v.c.visited_day <= as_of)
+        for household_id, visited_at, visit_id, payload, visit_hamlet in session.execute(visits):
+            key = (as_utc(visited_at), visit_id)
+            best = latest.get(household_id)
+            if best is None or key > best[:2]:  # type: ignore[operator]
+                latest[household_id] = (*key, payload, visit_hamlet)
     sums: dict[str, list[int]] = {}
     for household_id, hamlet_id in hamlet_of.items():
         best = latest.get(household_id)
         if stored_age:
-            flat = best[2][stored_age] if best else tallies.NEVER_VISITED[stored_age]
+            flat = best[2][stored_age] if best else tallies.NEVER_VISITED[stored_age]  # type: ignore[index]
         else:
-            visit = Visit.from_dict(best[2]) if best else None
-            flat = tallies.flatten(household_tally(visit, adult_age))
+            visit = Visit.from_dict(best[2]) if best else None  # type: ignore[arg-type]
+            flat = tallies.flatten(household_tally(visit, adult_age, zone_of.get(best[3] if best else hamlet_id)))  # type: ignore[index]
         tallies.accumulate(sums, hamlet_id, flat)
     return {hamlet_id: tallies.unflatten(flat) for hamlet_id, flat in sums.items()}
 

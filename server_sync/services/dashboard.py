@@ -135,6 +135,7 @@ def overview(session: Session, commune: models.Commune, as_of: date | None, *, t
     if cache is None:
         return _overview(session, commune, hamlets, as_of, today)
     key = (commune.code, commune.name, commune.province, commune.adult_age, commune.close_margin,
+           commune.time_zone, commune.campaign_start,
            json.dumps(commune.targets or {}, sort_keys=True), tuple((h.id, h.name, h.team_active_since) for h in hamlets),
            as_of, today, roster.current_seq(session))
     found = cache.get(key)
@@ -146,7 +147,7 @@ def overview(session: Session, commune: models.Commune, as_of: date | None, *, t
 
 def _overview(session: Session, commune: models.Commune, hamlets: list[Any], as_of: date | None,
               today: date) -> Overview:
-    report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets)
+    report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets, today=today)
     margin = report.config.close_margin
     names = {h.id: h.name for h in hamlets}
     rows = [row(hamlet_id, names.get(hamlet_id, hamlet_id), cov, margin) for hamlet_id, cov in report.hamlets.items()]
@@ -210,7 +211,7 @@ class HamletView:
 def overview_of_hamlet(session: Session, commune: models.Commune, hamlet_id: str, as_of: date | None, *,
                        today: date) -> HamletView:
     hamlets = coverage.commune_hamlets(session, commune)
-    report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets)
+    report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets, today=today)
     margin = report.config.close_margin
     names = {h.id: h.name for h in hamlets}
     trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlet_id=hamlet_id, hamlets=hamlets)

@@ -231,7 +231,7 @@ def as_of_text(report: CoverageReport, lang: str, today: date | None = None) -> 
     """The report's date, or "Current (today)" for current figures: every row says when."""
     if report.as_of is not None:
         return report.as_of.isoformat()
-    return f"{_words(lang)['current']} ({(today or date.today()).isoformat()})"
+    return f"{_words(lang)['current']} ({(today or report.shown_day).isoformat()})"
 
 
 def indicator_sheets(report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, *,

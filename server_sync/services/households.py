@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from survey import checklist as checklists
 from survey.checklist import Checklist, Label
 from survey.followups import open_follow_ups
-from survey.records import Household, Outcome, Visit, day_of, parse_time
+from survey.records import Household, Outcome, Visit
 from survey.text import fold
+from survey.times import as_utc, iso, local_day, zone
 
 from .. import models
 from . import ingest, roster
-from .admin import AdminError
+from .admin import AdminError, coverage_config
 from .enrolment import DeviceScope
 from .exports import Sheet
 
@@ -47,8 +48,15 @@ def _hamlet(session: Session, hamlet_id: str) -> models.Hamlet:
     return hamlet
 
 
-def _day(visited_day: date | None, visited_at: str) -> date:
-    return visited_day or day_of(visited_at)
+def _day(visited_day: date | None, visited_at: datetime) -> date:
+    """A visit's commune day (stored since ingest; the default zone only for a row older
+    than the zones, which migration 0004 filled in)."""
+    return visited_day or local_day(as_utc(visited_at), zone())
+
+
+def _zone_of(session: Session, hamlet: models.Hamlet) -> Any:
+    commune = session.get(models.Commune, hamlet.commune_code)
+    return zone(commune.time_zone) if commune is not None else zone()
 
 
 # -- 1. the hamlet's status: who has not been reached --------------------------------------
@@ -90,27 +98,28 @@ def hamlet_status(session: Session, hamlet_id: str, *, fields: frozenset[str]) -
     anything else (nobody home, or "moved" on a household that is back on the roster).
     """
     hamlet = _hamlet(session, hamlet_id)
-    columns = [_H.c.id, _H.c.created_at] + ([_H.c.content] if fields else [])
+    columns = [_H.c.id, _H.c.created_day] + ([_H.c.content] if fields else [])
     homes = {row[0]: row for row in session.execute(
         select(*columns).where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)))}
     visits = (select(_V.c.household_id, _V.c.visited_at, _V.c.id, _V.c.outcome, _V.c.visited_day)
               .select_from(_V.join(_H, _V.c.household_id == _H.c.id))
               .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)))
     attempts: dict[str, int] = {}
-    latest: dict[str, tuple[str, str, str | None, date | None]] = {}
+    latest: dict[str, tuple[datetime, str, str | None, date | None]] = {}
     completed: set[str] = set()
     for household_id, visited_at, visit_id, outcome, visited_day in session.execute(visits):
         attempts[household_id] = attempts.get(household_id, 0) + 1
         if outcome == Outcome.COMPLETED:
             completed.add(household_id)
         best = latest.get(household_id)
-        if best is None or (visited_at, visit_id) > best[:2]:
-            latest[household_id] = (visited_at, visit_id, outcome, visited_day)
+        at = as_utc(visited_at)
+        if best is None or (at, visit_id) > best[:2]:  # the latest instant, never the latest text
+            latest[household_id] = (at, visit_id, outcome, visited_day)
     groups: dict[str, list[HouseholdStatus]] = {"not_visited": [], "to_revisit": [], "declined": []}
     for household_id, row in homes.items():
         if household_id in completed:
             continue
-        created_on = day_of(row[1])
+        created_on = row[1]
         last = latest.get(household_id)
         last_on = _day(last[3], last[0]) if last else None
         status = HouseholdStatus(household_id, *_visible(row[2] if fields else None, fields), created_on,
@@ -295,8 +304,8 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
     `limit` pairs come back (the strongest): a roster typed in with one placeholder name
     would otherwise list every pair of it.
     """
-    _hamlet(session, hamlet_id)
-    rows = session.execute(select(_H.c.id, _H.c.content, _H.c.created_at, _H.c.latest_visited_at)
+    tz = _zone_of(session, _hamlet(session, hamlet_id))
+    rows = session.execute(select(_H.c.id, _H.c.content, _H.c.created_day, _H.c.latest_visited_at)
                            .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None))).all()
     names = {row[0]: fold(str(row[1].get("head_name") or "")) for row in rows}
     phones = {row[0]: normalise_phone(row[1].get("phone")) for row in rows}
@@ -331,9 +340,9 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
     by_id = {row[0]: row for row in rows}
 
     def side(household_id: str) -> DuplicateSide:
-        _, content, created_at, latest_visited_at = by_id[household_id]
-        return DuplicateSide(household_id, *_visible(content, fields), day_of(created_at),
-                             counts.get(household_id, 0), day_of(latest_visited_at) if latest_visited_at else None)
+        _, content, created_day, latest_visited_at = by_id[household_id]
+        return DuplicateSide(household_id, *_visible(content, fields), created_day, counts.get(household_id, 0),
+                             local_day(as_utc(latest_visited_at), tz) if latest_visited_at else None)
 
     return [DuplicatePair(side(a), side(b), reason) for (a, b), reason in pairs.items()]
 
@@ -380,10 +389,11 @@ def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id:
                     now: datetime | None = None) -> None:
     """Take `drop_id` off the roster as a duplicate of `keep_id`.
 
-    The change is an ordinary household update through `ingest` (removed_at now, reason
-    "duplicate"), under a fresh change sequence: tallies, coverage, the audit trail (with
-    the staff user) and the phones' roster pulls all follow, as for an edit from a phone.
-    The dropped household's visits stay (they are append-only) but no longer count.
+    The change is an ordinary household edit through `ingest`, made on the revision the
+    server keeps (removed_at now, reason "duplicate"), under a fresh change sequence: its
+    new revision, placements, tallies, coverage, the audit trail (with the staff user) and
+    the phones' roster pulls all follow, as for an edit from a phone. The dropped
+    household's visits stay (they are append-only) but no longer count.
     """
     now = now or datetime.now(timezone.utc)
     seq = roster.next_seq(session)  # taken first: it serialises writers, so the reads below are current
@@ -395,13 +405,13 @@ def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id:
     commune = session.get(models.Commune, hamlet.commune_code)
     assert commune is not None  # a foreign key
     record = Household.from_dict(drop.content)
-    stamp = max(now, parse_time(record.updated_at) + timedelta(milliseconds=1))  # newer wins at ingest
-    record.removed_at = now.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    record.revision = drop.revision  # made on what the server keeps: it becomes the next revision
+    record.removed_at = record.updated_at = iso(now)
     record.removed_reason = "duplicate"
-    record.updated_at = stamp.astimezone(timezone.utc).isoformat(timespec="milliseconds")
     scope = DeviceScope(device_id=None, volunteer_id="", volunteer_name="",
                         commune_code=commune.code, hamlet_ids=frozenset({hamlet.id}), staff_user_id=staff_user_id)
-    [result] = ingest.ingest(session, scope, [record.to_dict()], [], seq=seq, adult_age=commune.adult_age, now=now)
+    [result] = ingest.ingest(session, scope, [record.to_dict()], [], seq=seq, config=coverage_config(commune),
+                             now=now).results
     if result.result != "accepted":  # the stored record breaks today's rules: nothing was written
         raise AdminError(f"Không thể cập nhật hộ {drop.id} ({result.code}).",
                          f"Household {drop.id} could not be updated ({result.code}).")

@@ -1,15 +1,17 @@
-"""The batch rules of sync protocol v1 (docs/sync-protocol.md): one result per record.
+"""The batch rules of sync protocol v2 (docs/sync-protocol.md): one result per record.
 
 Households first, then visits, so a batch may carry a new household and its first visit.
-A record is checked for scope, identity (fingerprint) and the shared validation rules;
-one bad record never blocks the rest.
+Each record is read and judged by the domain's rules about one record (`survey.validation`:
+its form, its times, its content), checked for scope and identity (fingerprint), and a
+household edit is ordered by the server's revisions, never by device clocks
+(`survey.revisions`): one bad record never blocks the rest.
 
 A batch is decided in memory and written in bulk (DESIGN §6: ≥ 5,000 visits/s on 2 cores):
 the stored households and visits it touches are read with one query per table and chunk,
 and its writes are one executemany per table and kind (new households, changed households,
-visits, audit rows, households whose latest visit moved) plus one per-hamlet tally update
-and one list of the households whose history changed, which the coverage timeline takes in
-before it is next read (services/timeline.py).
+their revisions and placements, visits, audit rows, households whose latest visit moved)
+plus one per-hamlet tally update and one list of the households whose history changed,
+which the coverage timeline takes in before it is next read (services/timeline.py).
 """
 
 from __future__ import annotations
@@ -25,26 +27,46 @@ from sqlalchemy import JSON, Dialect, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
-from survey.errors import Issue
-from survey.records import Consent, FollowUp, Household, Member, Outcome, Visit, day_of, parse_time
-from survey.validation import blocking, validate_household, validate_visit
+from survey.errors import Issue, shown
+from survey.indicators import CoverageConfig
+from survey.records import BOOKKEEPING, Consent, FollowUp, Household, Member, Outcome, Visit
+from survey.revisions import describe, settle
+from survey.roster import Placement, follow
+from survey.shape import ID
+from survey.times import as_utc, instant, local_day
+from survey.validation import (RecordContext, blocking, judge_household, judge_visit, read_household,
+                               read_visit)
 
 from .. import models
-from . import tallies, timeline
+from . import history, tallies, timeline
 from .enrolment import DeviceScope
 
 CHUNK = 500  # ids per IN (…) query: well under every database's parameter limit
 _H, _V, _A = models.Household.__table__, models.Visit.__table__, models.Audit.__table__
 
 
+_R = models.HouseholdRevision.__table__
+
+
 @dataclass(frozen=True)
 class RecordResult:
     kind: str  # household | visit
     id: str
-    result: str  # accepted | duplicate | rejected
+    result: str  # accepted | duplicate | conflict | rejected
     code: str = ""
     field: str = ""
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
+    revision: int | None = None  # households: the revision the server keeps after this record
+
+
+@dataclass
+class Ingested:
+    """A batch's results, in the order sent, and the households whose kept version is not
+    exactly what the phone sent (merged, conflicting, or a stale revision): the roster of
+    the same response carries them back, whatever the phone's cursor."""
+
+    results: list[RecordResult]
+    returned: set[str]
 
 
 # -- content and identity ---------------------------------------------------------------------
@@ -58,13 +80,13 @@ def fingerprint(content: Mapping[str, Any]) -> str:
 def identify(content: Mapping[str, Any]) -> tuple[str, str]:
     """The fingerprint of `content` and its JSON text to store, from one serialisation.
 
-    The fingerprint hashes the canonical JSON (sorted keys, no status or rejection); the
-    stored text is that same JSON with status and rejection put back, so the server never
-    serialises a record twice (JSON encoding was a fifth of ingest).
+    The fingerprint hashes the canonical JSON (sorted keys, no bookkeeping: status,
+    rejection, revision); the stored text is that same JSON with the bookkeeping put back,
+    so the server never serialises a record twice (JSON encoding was a fifth of ingest).
     """
-    canonical = {k: v for k, v in content.items() if k not in ("status", "rejection")}
+    canonical = {k: v for k, v in content.items() if k not in BOOKKEEPING}
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    extra = [f'"{key}":{_dumps(content[key])}' for key in ("status", "rejection") if key in content]
+    extra = [f'"{key}":{_dumps(content[key])}' for key in BOOKKEEPING if key in content]
     stored = text if not extra else (text[:-1] + ("," if canonical else "") + ",".join(extra) + "}")
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), stored
 
@@ -156,69 +178,99 @@ def _plain(value: Any) -> Any:
 # -- the batch --------------------------------------------------------------------------------
 
 
-def ingest(session: Session, scope: DeviceScope, households: Sequence[Mapping[str, Any]],
-           visits: Sequence[Mapping[str, Any]], *, seq: int, adult_age: int,
-           now: datetime | None = None) -> list[RecordResult]:
-    """Apply a batch inside the caller's transaction; `seq` marks what it changes for rosters."""
+def ingest(session: Session, scope: DeviceScope, households: Sequence[Any], visits: Sequence[Any], *,
+           seq: int, config: CoverageConfig, now: datetime | None = None) -> Ingested:
+    """Apply a batch inside the caller's transaction; `seq` marks what it changes for rosters.
+
+    Records are judged at `now` (the server's clock) with the commune's configuration: its
+    time zone, campaign start and adult age.
+    """
     session.flush()  # the batch writes through the connection: the ORM's pending rows go first
-    batch = _Batch(session, scope, seq, now or datetime.now(timezone.utc))
-    batch.load_homes([raw["id"] for raw in households], full=True)
-    batch.load_homes([raw["household_id"] for raw in visits], full=False)
+    batch = _Batch(session, scope, seq, as_utc(now or datetime.now(timezone.utc)), config)
+    batch.load_homes([_text_id(raw, "id") for raw in households], full=True)
+    batch.load_homes([_text_id(raw, "household_id") for raw in visits], full=False)
     results = [batch.household(raw) for raw in households]
-    results += batch.visits(visits, adult_age)
+    results += batch.visits(visits)
     batch.write()
     tallies.apply(session, batch.deltas)
-    return results
+    return Ingested(results, batch.returned)
+
+
+def _text_id(raw: Any, key: str) -> str:
+    """The record's id under `key` when it is a well-formed id (only those are ever looked
+    up: PostgreSQL refuses a NUL in a query, SQLite would not), else ""."""
+    value = raw.get(key) if isinstance(raw, Mapping) else None
+    return value if isinstance(value, str) and ID.fullmatch(value) else ""
+
+
+def _result_id(raw: Any) -> str:
+    """The id to answer with: the record's own when it has a text one (however bad, shortened
+    and made printable), else ""."""
+    value = raw.get("id") if isinstance(raw, Mapping) else None
+    return shown(value, 100) if isinstance(value, str) else ""
 
 
 @dataclass(eq=False)
 class _Home:
     """A household as this batch sees it: what the rules read, and what the batch changed.
 
-    `content` and `fingerprint`/`updated_at` are read only for households the batch carries
+    `content`, `fingerprint` and `revision` are read only for households the batch carries
     (the audit keeps the old content); a visit's household needs its latest visit and tally.
     """
 
     id: str
     hamlet_id: str
-    removed_at: str | None
+    removed_at: datetime | None
     latest_visit_id: str | None
-    latest_visited_at: str | None
+    latest_visited_at: datetime | None
     tallies: dict[str, Any] | None
     created_day: date | None = None
     removed_day: date | None = None
     fingerprint: str = ""
-    updated_at: str = ""
+    revision: int = 0
     content: dict[str, Any] | None = None
     content_json: str | None = None  # `content` as JSON text, once this batch wrote or needed it
     tallies_json: str | None = None  # `tallies` as JSON text, when a visit of this batch set them
     new: bool = False  # not stored yet: inserted at the end of the batch
     record: dict[str, Any] | None = None  # the columns a household record of this batch set
     latest_moved: bool = False  # a visit of this batch became its latest completed one
+    placements: list[Placement] | None = None  # loaded when the batch edits it
+
+    def __post_init__(self) -> None:
+        if self.latest_visited_at is not None:
+            self.latest_visited_at = as_utc(self.latest_visited_at)
 
 
 class _Batch:
     """One batch's decisions, in the order records came, kept in memory until `write()`."""
 
-    def __init__(self, session: Session, scope: DeviceScope, seq: int, now: datetime) -> None:
+    def __init__(self, session: Session, scope: DeviceScope, seq: int, now: datetime,
+                 config: CoverageConfig) -> None:
         self.session, self.scope, self.seq, self.now = session, scope, seq, now
+        self.config, self.zone = config, config.zone
+        self.today = local_day(now, self.zone)
+        self.context = RecordContext.of(config, now)
         self.homes: dict[str, _Home] = {}
         self.looked_up: set[str] = set()
         self.visit_rows: list[dict[str, Any]] = []
+        self.revision_rows: list[dict[str, Any]] = []
+        self.kept: dict[tuple[str, int], dict[str, Any]] = {}  # revisions this batch made, not written yet
+        self.placement_rows: list[dict[str, Any]] = []
         self.audits: list[dict[str, Any]] = []  # in the order the records came
         self.deltas: tallies.Deltas = {}
-        # Households whose history this batch changes, and how each stood before (None: new),
-        # for the coverage timeline to catch up on (services/timeline.py).
-        self.before: dict[str, timeline.History | None] = {}
+        self.returned: set[str] = set()
+        # Households whose history this batch changes, for the coverage timeline to catch up
+        # on (services/timeline.py): it reads what stood before from earlier batches' rows.
+        self.touched: set[str] = set()
 
     def load_homes(self, ids: Iterable[str], *, full: bool) -> None:
         """Read the stored households among `ids` not read yet: one query per CHUNK ids."""
-        wanted = sorted({i for i in ids if i not in self.looked_up})
+        wanted = sorted({i for i in ids if i and i not in self.looked_up})
         self.looked_up.update(wanted)
         columns = [_H.c.id, _H.c.hamlet_id, _H.c.removed_at, _H.c.latest_visit_id, _H.c.latest_visited_at,
                    _H.c.tallies, _H.c.created_day, _H.c.removed_day]
         if full:
-            columns += [_H.c.fingerprint, _H.c.updated_at, _H.c.content]
+            columns += [_H.c.fingerprint, _H.c.revision, _H.c.content]
         connection = self.session.connection()
         for start in range(0, len(wanted), CHUNK):
             for row in connection.execute(select(*columns).where(_H.c.id.in_(wanted[start:start + CHUNK]))):
@@ -235,67 +287,96 @@ class _Batch:
                             "old_content_json": old.content_json if old else "null", "new_fingerprint": new_fp,
                             "new_content_json": new_json})
 
-    def _touch(self, home: _Home) -> None:
-        """Remember where a household stood before this batch first changes its history."""
-        if home.id not in self.before:
-            self.before[home.id] = None if home.new else timeline.History(
-                home.hamlet_id, home.created_day or date.min, home.removed_day)
-
     def _contribute(self, home: _Home, sign: int) -> None:
         if home.removed_at is None:
             tallies.add(self.deltas, home.hamlet_id, home.tallies, sign)
 
     # -- households ---------------------------------------------------------------------------
-    def household(self, raw: Mapping[str, Any]) -> RecordResult:
-        record = Household.from_dict(raw)
+    def household(self, raw: Any) -> RecordResult:
+        record, issues = read_household(raw)
+        if record is None:
+            return _rejected("household", _result_id(raw), issues[0])
         self.load_homes([record.id], full=True)
         existing = self.homes.get(record.id)
         for hamlet_id in (record.hamlet_id, existing.hamlet_id if existing else record.hamlet_id):
             if hamlet_id not in self.scope.hamlet_ids:
                 return _rejected("household", record.id, Issue("hamlet_forbidden", "hamlet_id", {"hamlet": hamlet_id}))
-        try:
-            issues = blocking(validate_household(record))
-        except _SHAPE_ERRORS as exc:
-            issues = [_malformed(exc)]
-        if issues:
-            return _rejected("household", record.id, issues[0])
         content = stored_content(record)
         fp, text = identify(content)
         if existing is not None and existing.fingerprint == fp:
-            return RecordResult("household", record.id, "duplicate")
-        if existing is not None and not _newer(record, fp, existing):
-            self._audit("household", record.id, "superseded", existing, fp, text)
-            return RecordResult("household", record.id, "duplicate", "superseded")
-        self._audit("household", record.id, "created" if existing is None else "updated", existing, fp, text)
+            if record.revision != existing.revision:
+                self.returned.add(record.id)  # a re-send whose answer was lost: the phone learns its revision
+            return RecordResult("household", record.id, "duplicate", revision=existing.revision)
+        issues = blocking(judge_household(record, self.context, content, text))
+        if issues:
+            return _rejected("household", record.id, issues[0])
         if existing is None:
-            existing = self.homes[record.id] = _Home(record.id, record.hamlet_id, None, None, None,
-                                                     tallies.NEVER_VISITED, new=True)
+            return self._keep(None, record, content, 1, "created")
+        base = record.revision or 1  # an edit before the phone ever heard back was made on revision 1
+        if base >= existing.revision:  # made on the revision the server keeps: it is the next one
+            return self._keep(existing, record, content, existing.revision + 1, "updated")
+        settled = settle(self._base_content(record.id, base), existing.content or {}, content)
+        self.returned.add(record.id)
+        lost = Issue("changed_elsewhere", "", describe(settled.lost))
+        if not settled.changed:
+            self._audit("household", record.id, "conflict", existing, fp, text)
+            return _conflict(record.id, lost, existing.revision)
+        result = self._keep(existing, Household.from_dict(settled.content), dict(settled.content),
+                            existing.revision + 1, "merged")
+        return _conflict(record.id, lost, result.revision) if settled.lost else result
+
+    def _base_content(self, household_id: str, revision: int) -> dict[str, Any] | None:
+        if (household_id, revision) in self.kept:
+            return self.kept[(household_id, revision)]
+        row = self.session.connection().execute(
+            select(_R.c.content).where(_R.c.household_id == household_id, _R.c.revision == revision)).first()
+        return None if row is None else dict(row[0])
+
+    def _keep(self, existing: _Home | None, record: Household, content: dict[str, Any], revision: int,
+              action: str) -> RecordResult:
+        """Make `record` the household's revision `revision`: row, revision, placements, tallies."""
+        content = {**content, "revision": revision, "status": "synced", "rejection": None}
+        fp, text = identify(content)
+        self._audit("household", record.id, action, existing, fp, text)
+        home = existing
+        if home is None:
+            home = self.homes[record.id] = _Home(record.id, record.hamlet_id, None, None, None,
+                                                 tallies.NEVER_VISITED, new=True, placements=[])
         else:
-            self._contribute(existing, -1)
-        self._touch(existing)
-        existing.hamlet_id, existing.removed_at = record.hamlet_id, record.removed_at
-        existing.content, existing.content_json, existing.fingerprint = content, text, fp
-        existing.updated_at = record.updated_at
-        existing.record = {
-            "hamlet_id": record.hamlet_id, "content_json": text, "fingerprint": fp,
-            "created_at": record.created_at, "updated_at": record.updated_at, "removed_at": record.removed_at,
-            "created_day": day_of(record.created_at),
-            "removed_day": day_of(record.removed_at) if record.removed_at else None,
-            "received_at": self.now,
+            self._contribute(home, -1)
+            if home.placements is None:
+                home.placements = [p for p, _ in history.placements(self.session, [home.id]).get(home.id, [])]
+        self.touched.add(home.id)
+        removed_at = instant(record.removed_at) if record.removed_at else None
+        placements = follow(home.placements or [], record, self.zone, self.today)
+        self.placement_rows += history.rows(home.id, home.placements or [], placements, self.seq)
+        home.placements = placements
+        home.hamlet_id, home.removed_at, home.revision = record.hamlet_id, removed_at, revision
+        home.content, home.content_json, home.fingerprint = content, text, fp
+        home.record = {
+            "hamlet_id": record.hamlet_id, "content_json": text, "fingerprint": fp, "revision": revision,
+            "created_at": instant(record.created_at), "updated_at": instant(record.updated_at),
+            "removed_at": removed_at, "created_day": local_day(instant(record.created_at), self.zone),
+            "removed_day": local_day(removed_at, self.zone) if removed_at else None, "received_at": self.now,
         }
-        existing.created_day, existing.removed_day = existing.record["created_day"], existing.record["removed_day"]
-        self._contribute(existing, +1)
-        return RecordResult("household", record.id, "accepted")
+        home.created_day, home.removed_day = home.record["created_day"], home.record["removed_day"]
+        self.revision_rows.append({"household_id": home.id, "revision": revision, "content_json": text,
+                                   "change_seq": self.seq, "received_at": self.now})
+        self.kept[(home.id, revision)] = content
+        self._contribute(home, +1)
+        return RecordResult("household", record.id, "accepted", revision=revision)
 
     # -- visits -------------------------------------------------------------------------------
-    def visits(self, raws: Sequence[Mapping[str, Any]], adult_age: int) -> list[RecordResult]:
-        # Ids straight from the wire: a record without one gets a new UUID, stored nowhere yet.
-        known = self._stored_fingerprints([raw["id"] for raw in raws if "id" in raw])
+    def visits(self, raws: Sequence[Any]) -> list[RecordResult]:
+        known = self._stored_fingerprints([i for i in (_text_id(raw, "id") for raw in raws) if i])
         results = []
-        latest: dict[str, tuple[str, str, dict[str, Any], str]] = {}
+        latest: dict[str, tuple[datetime, str, dict[str, Any], str]] = {}
         for raw in raws:  # one record alive at a time: what survives a visit is its row (text)
-            record = Visit.from_dict(raw)
-            result, row, visit_tallies = self._visit(record, known, adult_age)
+            record, issues = read_visit(raw)
+            if record is None:
+                results.append(_rejected("visit", _result_id(raw), issues[0]))
+                continue
+            result, row, visit_tallies = self._visit(record, known)
             results.append(result)
             if row is None:
                 continue
@@ -304,10 +385,10 @@ class _Batch:
             self._audit("visit", record.id, "created", None, row["fingerprint"])
             if visit_tallies is not None:
                 home = self.homes[record.household_id]
-                self._touch(home)
-                best = latest.get(home.id) or (home.latest_visited_at or "", home.latest_visit_id or "")
-                if (record.visited_at, record.id) > best[:2]:
-                    latest[home.id] = (record.visited_at, record.id, visit_tallies, row["tallies_json"])
+                self.touched.add(home.id)
+                best = latest.get(home.id) or (home.latest_visited_at, home.latest_visit_id or "")
+                if best[0] is None or (row["visited_at"], record.id) > best[:2]:
+                    latest[home.id] = (row["visited_at"], record.id, visit_tallies, row["tallies_json"])
         for household_id, (visited_at, visit_id, visit_tallies, tallies_json) in latest.items():
             home = self.homes[household_id]
             self._contribute(home, -1)
@@ -324,13 +405,14 @@ class _Batch:
             found.update((row[0], row[1]) for row in connection.execute(statement))
         return found
 
-    def _visit(self, record: Visit, known: dict[str, str],
-               adult_age: int) -> tuple[RecordResult, dict[str, Any] | None, dict[str, Any] | None]:
+    def _visit(self, record: Visit,
+               known: dict[str, str]) -> tuple[RecordResult, dict[str, Any] | None, dict[str, Any] | None]:
         """The result for one visit; when accepted, its row and its tallies (None unless completed)."""
         if record.hamlet_id not in self.scope.hamlet_ids:
             issue = Issue("hamlet_forbidden", "hamlet_id", {"hamlet": record.hamlet_id})
             return _rejected("visit", record.id, issue), None, None
-        fp, text = identify(stored_content(record))
+        content = stored_content(record)
+        fp, text = identify(content)
         if record.id in known:
             if known[record.id] == fp:
                 return RecordResult("visit", record.id, "duplicate"), None, None
@@ -342,16 +424,14 @@ class _Batch:
         if home.hamlet_id not in self.scope.hamlet_ids:
             issue = Issue("hamlet_forbidden", "household_id", {"hamlet": home.hamlet_id})
             return _rejected("visit", record.id, issue), None, None
-        try:
-            issues = blocking(validate_visit(record, adult_age=adult_age, now=self.now))
-            completed = record.outcome == Outcome.COMPLETED
-            visit_tallies = tallies.visit_tallies(record) if completed and not issues else None
-        except _SHAPE_ERRORS as exc:  # an answer of a shape the rules never expected
-            return _rejected("visit", record.id, _malformed(exc)), None, None
+        issues = blocking(judge_visit(record, self.context, content, text))
         if issues:
             return _rejected("visit", record.id, issues[0]), None, None
+        at = record.at
+        completed = record.outcome == Outcome.COMPLETED
+        visit_tallies = tallies.visit_tallies(record, self.zone) if completed else None
         row = {"id": record.id, "household_id": record.household_id, "hamlet_id": record.hamlet_id,
-               "visited_at": record.visited_at, "visited_day": record.day, "outcome": record.outcome,
+               "visited_at": at, "visited_day": local_day(at, self.zone), "outcome": record.outcome,
                "content_json": text, "fingerprint": fp, "received_at": self.now,
                "device_id": self.scope.device_id, "tallies_json": _dumps(visit_tallies), "change_seq": self.seq}
         return RecordResult("visit", record.id, "accepted"), row, visit_tallies
@@ -359,7 +439,7 @@ class _Batch:
     # -- writing ------------------------------------------------------------------------------
     def write(self) -> None:
         """Everything the batch decided, one executemany per kind of row; households first,
-        since visits refer to them."""
+        since visits, revisions and placements refer to them."""
         connection = self.session.connection()
         new, rewritten, moved = [], [], []
         for home in self.homes.values():
@@ -377,33 +457,28 @@ class _Batch:
             connection.execute(_UPDATE_HOUSEHOLD, rewritten)
         if moved:
             connection.execute(_UPDATE_LATEST, moved)
+        if self.revision_rows:
+            connection.execute(_INSERT_REVISION, self.revision_rows)
+        history.insert_rows(self.session, self.placement_rows)
         if self.visit_rows:
             connection.execute(_INSERT_VISIT, self.visit_rows)
         if self.audits:
             connection.execute(_INSERT_AUDIT, self.audits)
-        timeline.queue(self.session, self.before, self.seq)
+        timeline.queue(self.session, self.touched, self.seq)
 
 
 # The batch's statements; their JSON columns take text the batch serialised itself.
 _INSERT_HOUSEHOLD = insert(_H).values(_as_text("content", "tallies"))
 _UPDATE_HOUSEHOLD = update(_H).where(_H.c.id == bindparam("b_id")).values(_as_text("content", "tallies"))
 _UPDATE_LATEST = update(_H).where(_H.c.id == bindparam("b_id")).values(_as_text("tallies"))
+_INSERT_REVISION = insert(_R).values(_as_text("content"))
 _INSERT_VISIT = insert(_V).values(_as_text("content", "tallies"))
 _INSERT_AUDIT = insert(_A).values(_as_text("old_content", "new_content"))
 
 
-def _newer(record: Household, fp: str, existing: _Home) -> bool:
-    """Newer `updated_at` wins; a tie goes to the larger fingerprint, so every order converges."""
-    return (parse_time(record.updated_at), fp) > (parse_time(existing.updated_at), existing.fingerprint)
-
-
-_SHAPE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
-
-
-def _malformed(exc: Exception) -> Issue:
-    """The schema checks structure; a value deeper inside that breaks a rule is this record's fault."""
-    return Issue("schema_invalid", "", {"problem": type(exc).__name__})
-
-
 def _rejected(kind: str, record_id: str, issue: Issue) -> RecordResult:
     return RecordResult(kind, record_id, "rejected", issue.code, issue.field, dict(issue.context))
+
+
+def _conflict(record_id: str, issue: Issue, revision: int) -> RecordResult:
+    return RecordResult("household", record_id, "conflict", issue.code, issue.field, dict(issue.context), revision)

@@ -9,9 +9,9 @@ skips a change committed later.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import models
@@ -40,7 +40,10 @@ def current_seq(session: Session) -> int:
     return int(session.execute(select(models.ChangeCounter.value).where(models.ChangeCounter.id == 1)).scalar_one())
 
 
-def changes(session: Session, scope: DeviceScope, cursor: int | None) -> Roster:
+def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: Iterable[str] = ()) -> Roster:
+    """Households of the volunteer's hamlets changed since `cursor` (all of them when None),
+    and those in `also` whatever the cursor (their kept version is not what the phone sent),
+    each with its latest completed visit; the hamlets; the new cursor."""
     # Read the counter before the rows: a change committed in between is sent again next
     # time rather than missed.
     new_cursor = current_seq(session)
@@ -51,8 +54,10 @@ def changes(session: Session, scope: DeviceScope, cursor: int | None) -> Roster:
                               .order_by(models.Hamlet.id))
     h = models.Household.__table__
     statement = select(h.c.content, h.c.latest_visit_id).where(h.c.hamlet_id.in_(hamlet_ids))
+    wanted = sorted(set(also))[:CHUNK * 20]  # one batch's households at most
     if cursor is not None:
-        statement = statement.where(h.c.change_seq > cursor)
+        statement = statement.where(or_(h.c.change_seq > cursor, h.c.id.in_(wanted)) if wanted
+                                    else h.c.change_seq > cursor)
     households, visit_ids = [], []
     for content, latest_visit_id in session.execute(statement.order_by(h.c.change_seq, h.c.id)):
         households.append(content)

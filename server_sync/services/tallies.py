@@ -7,11 +7,13 @@ households, changed by deltas in the same transaction as the records. Current co
 then reads one row per hamlet and indicator instead of every visit.
 
 The sums are derived data: `ensure_current` rebuilds them from the stored visits after an
-upgrade or whenever `TALLY_VERSION` or the maintained ages change.
+upgrade or whenever `TALLY_VERSION`, the maintained ages or a commune's time zone change
+(adults are counted by the commune's year of each visit).
 """
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import Integer, bindparam, case, delete, insert, select, update
@@ -19,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from survey.indicators import INDICATOR_IDS, TALLY_VERSION, Tally, household_tally
 from survey.records import Visit
+from survey.times import as_utc, zone
 
 from .. import models
 
 TALLY_AGES = (18, 15)  # DESIGN §2: the commune's age (default 18) and the national 15
-_SIGNATURE = f"{TALLY_VERSION}:{','.join(map(str, TALLY_AGES))}:timeline1"
+_SIGNATURE = f"{TALLY_VERSION}:{','.join(map(str, TALLY_AGES))}:timeline2"  # plus the communes' zones
 Flat = list[int]  # numerator, denominator for each indicator in INDICATOR_IDS order
 Deltas = dict[tuple[str, int], Flat]
 
@@ -37,9 +40,10 @@ def unflatten(flat: Iterable[int]) -> Tally:
     return Tally.from_dict({i: values[2 * k: 2 * k + 2] for k, i in enumerate(INDICATOR_IDS)})
 
 
-def visit_tallies(visit: Visit | None) -> dict[str, Flat]:
-    """The household contribution of this latest completed visit (None: never visited)."""
-    return {str(age): flatten(household_tally(visit, age)) for age in TALLY_AGES}
+def visit_tallies(visit: Visit | None, tz: tzinfo | None = None) -> dict[str, Flat]:
+    """The household contribution of this latest completed visit (None: never visited), per
+    maintained adult age; adults by the commune's year of the visit (`tz`)."""
+    return {str(age): flatten(household_tally(visit, age, tz)) for age in TALLY_AGES}
 
 
 NEVER_VISITED = visit_tallies(None)
@@ -120,31 +124,45 @@ def hamlet_sums(session: Session, hamlet_ids: Iterable[str], adult_age: int) -> 
 # -- rebuild ----------------------------------------------------------------------------------
 
 
-def ensure_current(session: Session) -> bool:
-    """Rebuild the derived tallies when they were made by another version; True if rebuilt."""
-    stored = session.get(models.Meta, "tally_signature")
-    if stored is not None and stored.value == _SIGNATURE:
-        return False
-    from . import timeline  # it builds on the visit tallies rebuilt here
+def signature(session: Session) -> str:
+    """What the derived data was made with: tally version, ages, and the communes' zones."""
+    from . import history
 
+    return f"{_SIGNATURE}|{history.signature(session)}"
+
+
+def ensure_current(session: Session) -> bool:
+    """Rebuild the derived days, placements and tallies when they were made by another
+    version or with other zones; True if rebuilt."""
+    wanted = signature(session)
+    stored = session.get(models.Meta, "tally_signature")
+    if stored is not None and stored.value == wanted:
+        return False
+    from . import history, timeline  # they build on what is rebuilt here
+
+    history.recompute(session)
     rebuild(session)
     timeline.rebuild(session)
-    session.merge(models.Meta(key="tally_signature", value=_SIGNATURE))
+    session.merge(models.Meta(key="tally_signature", value=wanted))
     return True
 
 
 def rebuild(session: Session) -> None:
     """Recompute every visit's, household's and hamlet's tallies from the stored visits."""
+    from .history import zones
+
     connection = session.connection()
     v, h = models.Visit.__table__, models.Household.__table__
-    latest: dict[str, tuple[str, str]] = {}
+    zone_of, default = zones(session), zone()
+    latest: dict[str, tuple[Any, str]] = {}
     updates = []
-    rows = connection.execute(select(v.c.id, v.c.household_id, v.c.visited_at, v.c.content)
+    rows = connection.execute(select(v.c.id, v.c.household_id, v.c.hamlet_id, v.c.visited_at, v.c.content)
                               .where(v.c.outcome == "completed"))
-    for visit_id, household_id, visited_at, content in rows:
-        updates.append({"vid": visit_id, "t": visit_tallies(Visit.from_dict(content))})
-        if (visited_at, visit_id) > latest.get(household_id, ("", "")):
-            latest[household_id] = (visited_at, visit_id)
+    for visit_id, household_id, hamlet_id, visited_at, content in rows:
+        updates.append({"vid": visit_id, "t": visit_tallies(Visit.from_dict(content), zone_of.get(hamlet_id, default))})
+        key = (as_utc(visited_at), visit_id)
+        if household_id not in latest or key > latest[household_id]:
+            latest[household_id] = key
     if updates:
         connection.execute(update(v).where(v.c.id == bindparam("vid")).values(tallies=bindparam("t")), updates)
     tally_of = {u["vid"]: u["t"] for u in updates}

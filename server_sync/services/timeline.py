@@ -2,7 +2,9 @@
 
 What a household contributes is a step function of the date (DESIGN §3): nothing before it
 joins the roster, then "never visited", then the tally of its latest completed visit up to
-that day, and nothing again once it is marked moved away or duplicate. The server keeps,
+that day, counted in the hamlet it belonged to that day, and nothing while it is off the
+roster (moved away, a duplicate), back again if it returns (its placements,
+`survey.roster`). The server keeps,
 per hamlet and adult age, the sum of those steps on each day ("D" rows) and over each
 quarter ("Q" rows, dated by the quarter's first day). Coverage as of a day is then the sum
 of the quarter rows before its quarter plus the day rows of its quarter so far: at most a
@@ -20,13 +22,15 @@ the old steps out, the new ones in. `rebuild` recomputes everything from the sto
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from survey.indicators import INDICATOR_IDS, Tally
+from survey.roster import Placement, placement_on
+from survey.times import as_utc
 
 from .. import models
 from .tallies import NEVER_VISITED, TALLY_AGES, Flat, accumulate
@@ -50,79 +54,87 @@ def quarter_end(year: int, quarter: int) -> date:
 
 @dataclass(frozen=True)
 class CompletedVisit:
-    day: date
-    visited_at: str
+    day: date  # the commune's day of the visit
+    at: datetime  # its instant: the latest visit is the latest instant, never the latest text
     id: str
     tallies: Mapping[str, Flat]  # per adult age, as stored on the visit
     seq: int | None = None  # the batch that brought it (None: before visits had one)
 
 
+Step = tuple[date, str | None, Mapping[str, Flat] | None]  # day, hamlet (None: off the roster), contribution
+
+
 @dataclass
 class History:
-    """What decides a household's contribution over time."""
+    """What decides a household's contribution over time: where it stood (placements, oldest
+    first, with the batch that added each) and its completed visits."""
 
-    hamlet_id: str
-    created_day: date
-    removed_day: date | None
+    placements: list[Placement]
     visits: list[CompletedVisit] = field(default_factory=list)
+    placement_seqs: list[int] = field(default_factory=list)
 
-    def steps(self) -> list[tuple[date, Mapping[str, Flat] | None]]:
-        """(day, contribution from that day on; None when off the roster), in day order."""
-        days = {self.created_day, *(v.day for v in self.visits)}
-        if self.removed_day is not None:
-            days.add(self.removed_day)
-        ordered = sorted(self.visits, key=lambda v: (v.visited_at, v.id))
-        found: list[tuple[date, Mapping[str, Flat] | None]] = []
+    def steps(self) -> list[Step]:
+        """(day, hamlet it counts in from that day on, its contribution), in day order."""
+        days = {p.day for p in self.placements} | {v.day for v in self.visits}
+        ordered = sorted(self.visits, key=lambda v: (v.at, v.id))
+        found: list[Step] = []
         for day in sorted(days):
-            on_roster = self.created_day <= day and (self.removed_day is None or day < self.removed_day)
-            if not on_roster:
-                found.append((day, None))
+            placed = placement_on(self.placements, day)
+            if placed is None or not placed.on_roster:
+                found.append((day, None, None))
                 continue
             latest = None
-            for visit in ordered:  # the latest by time among those made on or before `day`
+            for visit in ordered:  # the latest by instant among those made on or before `day`
                 if visit.day <= day:
                     latest = visit
-            found.append((day, latest.tallies if latest else NEVER_VISITED))
+            found.append((day, placed.hamlet_id, latest.tallies if latest else NEVER_VISITED))
         return found
+
+    def before(self, seq: int) -> History | None:
+        """The history as batches before `seq` left it; None when it did not exist yet."""
+        kept = [p for p, s in zip(self.placements, self.placement_seqs) if s < seq]
+        if not kept:
+            return None
+        return History(kept, [v for v in self.visits if v.seq is None or v.seq < seq],
+                       [s for s in self.placement_seqs if s < seq])
 
 
 def add(changes: Changes, history: History | None, sign: int) -> None:
     """Add (sign +1) or take away (-1) the day-by-day changes of one household's steps."""
     if history is not None:
-        _add_steps(changes, history.hamlet_id, history.steps(), None, sign)
+        _add_steps(changes, history.steps(), (None, None), sign)
 
 
 def replace(changes: Changes, old: History | None, new: History) -> None:
     """The changes that turn `old` steps into `new` ones; steps they share are skipped."""
-    if old is None or old.hamlet_id != new.hamlet_id:
-        add(changes, old, -1)
+    if old is None:
         add(changes, new, +1)
         return
     before, after = old.steps(), new.steps()
     same = 0
-    while (same < len(before) and same < len(after) and before[same][0] == after[same][0]
-           and before[same][1] is after[same][1]):
+    while (same < len(before) and same < len(after) and before[same][:2] == after[same][:2]
+           and before[same][2] is after[same][2]):
         same += 1
-    previous = before[same - 1][1] if same else None
-    _add_steps(changes, old.hamlet_id, before[same:], previous, -1)
-    _add_steps(changes, new.hamlet_id, after[same:], previous, +1)
+    previous = before[same - 1][1:] if same else (None, None)
+    _add_steps(changes, before[same:], previous, -1)
+    _add_steps(changes, after[same:], previous, +1)
 
 
-def _add_steps(changes: Changes, hamlet_id: str, steps: Sequence[tuple[date, Mapping[str, Flat] | None]],
-               previous: Mapping[str, Flat] | None, sign: int) -> None:
-    for day, contribution in steps:
-        if contribution is previous:
+def _add_steps(changes: Changes, steps: Sequence[Step],
+               previous: tuple[str | None, Mapping[str, Flat] | None], sign: int) -> None:
+    """At each step, what the household contributed so far leaves its hamlet and what it
+    contributes now joins its (perhaps other) hamlet; `sign` -1 takes the steps back."""
+    was_hamlet, was = previous
+    for day, hamlet_id, contribution in steps:
+        if hamlet_id == was_hamlet and contribution is was:
             continue
         for age in TALLY_AGES:
             key = str(age)
-            if contribution is None:
-                diff = [-sign * n for n in previous[key]]  # type: ignore[index]
-            elif previous is None:
-                diff = [sign * n for n in contribution[key]]
-            else:
-                diff = [sign * (a - b) for a, b in zip(contribution[key], previous[key])]
-            accumulate(changes, (hamlet_id, age, day), diff)
-        previous = contribution
+            if was_hamlet is not None and was is not None:
+                accumulate(changes, (was_hamlet, age, day), was[key], -sign)
+            if hamlet_id is not None and contribution is not None:
+                accumulate(changes, (hamlet_id, age, day), contribution[key], sign)
+        was_hamlet, was = hamlet_id, contribution
 
 
 def _merged(changes: Changes) -> dict[tuple[str, int, str, date], Flat]:
@@ -134,11 +146,6 @@ def _merged(changes: Changes) -> dict[tuple[str, int, str, date], Flat]:
         accumulate(merged, (hamlet_id, age, "D", day), flat)
         accumulate(merged, (hamlet_id, age, "Q", quarter_start(day)), flat)
     return merged
-
-
-def _rows(changes: Changes) -> list[dict[str, Any]]:
-    return [{"hamlet_id": h, "adult_age": a, "period": p, "day": d, **dict(zip(COLUMNS, flat))}
-            for (h, a, p, d), flat in _merged(changes).items()]
 
 
 def apply(session: Session, changes: Changes) -> None:
@@ -242,75 +249,56 @@ def to_tally(flat: Sequence[int]) -> Tally:
 
 
 def histories(session: Session, household_ids: Iterable[str]) -> dict[str, History]:
-    """Stored histories of these households, from their rows and their completed visits'
-    stored tallies."""
-    h, v = models.Household.__table__, models.Visit.__table__
-    homes = select(h.c.id, h.c.hamlet_id, h.c.created_day, h.c.removed_day)
+    """Stored histories of these households, from their placements and their completed
+    visits' stored tallies."""
+    from .history import placements
+
+    v = models.Visit.__table__
     visits = (select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies, v.c.change_seq)
               .where(v.c.outcome == "completed", v.c.visited_day.is_not(None), v.c.tallies.is_not(None)))
     found: dict[str, History] = {}
     connection = session.connection()
     ids = sorted(set(household_ids))
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-        home_query = homes.where(h.c.id.in_(chunk))
-        visit_query = visits.where(v.c.household_id.in_(chunk))
-        for home_id, hamlet_id, created_day, removed_day in connection.execute(home_query):
-            found[home_id] = History(hamlet_id, created_day, removed_day)
-        for home_id, day, visited_at, visit_id, stored, seq in connection.execute(visit_query):
+        for home_id, placed in placements(session, chunk).items():
+            found[home_id] = History([p for p, _ in placed], [], [s for _, s in placed])
+        for home_id, day, visited_at, visit_id, stored, seq in connection.execute(
+                visits.where(v.c.household_id.in_(chunk))):
             history = found.get(home_id)
             if history is not None:
-                history.visits.append(CompletedVisit(day, visited_at, visit_id, stored, seq))
+                history.visits.append(CompletedVisit(day, as_utc(visited_at), visit_id, stored, seq))
     return found
 
 
-def rebuild(session: Session, *, hamlets_per_pass: int = 50) -> None:
-    """Recompute every row from the stored households and visits (their tallies first), a
-    few hamlets at a time so that memory stays small whatever the history."""
+def rebuild(session: Session, *, households_per_pass: int = 5_000) -> None:
+    """Recompute every row from the stored placements and visits (their tallies first), a
+    few thousand households at a time so that memory stays small whatever the history."""
     connection = session.connection()
     connection.execute(delete(_T))
     connection.execute(delete(_P))  # everything is taken in below
-    h, v = models.Household.__table__, models.Visit.__table__
-    hamlet_ids = [row[0] for row in connection.execute(select(models.Hamlet.__table__.c.id).order_by("id"))]
-    for start in range(0, len(hamlet_ids), hamlets_per_pass):
-        chunk = hamlet_ids[start:start + hamlets_per_pass]
-        found: dict[str, History] = {}
-        for home_id, hamlet_id, created_day, removed_day in connection.execute(
-                select(h.c.id, h.c.hamlet_id, h.c.created_day, h.c.removed_day).where(h.c.hamlet_id.in_(chunk))):
-            found[home_id] = History(hamlet_id, created_day, removed_day)
-        visits = (select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies)
-                  .select_from(v.join(h, v.c.household_id == h.c.id))
-                  .where(h.c.hamlet_id.in_(chunk), v.c.outcome == "completed",
-                         v.c.visited_day.is_not(None), v.c.tallies.is_not(None)))
-        for home_id, day, visited_at, visit_id, stored in connection.execute(visits):
-            found[home_id].visits.append(CompletedVisit(day, visited_at, visit_id, stored))
+    h = models.Household.__table__
+    ids = [row[0] for row in connection.execute(select(h.c.id).order_by(h.c.id))]
+    for start in range(0, len(ids), households_per_pass):
         changes: Changes = {}
-        for history in found.values():
+        for history in histories(session, ids[start:start + households_per_pass]).values():
             add(changes, history, +1)
-        rows = _rows(changes)
-        for first in range(0, len(rows), 5_000):
-            connection.execute(insert(_T), rows[first:first + 5_000])
+        apply(session, changes)
 
 
 # -- syncs queue, readers catch up ------------------------------------------------------------
 
 
-def queue(session: Session, before: Mapping[str, History | None], seq: int) -> None:
-    """List the households batch `seq` changed, with where each stood before it (None: new).
-    A household already listed keeps its first entry: that is where the timeline left it."""
-    if not before:
+def queue(session: Session, touched: Iterable[str], seq: int) -> None:
+    """List the households batch `seq` changed. A household already listed keeps its first
+    entry: what stood before that batch is where the timeline left it."""
+    rows = [(household_id, seq) for household_id in sorted(touched)]
+    if not rows:
         return
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    marker = "%s" if postgres else "?"
-
-    def day(value: date | None) -> Any:
-        return value if postgres or value is None else value.isoformat()
-
-    rows = [(household_id, old.hamlet_id if old else None, day(old.created_day) if old else None,
-             day(old.removed_day) if old else None, seq) for household_id, old in before.items()]
+    marker = "%s" if connection.dialect.name == "postgresql" else "?"
     connection.exec_driver_sql(
-        "INSERT INTO timeline_pending (household_id, old_hamlet_id, old_created_day, old_removed_day, seq) "
-        f"VALUES ({', '.join([marker] * 5)}) ON CONFLICT (household_id) DO NOTHING", rows)
+        f"INSERT INTO timeline_pending (household_id, seq) VALUES ({marker}, {marker}) "
+        "ON CONFLICT (household_id) DO NOTHING", rows)
 
 
 def catch_up(session: Session) -> int:
@@ -325,18 +313,12 @@ def catch_up(session: Session) -> int:
         return 0
     counter = models.ChangeCounter.__table__
     connection.execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value))
-    listed = connection.execute(delete(_P).returning(
-        _P.c.household_id, _P.c.old_hamlet_id, _P.c.old_created_day, _P.c.old_removed_day, _P.c.seq)).all()
+    listed = connection.execute(delete(_P).returning(_P.c.household_id, _P.c.seq)).all()
     now = histories(session, [row[0] for row in listed])
     changes: Changes = {}
-    for household_id, old_hamlet, old_created, old_removed, seq in listed:
+    for household_id, seq in listed:
         new = now.get(household_id)
-        if new is None:
-            continue
-        old = None
-        if old_hamlet is not None:  # its visits then: those an earlier batch brought
-            old = History(old_hamlet, old_created or date.min, old_removed,
-                          [v for v in new.visits if v.seq is None or v.seq < seq])
-        replace(changes, old, new)
+        if new is not None:  # as it stood before: placements and visits of earlier batches
+            replace(changes, new.before(seq), new)
     apply(session, changes)
     return len(listed)

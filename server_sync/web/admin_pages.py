@@ -16,7 +16,7 @@ import math
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 import segno
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -25,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from survey.indicators import INDICATORS, Target, default_config
+from survey.times import DEFAULT_TIME_ZONE, as_utc, zone
 
 from .. import models
 from ..api.deps import SessionDep
@@ -32,7 +33,7 @@ from ..refusal import Refused
 from ..services import admin, enrolment, staff
 from ..services.admin import AdminError
 from . import i18n
-from .deps import PREFIX, VIETNAM, AdminDep, LangDep, page
+from .deps import PREFIX, AdminDep, LangDep, page
 
 HOME = f"{PREFIX}/admin"
 router = APIRouter(prefix=HOME, include_in_schema=False)
@@ -66,12 +67,16 @@ class TargetRow:
     default: Target | None
 
 
-def moment(value: datetime | None, lang: str) -> str:
-    """A stored UTC time as the commune reads it: Vietnam time, 31/12/2027 08:05 or 2027-12-31 08:05."""
-    if value is None:
-        return "—"
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(VIETNAM)
-    return local.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
+def moments(commune: models.Commune) -> Callable[[datetime | None, str], str]:
+    """How the commune reads a stored UTC time: in its zone, 31/12/2027 08:05 or 2027-12-31 08:05."""
+    tz = zone(commune.time_zone or DEFAULT_TIME_ZONE)
+
+    def moment(value: datetime | None, lang: str) -> str:
+        if value is None:
+            return "—"
+        return as_utc(value).astimezone(tz).strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
+
+    return moment
 
 
 def _number(value: float | None) -> str:
@@ -116,7 +121,7 @@ def _view(session: Session, commune: models.Commune, form: dict[str, Any]) -> di
 def _render(request: Request, me: staff.StaffIdentity, lang: str, session: Session, *, status: int = 200,
             error: AdminError | None = None, card: str = "", form: dict[str, Any] | None = None) -> Any:
     commune = _commune(session, me)
-    context = {**_view(session, commune, form or {}), "home": HOME, "moment": moment,
+    context = {**_view(session, commune, form or {}), "home": HOME, "moment": moments(commune),
                "error": error, "card": card, "done": _done(request) if error is None else None}
     return page(request, "admin.html", lang, context, status=status, identity=me)
 
@@ -286,7 +291,7 @@ def issue_code(request: Request, volunteer_id: str, me: AdminDep, lang: LangDep,
         address = admin.check_server_url(server_url(request))
     except AdminError as error:
         return _refused(request, me, lang, session, error, "codes")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)  # enrolment checks expiry by the system clock too
     code = enrolment.issue_code(session, volunteer.id, ttl=ttl, now=now)  # only its hash is stored
     session.commit()
     link = admin.enrol_link(address, code)
@@ -294,7 +299,7 @@ def issue_code(request: Request, volunteer_id: str, me: AdminDep, lang: LangDep,
     svg = segno.make(link, error="m", micro=False).svg_inline(scale=8, border=4, omitsize=True)
     return page(request, "admin_code.html", lang, {
         "volunteer": volunteer, "code": code, "link": link, "server": address, "qr": Markup(svg),
-        "expires": moment(now + ttl, lang), "days": ttl.days, "home": HOME}, identity=me)
+        "expires": moments(_commune(session, me))(now + ttl, lang), "days": ttl.days, "home": HOME}, identity=me)
 
 
 @router.post("/devices/{device_id}/revoke")
@@ -307,7 +312,8 @@ def revoke_device(request: Request, device_id: str, me: AdminDep, lang: LangDep,
         return _back("devices", "already_revoked")
     if confirm != "1":
         return page(request, "admin_revoke.html", lang, {"device": device, "volunteer": volunteer,
-                                                         "moment": moment, "home": HOME}, identity=me)
+                                                         "moment": moments(_commune(session, me)), "home": HOME},
+                    identity=me)
     revoked = enrolment.revoke_device(session, device.id)
     session.commit()
     return _back("devices", "revoked" if revoked else "already_revoked")

@@ -6,7 +6,7 @@ page's reads never hold the SQLite write lock taken by `BEGIN IMMEDIATE`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from survey.errors import message
+from survey.times import DEFAULT_TIME_ZONE, as_utc, local_day, zone
 
 from ..refusal import Refused
 from ..services import staff
@@ -23,15 +24,16 @@ from . import cells, i18n
 COOKIE = "khaosat_staff"
 LANG_COOKIE = "khaosat_lang"
 PREFIX = "/dash"
-VIETNAM = timezone(timedelta(hours=7))  # the commune's calendar day, whatever the server's zone
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 templates.env.globals.update(message=message, cells=cells.cells, t=i18n.t, label=i18n.label, short=i18n.short, pct=i18n.percent, day=i18n.day,
                              prefix=PREFIX)
 
 
-def today() -> date:
-    return datetime.now(VIETNAM).date()
+def today(request: Request, commune: Any) -> date:
+    """Today in the commune (its time zone, by the server's clock): what current figures,
+    the default view and exports without a date are as of (DESIGN §3)."""
+    return local_day(as_utc(request.app.state.clock()), zone(commune.time_zone or DEFAULT_TIME_ZONE))
 
 
 def language(request: Request) -> str:

@@ -71,8 +71,7 @@ def _commune(session: Any, me: staff.StaffIdentity) -> models.Commune:
     return commune
 
 
-def _dates(as_of: Any) -> dict[str, Any]:
-    now = today()
+def _dates(as_of: Any, now: Any) -> dict[str, Any]:
     shown = as_of or now
     return {"as_of": as_of, "today": now, "future": as_of is not None and as_of > now,
             "quarter_shown": timeline.quarter_end(shown.year, (shown.month - 1) // 3 + 1),
@@ -85,10 +84,11 @@ def overview(request: Request, me: StaffDep, lang: LangDep, session: SessionDep,
              page_: Annotated[str, Query(alias="page")] = "") -> Any:
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
-    view = dashboard.overview(session, commune, day, today=today(), cache=request.app.state.overview_cache)
+    now = today(request, commune)
+    view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
     pages_ = dashboard.Pages.of(len(view.rows), page_)
     return page(request, "overview.html", lang, {"view": view, "shown": dashboard.SHOWN, "pages": pages_,
-                                                 "rows": view.rows[pages_.first:pages_.last], **_dates(day)},
+                                                 "rows": view.rows[pages_.first:pages_.last], **_dates(day, now)},
                 identity=me)
 
 
@@ -96,10 +96,11 @@ def overview(request: Request, me: StaffDep, lang: LangDep, session: SessionDep,
 def report(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
-    view = dashboard.overview(session, commune, day, today=today(), cache=request.app.state.overview_cache)
+    now = today(request, commune)
+    view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
     rows = sorted(view.rows, key=lambda r: r.name)
     return page(request, "report.html", lang, {"view": view, "rows": rows, "shown": dashboard.SHOWN,
-                                               **_dates(day)}, identity=me)
+                                               **_dates(day, now)}, identity=me)
 
 
 def _hamlet(session: Any, me: staff.StaffIdentity, hamlet_id: str) -> models.Hamlet:
@@ -118,15 +119,16 @@ def hamlet_page(request: Request, hamlet_id: str, me: StaffDep, lang: LangDep, s
     hamlet = _hamlet(session, me, hamlet_id)
     commune = _commune(session, me)
     fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
-    view = dashboard.overview_of_hamlet(session, commune, hamlet.id, day, today=today())
+    now = today(request, commune)
+    view = dashboard.overview_of_hamlet(session, commune, hamlet.id, day, today=now)
     context = {
         "hamlet": hamlet, "view": view, "shown": dashboard.SHOWN, "fields": fields,
         "status": households.hamlet_status(session, hamlet.id, fields=fields),
         "follow_ups": households.follow_ups(session, commune.code, hamlet_id=hamlet.id, fields=fields),
         "duplicates": households.likely_duplicates(session, hamlet.id, fields=fields),
-        "activity": households.volunteer_activity(session, hamlet.id, today=today()),
+        "activity": households.volunteer_activity(session, hamlet.id, today=now),
         "done": done if done in ("merged", "dismissed") else "",
-        **_dates(day),
+        **_dates(day, now),
     }
     return page(request, "hamlet.html", lang, context, identity=me)
 
@@ -142,7 +144,7 @@ def decide_duplicate(request: Request, hamlet_id: str, me: StaffDep, session: Se
         raise Refused("not_found")
     try:
         if decision == "merge":
-            households.merge_duplicate(session, first, second, me.user_id)
+            households.merge_duplicate(session, first, second, me.user_id, now=request.app.state.clock())
         elif decision == "dismiss":
             households.dismiss_duplicate(session, first, second, me.user_id)
         else:
@@ -172,17 +174,19 @@ def _kind(kind: str) -> str:
 
 
 @router.get("/exports/indicators.{kind}")
-def indicators_download(kind: str, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Response:
+def indicators_download(request: Request, kind: str, me: StaffDep, lang: LangDep, session: SessionDep,
+                        as_of: str = "") -> Response:
     kind = _kind(kind)
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
-    report_ = coverage.report(session, commune, as_of=day)
+    now = today(request, commune)
+    report_ = coverage.report(session, commune, as_of=day, today=now)
     names = {h.id: h.name for h in admin.hamlets_of(session, commune.code)}
-    when = (day or today()).isoformat()
+    when = (day or now).isoformat()
     if kind == "csv":
-        data = exports.indicator_csv(report_, names, lang, commune.name, today=today())
+        data = exports.indicator_csv(report_, names, lang, commune.name, today=now)
     else:
-        data = exports.indicator_xlsx(report_, names, lang, commune.name, today=today())
+        data = exports.indicator_xlsx(report_, names, lang, commune.name, today=now)
     stem = f"chi-tieu-{commune.code}-{when}" if lang == "vi" else f"indicators-{commune.code}-{when}"
     return _download(data, stem, stem, kind)
 

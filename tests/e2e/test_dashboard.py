@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Iterator
 
@@ -227,8 +228,8 @@ def seed(database_url: str, volunteer_id: str) -> None:
 @pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("dashboard")
-    database_url, volunteers = commune_database(
-        data_dir, HAMLETS, {"Hoa": ("Hoàng Thị Hoa", [NA_PAN, KHUOI_CAP, PAC_MA])})
+    database_url, volunteers = commune_database(  # a commune whose campaign began in 2025
+        data_dir, HAMLETS, {"Hoa": ("Hoàng Thị Hoa", [NA_PAN, KHUOI_CAP, PAC_MA])}, campaign_start=date(2025, 1, 1))
     seed(database_url, volunteers["Hoa"])
     with running_server(data_dir) as url:
         yield url

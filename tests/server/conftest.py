@@ -12,6 +12,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -69,9 +70,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         _pg_admin(f"DROP SCHEMA {schema} CASCADE")
 
 
+# The server's clock in these tests: fixed, so that "today", "current" and "in the future"
+# mean the same on every run, whatever the date (DESIGN §3: current figures are as of today).
+SERVER_NOW = datetime(2026, 11, 29, 5, 0, tzinfo=timezone.utc)  # 12:00 on 29/11/2026 in Vietnam
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Any]:
-    application = create_app(database_url)
+    application = create_app(database_url, clock=lambda: SERVER_NOW)
     yield application
     application.state.engine.dispose()
 
@@ -98,9 +104,9 @@ class World:
 
     def sync(self, households: list[Any] = (), visits: list[Any] = (), cursor: str | None = None,
              *, gzipped: bool = False, token: str | None = None) -> Any:
-        body = {"protocol": 1, "app_version": "0.1.0", "cursor": cursor,
-                "households": [h if isinstance(h, dict) else h.to_dict() for h in households],
-                "visits": [v if isinstance(v, dict) else v.to_dict() for v in visits]}
+        body = {"protocol": 2, "app_version": "0.1.0", "cursor": cursor,
+                "households": [h.to_dict() if hasattr(h, "to_dict") else h for h in households],
+                "visits": [v.to_dict() if hasattr(v, "to_dict") else v for v in visits]}
         raw = json.dumps(body).encode()
         headers = {"Content-Type": "application/json",
                    "Authorization": f"Bearer {token or self.token}"}

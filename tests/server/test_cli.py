@@ -287,7 +287,7 @@ def test_a_revoked_phone_gets_401_from_sync(database_url: str, client: TestClien
         enrolled = client.post("/api/v1/enroll", json={"code": code, "device_name": phone}).json()
         tokens[enrolled["device_id"]] = enrolled["token"]
     lost, kept = list(tokens)
-    body = {"protocol": 1, "app_version": "0.1.0", "cursor": None, "households": [], "visits": []}
+    body = {"protocol": 2, "app_version": "0.1.0", "cursor": None, "households": [], "visits": []}
 
     def sync(device_id: str) -> Any:
         return client.post("/api/v1/sync", json=body, headers={"Authorization": f"Bearer {tokens[device_id]}"})
@@ -383,7 +383,7 @@ def test_seed_demo_only_on_an_empty_database(database_url: str, client: TestClie
     code = capsys.readouterr().out.strip()
     token = client.post("/api/v1/enroll", json={"code": code, "device_name": "demo"}).json()["token"]
     synced = client.post("/api/v1/sync", headers={"Authorization": f"Bearer {token}"},
-                         json={"protocol": 1, "app_version": "0.1.0", "cursor": None, "households": [], "visits": []})
+                         json={"protocol": 2, "app_version": "0.1.0", "cursor": None, "households": [], "visits": []})
     assert synced.status_code == 200
     roster = synced.json()["roster"]
     assert {h["hamlet_id"] for h in roster["households"]} == {"thon-na-pan", "thon-ban-cao"}
@@ -436,7 +436,7 @@ def test_serve_migrates_then_answers_health(tmp_path: Path) -> None:
             except httpx.TransportError:
                 time.sleep(0.2)
         assert health is not None and health.status_code == 200, server.poll()
-        assert health.json()["protocol"] == 1
+        assert health.json()["protocol"] == 2
         engine = db.make_engine(f"sqlite:///{tmp_path / 'data' / 'server.db'}")
         with engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(models.Commune.__table__)).scalar() == 0

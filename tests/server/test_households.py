@@ -14,6 +14,7 @@ from server_sync.services import coverage, enrolment, households
 from server_sync.services.admin import AdminError, add_volunteer
 from survey import checklist as checklists
 from survey.records import FollowUp
+from survey.times import as_utc
 from tests.survey.builders import adult, completed_visit, household, other_visit
 
 from .conftest import World, enrol
@@ -298,7 +299,7 @@ def test_dismissing_a_pair_hides_it_once_in_either_order(world: World) -> None:
 def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the_audit(world: World) -> None:
     keep = household("thon-na-pan", "Nguyễn Văn An", phone="0912345678")
     drop = household("thon-na-pan", "Nguyen Van An", phone="+84912345678",
-                     updated_at="2027-01-01T00:00:00.000+00:00")  # a phone clock ahead: staff still win
+                     updated_at="2026-11-20T09:00:00.000+00:00")  # later than the merge: revisions order edits
     other = household("thon-na-pan", "Lý Thị Mai")
     visits = [completed_visit(drop, members=[adult(1980)], visited_at=at("2026-10-01")),
               completed_visit(other, members=[adult(1975, vneid="level1")], visited_at=at("2026-10-02"))]
@@ -321,7 +322,8 @@ def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the
     assert na_pan(date(2026, 11, 20)) == after and na_pan(date(2026, 11, 19)) == before
     with world.session() as session:
         stored = session.get(models.Household, drop.id)
-        assert (stored.removed_at, stored.content["removed_reason"]) == ("2026-11-20T03:00:00.000+00:00", "duplicate")
+        assert (as_utc(stored.removed_at), stored.content["removed_reason"]) == (now, "duplicate")
+        assert (stored.revision, stored.content["revision"]) == (2, 2)
         audit = session.scalars(select(models.Audit).where(models.Audit.record_id == drop.id,
                                                            models.Audit.action == "updated")).one()
         assert (audit.staff_user_id, audit.device_id) == (user, None)

@@ -3,13 +3,14 @@ upgrades without loss and its coverage tallies are rebuilt from the stored visit
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, inspect, select, text
 
 from server_sync import db, models
 from server_sync.app import create_app
 from server_sync.services.ingest import fingerprint, stored_content
+from survey.times import as_utc
 from tests.survey.builders import completed_visit, household
 
 
@@ -17,21 +18,21 @@ def test_empty_database_migrates_to_head(database_url: str) -> None:
     engine = db.make_engine(database_url)
     try:
         db.migrate(engine)
-        assert db.current_revision(engine) == "0003"
+        assert db.current_revision(engine) == "0004"
         inspector = inspect(engine)
         assert set(models.Base.metadata.tables) <= set(inspector.get_table_names())
         for name, table in models.Base.metadata.tables.items():  # the models and the migrations agree
             assert {c.name for c in table.columns} == {c["name"] for c in inspector.get_columns(name)}, name
         db.migrate(engine)  # again: nothing to do, nothing breaks
-        assert db.current_revision(engine) == "0003"
+        assert db.current_revision(engine) == "0004"
     finally:
         engine.dispose()
 
 
 def test_existing_database_upgrades_without_loss(database_url: str) -> None:
     engine = db.make_engine(database_url)
-    home = household("thon-1")
-    visit = completed_visit(home)
+    home = household("thon-1", created_at="2026-01-09T23:00:00.000+00:00")  # 10/1 in Vietnam
+    visit = completed_visit(home, visited_at="2026-06-14T23:30:00.000+00:00")  # 15/6 in Vietnam
     now = datetime.now(timezone.utc)
     try:
         db.migrate(engine, "0001")
@@ -39,14 +40,16 @@ def test_existing_database_upgrades_without_loss(database_url: str) -> None:
             conn.execute(text("INSERT INTO commune (code, name, province, adult_age, close_margin, targets) "
                               "VALUES ('06577', 'Xã Thống Nhất', 'Lạng Sơn', 18, 10, '{}')"))
             conn.execute(text("INSERT INTO hamlet (id, commune_code, name) VALUES ('thon-1', '06577', 'Thôn 1')"))
-            conn.execute(models.Household.__table__.insert().values(
-                id=home.id, hamlet_id="thon-1", content=stored_content(home), fingerprint=home.fingerprint(),
-                created_at=home.created_at, updated_at=home.updated_at, removed_at=None,
-                created_day=datetime(2026, 1, 10).date(), removed_day=None, received_at=now, change_seq=1))
+            conn.execute(text(  # 0001 kept the phone's text times and the day in its offset
+                "INSERT INTO household (id, hamlet_id, content, fingerprint, created_at, updated_at, removed_at, "
+                "created_day, removed_day, received_at, change_seq) VALUES (:id, 'thon-1', :content, :fp, :c, :u, "
+                "NULL, :day, NULL, :now, 1)"),
+                {"id": home.id, "content": __import__("json").dumps(stored_content(home)), "fp": home.fingerprint(),
+                 "c": home.created_at, "u": home.updated_at, "day": date(2026, 1, 9), "now": now})
             conn.execute(text(
                 "INSERT INTO visit (id, household_id, hamlet_id, visited_at, visited_day, outcome, content, "
                 "fingerprint, received_at) VALUES (:id, :h, 'thon-1', :at, :day, 'completed', :content, :fp, :now)"),
-                {"id": visit.id, "h": home.id, "at": visit.visited_at, "day": visit.day,
+                {"id": visit.id, "h": home.id, "at": visit.visited_at, "day": date(2026, 6, 14),  # 0001: the UTC day
                  "content": __import__("json").dumps(stored_content(visit)),
                  "fp": fingerprint(stored_content(visit)), "now": now})
     finally:
@@ -63,6 +66,18 @@ def test_existing_database_upgrades_without_loss(database_url: str) -> None:
                                         .where(models.HamletTally.adult_age == 18)).all())
             assert sums["visit_coverage"] == 1 and sums["adults_ready"] == 1
             assert session.get(models.Meta, "tally_signature") is not None
-        assert db.current_revision(app.state.engine) == "0003"
+            # times became instants; days became the commune's days
+            assert as_utc(stored.created_at) == datetime(2026, 1, 9, 23, 0, tzinfo=timezone.utc)
+            assert stored.created_day == date(2026, 1, 10)
+            stored_visit = session.get(models.Visit, visit.id)
+            assert as_utc(stored_visit.visited_at) == datetime(2026, 6, 14, 23, 30, tzinfo=timezone.utc)
+            assert stored_visit.visited_day == date(2026, 6, 15)
+            # every household has revision 1, kept, and its first placement
+            assert stored.revision == 1 and stored.content["revision"] == 1
+            kept = session.get(models.HouseholdRevision, (home.id, 1))
+            assert kept is not None and kept.content["head_name"] == "Nguyễn Văn An"
+            placed = session.scalars(select(models.HouseholdPlacement)).all()
+            assert [(p.day, p.hamlet_id, p.on_roster) for p in placed] == [(date(2026, 1, 10), "thon-1", True)]
+        assert db.current_revision(app.state.engine) == "0004"
     finally:
         app.state.engine.dispose()

@@ -30,7 +30,7 @@ def test_cursor_only_grows_and_returns_what_changed_since(world: World) -> None:
     # Another phone of the same volunteer changes b: the first phone sees only b.
     token, _ = enrol(world.app, world.volunteer_id, "second phone")
     world.sync([household("thon-khon-chu", id=b.id, head_name="Lý Thị Mai", phone="0912345678",
-                          updated_at="2026-12-01T00:00:00.000+00:00")], token=token)
+                          updated_at="2026-11-01T00:00:00.000+00:00")], token=token)
     changed = world.sync(cursor=quiet["cursor"]).json()
     assert [h["id"] for h in changed["roster"]["households"]] == [b.id]
     assert changed["roster"]["households"][0]["phone"] == "0912345678"

@@ -56,21 +56,37 @@ def test_fingerprint_is_the_domain_fingerprint() -> None:
     assert stored_content(home) == {**home.to_dict(), "status": "synced", "rejection": None}
 
 
-def test_household_newer_updated_at_wins_and_every_change_is_audited(world: World) -> None:
+def test_household_edits_are_ordered_by_revisions_never_by_clocks(world: World) -> None:
     home = household("thon-na-pan", updated_at="2026-06-01T08:00:00.000+00:00")
-    results(world.sync([home]))
-    newer = household("thon-na-pan", id=home.id, phone="0912345678", updated_at="2026-06-02T08:00:00.000+00:00")
-    older = household("thon-na-pan", id=home.id, address="Số 1", updated_at="2026-05-01T08:00:00.000+00:00")
-    assert results(world.sync([newer])) == [("household", "accepted", "")]
-    assert results(world.sync([older])) == [("household", "duplicate", "superseded")]
+    assert world.sync([home]).json()["results"][0]["revision"] == 1
+    phone = household("thon-na-pan", id=home.id, revision=1, phone="0912345678",
+                      updated_at="2026-06-02T08:00:00.000+00:00")
+    answer = world.sync([phone]).json()
+    assert (answer["results"][0]["result"], answer["results"][0]["revision"]) == ("accepted", 2)
+    # made on revision 1 with an older clock: its address still applies (nobody else changed it)
+    address = household("thon-na-pan", id=home.id, revision=1, address="Số 1", updated_at="2026-05-01T08:00:00.000+00:00")
+    answer = world.sync([address]).json()
+    assert (answer["results"][0]["result"], answer["results"][0]["revision"]) == ("accepted", 3)
+    kept = {h["id"]: h for h in answer["roster"]["households"]}[home.id]  # merged: it comes back at once
+    assert (kept["phone"], kept["address"], kept["revision"]) == ("0912345678", "Số 1", 3)
+    # made on revision 1 too, with a newer clock, on the phone number changed since: the first wins
+    late = household("thon-na-pan", id=home.id, revision=1, phone="0987654321", updated_at="2026-11-28T08:00:00.000+00:00")
+    answer = world.sync([late]).json()
+    result = answer["results"][0]
+    assert (result["result"], result["code"], result["revision"]) == ("conflict", "changed_elsewhere", 3)
+    assert result["context"]["fields"] == ["phone"] and "Số điện thoại" in result["message"]["vi"]
+    assert {h["id"]: h for h in answer["roster"]["households"]}[home.id]["phone"] == "0912345678"
     with world.session() as session:
         stored = session.get(models.Household, home.id)
-        assert stored.content["phone"] == "0912345678"
+        assert (stored.content["phone"], stored.content["address"], stored.revision) == ("0912345678", "Số 1", 3)
         actions = session.scalars(select(models.Audit.action).where(models.Audit.record_id == home.id)
                                   .order_by(models.Audit.id)).all()
-        superseded = session.scalar(select(models.Audit).where(models.Audit.action == "superseded"))
-    assert actions == ["created", "updated", "superseded"]
-    assert superseded.new_content["address"] == "Số 1" and superseded.device_id == world.device_id
+        conflict = session.scalar(select(models.Audit).where(models.Audit.action == "conflict"))
+        kept_revisions = session.scalars(select(models.HouseholdRevision.revision)
+                                         .where(models.HouseholdRevision.household_id == home.id)).all()
+    assert actions == ["created", "updated", "merged", "conflict"]
+    assert conflict.new_content["phone"] == "0987654321" and conflict.device_id == world.device_id
+    assert sorted(kept_revisions) == [1, 2, 3]
 
 
 def test_visit_is_immutable(world: World) -> None:

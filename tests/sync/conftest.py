@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Mapping
@@ -68,15 +69,16 @@ COMMUNE = ("06577", "Xã Thống Nhất", "Lạng Sơn")
 
 
 def commune_database(data_dir: Path, hamlets: Iterable[tuple[str, str, str | None]],
-                     volunteers: Mapping[str, tuple[str, list[str]]] | None = None) -> tuple[str, dict[str, str]]:
-    """A migrated SQLite database in `data_dir` with the commune, its hamlets (id, name,
-    team active since) and volunteers (key → full name, hamlet ids): its URL and the
-    volunteers' ids by key."""
+                     volunteers: Mapping[str, tuple[str, list[str]]] | None = None, *,
+                     campaign_start: date = date(2026, 1, 1)) -> tuple[str, dict[str, str]]:
+    """A migrated SQLite database in `data_dir` with the commune (its campaign starting on
+    `campaign_start`), its hamlets (id, name, team active since) and volunteers (key → full
+    name, hamlet ids): its URL and the volunteers' ids by key."""
     database_url = f"sqlite:///{data_dir / 'server.db'}"
     engine = db.make_engine(database_url)
     db.migrate(engine)
     with db.session_factory(engine)() as session:
-        admin.create_commune(session, *COMMUNE)
+        admin.create_commune(session, *COMMUNE, campaign_start=campaign_start)
         for hamlet_id, name, team_since in hamlets:
             admin.add_hamlet(session, COMMUNE[0], hamlet_id, name, team_active_since=team_since)
         ids = {key: admin.add_volunteer(session, COMMUNE[0], name, hamlet_ids).id

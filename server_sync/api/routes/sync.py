@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from ...services import sync as sync_service
 from .. import present
 from ..body import GuardedRoute
-from ..deps import DeviceDep, SessionDep
+from ..deps import DeviceDep, NowDep, SessionDep
 from ..errors import ERRORS
 from ..schemas import HamletOut, RosterOut, SyncCoverageOut, SyncIn, SyncOut
 
@@ -13,12 +13,10 @@ router = APIRouter(tags=["sync"], route_class=GuardedRoute)
 
 
 @router.post("/sync", response_model=SyncOut, responses=ERRORS)
-def sync(body: SyncIn, session: SessionDep, device: DeviceDep) -> SyncOut:
+def sync(body: SyncIn, session: SessionDep, device: DeviceDep, now: NowDep) -> SyncOut:
     """One round trip: push households and visits, pull roster changes and coverage."""
-    done = sync_service.sync(
-        session, device, protocol=body.protocol, cursor=body.cursor,
-        households=[h.model_dump() for h in body.households],
-        visits=[v.model_dump() for v in body.visits])
+    done = sync_service.sync(session, device, protocol=body.protocol, cursor=body.cursor,
+                             households=body.households, visits=body.visits, now=now)
     session.commit()
     report = done.coverage
     return SyncOut(
@@ -29,4 +27,5 @@ def sync(body: SyncIn, session: SessionDep, device: DeviceDep) -> SyncOut:
         coverage=SyncCoverageOut(hamlets={
             h: present.indicators(report.hamlets[h], report.config)
             for h in sorted(device.hamlet_ids) if h in report.hamlets}),
-        server_time=done.server_time.isoformat(timespec="milliseconds"))
+        server_time=done.server_time.isoformat(timespec="milliseconds"),
+        config=present.config(done.config))
