@@ -20,7 +20,7 @@ import os
 import tempfile
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -163,7 +163,7 @@ class Transactional(Storage):
     instead, so both backends roll back alike.
     """
 
-    def __init__(self, inner: Storage) -> None:
+    def __init__(self, inner: Storage, on_rollback: Optional[Callable[[], None]] = None) -> None:
         super().__init__()
         self.inner = inner
         self._depth = 0
@@ -171,6 +171,7 @@ class Transactional(Storage):
         self._aborted = False
         self._reloads = callable(getattr(inner, "forget", None))
         self._snapshot: Optional[dict[str, dict[str, Any]]] = None
+        self._on_rollback = on_rollback  # drops what TinyDB cached of the rolled-back data
 
     def read(self) -> Optional[dict[str, dict[str, Any]]]:
         if self._pending is not None:
@@ -198,10 +199,15 @@ class Transactional(Storage):
         self._depth -= 1
         if self._depth:
             return
-        pending, self._pending, self._snapshot = self._pending, None, None
+        pending, self._pending = self._pending, None
         if self._aborted:
+            # An inner level rolled back and its caller carried on: whatever was written since
+            # sits in memory (TinyDB changes the data read() hands it in place) and must never
+            # reach the disk with a later write. Back to what the disk holds.
             self._aborted = False
+            self._rollback()
             raise TransactionAborted("an error inside this transaction rolled it back")
+        self._snapshot = None
         if pending is not None:
             self.inner.write(pending)  # on failure the inner storage drops its cache itself
 
@@ -210,13 +216,19 @@ class Transactional(Storage):
             raise RuntimeError("abort() without begin()")
         self._depth -= 1
         self._pending = None
+        self._rollback(keep_snapshot=self._depth > 0)
+        self._aborted = self._depth > 0  # the outer level must not commit half a transaction
+
+    def _rollback(self, *, keep_snapshot: bool = False) -> None:
+        """Memory back to the last committed state: the disk's (reload) or the snapshot's."""
         if self._reloads:
             self.inner.forget()  # type: ignore[attr-defined]
-        else:
-            self.inner.write(self._snapshot)  # type: ignore[arg-type]
-        self._aborted = self._depth > 0  # the outer level must not commit half a transaction
-        if self._depth == 0:
+        elif self._snapshot is not None:
+            self.inner.write(copy.deepcopy(self._snapshot) if keep_snapshot else self._snapshot)
+        if not keep_snapshot:
             self._snapshot = None
+        if self._on_rollback is not None:
+            self._on_rollback()
 
     def close(self) -> None:
         self.inner.close()
@@ -229,12 +241,20 @@ class UuidTable(Table):
 
 
 class Database(TinyDB):
-    """TinyDB whose tables are keyed by UUID strings and whose storage is transactional."""
+    """TinyDB whose tables are keyed by UUID strings and whose storage is transactional.
+
+    A rollback also empties every table's query cache: a search answered inside a
+    transaction that was then aborted must not be answered the same way after it.
+    """
 
     table_class = UuidTable
 
     def __init__(self, inner: Storage) -> None:
-        super().__init__(storage=lambda: Transactional(inner))
+        super().__init__(storage=lambda: Transactional(inner, on_rollback=self._forget_queries))
+
+    def _forget_queries(self) -> None:
+        for table in self._tables.values():
+            table.clear_cache()
 
     @property
     def transactional(self) -> Transactional:

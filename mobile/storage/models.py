@@ -40,11 +40,12 @@ class SyncResult:
 
     kind: Literal["household", "visit"]
     id: str
-    result: Literal["accepted", "duplicate", "rejected"]
+    result: Literal["accepted", "duplicate", "conflict", "rejected"]
     code: str = ""
     field: str = ""
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
     fingerprint: str = ""
+    revision: int | None = None  # households: the revision the server keeps
 
 
 def settle(record: Household | Visit, result: SyncResult) -> bool:
@@ -52,16 +53,26 @@ def settle(record: Household | Visit, result: SyncResult) -> bool:
 
     A result does not apply to a record reopened for editing since it was sent, nor to one
     whose content changed (when the result carries a fingerprint): those go out again.
+    A household the server accepted as sent takes the revision the server gave it; after a
+    `conflict` the server kept another version, which the roster of the same answer brings
+    (the household keeps its old revision until then: an edit made on it is settled
+    against that revision, never taken for the server's current one).
     """
     if result.fingerprint and result.fingerprint != record.fingerprint():
         return False
     try:
-        if result.result in ("accepted", "duplicate"):
+        if result.result in ("accepted", "duplicate", "conflict"):
             if record.status is Status.REJECTED:
                 record.complete()  # the server now accepts what it once refused
+            learns = (isinstance(record, Household) and result.result != "conflict"
+                      and result.revision is not None and record.revision != result.revision)
             if record.status is Status.SYNCED:
-                return False
+                if learns:  # a re-sent synced household: only its revision was news
+                    record.revision = result.revision  # type: ignore[union-attr]
+                return learns
             record.mark_synced()
+            if learns:
+                record.revision = result.revision  # type: ignore[union-attr]
         elif result.result == "rejected":
             if record.status is Status.REJECTED:
                 record.complete()  # rejected again: replace the old reason

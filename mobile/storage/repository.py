@@ -1,7 +1,8 @@
 """The phone's store: the only storage API the app uses.
 
 Layout under the data directory (`default_data_dir()`), every file a TinyDB JSON document
-written by `AtomicJSONStorage` (temp file, fsync, rename, fsync the directory):
+written by `AtomicJSONStorage` (temp file, fsync, rename, fsync the directory), beside the
+empty `.lock` that keeps a second process off the folder (storage/owner.py):
 
     meta.json                      hamlets this phone works in (survey.records.Hamlet dicts)
     settings.json                  app settings, JSON values by key
@@ -30,10 +31,12 @@ cost no I/O; head names are folded once per shard load, not per keystroke.
 from __future__ import annotations
 
 import functools
+import os
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
 
 from survey.records import Hamlet, Household, Status, Visit
 from survey.text import fold, matches
@@ -41,10 +44,17 @@ from survey.text import fold, matches
 from .files import (DRAFTS, META, SETTINGS, Backend, DiskBackend, MemoryBackend, archive_path,
                     check_hamlet_id, shard_path)
 from .models import HouseholdRow, Outbox, SyncResult, settle
+from .owner import FolderLock
 from .shard import (ArchiveYear, HamletShard, StoreFile, json_copy, plain, put,
                     refuse_changed_synced, to_household, to_visit, visit_key)
 
 _NEEDS_SYNC = (Status.COMPLETE, Status.REJECTED)
+
+
+def archive_year(visit: Visit) -> int:
+    """Which archive file of its hamlet a synced visit goes to: the UTC year of its instant.
+    A storage detail only (files stay small); no figure is counted by it."""
+    return visit.at.year
 _Result = TypeVar("_Result")
 
 
@@ -61,20 +71,53 @@ def _locked(method: Callable[..., _Result]) -> Callable[..., _Result]:
 
 
 class Repository:
-    """Households, visits, drafts and settings of one phone, behind domain types only."""
+    """Households, visits, drafts and settings of one phone, behind domain types only.
+
+    One per data folder and process: `Repository(folder)` hands every caller (each browser
+    tab of the web build, each `main()` Android starts) the one already open on that folder,
+    and a second process is kept off it (`StoreInUse`, storage/owner.py). `close()` lets go.
+    """
+
+    _open: ClassVar[weakref.WeakValueDictionary[str, Repository]] = weakref.WeakValueDictionary()
+    _opening: ClassVar[threading.Lock] = threading.Lock()
+
+    def __new__(cls, folder: Path | str) -> Repository:
+        key = os.path.realpath(folder)
+        with cls._opening:
+            found = cls._open.get(key)
+            if found is not None and found._owner is not None and found._owner.held:
+                return found
+            owner = FolderLock(Path(folder))  # StoreInUse when another process has it
+            repository = super().__new__(cls)
+            try:
+                repository._setup(DiskBackend(Path(folder)))
+            except BaseException:
+                owner.release()
+                raise
+            repository._owner = owner
+            weakref.finalize(repository, owner.release)
+            cls._open[key] = repository
+            return repository
 
     def __init__(self, folder: Path | str) -> None:
-        self._setup(DiskBackend(Path(folder)))
+        pass  # set up once, in __new__: a second Repository(folder) is the first one
+
+    def close(self) -> None:
+        """Let go of the folder: the next `Repository(folder)` reads it from disk again."""
+        with self._lock:
+            if self._owner is not None:
+                self._owner.release()
 
     @classmethod
     def in_memory(cls) -> Repository:
         """The same store on TinyDB's MemoryStorage: for tests and previews."""
-        repository = cls.__new__(cls)
+        repository = object.__new__(cls)
         repository._setup(MemoryBackend())
         return repository
 
     def _setup(self, backend: Backend) -> None:
         self._backend = backend
+        self._owner: FolderLock | None = None
         self._lock = threading.RLock()
         self._shards: dict[str, HamletShard] = {}
         self._archives: dict[tuple[str, int], ArchiveYear] = {}
@@ -112,6 +155,8 @@ class Repository:
 
     def _enlist(self, file: StoreFile) -> None:
         """Inside `batch()`, hold this file's writes until the batch ends."""
+        if self._owner is not None and not self._owner.held:
+            raise RuntimeError("this store was closed: open Repository(folder) again")
         if self._batch is not None and all(f is not file for f in self._batch):
             file.begin()
             self._batch.append(file)
@@ -249,7 +294,7 @@ class Repository:
         """
         shard = self._shard(check_hamlet_id(visit.hamlet_id))
         if visit.status is Status.SYNCED and shard.visit_doc(visit.id) is None:
-            archived = self._archive(visit.hamlet_id, visit.year).visit_doc(visit.id)
+            archived = self._archive(visit.hamlet_id, archive_year(visit)).visit_doc(visit.id)
             if archived is not None and refuse_changed_synced(Visit.from_dict(archived), visit):
                 return
         self._enlist(shard)
@@ -402,12 +447,18 @@ class Repository:
                 continue
             by_year: dict[int, list[dict[str, Any]]] = {}
             for doc in docs:
-                by_year.setdefault(Visit.from_dict(doc).year, []).append(doc)
+                by_year.setdefault(archive_year(Visit.from_dict(doc)), []).append(doc)
             for year, group in sorted(by_year.items()):
                 self._archive(shard.hamlet_id, year).add(group)
             shard.drop_archived([d["id"] for d in docs])
             moved += len(docs)
         return moved
+
+    @_locked
+    def hamlet_version(self, hamlet_id: str) -> int:
+        """How many times this hamlet's file was written since the store was opened (shared by
+        every session of the process): a cache of its figures holds while this does not move."""
+        return self._shard(check_hamlet_id(hamlet_id)).version
 
     @_locked
     def hamlet_fingerprint(self, hamlet_id: str) -> str | None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import marshal
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from survey.records import Household, Status, Visit
 from survey.summary import HouseholdSummary, summarize
 from survey.text import fold
+from survey.times import instant_or_none
 from tinydb.table import Document, Table
 
 from .atomic import Database
@@ -52,11 +54,14 @@ def put(table: Table, doc_id: str, doc: dict[str, Any]) -> None:
         table.insert(Document(doc, doc_id=doc_id))
 
 
-def visit_key(visit: Visit | dict[str, Any]) -> tuple[str, str]:
-    """Chronological order of visits; the id breaks ties the same way `HouseholdSummary` does."""
-    if isinstance(visit, Visit):
-        return visit.visited_at, visit.id
-    return visit["visited_at"], visit["id"]
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def visit_key(visit: Visit | dict[str, Any]) -> tuple[datetime, str]:
+    """Chronological order of visits, by instant (never by the text of their times); the id
+    breaks ties the same way `HouseholdSummary` does. A draft without a time sorts first."""
+    at, visit_id = (visit.visited_at, visit.id) if isinstance(visit, Visit) else (visit["visited_at"], visit["id"])
+    return instant_or_none(at) or _NEVER, visit_id
 
 
 class StoreFile:
@@ -64,6 +69,7 @@ class StoreFile:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.version = 0  # bumps whenever a change of this file is committed or rolled back
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -72,17 +78,21 @@ class StoreFile:
         try:
             yield
         except BaseException:
+            self.version += 1
             storage.abort()
             raise
+        self.version += 1
         storage.commit()
 
     def begin(self) -> None:
         self.db.transactional.begin()
 
     def commit(self) -> None:
+        self.version += 1
         self.db.transactional.commit()
 
     def abort(self) -> None:
+        self.version += 1
         self.db.transactional.abort()
 
 
@@ -228,11 +238,11 @@ class HamletShard(StoreFile):
         Only a synced (immutable) visit may push older ones out: an unsynced one can still be
         edited into "nobody home", and then the older completed visit must be here again.
         """
-        latest: dict[str, tuple[str, str]] = {}
+        latest: dict[str, tuple[datetime, str]] = {}
         for doc in self.visits:
             if doc["status"] == Status.SYNCED and doc.get("outcome") == "completed":
                 key = visit_key(doc)
-                if key > latest.get(doc["household_id"], ("", "")):
+                if key > latest.get(doc["household_id"], (_NEVER, "")):
                     latest[doc["household_id"]] = key
         return [d for d in self.visits if d["status"] == Status.SYNCED
                 and d["household_id"] in latest and visit_key(d) < latest[d["household_id"]]]

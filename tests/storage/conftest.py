@@ -14,7 +14,14 @@ from storage import Repository
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Repository, Callable[[], Repository]]:
     if request.param == "disk":
         folder = tmp_path / "data"
-        return Repository(folder), lambda: Repository(folder)
+        current = [Repository(folder)]
+
+        def reopen() -> Repository:  # a new app start: let go of the folder, read it again
+            current[0].close()
+            current[0] = Repository(folder)
+            return current[0]
+
+        return current[0], reopen
     store = Repository.in_memory()
     return store, lambda: store  # memory cannot be reopened: the same instance stands in
 

@@ -125,3 +125,61 @@ def test_an_error_in_a_nested_transaction_stops_the_outer_commit(tmp_path: Path)
         storage.commit()
     assert db.table("t").get(doc_id="a") is None
     assert not (tmp_path / "db.json").exists()
+
+
+@pytest.fixture(params=["disk", "memory"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Database, object]:
+    """A transactional TinyDB on a file (reloads on rollback) or in memory (snapshots)."""
+    from tinydb.storages import MemoryStorage
+
+    if request.param == "disk":
+        return Database(AtomicJSONStorage(tmp_path / "db.json")), lambda: Database(AtomicJSONStorage(tmp_path / "db.json"))
+    inner = MemoryStorage()
+    return Database(inner), lambda: Database(inner)
+
+
+def test_an_aborted_inner_transaction_whose_caller_carries_on_never_reaches_the_disk(database) -> None:
+    db, reopen = database
+    put(db.table("t"), "kept", {"v": 0})
+    storage = db.transactional
+    storage.begin()
+    put(db.table("t"), "outer", {"v": 1})
+    storage.begin()
+    put(db.table("t"), "inner", {"v": 2})
+    storage.abort()  # the inner level failed; its caller swallows the error and carries on
+    put(db.table("t"), "after", {"v": 3})
+    with pytest.raises(TransactionAborted):
+        storage.commit()
+    assert sorted(d.doc_id for d in db.table("t").all()) == ["kept"]
+    put(db.table("t"), "later", {"v": 4})  # an unrelated write, long after: it carries nothing along
+    assert sorted(d.doc_id for d in reopen().table("t").all()) == ["kept", "later"]
+    assert sorted(d.doc_id for d in db.table("t").all()) == ["kept", "later"]
+
+
+def test_query_results_do_not_survive_an_abort(database) -> None:
+    from tinydb import Query
+
+    db, _ = database
+    table = db.table("households")
+    put(table, "a", {"hamlet": "thon-1"})
+    in_hamlet = Query().hamlet == "thon-1"
+    assert [d.doc_id for d in table.search(in_hamlet)] == ["a"]  # now cached
+    storage = db.transactional
+    storage.begin()
+    put(table, "b", {"hamlet": "thon-1"})
+    assert sorted(d.doc_id for d in table.search(in_hamlet)) == ["a", "b"]  # cached inside
+    storage.abort()
+    assert [d.doc_id for d in table.search(in_hamlet)] == ["a"]
+    assert table.count(in_hamlet) == 1
+
+
+def test_an_outer_abort_after_a_committed_inner_level_undoes_both(database) -> None:
+    db, reopen = database
+    storage = db.transactional
+    storage.begin()
+    put(db.table("t"), "outer", {"v": 1})
+    storage.begin()
+    put(db.table("t"), "inner", {"v": 2})
+    storage.commit()  # inner levels commit into the outer one, not to the disk
+    storage.abort()
+    assert db.table("t").all() == [] and reopen().table("t").all() == []

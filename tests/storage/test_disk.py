@@ -14,6 +14,12 @@ from survey.records import Hamlet, Status
 from tests.storage.builders import at, completed, household, other
 
 
+def restart(repo: Repository, folder: Path) -> Repository:
+    """A new app start: the store let go of, then opened again from what is on disk."""
+    repo.close()
+    return Repository(folder)
+
+
 def test_a_new_instance_sees_everything(folder: Path) -> None:
     repo = Repository(folder)
     repo.save_hamlets([Hamlet(id="thon-1", name="Bản Pjạo")])
@@ -26,12 +32,14 @@ def test_a_new_instance_sees_everything(folder: Path) -> None:
     repo.save_draft("wizard", {"step": 2})
     repo.set_setting("lang", "vi")
 
-    again = Repository(folder)
+    counts = repo.counts()
+    again = restart(repo, folder)
+    assert again is not repo
     assert again.hamlets() == [Hamlet(id="thon-1", name="Bản Pjạo")]
     assert again.household(home.id) == home
     assert again.visits_of(home.id) == visits[::-1]
     assert again.draft("wizard") == {"step": 2} and again.setting("lang") == "vi"
-    assert again.counts() == repo.counts() == {"households": 1, "visits": 2, "unsynced": 1}
+    assert again.counts() == counts == {"households": 1, "visits": 2, "unsynced": 1}
 
 
 def test_the_layout_on_disk_is_the_documented_one(folder: Path) -> None:
@@ -45,7 +53,8 @@ def test_the_layout_on_disk_is_the_documented_one(folder: Path) -> None:
     repo.save_draft("d", {})
     repo.set_setting("s", 1)
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
-    assert files == ["archive/thon-1/2025.json", "drafts.json", "hamlets/thon-1.json", "meta.json", "settings.json"]
+    assert files == [".lock", "archive/thon-1/2025.json", "drafts.json", "hamlets/thon-1.json", "meta.json",
+                     "settings.json"]
     raw = (folder / "hamlets" / "thon-1.json").read_bytes()
     assert "Nguyễn Văn Đông".encode() in raw and b'": ' not in raw  # UTF-8, compact
     shard = json.loads(raw)
@@ -66,7 +75,7 @@ def test_leftover_temp_files_of_a_killed_writer_are_removed_on_open(folder: Path
     leftover.write_text('{"households": {"half', encoding="utf-8")
     unrelated = shard_dir / "notes.txt"
     unrelated.write_text("keep me", encoding="utf-8")
-    assert len(Repository(folder).households("thon-1")) == 1
+    assert len(restart(repo, folder).households("thon-1")) == 1
     assert not leftover.exists() and unrelated.exists()
 
 
@@ -77,7 +86,7 @@ def test_a_corrupted_file_raises_and_is_never_overwritten(folder: Path) -> None:
     shard = folder / "hamlets" / "thon-1.json"
     evidence = b'{"households": {"abc": {"head_name": "Nguy'
     shard.write_bytes(evidence)
-    again = Repository(folder)
+    again = restart(repo, folder)
     with pytest.raises(StoreCorrupted) as caught:
         again.households("thon-1")
     assert caught.value.path == shard and str(shard) in str(caught.value)
@@ -136,7 +145,7 @@ def test_a_failed_write_leaves_disk_and_memory_as_before(folder: Path, monkeypat
     assert repo.search("vi van") == [] and len(repo.search("nguyen")) == 1
     monkeypatch.undo()
     repo.save_visit(later)
-    assert Repository(folder).households("thon-1")[0].summary.last_outcome == "nobody_home"
+    assert restart(repo, folder).households("thon-1")[0].summary.last_outcome == "nobody_home"
 
 
 def test_the_archive_crash_window_loses_nothing_and_counts_nothing_twice(
@@ -159,14 +168,14 @@ def test_the_archive_crash_window_loses_nothing_and_counts_nothing_twice(
     in_hot = json.loads((folder / "hamlets" / "thon-1.json").read_text(encoding="utf-8"))
     assert old.id in in_archive["visits"] and old.id in in_hot["visits"]  # in both: the window
 
-    after_crash = Repository(folder)
+    after_crash = restart(repo, folder)
     assert after_crash.visits_of(home.id) == [new, old]
     assert after_crash.counts() == counts
     assert after_crash.visit(old.id) == old
     assert after_crash.archive_synced() == 1  # the next run finishes the move
     in_hot = json.loads((folder / "hamlets" / "thon-1.json").read_text(encoding="utf-8"))
     assert list(in_hot["visits"]) == [new.id]
-    final = Repository(folder)
+    final = restart(after_crash, folder)
     assert final.visits_of(home.id) == [new, old] and final.counts() == counts
 
 
@@ -192,10 +201,54 @@ def test_hamlet_fingerprint_follows_the_hamlet_file_content(folder: Path) -> Non
     home = household("thon-1")
     repo.save_household(home)
     first = repo.hamlet_fingerprint("thon-1")
-    assert first is not None and Repository(folder).hamlet_fingerprint("thon-1") == first
+    assert first is not None and Repository(folder).hamlet_fingerprint("thon-1") == first  # the same store
     repo.save_visit(completed(home, at(1)))
     assert repo.hamlet_fingerprint("thon-1") not in (None, first)
     with repo.batch():
         repo.save_household(household("thon-1"))
         assert repo.hamlet_fingerprint("thon-1") is None  # the file does not hold this yet
     assert Repository.in_memory().hamlet_fingerprint("thon-1") is None
+
+
+# -- one data folder, one writer ---------------------------------------------------------------
+
+
+def test_two_repositories_on_one_folder_are_one_store_and_drop_nothing(folder: Path) -> None:
+    first, second = Repository(folder), Repository(folder)  # two browser tabs of the web build
+    assert first is second
+    one, two = household(head_name="Hoàng Văn Một"), household(head_name="Lý Thị Hai")
+    first.save_household(one)
+    second.save_household(two)
+    first.save_household(one)  # tab 1 saves again: tab 2's household must survive it
+    assert {r.household.id for r in restart(first, folder).households("thon-1")} == {one.id, two.id}
+
+
+def test_a_second_process_is_kept_off_a_folder_in_use_with_a_clear_message(folder: Path) -> None:
+    import subprocess
+    import sys
+
+    repo = Repository(folder)
+    repo.save_household(household())
+    probe = ("import sys; sys.path[:0] = ['mobile', '.']\n"
+             "from storage import Repository\nfrom storage.owner import StoreInUse\n"
+             f"try:\n    Repository({str(folder)!r})\nexcept StoreInUse as e:\n    print(e.code, '|', e.text('vi'))\n"
+             "else:\n    print('opened')\n")
+    root = Path(__file__).resolve().parents[2]
+    busy = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60)
+    assert busy.stdout.startswith("store_in_use |") and "chương trình khác" in busy.stdout, busy.stderr
+    repo.close()
+    free = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60)
+    assert free.stdout.strip() == "opened", free.stderr
+    with pytest.raises(RuntimeError):
+        repo.save_household(household())  # a closed store refuses writes instead of losing them
+
+
+def test_two_app_sessions_share_the_store_and_see_each_others_saves(folder: Path) -> None:
+    from state import AppState
+
+    tab1, tab2 = AppState.open(folder), AppState.open(folder)
+    tab1.repo.save_hamlets([Hamlet(id="thon-1", name="Bản Pjạo")])
+    assert [p.total for p in tab2.hamlet_progress()] == [0]
+    home, _ = tab1.add_household("thon-1", "Nông Văn Ba")
+    assert [p.total for p in tab2.hamlet_progress()] == [1]  # tab 2's cached figures follow tab 1's save
+    assert home is not None and tab2.repo.household(home.id) == home
