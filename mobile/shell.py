@@ -15,6 +15,7 @@ import flet as ft
 from i18n import t
 from state import AppState
 from storage import default_data_dir
+from storage.owner import StoreInUse
 from views import follow_ups, hamlet, home, household, settings, sync, visit, welcome
 from views.context import Ctx
 
@@ -26,6 +27,7 @@ ROUTES: list[tuple[re.Pattern[str], Builder]] = [
     (re.compile(r"^/hamlet/(?P<hamlet_id>[\w-]+)$"), hamlet.build),
     (re.compile(r"^/hamlet/(?P<hamlet_id>[\w-]+)/new$"), hamlet.build_new),
     (re.compile(r"^/household/(?P<household_id>[\w-]+)$"), household.build),
+    (re.compile(r"^/household/(?P<household_id>[\w-]+)/edit$"), household.build_edit),
     (re.compile(r"^/visit/(?P<draft_key>[\w-]+)$"), visit.build),
     (re.compile(r"^/follow-ups$"), follow_ups.build),
     (re.compile(r"^/follow-ups/(?P<hamlet_id>[\w-]+)$"), follow_ups.build),
@@ -44,6 +46,8 @@ def parent_routes(state: AppState, route: str) -> list[str]:
         return ["/"]
     if route == "/enrol":
         return ["/welcome"] if not state.is_set_up else ["/", "/settings"]
+    if match := re.match(r"^/household/([\w-]+)/edit$", route):
+        return parent_routes(state, f"/household/{match[1]}") + [f"/household/{match[1]}"]
     if match := re.match(r"^/household/([\w-]+)$", route):
         found = state.repo.household(match[1])
         return ["/", f"/hamlet/{found.hamlet_id}"] if found else ["/"]
@@ -139,7 +143,7 @@ def _online(kinds: object) -> bool:
     return bool(_names(kinds) - {"none"})
 
 
-async def build_shell(page: ft.Page, data_dir: object = None) -> Router:
+async def build_shell(page: ft.Page, data_dir: object = None) -> Router | None:
     page.title = t("app_title")
     page.theme = ft.Theme(color_scheme_seed="#16804A")
     page.theme_mode = ft.ThemeMode.LIGHT
@@ -148,7 +152,14 @@ async def build_shell(page: ft.Page, data_dir: object = None) -> Router:
     page.update()
 
     # Opening the store reads files: never on the event loop, or the UI freezes.
-    state = await asyncio.to_thread(AppState.open, data_dir or default_data_dir())
+    try:
+        state = await asyncio.to_thread(AppState.open, data_dir or default_data_dir())
+    except StoreInUse as busy:  # another copy of the app has the data folder: say so, touch nothing
+        page.views.clear()
+        page.views.append(ft.View(route="/", controls=[
+            ft.Icon(ft.Icons.LOCK, size=48), ft.Text(busy.text("vi"), size=18), ft.Text(busy.text("en"), size=16)]))
+        page.update()
+        return None
     router = Router(page, state)
     page.on_route_change = router.show
     page.on_view_pop = router.popped

@@ -8,22 +8,25 @@ from __future__ import annotations
 import json
 import re
 import threading
+import weakref
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from demo import seed_demo
 from storage import HouseholdRow, Repository
 from sync.client import SyncClient, SyncError
-from sync.service import SyncReport, enrol, sync_once
+from sync.service import ConflictNotice, SyncReport, enrol, saved_notices, sync_once
 from survey import checklist as checklists
-from survey.errors import Issue
+from survey.errors import Issue, message
+from survey.shape import clean_text
 from survey.indicators import (TALLY_VERSION, Coverage, CoverageConfig, Tally, default_config,
                                hamlet_tallies, report_from_tallies)
-from survey.records import FollowUp, Hamlet, Household, Member, Visit
+from survey.records import FollowUp, Hamlet, Household, Member, Status, Visit
 from survey.summary import HouseholdSummary
-from survey.validation import blocking, validate_household
+from survey.times import CLOCK_TOLERANCE, Clock, instant_or_none, now_iso, start_of_day, system_clock
+from survey.validation import RecordContext, blocking, check_household
 from wizard import VisitWizard
 
 FILTERS = ("all", "not_visited", "revisit", "follow_up", "declined")
@@ -41,6 +44,7 @@ class HamletProgress:
     visited: int
     total: int
     coverage: Coverage
+    day: Any = None  # the commune day the figures are as of (today: a team counts from its day)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,36 @@ class HouseholdDetail:
     members: list[Member]
     follow_ups: list[FollowUp]
     draft_key: str | None
+
+
+@dataclass(frozen=True)
+class RejectedItem:
+    """A record the server refused, as the sync screen lists it: whose, why, what to do."""
+
+    record: Household | Visit
+    head_name: str  # the household's (a visit's household's)
+    code: str
+    context: dict[str, Any]
+    fix: str  # household (edit its details) | household_time (take the time again) | visit
+
+    def reason(self, lang: str) -> str:
+        return message(self.code, lang, **self.context)
+
+    def hint(self, lang: str) -> str:
+        from i18n import t
+
+        return t(f"fix_hint_{self.fix}", lang)
+
+
+TIME_CODES = ("time_before_campaign", "time_in_future", "time_invalid")
+# Sessions of one process share one store (storage/owner.py): they share its sync too.
+_SYNC_LOCKS: weakref.WeakKeyDictionary[Repository, threading.Lock] = weakref.WeakKeyDictionary()
+_SYNC_LOCKS_GUARD = threading.Lock()
+
+
+def _sync_lock(repo: Repository) -> threading.Lock:
+    with _SYNC_LOCKS_GUARD:
+        return _SYNC_LOCKS.setdefault(repo, threading.Lock())
 
 
 @dataclass(frozen=True)
@@ -66,15 +100,41 @@ class AppState:
     repo: Repository
     data_dir: Path | None = None
     config: CoverageConfig = field(default_factory=default_config)
-    _progress_cache: dict[str, HamletProgress] = field(default_factory=dict, repr=False)
-    _sync_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    clock: Clock = field(default=system_clock, repr=False)  # the phone's clock (tests shift it)
+    # figures per hamlet, with the version of the hamlet's file they were counted from: the
+    # store is shared by every session of the process, so another tab's save shows here too
+    _progress_cache: dict[str, tuple[int, HamletProgress]] = field(default_factory=dict, repr=False)
     last_report: SyncReport | None = None  # what the last sync did, shown until the next one
 
     @classmethod
-    def open(cls, folder: Path) -> AppState:
-        state = cls(repo=Repository(folder), data_dir=Path(folder))
-        state.config = state.config.with_adult_age(state.adult_age)
+    def open(cls, folder: Path, clock: Clock = system_clock) -> AppState:
+        """The state over the phone's store in `folder` (one store per folder and process)."""
+        state = cls(repo=Repository(folder), data_dir=Path(folder), clock=clock)
+        state.load_config()
         return state
+
+    def load_config(self) -> None:
+        """The commune's configuration the server last sent (time zone, campaign start,
+        targets), else the defaults; the volunteer's adult-age choice on top."""
+        saved = self.repo.setting("config")
+        try:
+            config = CoverageConfig.from_dict(saved) if isinstance(saved, dict) else default_config()
+        except (TypeError, ValueError, KeyError):
+            config = default_config()
+        self.config = config.with_adult_age(self.adult_age)
+
+    def context(self) -> RecordContext:
+        """What the rules judge a record with on this phone: the commune's setup, and as "now"
+        the phone's clock, or the server's as the phone last learnt it when the phone is
+        behind: a household another phone stamped at the true time is not "in the future"
+        because this phone's clock is slow. (A fast clock is left as it is: what it stamps
+        the server refuses, and the phone says why.)"""
+        now = self.clock()
+        learnt = self.repo.setting("clock") or {}
+        offset = learnt.get("offset_seconds") if isinstance(learnt, dict) else None
+        if isinstance(offset, (int, float)) and offset < 0:
+            now += timedelta(seconds=-offset)
+        return RecordContext.of(self.config, now)
 
     # -- settings ----------------------------------------------------------------------------
     @property
@@ -173,7 +233,7 @@ class AppState:
         Syncs queue behind each other (Wi-Fi coming back while the volunteer taps "sync"):
         the second finds an empty outbox and only pulls the roster.
         """
-        with self._sync_lock:
+        with _sync_lock(self.repo):
             self.last_report = self._sync(progress)
             return self.last_report
 
@@ -186,9 +246,33 @@ class AppState:
             if issues:
                 return SyncReport(error=SyncError(issues[0].code))
         client = SyncClient(self.enrolment["server_url"], token=self.repo.setting("token"))
-        report = sync_once(self.repo, client, progress)
+        report = sync_once(self.repo, client, progress, clock=self.clock)
+        self.load_config()  # the commune's configuration may have changed
         self._changed()
         return report
+
+    def last_sync_notices(self) -> list[ConflictNotice]:
+        """Edits of this phone that another phone's edit beat to the server, at the last sync."""
+        if self.last_report is not None and self.last_report.round_trips:
+            return list(self.last_report.conflicts)
+        return saved_notices(self.repo)
+
+    def clock_issue(self) -> Issue | None:
+        """The phone's clock, if it is clearly wrong: before the campaign started, or far from
+        the server's time at the last sync (DESIGN §5). None when it looks right."""
+        now = self.clock()
+        if now < start_of_day(self.config.campaign_start, self.config.zone):
+            return Issue("clock_before_campaign", "", {
+                "now": now.astimezone(self.config.zone).strftime("%d/%m/%Y %H:%M"),
+                "start": self.config.campaign_start.strftime("%d/%m/%Y")})
+        learnt = self.repo.setting("clock") or {}
+        offset = learnt.get("offset_seconds") if isinstance(learnt, dict) else None
+        if isinstance(offset, (int, float)) and abs(offset) > CLOCK_TOLERANCE.total_seconds():
+            return Issue("clock_far_from_server", "", _difference(abs(offset)))
+        server_time = instant_or_none(learnt.get("server_time")) if isinstance(learnt, dict) else None
+        if server_time is not None and now < server_time - CLOCK_TOLERANCE:  # set back since that sync
+            return Issue("clock_far_from_server", "", _difference((server_time - now).total_seconds()))
+        return None
 
     def should_auto_sync(self, links: set[str]) -> bool:
         """On a link change: sync when the volunteer's setting allows this kind of network."""
@@ -199,6 +283,67 @@ class AppState:
     def rejected_records(self) -> list[Household | Visit]:
         return self.repo.rejected()
 
+    def rejected_items(self) -> list[RejectedItem]:
+        """Every refused record with its household's name, the reason and the way to fix it."""
+        items = []
+        for record in self.repo.rejected():
+            rejection = record.rejection or {}
+            code = str(rejection.get("code") or "server_error")
+            context = dict(rejection.get("context") or {})
+            if isinstance(record, Household):
+                name, fix = record.head_name, "household_time" if code in TIME_CODES else "household"
+            else:
+                home = self.repo.household(record.household_id)
+                name, fix = (home.head_name if home else ""), "visit"
+            items.append(RejectedItem(record, name, code, context, fix))
+        return items
+
+    def edit_household(self, household_id: str, *, head_name: str | None = None, address: str | None = None,
+                       phone: str | None = None) -> tuple[Household | None, list[Issue]]:
+        """Change a household's details on the phone (offline), judged by the server's rules
+        first; it goes out at the next sync, made on the revision the phone holds."""
+        household = self.repo.household(household_id)
+        if household is None:
+            raise KeyError(household_id)
+        edited = Household.from_dict(household.to_dict())
+        if head_name is not None:
+            edited.head_name = clean_text(head_name)
+        if address is not None:
+            edited.address = clean_text(address)
+        if phone is not None:
+            edited.phone = clean_text(phone)
+        return self._save_edit(edited)
+
+    def fix_household_time(self, household_id: str) -> tuple[Household | None, list[Issue]]:
+        """Take a refused household's times from the clock again, once it is right (the way
+        out of `time_before_campaign` / `time_in_future`). Refused while the clock is wrong."""
+        problem = self.clock_issue()
+        if problem is not None and problem.code == "clock_before_campaign":
+            return None, [problem]
+        household = self.repo.household(household_id)
+        if household is None:
+            raise KeyError(household_id)
+        edited = Household.from_dict(household.to_dict())
+        context = self.context()
+        now = now_iso(self.clock)
+        for name in ("created_at", "removed_at"):
+            value = getattr(edited, name)
+            moment = instant_or_none(value)
+            if value is not None and (moment is None or not context.earliest <= moment <= context.latest):
+                setattr(edited, name, now)
+        return self._save_edit(edited)
+
+    def _save_edit(self, edited: Household) -> tuple[Household | None, list[Issue]]:
+        edited.touch(self.clock)
+        _, issues = check_household(edited.to_dict(), self.context())
+        if blocking(issues):
+            return None, issues
+        if edited.status is not Status.COMPLETE:
+            edited.complete()
+        self.repo.save_household(edited)
+        self._changed(edited.hamlet_id)
+        return edited, issues
+
     def fix_rejected_visit(self, visit_id: str) -> VisitWizard:
         """Reopen a visit the server refused, on the summary that lists what to fix."""
         visit = self.repo.visit(visit_id)
@@ -206,7 +351,7 @@ class AppState:
         if visit is None or household is None:
             raise KeyError(visit_id)
         visit.reopen()
-        wizard = VisitWizard(visit=visit, household=household, step_key="summary")
+        wizard = VisitWizard(visit=visit, household=household, step_key="summary", config=self.config, clock=self.clock)
         self.autosave(wizard)
         return wizard
 
@@ -222,15 +367,18 @@ class AppState:
         stored = dict(self.repo.setting(_TALLY_CACHE, {}) or {})
         before = dict(stored)
         result = []
+        today = self.config.today(self.clock)
         for hamlet in self.repo.hamlets():
-            cached = self._progress_cache.get(hamlet.id)
-            if cached is None or cached.hamlet != hamlet:
+            version = self.repo.hamlet_version(hamlet.id)
+            entry = self._progress_cache.get(hamlet.id)
+            cached = entry[1] if entry is not None and entry[0] == version else None
+            if cached is None or cached.hamlet != hamlet or cached.day != today:
                 tally = self._hamlet_tally(hamlet.id, stored)
-                report = report_from_tallies([hamlet], {hamlet.id: tally}, config=self.config)
+                report = report_from_tallies([hamlet], {hamlet.id: tally}, config=self.config, today=today)
                 coverage = report.hamlets[hamlet.id]
                 visits = coverage["visit_coverage"]
-                cached = HamletProgress(hamlet, visits.numerator, visits.denominator, coverage)
-                self._progress_cache[hamlet.id] = cached
+                cached = HamletProgress(hamlet, visits.numerator, visits.denominator, coverage, today)
+                self._progress_cache[hamlet.id] = (version, cached)
             result.append(cached)
         if stored != before:
             self.repo.set_setting(_TALLY_CACHE, stored)
@@ -238,13 +386,14 @@ class AppState:
 
     def _hamlet_tally(self, hamlet_id: str, stored: dict[str, Any]) -> Tally:
         fingerprint = self.repo.hamlet_fingerprint(hamlet_id)
-        key = {"file": fingerprint, "adult_age": self.config.adult_age, "version": TALLY_VERSION}
+        key = {"file": fingerprint, "adult_age": self.config.adult_age, "version": TALLY_VERSION,
+               "zone": self.config.time_zone}
         entry = stored.get(hamlet_id)
         if fingerprint is not None and entry and entry.get("key") == key:
             return Tally.from_dict(entry["tally"])
         households = [r.household for r in self.repo.households(hamlet_id)]
         tally = hamlet_tallies(households, self.repo.latest_completed_visits(hamlet_id),
-                               adult_age=self.config.adult_age).get(hamlet_id, Tally())
+                               adult_age=self.config.adult_age, tz=self.config.zone).get(hamlet_id, Tally())
         if fingerprint is not None:
             stored[hamlet_id] = {"key": key, "tally": tally.to_dict()}
         return tally
@@ -273,10 +422,11 @@ class AppState:
         return [row for row in rows if _passes(row, filter_by)]
 
     def add_household(self, hamlet_id: str, head_name: str, address: str = "", phone: str = "") -> tuple[Household | None, list[Issue]]:
-        household = Household(hamlet_id=hamlet_id, head_name=" ".join(head_name.split()),
-                              address=address.strip(), phone=phone.strip(),
-                              checklist_version=checklists.current().version)
-        issues = validate_household(household)
+        """A new household, judged by the rules the server applies before it is saved."""
+        household = Household(hamlet_id=hamlet_id, head_name=clean_text(head_name),
+                              address=clean_text(address), phone=clean_text(phone),
+                              created_at=now_iso(self.clock), checklist_version=checklists.current().version)
+        _, issues = check_household(household.to_dict(), self.context())
         if blocking(issues):
             return None, issues
         household.complete()
@@ -313,7 +463,8 @@ class AppState:
             raise KeyError(household_id)
         detail = self.household_detail(household_id)
         previous = next((v for v in detail.visits if v.outcome == "completed"), None) if detail else None
-        wizard = VisitWizard.start(household, previous, volunteer=self.repo.setting("volunteer", ""))
+        wizard = VisitWizard.start(household, previous, volunteer=self.repo.setting("volunteer", ""),
+                                   config=self.config, clock=self.clock)
         self.autosave(wizard)
         return wizard
 
@@ -321,7 +472,7 @@ class AppState:
         draft = self.repo.draft(draft_key)
         if draft is None:
             raise KeyError(draft_key)
-        return VisitWizard.from_draft(draft)
+        return VisitWizard.from_draft(draft, config=self.config, clock=self.clock)
 
     def latest_draft(self) -> str | None:
         """The draft a volunteer was last working on, to offer after a restart."""
@@ -381,6 +532,18 @@ class AppState:
         temp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
         temp.replace(target)
         return target
+
+
+def _difference(seconds: float) -> dict[str, Any]:
+    """How far a clock is off, in words (the context of `clock_far_from_server`)."""
+    span = timedelta(seconds=round(seconds))
+    hours, minutes = span.days * 24 + span.seconds // 3600, (span.seconds % 3600) // 60
+    if hours >= 48:
+        return {"difference_vi": f"{hours // 24} ngày", "difference_en": f"{hours // 24} days"}
+    if hours:
+        return {"difference_vi": f"{hours} giờ" + (f" {minutes} phút" if minutes else ""),
+                "difference_en": f"{hours} h" + (f" {minutes} min" if minutes else "")}
+    return {"difference_vi": f"{minutes} phút", "difference_en": f"{minutes} min"}
 
 
 def _passes(row: HouseholdRow, filter_by: str) -> bool:

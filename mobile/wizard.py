@@ -14,8 +14,12 @@ from survey import checklist as checklists
 from survey.checklist import Checklist, Question, evaluate
 from survey.errors import Issue
 from survey.followups import derive_follow_ups
-from survey.records import Consent, FollowUp, Household, Member, Outcome, Status, Visit, now_iso
-from survey.validation import blocking, validate_visit
+from survey.indicators import CoverageConfig, default_config
+from survey.records import Consent, FollowUp, Household, Member, Outcome, Status, Visit
+from survey.times import Clock, now_iso, system_clock
+from survey.validation import RecordContext, blocking, check_visit
+
+TIME_FIELDS = ("visited_at", "created_at", "updated_at")  # a wrong clock shows on the outcome step
 
 DRAFT_FORMAT = 1
 
@@ -37,18 +41,24 @@ class VisitWizard:
     step_key: str = "outcome"
     dirty: bool = False
     started_at: str = field(default_factory=now_iso)
+    # The commune's configuration (time zone, campaign start, adult age) and the phone's
+    # clock: what the rules judge the visit with, before it is saved (DESIGN §5).
+    config: CoverageConfig = field(default_factory=default_config, repr=False)
+    clock: Clock = field(default=system_clock, repr=False)
 
     # -- construction and autosave -----------------------------------------------------------
     @classmethod
-    def start(cls, household: Household, previous: Visit | None = None, volunteer: str = "") -> VisitWizard:
+    def start(cls, household: Household, previous: Visit | None = None, volunteer: str = "", *,
+              config: CoverageConfig | None = None, clock: Clock = system_clock) -> VisitWizard:
         """A new visit; a household visited before starts from its last roster."""
         definition = checklists.current()
-        visit = Visit(household_id=household.id, hamlet_id=household.hamlet_id,
+        now = now_iso(clock)
+        visit = Visit(household_id=household.id, hamlet_id=household.hamlet_id, created_at=now, visited_at=now,
                       checklist_version=definition.version, volunteer=volunteer)
         if previous is not None and previous.outcome == Outcome.COMPLETED:
             visit.members = [Member(id=m.id, relation=m.relation, birth_year=m.birth_year, sex=m.sex)
                              for m in previous.members]
-        return cls(visit=visit, household=household)
+        return cls(visit=visit, household=household, started_at=now, config=config or default_config(), clock=clock)
 
     def to_draft(self) -> dict[str, Any]:
         return {"format": DRAFT_FORMAT, "visit": self.visit.to_dict(),
@@ -56,11 +66,13 @@ class VisitWizard:
                 "started_at": self.started_at, "saved_at": now_iso()}
 
     @classmethod
-    def from_draft(cls, draft: dict[str, Any]) -> VisitWizard:
+    def from_draft(cls, draft: dict[str, Any], *, config: CoverageConfig | None = None,
+                   clock: Clock = system_clock) -> VisitWizard:
         wizard = cls(visit=Visit.from_dict(draft["visit"]),
                      household=Household.from_dict(draft["household"]),
                      step_key=str(draft.get("step", "outcome")),
-                     started_at=str(draft.get("started_at") or now_iso()))
+                     started_at=str(draft.get("started_at") or now_iso(clock)),
+                     config=config or default_config(), clock=clock)
         if wizard.step_key not in {s.key for s in wizard.steps()}:
             wizard.step_key = "outcome"
         return wizard
@@ -102,9 +114,18 @@ class VisitWizard:
         keys = [s.key for s in self.steps()]
         return keys.index(self.step.key) + 1, len(keys)
 
+    @property
+    def year(self) -> int:
+        """The commune's year of the visit (who is an adult): this year while it has no time."""
+        try:
+            return self.visit.year_in(self.config.zone)
+        except (TypeError, ValueError):
+            return self.config.today(self.clock).year
+
     def adults_asked(self) -> list[Member]:
         age = self.checklist.adult_questions_from_age
-        return [m for m in self.visit.members if m.is_adult(self.visit.year, age)]
+        year = self.year
+        return [m for m in self.visit.members if m.is_adult(year, age)]
 
     def visible_questions(self, step: Step | None = None) -> list[Question]:
         """The questions this step asks now, after the checklist's skip conditions."""
@@ -125,8 +146,17 @@ class VisitWizard:
         return []
 
     # -- moving --------------------------------------------------------------------------------
+    def context(self) -> RecordContext:
+        """The rules' view of now: the phone's clock, the commune's configuration."""
+        return RecordContext.of(self.config, self.clock())
+
     def issues(self) -> list[Issue]:
-        return validate_visit(self.visit)
+        """Every issue of the visit by the rules the server applies (form, times, content)."""
+        return check_visit(self.visit.to_dict(), self.context())[1]
+
+    def time_issues(self) -> list[Issue]:
+        """Issues of the visit's times: the phone's clock was wrong when they were stamped."""
+        return [i for i in self.issues() if i.field in TIME_FIELDS or i.field == "consent.at"]
 
     def step_issues(self, step: Step | None = None) -> list[Issue]:
         """Issues whose field belongs to this step, to show inline and to gate "Next"."""
@@ -134,7 +164,7 @@ class VisitWizard:
         return [i for i in self.issues() if self.step_of_field(i.field) == step.key]
 
     def step_of_field(self, field_name: str) -> str:
-        if field_name.startswith("outcome") or field_name.startswith("visited_at"):
+        if field_name.startswith("outcome") or field_name in TIME_FIELDS or not field_name:
             return "outcome"
         if field_name.startswith("consent"):
             return "consent"
@@ -182,7 +212,7 @@ class VisitWizard:
     def set_outcome(self, outcome: str) -> None:
         """The volunteer at the door says what happened: that moment is the visit's time."""
         self.visit.outcome = outcome
-        self.visit.visited_at = now_iso()
+        self.visit.visited_at = now_iso(self.clock)
         if outcome != Outcome.COMPLETED:
             # A declined or empty-house visit keeps no personal data (DESIGN §7).
             self.visit.members, self.visit.answers, self.visit.consent = [], {}, None
@@ -190,7 +220,16 @@ class VisitWizard:
         self._changed()
 
     def set_consent(self, agreed: bool, by: str) -> None:
-        self.visit.consent = Consent(by=by.strip(), at=now_iso()) if agreed else None
+        self.visit.consent = Consent(by=by.strip(), at=now_iso(self.clock)) if agreed else None
+        self._changed()
+
+    def restamp(self) -> None:
+        """Take the visit's times from the clock again, once the volunteer set it right: the
+        way out of `time_before_campaign` / `time_in_future` without re-entering anything."""
+        now = now_iso(self.clock)
+        self.visit.visited_at = self.visit.created_at = now
+        if self.visit.consent is not None:
+            self.visit.consent = Consent(by=self.visit.consent.by, at=now)
         self._changed()
 
     def answer(self, question_id: str, value: Any, member_id: str | None = None) -> None:
@@ -237,16 +276,17 @@ class VisitWizard:
             for q in section.questions:
                 if q.id in answers and not evaluate(q.when, household):
                     del answers[q.id]
+        year = self.year
         for member in self.visit.members:
             context = {**household, **member.values()}
-            adult = member.is_adult(self.visit.year, definition.adult_questions_from_age)
+            adult = member.is_adult(year, definition.adult_questions_from_age)
             for q in definition.questions_for("adult"):
                 if q.id in member.answers and not (adult and evaluate(q.when, context)):
                     del member.answers[q.id]
 
     def _changed(self) -> None:
         self.dirty = True
-        self.visit.updated_at = now_iso()
+        self.visit.updated_at = now_iso(self.clock)
 
     # -- finishing -----------------------------------------------------------------------------
     def ready_to_save(self) -> bool:
@@ -265,7 +305,7 @@ class VisitWizard:
             household = _copy(self.household)
             household.removed_at = household.removed_reason = None
         if household is not None:
-            household.touch()
+            household.touch(self.clock)
             if household.status is not Status.COMPLETE:
                 household.complete()
         self.dirty = False

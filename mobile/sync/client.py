@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import requests
 
-PROTOCOL = 1
+PROTOCOL = 2
 APP_VERSION = "0.1.0"
 
 

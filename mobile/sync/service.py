@@ -3,31 +3,54 @@
 Order matters for "never lose a visit": results are applied only to records whose content
 is still what was sent (fingerprints), so a visit edited while the request was in flight
 goes out again; the roster never overwrites a local change that has not reached the server.
+Whatever the server keeps of a household comes back in the roster and replaces the phone's
+copy (docs/sync-protocol.md: the server orders edits by its revisions, not by clocks), and
+an edit of this phone that did not win is reported by name ("changed on another phone").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from storage import Repository, SyncResult
-from survey.records import Hamlet, Household, Status, Visit, now_iso
+from survey.errors import message
+from survey.records import Hamlet, Household, Status, Visit
+from survey.revisions import describe
+from survey.times import Clock, instant_or_none, iso, system_clock
 
 from .client import SyncClient, SyncError
 
 BATCH = 500  # records per request: 200 visits go in one round trip; a huge outbox in several
 
 
+@dataclass(frozen=True)
+class ConflictNotice:
+    """A household edit of this phone that another phone's edit beat to the server."""
+
+    household_id: str
+    head_name: str
+    fields: list[str]
+
+    def text(self, lang: str) -> str:
+        return f"{self.head_name}: {message('changed_elsewhere', lang, **describe(self.fields))}"
+
+
 @dataclass
 class SyncReport:
+    """What one sync did, counted apart: sent and accepted, already on the server
+    (duplicate), changed on another phone first (conflict), refused (rejected)."""
+
     sent: int = 0
     accepted: int = 0
     duplicate: int = 0
+    conflict: int = 0
     rejected: int = 0
     roster_households: int = 0
     round_trips: int = 0
     error: SyncError | None = None
     rejected_ids: list[str] = field(default_factory=list)
+    conflicts: list[ConflictNotice] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -52,8 +75,12 @@ def enrol(repo: Repository, client: SyncClient, code: str, device_name: str) -> 
 
 
 def sync_once(repo: Repository, client: SyncClient,
-              progress: Callable[[int, int], None] | None = None) -> SyncReport:
-    """Send everything unsynced in as few round trips as possible, then take the roster."""
+              progress: Callable[[int, int], None] | None = None, *, clock: Clock = system_clock) -> SyncReport:
+    """Send everything unsynced in as few round trips as possible, then take the roster.
+
+    `clock` is the phone's: at each answer the phone learns how far it is from the server's
+    (`server_time`), to warn the volunteer of a wrong clock before the next save.
+    """
     report = SyncReport()
     outbox = repo.outbox()
     records: list[tuple[str, Household | Visit]] = (
@@ -71,40 +98,76 @@ def sync_once(repo: Repository, client: SyncClient,
                 [r.to_dict() for kind, r in chunk if kind == "household"],
                 [r.to_dict() for kind, r in chunk if kind == "visit"])
             report.round_trips += 1
+            learn_clock(repo, answer.get("server_time"), clock)
             results = [_result(raw, sent) for raw in answer.get("results", [])]
+            names = {record.id: record.head_name for kind, record in chunk if isinstance(record, Household)}
             with repo.batch():
                 repo.record_results(results)
                 report.roster_households += apply_roster(repo, answer.get("roster") or {})
                 cursor = answer.get("cursor", cursor)
                 repo.set_setting("cursor", cursor)
+                if isinstance(answer.get("config"), dict):
+                    repo.set_setting("config", answer["config"])
             for result in results:
+                if result.result not in ("accepted", "duplicate", "conflict", "rejected"):
+                    continue
                 setattr(report, result.result, getattr(report, result.result) + 1)
                 if result.result == "rejected":
                     report.rejected_ids.append(result.id)
+                elif result.result == "conflict":
+                    fields = [str(f) for f in result.context.get("fields") or []]
+                    report.conflicts.append(ConflictNotice(result.id, names.get(result.id, ""), fields))
             report.sent += len(chunk)
             if progress:
                 progress(report.sent, total)
     except SyncError as error:
         report.error = error
         return report
+    finally:
+        if report.round_trips:  # what the screen shows until the next sync, after a restart too
+            repo.set_setting("sync_notices", [asdict(c) for c in report.conflicts])
     with repo.batch():
-        repo.set_setting("last_sync", answer.get("server_time") or now_iso())
+        repo.set_setting("last_sync", answer.get("server_time") or iso(clock()))
         repo.set_setting("server_coverage", answer.get("coverage"))
     repo.archive_synced()
     return report
 
 
+def learn_clock(repo: Repository, server_time: Any, clock: Clock) -> None:
+    """Keep how far the phone's clock is from the server's (seconds, + when the phone is
+    ahead), as of this answer: the network's delay is small beside a wrong clock."""
+    moment = instant_or_none(server_time)
+    if moment is not None:
+        phone = clock()
+        repo.set_setting("clock", {"offset_seconds": round((phone - moment).total_seconds()),
+                                   "server_time": iso(moment), "phone_time": iso(phone)})
+
+
+def saved_notices(repo: Repository) -> list[ConflictNotice]:
+    """The conflicts of the last sync that reached the server."""
+    found = []
+    for raw in repo.setting("sync_notices") or []:
+        if isinstance(raw, dict):
+            found.append(ConflictNotice(str(raw.get("household_id", "")), str(raw.get("head_name", "")),
+                                        [str(f) for f in raw.get("fields") or []]))
+    return found
+
+
 def _result(raw: dict[str, Any], sent: dict[str, str]) -> SyncResult:
+    revision = raw.get("revision")
     return SyncResult(kind=raw["kind"], id=raw["id"], result=raw["result"], code=raw.get("code", ""),
                       field=raw.get("field", ""), context=dict(raw.get("context") or {}),
-                      fingerprint=sent.get(raw["id"], ""))
+                      fingerprint=sent.get(raw["id"], ""),
+                      revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None)
 
 
 def apply_roster(repo: Repository, roster: dict[str, Any]) -> int:
-    """Households (and their latest completed visits) other volunteers registered or changed.
+    """Households (and their latest completed visits) other volunteers registered or changed,
+    and the version the server kept of this phone's own edits.
 
-    A household with a local change not yet on the server keeps the local version; it goes
-    out with the next sync and the server decides (newer wins).
+    The server's version replaces the phone's copy, with its revision. A household with a
+    local change not yet on the server keeps the local version: it goes out with the next
+    sync, made on the revision it started from, and the server settles it field by field.
     """
     if roster.get("hamlets"):
         repo.save_hamlets([Hamlet.from_dict(h) for h in roster["hamlets"]])

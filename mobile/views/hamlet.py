@@ -7,9 +7,10 @@ import flet as ft
 from i18n import t
 from state import FILTERS
 from storage import HouseholdRow
+from survey.shape import FIELD_LIMITS
 
 from .context import Ctx
-from .widgets import big_button, title
+from .widgets import big_button, clock_banner, title
 
 SHOWN = 150  # a longer list is slow to draw on a cheap phone; search narrows it
 
@@ -78,13 +79,23 @@ async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
     )
 
 
+def household_fields(lang: str, head_name: str = "", address: str = "", phone: str = "") -> tuple[ft.TextField, ...]:
+    """The household's details as the volunteer types them, limited as the server's rules
+    limit them (survey.shape.FIELD_LIMITS): nothing typed here can be refused for length."""
+    name = ft.TextField(label=t("head_name", lang), value=head_name, text_size=18, autofocus=True,
+                        max_length=FIELD_LIMITS["head_name"])
+    where = ft.TextField(label=t("address", lang), value=address, text_size=18, multiline=True, min_lines=1,
+                         max_lines=4, max_length=FIELD_LIMITS["address"])
+    number = ft.TextField(label=t("phone", lang), value=phone, text_size=18, keyboard_type=ft.KeyboardType.PHONE,
+                          max_length=FIELD_LIMITS["phone"])
+    return name, where, number
+
+
 async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
     """Register a household the roster does not have yet."""
     lang = ctx.lang
-    hamlet = await ctx.io(ctx.state.hamlet, hamlet_id)
-    name = ft.TextField(label=t("head_name", lang), text_size=18, autofocus=True)
-    address = ft.TextField(label=t("address", lang), text_size=18)
-    phone = ft.TextField(label=t("phone", lang), text_size=18, keyboard_type=ft.KeyboardType.PHONE)
+    hamlet, clock = await ctx.io(lambda: (ctx.state.hamlet(hamlet_id), ctx.state.clock_issue()))
+    name, address, phone = household_fields(lang)
     messages = ft.Column()
 
     async def save(_: ft.Event) -> None:
@@ -99,6 +110,7 @@ async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
     return ft.View(
         route=f"/hamlet/{hamlet_id}/new",
         appbar=ft.AppBar(title=ft.Text(t("add_household", lang))),
-        controls=[title(hamlet.name if hamlet else ""), name, address, phone, messages,
-                  big_button(t("save", lang), save, icon=ft.Icons.SAVE)],
+        scroll=ft.ScrollMode.AUTO,
+        controls=[title(hamlet.name if hamlet else ""), *([clock_banner(clock, lang)] if clock else []),
+                  name, address, phone, messages, big_button(t("save", lang), save, icon=ft.Icons.SAVE)],
     )

@@ -6,10 +6,8 @@ import flet as ft
 
 from i18n import t
 from state import HamletProgress
-from survey.records import parse_time
-
 from .context import Ctx
-from .widgets import demo_banner, offline_badge, percent_text, title
+from .widgets import clock_banner, demo_banner, moment_text, offline_badge, percent_text, title
 
 MAIN_TARGETS = ("adults_ready", "households_guided")
 
@@ -39,10 +37,10 @@ def hamlet_card(ctx: Ctx, progress: HamletProgress) -> ft.Control:
     )
 
 
-def when_text(iso: str | None, lang: str) -> str:
+def when_text(iso: str | None, lang: str, tz: object) -> str:
     if not iso:
         return t("never_synced", lang)
-    return t("last_sync", lang, when=parse_time(iso).astimezone().strftime("%d/%m/%Y %H:%M"))
+    return t("last_sync", lang, when=moment_text(iso, tz))
 
 
 def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
@@ -63,16 +61,18 @@ def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
 
 async def build(ctx: Ctx) -> ft.View:
     state = ctx.state
-    progress, waiting, last_sync, demo = await ctx.io(
-        lambda: (state.hamlet_progress(), state.waiting_to_sync(), state.last_sync, state.is_demo))
+    progress, waiting, last_sync, demo, clock = await ctx.io(
+        lambda: (state.hamlet_progress(), state.waiting_to_sync(), state.last_sync, state.is_demo, state.clock_issue()))
     lang = ctx.lang
     body: list[ft.Control] = []
     if demo:
         body.append(demo_banner(lang))
+    if clock is not None:
+        body.append(clock_banner(clock, lang))
     body += [
         title(t("my_hamlets", lang)),
         ft.ListTile(title=ft.Text(t("waiting_sync", lang, count=waiting), size=16, key="waiting"),
-                    subtitle=ft.Text(when_text(last_sync, lang), size=14), leading=ft.Icon(ft.Icons.SYNC),
+                    subtitle=ft.Text(when_text(last_sync, lang, state.config.zone), size=14), leading=ft.Icon(ft.Icons.SYNC),
                     on_click=lambda _: ctx.go("/sync")),
     ]
     body += [hamlet_card(ctx, p) for p in progress] or [ft.Text(t("empty_store", lang), size=18)]

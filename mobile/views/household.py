@@ -8,16 +8,17 @@ from i18n import t
 from state import member_label
 from survey import checklist as checklists
 from survey.errors import message
-from survey.records import Status, Visit, parse_time
+from survey.records import Status, Visit
 
 from .context import Ctx
-from .widgets import big_button, title
+from .hamlet import household_fields
+from .widgets import big_button, clock_banner, day_text, title
 
 
-def visit_line(visit: Visit, lang: str) -> ft.Control:
+def visit_line(visit: Visit, lang: str, tz: object) -> ft.Control:
     definition = checklists.load(visit.checklist_version)
     outcome = next((o.label.text(lang) for o in definition.outcomes if o.value == visit.outcome), visit.outcome or "")
-    when = parse_time(visit.visited_at).astimezone().strftime("%d/%m/%Y")
+    when = day_text(visit.visited_at, tz)
     if visit.status is Status.SYNCED:
         sync = t("synced", lang)
     elif visit.status is Status.REJECTED and visit.rejection:
@@ -56,12 +57,46 @@ async def build(ctx: Ctx, household_id: str) -> ft.View:
             *([ft.Text(household.phone, size=16)] if household.phone else []),
             big_button(t("continue_visit" if detail.draft_key else "new_visit", lang), visit,
                        icon=ft.Icons.ASSIGNMENT, key="start-visit"),
+            big_button(t("edit_household", lang), lambda _: ctx.go(f"{route}/edit"), icon=ft.Icons.EDIT,
+                       primary=False, key="edit-household"),
             ft.Text(t("members", lang), size=18, weight=ft.FontWeight.BOLD),
             *([ft.Text("• " + member_label(m, lang), size=15) for m in detail.members]
               or [ft.Text(t("none_yet", lang), size=15)]),
             ft.Text(t("open_follow_ups", lang), size=18, weight=ft.FontWeight.BOLD),
             *(needs or [ft.Text(t("none_yet", lang), size=15)]),
             ft.Text(t("visits", lang), size=18, weight=ft.FontWeight.BOLD),
-            *([visit_line(v, lang) for v in detail.visits] or [ft.Text(t("none_yet", lang), size=15)]),
+            *([visit_line(v, lang, ctx.state.config.zone) for v in detail.visits]
+              or [ft.Text(t("none_yet", lang), size=15)]),
         ],
+    )
+
+
+async def build_edit(ctx: Ctx, household_id: str) -> ft.View:
+    """Put a household's details right (name, address, phone), offline; the change goes to
+    the server at the next sync, and a refusal it had is cleared once it is fixed."""
+    lang, state = ctx.lang, ctx.state
+    household, clock = await ctx.io(lambda: (state.repo.household(household_id), state.clock_issue()))
+    route = f"/household/{household_id}/edit"
+    if household is None:
+        return ft.View(route=route, appbar=ft.AppBar(title=ft.Text("")), controls=[ft.Text(t("not_found", lang))])
+    name, address, phone = household_fields(lang, household.head_name, household.address, household.phone)
+    messages = ft.Column()
+    refused = household.rejection or {}
+    reason = ([ft.Text(message(refused.get("code", "server_error"), lang, **refused.get("context", {})),
+                       size=15, color=ft.Colors.RED_700)] if refused else [])
+
+    async def save(_: ft.Event) -> None:
+        edited, issues = await ctx.io(lambda: state.edit_household(
+            household_id, head_name=name.value or "", address=address.value or "", phone=phone.value or ""))
+        if edited is None:
+            messages.controls = [ft.Text(i.message(lang), color=ft.Colors.RED_700, size=16) for i in issues]
+            messages.update()
+            return
+        ctx.snack(t("saved_household", lang))
+        ctx.go(f"/household/{household_id}")
+
+    return ft.View(
+        route=route, appbar=ft.AppBar(title=ft.Text(t("edit_household", lang))), scroll=ft.ScrollMode.AUTO,
+        controls=[title(household.head_name), *([clock_banner(clock, lang)] if clock else []), *reason,
+                  name, address, phone, messages, big_button(t("save", lang), save, icon=ft.Icons.SAVE, key="save-household")],
     )

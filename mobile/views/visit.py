@@ -18,12 +18,13 @@ from survey.validation import blocking
 from wizard import Step, VisitWizard
 
 from .context import Ctx
-from .widgets import BIG, big_button, check_row, issue_texts, question_input, title
+from .widgets import BIG, big_button, check_row, clock_banner, issue_texts, question_input, title
 
 
 class WizardScreen:
-    def __init__(self, ctx: Ctx, wizard: VisitWizard) -> None:
+    def __init__(self, ctx: Ctx, wizard: VisitWizard, clock_warning: Any = None) -> None:
         self.ctx, self.wizard, self.lang = ctx, wizard, ctx.lang
+        self.clock_warning = clock_warning  # the phone's clock looks wrong (AppState.clock_issue)
         self.show_issues = False
         self.body = ft.Column(spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.progress_text = ft.Text(size=14)
@@ -68,10 +69,23 @@ class WizardScreen:
             self.wizard.set_outcome(e.control.value)
             self.changed()
 
-        return [title(t("outcome_title", self.lang)), ft.RadioGroup(
+        controls: list[ft.Control] = [title(t("outcome_title", self.lang))]
+        if self.clock_warning is not None:
+            controls.append(clock_banner(self.clock_warning, self.lang))
+        controls.append(ft.RadioGroup(
             value=self.wizard.visit.outcome, on_change=chose, key="outcome",
             content=ft.Column([ft.Radio(value=o.value, label=o.label.text(self.lang),
-                                        label_style=ft.TextStyle(size=BIG)) for o in definition.outcomes]))]
+                                        label_style=ft.TextStyle(size=BIG)) for o in definition.outcomes])))
+        times = [i for i in self.wizard.time_issues() if i.field != "consent.at"] if self.wizard.visit.outcome else []
+        if times:  # stamped while the clock was wrong: once it is right, one tap takes the time again
+            controls += issue_texts(times[:1], self.lang)
+            controls.append(big_button(t("use_time_now", self.lang), self.restamp, icon=ft.Icons.SCHEDULE,
+                                       primary=False, key="restamp"))
+        return controls
+
+    def restamp(self, _: ft.Event) -> None:
+        self.wizard.restamp()
+        self.changed()
 
     def draw_consent(self, step: Step) -> list[ft.Control]:
         definition, consent = self.wizard.checklist, self.wizard.visit.consent
@@ -99,7 +113,7 @@ class WizardScreen:
         adult_age = wizard.checklist.adult_questions_from_age
         for n, member in enumerate(wizard.visit.members, start=1):
             heading = t("member_n", lang, n=n)
-            if member.is_adult(wizard.visit.year, adult_age):
+            if member.is_adult(wizard.year, adult_age):
                 heading += f" ({t('adult_tag', lang)})"
             fields = [self.input(q, member.value(q.id), member.id, redraw=q.type != "year")
                       for q in wizard.checklist.questions_for("member")]
@@ -153,6 +167,8 @@ class WizardScreen:
         issues = wizard.issues()
         outcome = next((o.label.text(lang) for o in wizard.checklist.outcomes if o.value == wizard.visit.outcome), "—")
         controls: list[ft.Control] = [title(t("summary_title", lang)), ft.Text(outcome, size=BIG)]
+        if self.clock_warning is not None:  # warned before saving, in plain words
+            controls.append(clock_banner(self.clock_warning, lang))
         if wizard.visit.outcome == Outcome.COMPLETED:
             controls.append(ft.Text(f"{t('members', lang)}: {len(wizard.visit.members)}", size=16))
             controls += [ft.Text("• " + member_label(m, lang), size=15) for m in wizard.visit.members]
@@ -301,8 +317,8 @@ class WizardScreen:
 
 async def build(ctx: Ctx, draft_key: str) -> ft.View:
     try:
-        wizard = await ctx.io(ctx.state.resume, draft_key)
+        wizard, clock = await ctx.io(lambda: (ctx.state.resume(draft_key), ctx.state.clock_issue()))
     except KeyError:
         return ft.View(route=f"/visit/{draft_key}", appbar=ft.AppBar(title=ft.Text("")),
                        controls=[ft.Text(t("not_found", ctx.lang))])
-    return WizardScreen(ctx, wizard).view(f"/visit/{draft_key}")
+    return WizardScreen(ctx, wizard, clock).view(f"/visit/{draft_key}")

@@ -9,6 +9,7 @@ import flet as ft
 from i18n import t
 from survey.checklist import Question
 from survey.errors import Issue
+from survey.times import instant_or_none
 
 BIG = 18
 GREEN = "#16804A"
@@ -61,6 +62,15 @@ def offline_badge(online: bool, lang: str) -> ft.Container:
         content=ft.Text(t("online" if online else "offline", lang), color=ft.Colors.WHITE, size=14),
         bgcolor=GREEN if online else ft.Colors.GREY_700, border_radius=12,
         padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+    )
+
+
+def clock_banner(issue: Issue, lang: str) -> ft.Container:
+    """The phone's clock looks wrong: say so in plain words, where the volunteer looks."""
+    return ft.Container(
+        content=ft.Row([ft.Icon(ft.Icons.SCHEDULE, color=ft.Colors.RED_800),
+                        ft.Text(issue.message(lang), size=15, expand=True, key="clock-warning")]),
+        bgcolor=ft.Colors.RED_50 if issue.severity == "error" else ft.Colors.AMBER_100, padding=10, border_radius=8,
     )
 
 
@@ -123,3 +133,15 @@ def question_input(question: Question, value: Any, lang: str,
                             max_length=question.max_length,
                             on_change=lambda e: on_answer(e.control.value))
     raise ValueError(f"no input for question type {question.type}")
+
+
+def day_text(value: str | None, tz: Any) -> str:
+    """A recorded time as the commune's day, dd/mm/yyyy ("" when it is not a time)."""
+    moment = instant_or_none(value)
+    return "" if moment is None else moment.astimezone(tz).strftime("%d/%m/%Y")
+
+
+def moment_text(value: str | None, tz: Any) -> str:
+    """A recorded time as the commune reads it, dd/mm/yyyy HH:MM ("" when it is not a time)."""
+    moment = instant_or_none(value)
+    return "" if moment is None else moment.astimezone(tz).strftime("%d/%m/%Y %H:%M")

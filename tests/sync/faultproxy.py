@@ -122,7 +122,7 @@ class FaultProxy:
         self.log: list[Exchange] = []
         self.connections = 0
         self.in_flight = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # a lock whose holders can wait for the proxy to be idle
         self._up, self._down = _Link(self.bandwidth_bps), _Link(self.bandwidth_bps)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,18 +148,17 @@ class FaultProxy:
             self.connections = 0
 
     def exchanges(self, path_prefix: str = "/api/v1/") -> list[Exchange]:
+        """Every exchange so far, once none is in flight: a response the proxy dropped reaches
+        the client (closed) before the proxy's handler has recorded that exchange."""
+        self.wait_idle()
         with self._lock:
             return [e for e in self.log if e.path.startswith(path_prefix)]
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Until no request is being handled (e.g. a delayed copy the client gave up on)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if self.in_flight == 0:
-                    return
-            time.sleep(0.02)
-        raise TimeoutError(f"{self.in_flight} request(s) still in the proxy after {timeout} s")
+        with self._lock:
+            if not self._lock.wait_for(lambda: self.in_flight == 0, timeout):
+                raise TimeoutError(f"{self.in_flight} request(s) still in the proxy after {timeout} s")
 
     def start(self) -> FaultProxy:
         proxy = self
@@ -214,6 +213,7 @@ class FaultProxy:
         with self._lock:
             self.log.append(exchange)
             self.in_flight -= 1
+            self._lock.notify_all()
 
     def _new_connection(self) -> None:
         with self._lock:
