@@ -16,6 +16,7 @@ from i18n import t
 from state import AppState
 from storage import default_data_dir
 from storage.owner import StoreInUse
+from survey.times import Clock, system_clock
 from views import follow_ups, hamlet, home, household, settings, sync, visit, welcome
 from views.context import Ctx
 
@@ -143,7 +144,9 @@ def _online(kinds: object) -> bool:
     return bool(_names(kinds) - {"none"})
 
 
-async def build_shell(page: ft.Page, data_dir: object = None) -> Router | None:
+async def build_shell(page: ft.Page, data_dir: object = None, clock: Clock = system_clock) -> Router | None:
+    """The app on `page` over the store in `data_dir` (the phone's data folder by default),
+    with the phone's `clock` (tests give one that is wrong)."""
     page.title = t("app_title")
     page.theme = ft.Theme(color_scheme_seed="#16804A")
     page.theme_mode = ft.ThemeMode.LIGHT
@@ -153,7 +156,7 @@ async def build_shell(page: ft.Page, data_dir: object = None) -> Router | None:
 
     # Opening the store reads files: never on the event loop, or the UI freezes.
     try:
-        state = await asyncio.to_thread(AppState.open, data_dir or default_data_dir())
+        state = await asyncio.to_thread(AppState.open, data_dir or default_data_dir(), clock)
     except StoreInUse as busy:  # another copy of the app has the data folder: say so, touch nothing
         page.views.clear()
         page.views.append(ft.View(route="/", controls=[

@@ -240,12 +240,18 @@ class Visit(Record):
         return instant(self.visited_at)
 
     def day_in(self, tz: tzinfo) -> date:
-        """The commune's day of the visit."""
-        return local_day(self.at, tz)
+        """The commune's day of the visit (remembered while `visited_at` stays the same: the
+        rules and the tallies ask for it a dozen times per visit)."""
+        known = self.__dict__.get("_day")
+        if known is not None and known[0] == self.visited_at and known[1] is tz:
+            return known[2]
+        day = local_day(self.at, tz)
+        self.__dict__["_day"] = (self.visited_at, tz, day)
+        return day
 
     def year_in(self, tz: tzinfo) -> int:
         """"The year of that visit" (DESIGN §3: who is an adult), in the commune's calendar."""
-        return local_day(self.at, tz).year
+        return self.day_in(tz).year
 
     def household_values(self) -> dict[str, Any]:
         """Household-level answers of every section, by question id (ids are unique)."""

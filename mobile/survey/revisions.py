@@ -17,7 +17,8 @@ fields, so a phone that fixes a phone number never undoes another phone's move.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .checklist import Label
 from .shape import FIELD_LABELS

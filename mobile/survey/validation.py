@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from . import checklist as checklists
 from .checklist import Checklist, Question, evaluate
@@ -39,16 +40,14 @@ class RecordContext:
     zone: tzinfo = field(default_factory=zone)
     campaign_start: date = DEFAULT_CAMPAIGN_START
     adult_age: int = DEFAULT_ADULT_AGE
+    # The first instant a record may carry (the campaign's first day, commune time) and the
+    # last (now, plus a little clock drift): computed once, read for every time of every record.
+    earliest: datetime = field(init=False, repr=False, compare=False)
+    latest: datetime = field(init=False, repr=False, compare=False)
 
-    @property
-    def earliest(self) -> datetime:
-        """The first instant a record may carry: the campaign's first day, commune time."""
-        return start_of_day(self.campaign_start, self.zone)
-
-    @property
-    def latest(self) -> datetime:
-        """The last instant a record may carry: now, plus a little clock drift."""
-        return as_utc(self.now) + CLOCK_SKEW
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "earliest", start_of_day(self.campaign_start, self.zone))
+        object.__setattr__(self, "latest", as_utc(self.now) + CLOCK_SKEW)
 
     @classmethod
     def of(cls, config: Any, now: datetime | None = None, adult_age: int | None = None) -> RecordContext:
@@ -223,6 +222,9 @@ def check_outcome(visit: Visit, definition: Checklist) -> list[Issue]:
 def check_visit_times(visit: Visit, context: RecordContext) -> list[Issue]:
     """The visit's own time, else its bookkeeping times (one wrong clock, one message), and
     the time of the consent it carries."""
+    if visit.created_at == visit.visited_at == visit.updated_at and (
+            visit.consent is None or visit.consent.at in ("", visit.visited_at)):
+        return check_time(visit.visited_at, "visited_at", context)  # one time, read once
     issues = (check_time(visit.visited_at, "visited_at", context)
               or check_time(visit.created_at, "created_at", context)
               or check_time(visit.updated_at, "updated_at", context, required=False))

@@ -83,8 +83,9 @@ class WizardScreen:
                                        primary=False, key="restamp"))
         return controls
 
-    def restamp(self, _: ft.Event) -> None:
+    async def restamp(self, _: ft.Event) -> None:
         self.wizard.restamp()
+        self.clock_warning = await self.ctx.io(self.ctx.state.clock_issue)  # the clock was just set right
         self.changed()
 
     def draw_consent(self, step: Step) -> list[ft.Control]:

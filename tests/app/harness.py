@@ -116,7 +116,7 @@ def _matches(actual: Any, wanted: Any) -> bool:
     return actual == wanted
 
 
-async def start_app(data_dir: Path) -> App:
+async def start_app(data_dir: Path, clock: Any = None) -> App:
     client = FakeClient()
     client.loop = asyncio.get_running_loop()
     session = Session(client)
@@ -124,7 +124,7 @@ async def start_app(data_dir: Path) -> App:
     client.page_url = "http://127.0.0.1:8550"  # a web client reports where it runs
     # What the server does when a client registers: send it the whole page, encoded.
     msgpack.packb(session.get_page_patch(), default=configure_encode_object_for_msgpack(BaseControl))
-    router = await build_shell(session.page, data_dir)
+    router = await build_shell(session.page, data_dir, *([clock] if clock is not None else []))
     app = App(router, client)
     app._session = session  # the page only holds a weak reference to its session
     await app.settle()
