@@ -74,23 +74,21 @@ _SHAPE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, Ov
 
 def read_household(raw: object) -> tuple[Household | None, list[Issue]]:
     """A household's dictionary read as a `Household`, or the issues of its form."""
-    issues = check_household_shape(raw)
-    if issues:
-        return None, issues
-    try:
-        return Household.from_dict(raw), []  # type: ignore[arg-type]
-    except _SHAPE_ERRORS as exc:  # a value of a form no rule above foresaw
-        return None, [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
+    return _read(raw, check_household_shape, Household)  # type: ignore[return-value]
 
 
 def read_visit(raw: object) -> tuple[Visit | None, list[Issue]]:
     """A visit's dictionary read as a `Visit`, or the issues of its form."""
-    issues = check_visit_shape(raw)
+    return _read(raw, check_visit_shape, Visit)  # type: ignore[return-value]
+
+
+def _read(raw: object, shape: Any, kind: type[Household] | type[Visit]) -> tuple[Household | Visit | None, list[Issue]]:
+    issues = shape(raw)
     if issues:
         return None, issues
     try:
-        return Visit.from_dict(raw), []  # type: ignore[arg-type]
-    except _SHAPE_ERRORS as exc:
+        return kind.from_dict(raw), []  # type: ignore[arg-type]
+    except _SHAPE_ERRORS as exc:  # a value of a form no rule above foresaw
         return None, [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
 
 
@@ -99,19 +97,19 @@ def judge_household(household: Household, context: RecordContext | None = None,
     """Every issue of a household read from its dictionary: the characters of what would be
     stored (`content`, its `to_dict()`; `text`, its JSON when the caller made it anyway),
     its times and its content."""
-    try:
-        return (check_characters(content if content is not None else household.to_dict(), text)
-                + validate_household(household, context))
-    except _SHAPE_ERRORS as exc:
-        return [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
+    return _judge(household, validate_household, context, content, text)
 
 
 def judge_visit(visit: Visit, context: RecordContext | None = None,
                 content: Mapping[str, Any] | None = None, text: str | None = None) -> list[Issue]:
     """Every issue of a visit read from its dictionary (see `judge_household`)."""
+    return _judge(visit, validate_visit, context, content, text)
+
+
+def _judge(record: Household | Visit, rules: Any, context: RecordContext | None,
+           content: Mapping[str, Any] | None, text: str | None) -> list[Issue]:
     try:
-        return (check_characters(content if content is not None else visit.to_dict(), text)
-                + validate_visit(visit, context))
+        return check_characters(content if content is not None else record.to_dict(), text) + rules(record, context)
     except _SHAPE_ERRORS as exc:
         return [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
 

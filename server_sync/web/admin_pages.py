@@ -114,6 +114,8 @@ def _view(session: Session, commune: models.Commune, form: dict[str, Any]) -> di
             "targets": targets,
             "close_margin": form.get("close_margin", _number(commune.close_margin)),
             "adult_age": form.get("adult_age", str(commune.adult_age)),
+            "time_zone": form.get("time_zone", commune.time_zone),
+            "campaign_start": form.get("campaign_start", commune.campaign_start.isoformat()),
             "new_volunteer": form.get("new_volunteer", ("", [])),
             "code_days": CODE_DAYS_DEFAULT, "code_days_range": admin.CODE_DAYS}
 
@@ -353,9 +355,12 @@ def save_targets(request: Request, me: AdminDep, lang: LangDep, session: Session
                  max: Annotated[list[str], Form()] = [],  # noqa: A002, B006
                  strict: Annotated[list[str], Form()] = [],  # noqa: B006 — the ids whose box is ticked
                  close_margin: Annotated[str | None, Form()] = None,
-                 adult_age: Annotated[str | None, Form()] = None) -> Any:
-    """Every indicator's target, the close margin and the adult age, all or nothing. A target
-    equal to the default is stored as "the default", so a later change of defaults reaches it."""
+                 adult_age: Annotated[str | None, Form()] = None,
+                 time_zone: Annotated[str | None, Form()] = None,
+                 campaign_start: Annotated[str | None, Form()] = None) -> Any:
+    """Every indicator's target, the close margin, the adult age, the commune's time zone and
+    campaign start, all or nothing. A target equal to the default is stored as "the default",
+    so a later change of defaults reaches it."""
     staff.check_csrf(me, csrf)
     commune = _commune(session, me)
     problems: list[tuple[str, str]] = []
@@ -381,9 +386,20 @@ def save_targets(request: Request, me: AdminDep, lang: LangDep, session: Session
             admin.set_adult_age(session, commune, _whole(adult_age, digits=3) or -1)
         except AdminError as error:
             problems.append((error.vi, error.en))
+    if campaign_start is not None:
+        try:
+            admin.set_campaign_start(session, commune, campaign_start[:40])
+        except AdminError as error:
+            problems.append((error.vi, error.en))
+    if time_zone is not None and not problems:  # last: a new zone recomputes every stored day
+        try:
+            admin.set_time_zone(session, commune, time_zone[:64])
+        except AdminError as error:
+            problems.append((error.vi, error.en))
     if problems:
         form = {"targets": {i: (lo, i in strict, hi) for i, lo, hi in zip(indicator, min, max)},
-                "close_margin": close_margin or "", "adult_age": adult_age or ""}
+                "close_margin": close_margin or "", "adult_age": adult_age or "",
+                "time_zone": time_zone or "", "campaign_start": campaign_start or ""}
         error = AdminError(f"Có {len(problems)} lỗi; chưa ghi gì.", f"{len(problems)} problem(s); nothing was saved.",
                            problems)
         return _refused(request, me, lang, session, error, "targets", form)

@@ -162,6 +162,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "adm_close_margin": ("Biên “gần đạt” (điểm phần trăm dưới chỉ tiêu)",
                          "“Close” margin (percentage points below the target)"),
     "adm_adult_age": ("Tuổi người lớn", "Adult age"),
+    "adm_time_zone": ("Múi giờ của xã", "The commune's time zone"),
+    "adm_campaign_start": ("Ngày bắt đầu chiến dịch", "Campaign start"),
+    "adm_time_hint": ("Mọi số liệu tính theo ngày ở múi giờ này (mặc định Asia/Ho_Chi_Minh); bản ghi ghi trước "
+                      "ngày bắt đầu chiến dịch bị từ chối.",
+                      "Every figure counts days in this zone (default Asia/Ho_Chi_Minh); records dated before "
+                      "the campaign start are refused."),
     "adm_adult_age_hint": ("Mặc định 18; một số chỉ tiêu quốc gia dùng 15.",
                            "18 by default; some national indicators use 15."),
     "adm_done_imported": ("Đã nhập thôn: thêm {added}, cập nhật {updated}, giữ nguyên {unchanged}.",

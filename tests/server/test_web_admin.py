@@ -115,7 +115,7 @@ def commune(app: Any, code: str = "06577") -> models.Commune:
 
 
 def targets_form(csrf: str, changes: dict[str, tuple[str, bool, str]], *, close_margin: str = "10",
-                 adult_age: str = "18", app: Any = None) -> list[tuple[str, str]]:
+                 adult_age: str = "18", app: Any = None, **settings: str) -> list[tuple[str, str]]:
     """The targets form as a browser posts it: the stored values, then the changes typed."""
     current = admin.coverage_config(commune(app)).targets if app is not None else {}
     fields = [("csrf", csrf)]
@@ -127,7 +127,7 @@ def targets_form(csrf: str, changes: dict[str, tuple[str, bool, str]], *, close_
         fields += [("indicator", item.id), ("min", low), ("max", high)]
         if strict:
             fields.append(("strict", item.id))
-    return fields + [("close_margin", close_margin), ("adult_age", adult_age)]
+    return fields + [("close_margin", close_margin), ("adult_age", adult_age), *settings.items()]
 
 
 # -- who may look ------------------------------------------------------------------------------------
@@ -445,6 +445,21 @@ def test_targets_adult_age_and_margin_are_saved_and_defaults_stay_defaults(site:
     row = page.split('data-indicator="products_online"')[1].split("</tr>")[0]
     assert 'name="min" value="35"' in row and 'name="max" value="55.5"' in row
     assert '<option value="15" selected>' in page
+    assert 'name="time_zone" value="Asia/Ho_Chi_Minh"' in page and 'name="campaign_start" value="2026-01-01"' in page
+
+
+def test_the_communes_time_zone_and_campaign_start_are_set_on_the_page(site: Site) -> None:
+    client, csrf = sign_in(site.app)
+    form = targets_form(csrf, {}, app=site.app, close_margin="10", adult_age="18",
+                        time_zone="Asia/Bangkok", campaign_start="2026-02-01")
+    assert done_of(post_form(client, "/dash/admin/targets", form))["done"] == ["targets_saved"]
+    saved = commune(site.app)
+    assert (saved.time_zone, saved.campaign_start.isoformat()) == ("Asia/Bangkok", "2026-02-01")
+    # a household registered in January is now before the campaign: refused, per record
+    from tests.survey.builders import household
+    early = site.world.sync([household("thon-na-pan", created_at="2026-01-20T08:00:00.000+07:00")]).json()
+    assert early["results"][0]["code"] == "time_before_campaign"
+    assert early["config"]["time_zone"] == "Asia/Bangkok" and early["config"]["campaign_start"] == "2026-02-01"
 
 
 @pytest.mark.parametrize("changes, extra", [
@@ -456,6 +471,8 @@ def test_targets_adult_age_and_margin_are_saved_and_defaults_stay_defaults(site:
     ({}, {"adult_age": "16"}),
     ({}, {"close_margin": "-1"}),
     ({}, {"close_margin": "lots"}),
+    ({}, {"time_zone": "Mars/Olympus"}),
+    ({}, {"campaign_start": "01/13/2026"}),
 ])
 def test_a_bad_target_or_setting_is_refused_and_nothing_changes(site: Site, changes: dict[str, Any],
                                                                  extra: dict[str, str]) -> None:
