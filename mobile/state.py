@@ -489,9 +489,19 @@ class AppState:
         self.repo.delete_draft(wizard.draft_key)
 
     def save_visit(self, wizard: VisitWizard) -> Visit:
+        """Save a finished visit; a visit that moves the household away (or finds it back)
+        changes the household as it is stored now, not as it was when the visit began: a
+        newer version from the server since then is kept, with its revision."""
         visit, household = wizard.finish()
         with self.repo.batch():
             if household is not None:
+                current = self.repo.household(household.id)
+                if current is not None:
+                    current.removed_at, current.removed_reason = household.removed_at, household.removed_reason
+                    current.updated_at = household.updated_at
+                    if current.status is not Status.COMPLETE:
+                        current.complete()
+                    household = current
                 self.repo.save_household(household)
             self.repo.save_visit(visit)
             self.repo.delete_draft(wizard.draft_key)

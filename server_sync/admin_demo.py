@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from survey.records import Consent, Household, Member, Visit
+from survey.times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, iso, start_of_day, zone
 
 from .services import admin, ingest, roster
 from .services.enrolment import DeviceScope
@@ -50,6 +51,7 @@ def seed_demo(session: Session, *, households_per_hamlet: int = 10, seed: int = 
     now = now or datetime.now(timezone.utc)
     rng = random.Random(seed)
     commune, _ = admin.init_commune(session, DEMO_COMMUNE)
+    start = start_of_day(commune.campaign_start or DEFAULT_CAMPAIGN_START, zone(commune.time_zone or DEFAULT_TIME_ZONE))
     for hamlet_id, name, since in DEMO_HAMLETS:
         admin.add_hamlet(session, commune.code, hamlet_id, name, since)
     name, scope_ids = DEMO_VOLUNTEER
@@ -59,13 +61,13 @@ def seed_demo(session: Session, *, households_per_hamlet: int = 10, seed: int = 
     visits: list[Visit] = []
     for hamlet_id, hamlet_name, _ in DEMO_HAMLETS:
         for number in range(1, households_per_hamlet + 1):
-            created = _iso(now - timedelta(days=60 - number))
+            created = _iso(max(now - timedelta(days=60 - number), start))  # never before the campaign
             home = Household(hamlet_id=hamlet_id, created_at=created,
                              head_name=f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
                              address=f"Số {number}, {hamlet_name}")
             homes.append(home)
             roll = rng.random()
-            when = _iso(now - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)))
+            when = _iso(max(now - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8)), start))
             if roll < 0.5:
                 visits.append(_completed(home, when, rng))
             elif roll < 0.6:
@@ -83,7 +85,7 @@ def seed_demo(session: Session, *, households_per_hamlet: int = 10, seed: int = 
 
 
 def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds")
+    return iso(moment)
 
 
 def _completed(home: Household, at: str, rng: random.Random) -> Visit:

@@ -150,3 +150,17 @@ def test_every_write_through_the_app_leaves_fresh_stored_tallies(state, tmp_path
     stored = state.repo.setting("hamlet_tallies")["demo-khuoi-cap"]
     assert stored["key"]["file"] == state.repo.hamlet_fingerprint("demo-khuoi-cap")
     assert stored["tally"]["visit_coverage"] == [5, 13]
+
+
+def test_a_visit_that_moves_a_household_keeps_what_the_server_sent_meanwhile(state):
+    home = state.households("demo-na-pan")[0].household
+    wizard = state.start_visit(home.id)  # the volunteer starts at the door...
+    newer = Household.from_dict({**home.to_dict(), "phone": "0912000999", "revision": 4})
+    newer.status = home.status
+    state.repo.save_household(newer)  # ...while a sync brings the server's revision 4
+    wizard.set_outcome("moved")
+    wizard.step_key = "summary"
+    state.save_visit(wizard)
+    kept = state.repo.household(home.id)
+    assert (kept.phone, kept.revision, kept.removed_reason, str(kept.status)) == ("0912000999", 4, "moved", "complete")
+    assert kept.removed_at == wizard.visit.visited_at
