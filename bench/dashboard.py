@@ -46,7 +46,7 @@ import requests  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
-from bench import data  # noqa: E402
+from bench import data, host  # noqa: E402
 from bench.server import build_large, load, naive_coverage, timed  # noqa: E402
 from server_sync import models  # noqa: E402
 from server_sync.app import create_app  # noqa: E402
@@ -381,6 +381,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"staff dashboard: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before: {load()}")
+    print(f"  {host.describe()}")
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as folder:
         data_dir = Path(folder) / "server"
         data_dir.mkdir()

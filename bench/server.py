@@ -34,7 +34,7 @@ for _path in (_ROOT, _ROOT / "mobile"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from bench import data  # noqa: E402
+from bench import data, host  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from server_sync import models  # noqa: E402
@@ -290,6 +290,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"sync server: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before: {load()}")
+    print(f"  {host.describe()}")
     with tempfile.TemporaryDirectory(prefix="bench-server-") as folder:
         rates = bench_ingest(Path(folder), args.seed)
         cov = bench_coverage(Path(folder), args.hamlets, args.households, args.seed)
