@@ -17,7 +17,7 @@ from typing import Any, Callable
 from demo import seed_demo
 from storage import HouseholdRow, Repository
 from sync.client import SyncClient, SyncError
-from sync.service import ConflictNotice, SyncReport, enrol, saved_notices, sync_once
+from sync.service import ConflictNotice, SyncReport, boot_seconds, enrol, saved_notices, sync_once
 from survey import checklist as checklists
 from survey.errors import Issue, message
 from survey.shape import clean_text
@@ -65,7 +65,7 @@ class RejectedItem:
     head_name: str  # the household's (a visit's household's)
     code: str
     context: dict[str, Any]
-    fix: str  # household (edit its details) | household_time (take the time again) | visit
+    fix: str  # household (edit its details) | household_time (take the time again) | visit | visit_household
 
     def reason(self, lang: str) -> str:
         return message(self.code, lang, **self.context)
@@ -101,15 +101,16 @@ class AppState:
     data_dir: Path | None = None
     config: CoverageConfig = field(default_factory=default_config)
     clock: Clock = field(default=system_clock, repr=False)  # the phone's clock (tests shift it)
+    uptime: Callable[[], float] = field(default=boot_seconds, repr=False)  # seconds since boot: nobody sets it
     # figures per hamlet, with the version of the hamlet's file they were counted from: the
     # store is shared by every session of the process, so another tab's save shows here too
     _progress_cache: dict[str, tuple[int, HamletProgress]] = field(default_factory=dict, repr=False)
     last_report: SyncReport | None = None  # what the last sync did, shown until the next one
 
     @classmethod
-    def open(cls, folder: Path, clock: Clock = system_clock) -> AppState:
+    def open(cls, folder: Path, clock: Clock = system_clock, uptime: Callable[[], float] = boot_seconds) -> AppState:
         """The state over the phone's store in `folder` (one store per folder and process)."""
-        state = cls(repo=Repository(folder), data_dir=Path(folder), clock=clock)
+        state = cls(repo=Repository(folder), data_dir=Path(folder), clock=clock, uptime=uptime)
         state.load_config()
         return state
 
@@ -130,11 +131,25 @@ class AppState:
         because this phone's clock is slow. (A fast clock is left as it is: what it stamps
         the server refuses, and the phone says why.)"""
         now = self.clock()
-        learnt = self.repo.setting("clock") or {}
-        offset = learnt.get("offset_seconds") if isinstance(learnt, dict) else None
-        if isinstance(offset, (int, float)) and offset < 0:
+        offset = self.learnt_offset()
+        if offset is not None and offset < 0:
             now += timedelta(seconds=-offset)
         return RecordContext.of(self.config, now)
+
+    def learnt_offset(self) -> float | None:
+        """How far (seconds, + ahead) the phone's clock was from the server's at the last sync,
+        while that still holds: None when nothing was learnt, or when the wall clock has been
+        set since (it no longer moved with the phone's uptime) or the phone restarted."""
+        learnt = self.repo.setting("clock") or {}
+        offset = learnt.get("offset_seconds") if isinstance(learnt, dict) else None
+        if not isinstance(offset, (int, float)):
+            return None
+        then_uptime, then_phone = learnt.get("uptime"), instant_or_none(learnt.get("phone_time"))
+        if isinstance(then_uptime, (int, float)) and then_phone is not None:
+            elapsed = self.uptime() - then_uptime
+            if elapsed < 0 or abs((self.clock() - then_phone).total_seconds() - elapsed) > 60:
+                return None
+        return float(offset)
 
     # -- settings ----------------------------------------------------------------------------
     @property
@@ -246,7 +261,7 @@ class AppState:
             if issues:
                 return SyncReport(error=SyncError(issues[0].code))
         client = SyncClient(self.enrolment["server_url"], token=self.repo.setting("token"))
-        report = sync_once(self.repo, client, progress, clock=self.clock)
+        report = sync_once(self.repo, client, progress, clock=self.clock, uptime=self.uptime)
         self.load_config()  # the commune's configuration may have changed
         self._changed()
         return report
@@ -265,12 +280,12 @@ class AppState:
             return Issue("clock_before_campaign", "", {
                 "now": now.astimezone(self.config.zone).strftime("%d/%m/%Y %H:%M"),
                 "start": self.config.campaign_start.strftime("%d/%m/%Y")})
-        learnt = self.repo.setting("clock") or {}
-        offset = learnt.get("offset_seconds") if isinstance(learnt, dict) else None
-        if isinstance(offset, (int, float)) and abs(offset) > CLOCK_TOLERANCE.total_seconds():
+        offset = self.learnt_offset()
+        if offset is not None and abs(offset) > CLOCK_TOLERANCE.total_seconds():
             return Issue("clock_far_from_server", "", _difference(abs(offset)))
+        learnt = self.repo.setting("clock") or {}
         server_time = instant_or_none(learnt.get("server_time")) if isinstance(learnt, dict) else None
-        if server_time is not None and now < server_time - CLOCK_TOLERANCE:  # set back since that sync
+        if server_time is not None and now < server_time - CLOCK_TOLERANCE:  # set back before that sync
             return Issue("clock_far_from_server", "", _difference((server_time - now).total_seconds()))
         return None
 
@@ -294,7 +309,8 @@ class AppState:
                 name, fix = record.head_name, "household_time" if code in TIME_CODES else "household"
             else:
                 home = self.repo.household(record.household_id)
-                name, fix = (home.head_name if home else ""), "visit"
+                name = home.head_name if home else ""
+                fix = "visit_household" if code in ("household_refused", "household_unknown") else "visit"
             items.append(RejectedItem(record, name, code, context, fix))
         return items
 
@@ -320,6 +336,9 @@ class AppState:
         problem = self.clock_issue()
         if problem is not None and problem.code == "clock_before_campaign":
             return None, [problem]
+        offset = self.learnt_offset()
+        if problem is not None and offset is not None and offset > CLOCK_TOLERANCE.total_seconds():
+            return None, [problem]  # still ahead of the server's: taking the time again would not help
         household = self.repo.household(household_id)
         if household is None:
             raise KeyError(household_id)
@@ -350,8 +369,11 @@ class AppState:
         household = self.repo.household(visit.household_id) if visit else None
         if visit is None or household is None:
             raise KeyError(visit_id)
+        code = (visit.rejection or {}).get("code")
         visit.reopen()
-        wizard = VisitWizard(visit=visit, household=household, step_key="summary", config=self.config, clock=self.clock)
+        # a time the server refused is put right on the first step, where the clock's time is taken again
+        step = "outcome" if code in TIME_CODES else "summary"
+        wizard = VisitWizard(visit=visit, household=household, step_key=step, config=self.config, clock=self.clock)
         self.autosave(wizard)
         return wizard
 
@@ -414,7 +436,10 @@ class AppState:
         return self.repo.hamlet(hamlet_id)
 
     def waiting_to_sync(self) -> int:
-        return len(self.repo.outbox())
+        """Records saved and not yet on the server; refused ones are counted apart (they wait
+        for the volunteer's fix, not for the network: `rejected_count`)."""
+        outbox = self.repo.outbox()
+        return sum(1 for record in (*outbox.households, *outbox.visits) if record.status is Status.COMPLETE)
 
     # -- hamlet --------------------------------------------------------------------------------
     def households(self, hamlet_id: str, query: str = "", filter_by: str = "all") -> list[HouseholdRow]:

@@ -91,10 +91,11 @@ class Repository:
             repository = super().__new__(cls)
             try:
                 repository._setup(DiskBackend(Path(folder)))
+                repository._owner = owner
+                repository.finish_moves()  # a household move a crash interrupted
             except BaseException:
                 owner.release()
                 raise
-            repository._owner = owner
             weakref.finalize(repository, owner.release)
             cls._open[key] = repository
             return repository
@@ -226,14 +227,90 @@ class Repository:
 
     @_locked
     def save_household(self, household: Household) -> None:
-        """Insert or replace; its visit summary is kept. A household cannot change hamlet here."""
+        """Insert or replace; its visit summary is kept. A household whose hamlet changed (the
+        server's version after another phone moved it) moves to that hamlet's file with all
+        its visits, hot and archived (`_move`)."""
         check_hamlet_id(household.hamlet_id)
         shard = self._shard_of_household(household.id)
         if shard is not None and shard.hamlet_id != household.hamlet_id:
-            raise ValueError(f"household {household.id} belongs to hamlet {shard.hamlet_id}")
+            self._move(household.id, shard.hamlet_id, household.hamlet_id)
+            shard = self._shard(household.hamlet_id)
         shard = shard or self._shard(household.hamlet_id)
         self._enlist(shard)
         shard.save_household(household)
+
+    @_locked
+    def forget_household(self, household_id: str) -> bool:
+        """Let go of a household this phone no longer works on (another phone moved it to a
+        hamlet outside this phone's): True when done. Never while anything of it waits to be
+        sent or a visit to it is in progress (False): nothing saved is lost."""
+        shard = self._shard_of_household(household_id)
+        if shard is None:
+            return True
+        row = shard.row(household_id)
+        visits = shard.visit_docs(household_id)
+        waiting = (row is not None and row.household.needs_sync) or any(d["status"] != Status.SYNCED for d in visits)
+        drafts = self._file(DRAFTS).db.table("drafts")
+        if waiting or any((d.get("visit") or {}).get("household_id") == household_id for d in drafts):
+            return False
+        self._move(household_id, shard.hamlet_id, None)
+        return True
+
+    def _move(self, household_id: str, source: str, target: str | None) -> None:
+        """Move a household and every visit of it from one hamlet's files to another's (None:
+        out of this phone). A journal entry in settings is written first and cleared last, so
+        a move a crash interrupted is finished at the next open (`finish_moves`): the files
+        are written target first, source last, and every step can be taken twice."""
+        if self._batch is not None:
+            raise RuntimeError("a household cannot move inside batch()")
+        count = sum(len(self._archive(source, year).of_household(household_id))
+                    for year in self._backend.archive_years(source))
+        entry = {"household_id": household_id, "source": source, "target": target, "archived": count}
+        self._journal("add", entry)
+        self._apply_move(entry)
+        self._journal("remove", entry)
+
+    def _apply_move(self, entry: dict[str, Any]) -> None:
+        """One move, every step of which may run twice: `entry["archived"]` (how many of its
+        visits were in the source's archive when the move began) keeps the counts exact."""
+        household_id, source, target, count = (entry["household_id"], entry["source"], entry["target"],
+                                                int(entry.get("archived", 0)))
+        old = self._shard(check_hamlet_id(source))
+        doc = old.household_doc(household_id)
+        hot = [json_copy(dict(d)) for d in old.visit_docs(household_id)]
+        archived = {year: self._archive(source, year).of_household(household_id)
+                    for year in self._backend.archive_years(source)}
+        if target is not None and doc is not None:
+            doc["hamlet_id"] = target
+            self._shard(check_hamlet_id(target)).receive(doc, hot, count)
+            for year, docs in archived.items():
+                if docs:
+                    self._archive(target, year).add(docs)
+        for year, docs in archived.items():
+            if docs:
+                self._archive(source, year).remove([d["id"] for d in docs])
+        old.release(household_id, count)
+        self._present = None
+
+    def _journal(self, action: str, entry: dict[str, Any]) -> None:
+        settings = self._file(SETTINGS)
+        table = settings.db.table("settings")
+        current = table.get(doc_id="moves_in_progress")
+        moves = [m for m in (current["value"] if current else []) if m != entry]
+        if action == "add":
+            moves.append(entry)
+        with settings.writing():
+            put(table, "moves_in_progress", {"value": moves})
+
+    @_locked
+    def finish_moves(self) -> int:
+        """Finish any household move a crash interrupted (see `_move`); how many."""
+        current = self._file(SETTINGS).db.table("settings").get(doc_id="moves_in_progress")
+        moves = list(current["value"]) if current else []
+        for entry in moves:
+            self._apply_move(entry)
+            self._journal("remove", entry)
+        return len(moves)
 
     @_locked
     def household(self, household_id: str) -> Household | None:
@@ -287,14 +364,16 @@ class Repository:
     # -- visits ---------------------------------------------------------------------------
     @_locked
     def save_visit(self, visit: Visit) -> None:
-        """Store a visit and its household's new summary in one atomic write.
+        """Store a visit and its household's new summary in one atomic write, in the file of
+        the hamlet the household is in now (a visit keeps the hamlet it was made in).
 
-        ValueError when the household is not in the visit's hamlet, or when the visit is
-        synced and this would change it (visits are append-only once the server has them).
+        ValueError when the household is not on this phone, or when the visit is synced and
+        this would change it (visits are append-only once the server has them).
         """
-        shard = self._shard(check_hamlet_id(visit.hamlet_id))
+        check_hamlet_id(visit.hamlet_id)
+        shard = self._shard_of_household(visit.household_id) or self._shard(visit.hamlet_id)
         if visit.status is Status.SYNCED and shard.visit_doc(visit.id) is None:
-            archived = self._archive(visit.hamlet_id, archive_year(visit)).visit_doc(visit.id)
+            archived = self._archive(shard.hamlet_id, archive_year(visit)).visit_doc(visit.id)
             if archived is not None and refuse_changed_synced(Visit.from_dict(archived), visit):
                 return
         self._enlist(shard)

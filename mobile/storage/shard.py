@@ -115,6 +115,15 @@ class ArchiveYear(StoreFile):
             for doc in docs:
                 put(self.visits, doc["id"], doc)
 
+    def of_household(self, household_id: str) -> list[dict[str, Any]]:
+        return [dict(d) for d in self.visits if d["household_id"] == household_id]
+
+    def remove(self, visit_ids: list[str]) -> None:
+        present = [v for v in visit_ids if self.visit_doc(v) is not None]
+        if present:
+            with self.writing():
+                self.visits.remove(doc_ids=present)
+
 
 class HamletShard(StoreFile):
     """The hot file of one hamlet plus an in-memory search index kept in step with it."""
@@ -256,6 +265,44 @@ class HamletShard(StoreFile):
         with self.writing():
             self.visits.remove(doc_ids=present)
             put(self._info, _SHARD_INFO, {"visits": moved})
+
+    def household_doc(self, household_id: str) -> dict[str, Any] | None:
+        doc = self.households.get(doc_id=household_id)
+        return None if doc is None else json_copy(dict(doc))
+
+    def receive(self, household_doc: dict[str, Any], visit_docs: list[dict[str, Any]], archived: int) -> None:
+        """A household moving in from another hamlet: its document (with its summary), its hot
+        visits, and how many of its visits move into this hamlet's archive. One write;
+        idempotent (a move finished again after a crash changes nothing twice)."""
+        self._fresh()
+        already = self.households.get(doc_id=household_doc["id"]) is not None
+        with self.writing():
+            put(self.households, household_doc["id"], household_doc)
+            for doc in visit_docs:
+                put(self.visits, doc["id"], doc)
+            if archived and not already:
+                put(self._info, _SHARD_INFO, {"visits": self.archived_count() + archived})
+        self._index(household_doc)
+        self._order = None
+        self.generation += 1
+
+    def release(self, household_id: str, archived: int) -> None:
+        """A household leaving this hamlet's file (moved, or forgotten by this phone): its
+        document and its hot visits, and its visits in this hamlet's archive from the count."""
+        self._fresh()
+        if self.households.get(doc_id=household_id) is None:
+            return
+        visit_ids = [d["id"] for d in self.visits if d["household_id"] == household_id]
+        with self.writing():
+            self.households.remove(doc_ids=[household_id])
+            if visit_ids:
+                self.visits.remove(doc_ids=visit_ids)
+            if archived:
+                put(self._info, _SHARD_INFO, {"visits": max(0, self.archived_count() - archived)})
+        self._names.pop(household_id, None)
+        self._keys.pop(household_id, None)
+        self._order = None
+        self.generation += 1
 
     def archived_count(self) -> int:
         info = self._info.get(doc_id=_SHARD_INFO)

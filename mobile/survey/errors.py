@@ -170,8 +170,12 @@ CATALOGUE: dict[str, Entry] = {
         "Record status '{value}' is not valid.",
     ),
     "value_type_invalid": Entry(
-        "Giá trị tại «{field}» không đúng kiểu (cần: {expected}).",
-        "The value at '{field}' is of the wrong kind (expected: {expected}).",
+        "Giá trị tại «{field}» không đúng kiểu (cần {expected_vi}).",
+        "The value at '{field}' is of the wrong kind (expected {expected_en}).",
+    ),
+    "household_refused": Entry(
+        "Hộ của chuyến thăm này bị từ chối trong cùng lần gửi; hãy sửa hộ trước, chuyến thăm sẽ được gửi lại cùng hộ.",
+        "This visit's household was refused in the same sync; fix the household first, and the visit goes with it.",
     ),
     "characters_invalid": Entry(
         "«{label_vi}» chứa ký tự điều khiển không đọc được; hãy nhập lại.",
@@ -344,7 +348,7 @@ CATALOGUE: dict[str, Entry] = {
 }
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def shown(value: Any, limit: int = 60) -> Any:

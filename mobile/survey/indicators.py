@@ -297,10 +297,12 @@ def report_from_tallies(
 
     Hamlet teams count as of `as_of`, or, for current figures, as of `today` (the commune's
     today from the system clock when not given): a team active from next June is not
-    counted now.
+    counted now, nor in figures "as of" a day still to come (they are today's).
     """
     config = config or default_config()
     day = as_of or today or config.today()
+    if as_of is not None and today is not None and as_of > today:
+        day = today
     total = Tally()
     per_hamlet: dict[str, Coverage] = {}
     for hamlet in hamlets:

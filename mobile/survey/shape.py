@@ -13,6 +13,7 @@ volunteer cannot type a record the server will refuse.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping  # not typing.Mapping: isinstance() through typing is slower
 from typing import Any, Iterator
 
@@ -43,19 +44,36 @@ MAX_FOLLOW_UPS = 200
 MAX_TIME_TEXT = 40
 STATUSES = frozenset(s.value for s in Status)
 
-# Control characters other than tab, line feed and carriage return: never typed by a person,
-# refused by PostgreSQL (NUL) and invisible on a screen.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# The same characters as `json.dumps` writes them: a quick pre-filter over a record's JSON.
-_FORBIDDEN_ESCAPED = re.compile(r"\\(?:u00[01][0-9a-fA-F]|[bf])")
+# Never typed by a person for a Vietnamese household, and harmful where they go: control
+# characters other than tab and line breaks (PostgreSQL refuses NUL; invisible on a screen),
+# half of a UTF-16 pair (no UTF-8 encoding exists for it), and the invisible characters that
+# reorder or hide text (bidi overrides, zero-width space, BOM: "Trojan source" names).
+_INVISIBLE = "\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_FORBIDDEN = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ud800-\\udfff{_INVISIBLE}]")
+# The same characters as `json.dumps(..., ensure_ascii=False)` writes them: a quick pre-filter
+# over a record's JSON (controls are escaped there, the others stay as they are).
+_FORBIDDEN_ESCAPED = re.compile(f"\\\\(?:u00[01][0-9a-fA-F]|[bf])|[\\ud800-\\udfff{_INVISIBLE}]")
+KINDS: dict[str, tuple[str, str]] = {  # what a value should have been, in words (value_type_invalid)
+    "object": ("một đối tượng", "an object"), "text": ("chữ", "text"), "list": ("một danh sách", "a list"),
+    "integer": ("một số nguyên", "a whole number"), "time": ("một thời điểm", "a time"),
+    "answers": ("các câu trả lời theo phần", "answers by section"),
+    "follow_up": ("một việc cần hỗ trợ có mã", "a follow-up with its code"),
+    "valid": ("một giá trị hợp lệ", "a valid value"),
+}
+
+
+def wrong_kind(where: str, kind: str) -> Issue:
+    """`value_type_invalid` at `where`: the value should have been of `kind` (a key of KINDS)."""
+    vi, en = KINDS[kind]
+    return Issue("value_type_invalid", where, {"expected_vi": vi, "expected_en": en})
 
 
 def check_household_shape(raw: object) -> list[Issue]:
     """Every way a household's dictionary is not of the form a household has."""
     if not isinstance(raw, Mapping):
-        return [Issue("value_type_invalid", "", {"expected": "object"})]
+        return [wrong_kind("", "object")]
     issues = _common(raw)
-    issues += _id(raw, "hamlet_id")
+    issues += [Issue("hamlet_missing", "hamlet_id")] if raw.get("hamlet_id") in (None, "") else _id(raw, "hamlet_id")
     for name in ("head_name", "address", "phone"):
         issues += _text(raw, name, required=name == "head_name")
     issues += _time_text(raw, "removed_at", required=False)
@@ -74,7 +92,7 @@ def check_visit_shape(raw: object) -> list[Issue]:
     second (DESIGN §6): a visit of the right form is recognised in one pass (`_plain_visit`),
     and only one that is not is walked again to say what is wrong."""
     if not isinstance(raw, Mapping):
-        return [Issue("value_type_invalid", "", {"expected": "object"})]
+        return [wrong_kind("", "object")]
     if _plain_visit(raw):
         return []
     issues = _common(raw)
@@ -87,14 +105,14 @@ def check_visit_shape(raw: object) -> list[Issue]:
     consent = raw.get("consent")
     if consent is not None:
         if not isinstance(consent, Mapping):
-            issues.append(Issue("value_type_invalid", "consent", {"expected": "object"}))
+            issues.append(wrong_kind("consent", "object"))
         else:
-            issues += _typed(consent, "by", str, "consent.by", "text")
-            issues += _typed(consent, "at", str, "consent.at", "time")
+            issues += [] if isinstance(consent.get("by"), str) else [wrong_kind("consent.by", "text")]
+            issues += [] if isinstance(consent.get("at"), str) else [wrong_kind("consent.at", "time")]
     issues += _members(raw.get("members", []))
     answers = raw.get("answers", {})
     if not isinstance(answers, Mapping) or not all(isinstance(v, Mapping) for v in answers.values()):
-        issues.append(Issue("value_type_invalid", "answers", {"expected": "object of objects"}))
+        issues.append(wrong_kind("answers", "answers"))
     issues += _follow_ups(raw.get("follow_ups", []))
     return issues
 
@@ -170,9 +188,10 @@ def check_characters(content: Mapping[str, Any], text: str | None = None) -> lis
 
 
 def clean_text(value: str) -> str:
-    """What a text field keeps of what was typed or pasted: control characters become
-    spaces and runs of white space one space (pasted directions keep their words)."""
-    return " ".join(_FORBIDDEN.sub(" ", value).split())
+    """What a text field keeps of what was typed or pasted: composed Unicode (NFC: "ệ" one
+    character, as the field's counter counts it and the length rule too), forbidden
+    characters as spaces, and runs of white space one space (pasted directions keep their words)."""
+    return " ".join(_FORBIDDEN.sub(" ", unicodedata.normalize("NFC", value)).split())
 
 
 # -- the parts --------------------------------------------------------------------------------
@@ -187,10 +206,10 @@ def _common(raw: Mapping[str, Any]) -> list[Issue]:
         issues.append(Issue("status_invalid", "status", {"value": shown(status)}))
     rejection = raw.get("rejection")
     if rejection is not None and not isinstance(rejection, Mapping):
-        issues.append(Issue("value_type_invalid", "rejection", {"expected": "object"}))
+        issues.append(wrong_kind("rejection", "object"))
     version = raw.get("checklist_version", 1)
     if not _is_int(version):
-        issues.append(Issue("value_type_invalid", "checklist_version", {"expected": "integer"}))
+        issues.append(wrong_kind("checklist_version", "integer"))
     return issues
 
 
@@ -205,8 +224,10 @@ def _text(raw: Mapping[str, Any], name: str, *, required: bool) -> list[Issue]:
     value = raw.get(name)
     if value is None and not required:
         return []
+    if value is None and name == "head_name":
+        return [Issue("head_name_missing", name)]
     if not isinstance(value, str):
-        return [Issue("value_type_invalid", name, {"expected": "text"})]
+        return [wrong_kind(name, "text")]
     limit = FIELD_LIMITS[name]
     if len(value) > limit:
         label = FIELD_LABELS[name]
@@ -223,37 +244,33 @@ def _time_text(raw: Mapping[str, Any], name: str, *, required: bool) -> list[Iss
     return []
 
 
-def _typed(raw: Mapping[str, Any], name: str, kind: type, where: str, expected: str) -> list[Issue]:
-    return [] if isinstance(raw.get(name), kind) else [Issue("value_type_invalid", where, {"expected": expected})]
-
-
 def _members(members: object) -> list[Issue]:
     if not isinstance(members, list):
-        return [Issue("value_type_invalid", "members", {"expected": "list"})]
+        return [wrong_kind("members", "list")]
     if len(members) > MAX_MEMBERS:
         return [Issue("items_too_many", "members", {"max": MAX_MEMBERS, "count": len(members)})]
     issues: list[Issue] = []
     for index, member in enumerate(members):
         where = f"members[{index}]"
         if not isinstance(member, Mapping):
-            issues.append(Issue("value_type_invalid", where, {"expected": "object"}))
+            issues.append(wrong_kind(where, "object"))
             continue
         issues += _id(member, "id", f"{where}.id")
         if not isinstance(member.get("answers", {}), Mapping):
-            issues.append(Issue("value_type_invalid", f"{where}.answers", {"expected": "object"}))
+            issues.append(wrong_kind(f"{where}.answers", "object"))
     return issues
 
 
 def _follow_ups(follow_ups: object) -> list[Issue]:
     if not isinstance(follow_ups, list):
-        return [Issue("value_type_invalid", "follow_ups", {"expected": "list"})]
+        return [wrong_kind("follow_ups", "list")]
     if len(follow_ups) > MAX_FOLLOW_UPS:
         return [Issue("items_too_many", "follow_ups", {"max": MAX_FOLLOW_UPS, "count": len(follow_ups)})]
     issues: list[Issue] = []
     for index, item in enumerate(follow_ups):
         where = f"follow_ups[{index}]"
         if not isinstance(item, Mapping) or not isinstance(item.get("code"), str):
-            issues.append(Issue("value_type_invalid", where, {"expected": "object with a code"}))
+            issues.append(wrong_kind(where, "follow_up"))
         elif len(item["code"]) > FIELD_LIMITS["follow_ups.code"]:
             issues.append(Issue("follow_up_unknown_code", where, {"value": shown(item["code"])}))
         elif item.get("member_id") is not None:
@@ -279,5 +296,5 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-__all__ = ["FIELD_LABELS", "FIELD_LIMITS", "ID", "MAX_FOLLOW_UPS", "MAX_MEMBERS", "check_characters",
-           "check_household_shape", "check_visit_shape", "clean_text"]
+__all__ = ["FIELD_LABELS", "FIELD_LIMITS", "ID", "KINDS", "MAX_FOLLOW_UPS", "MAX_MEMBERS", "check_characters",
+           "check_household_shape", "check_visit_shape", "clean_text", "wrong_kind"]

@@ -19,7 +19,7 @@ from . import checklist as checklists
 from .checklist import Checklist, Question, evaluate
 from .errors import Issue, shown
 from .records import Household, Outcome, Visit
-from .shape import check_characters, check_household_shape, check_visit_shape
+from .shape import check_characters, check_household_shape, check_visit_shape, wrong_kind
 from .times import (CLOCK_TOLERANCE, DEFAULT_CAMPAIGN_START, as_utc, instant, local_day, start_of_day,
                     system_clock, zone)
 
@@ -89,7 +89,7 @@ def _read(raw: object, shape: Any, kind: type[Household] | type[Visit]) -> tuple
     try:
         return kind.from_dict(raw), []  # type: ignore[arg-type]
     except _SHAPE_ERRORS as exc:  # a value of a form no rule above foresaw
-        return None, [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
+        return None, [wrong_kind("", "valid")]
 
 
 def judge_household(household: Household, context: RecordContext | None = None,
@@ -111,7 +111,7 @@ def _judge(record: Household | Visit, rules: Any, context: RecordContext | None,
     try:
         return check_characters(content if content is not None else record.to_dict(), text) + rules(record, context)
     except _SHAPE_ERRORS as exc:
-        return [Issue("value_type_invalid", "", {"expected": type(exc).__name__})]
+        return [wrong_kind("", "valid")]
 
 
 def check_household(raw: object, context: RecordContext | None = None) -> tuple[Household | None, list[Issue]]:
@@ -170,6 +170,9 @@ def validate_household(household: Household, context: RecordContext | None = Non
     phone = re.sub(r"[\s.\-]", "", str(household.phone or ""))
     if phone and not _PHONE.match(phone):
         issues.append(Issue("phone_invalid", "phone", {"value": shown(household.phone)}))
+    if household.checklist_version not in checklists.versions():
+        issues.append(Issue("checklist_version_unknown", "checklist_version",
+                            {"version": shown(household.checklist_version)}))
     if household.removed_reason not in _REMOVED_REASONS:
         issues.append(
             Issue("household_status_invalid", "removed_reason", {"value": shown(household.removed_reason)})

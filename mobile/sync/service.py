@@ -10,6 +10,7 @@ an edit of this phone that did not win is reported by name ("changed on another 
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -75,7 +76,8 @@ def enrol(repo: Repository, client: SyncClient, code: str, device_name: str) -> 
 
 
 def sync_once(repo: Repository, client: SyncClient,
-              progress: Callable[[int, int], None] | None = None, *, clock: Clock = system_clock) -> SyncReport:
+              progress: Callable[[int, int], None] | None = None, *, clock: Clock = system_clock,
+              uptime: Callable[[], float] | None = None) -> SyncReport:
     """Send everything unsynced in as few round trips as possible, then take the roster.
 
     `clock` is the phone's: at each answer the phone learns how far it is from the server's
@@ -98,12 +100,16 @@ def sync_once(repo: Repository, client: SyncClient,
                 [r.to_dict() for kind, r in chunk if kind == "household"],
                 [r.to_dict() for kind, r in chunk if kind == "visit"])
             report.round_trips += 1
-            learn_clock(repo, answer.get("server_time"), clock)
+            learn_clock(repo, answer.get("server_time"), clock, uptime or boot_seconds)
             results = [_result(raw, sent) for raw in answer.get("results", [])]
             names = {record.id: record.head_name for kind, record in chunk if isinstance(record, Household)}
             with repo.batch():
                 repo.record_results(results)
-                report.roster_households += apply_roster(repo, answer.get("roster") or {})
+                applied, moving = apply_roster(repo, answer.get("roster") or {})
+            # Households another phone moved: each move is several files, never inside a batch;
+            # the cursor moves on only after them (a crash before: the next sync brings them again).
+            report.roster_households += applied + apply_moves(repo, moving)
+            with repo.batch():
                 cursor = answer.get("cursor", cursor)
                 repo.set_setting("cursor", cursor)
                 if isinstance(answer.get("config"), dict):
@@ -133,14 +139,22 @@ def sync_once(repo: Repository, client: SyncClient,
     return report
 
 
-def learn_clock(repo: Repository, server_time: Any, clock: Clock) -> None:
+def boot_seconds() -> float:
+    """Seconds since the phone started, sleep included: a clock nobody sets, against which a
+    change of the wall clock shows (Linux and Android; elsewhere the monotonic clock)."""
+    return time.clock_gettime(time.CLOCK_BOOTTIME) if hasattr(time, "CLOCK_BOOTTIME") else time.monotonic()
+
+
+def learn_clock(repo: Repository, server_time: Any, clock: Clock, uptime: Callable[[], float] = boot_seconds) -> None:
     """Keep how far the phone's clock is from the server's (seconds, + when the phone is
-    ahead), as of this answer: the network's delay is small beside a wrong clock."""
+    ahead), as of this answer (the network's delay is small beside a wrong clock), with the
+    phone's uptime then: if the wall clock is set later, the two stop agreeing and what was
+    learnt no longer holds (AppState.learnt_offset)."""
     moment = instant_or_none(server_time)
     if moment is not None:
         phone = clock()
         repo.set_setting("clock", {"offset_seconds": round((phone - moment).total_seconds()),
-                                   "server_time": iso(moment), "phone_time": iso(phone)})
+                                   "server_time": iso(moment), "phone_time": iso(phone), "uptime": uptime()})
 
 
 def saved_notices(repo: Repository) -> list[ConflictNotice]:
@@ -161,27 +175,31 @@ def _result(raw: dict[str, Any], sent: dict[str, str]) -> SyncResult:
                       revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None)
 
 
-def apply_roster(repo: Repository, roster: dict[str, Any]) -> int:
+def apply_roster(repo: Repository, roster: dict[str, Any]) -> tuple[int, list[Household]]:
     """Households (and their latest completed visits) other volunteers registered or changed,
     and the version the server kept of this phone's own edits.
 
     The server's version replaces the phone's copy, with its revision. A household with a
     local change not yet on the server keeps the local version: it goes out with the next
     sync, made on the revision it started from, and the server settles it field by field.
+    Returns how many households changed, and those that moved to another hamlet, for
+    `apply_moves` to carry over outside the caller's batch.
     """
     if roster.get("hamlets"):
         repo.save_hamlets([Hamlet.from_dict(h) for h in roster["hamlets"]])
-    count = 0
+    mine = {h.id for h in repo.hamlets()}
+    count, moving = 0, []
     for raw in roster.get("households", []):
         incoming = Household.from_dict(raw)
         local = repo.household(incoming.id)
         if local is not None and local.needs_sync:
             continue
         incoming.status, incoming.rejection = Status.SYNCED, None
-        try:
-            repo.save_household(incoming)
-        except ValueError:
-            continue  # moved to another hamlet by staff: not a change this phone can hold
+        if local is not None and local.hamlet_id != incoming.hamlet_id or incoming.hamlet_id not in mine:
+            if local is not None:
+                moving.append(incoming)
+            continue
+        repo.save_household(incoming)
         count += 1
     for raw in roster.get("visits", []):
         incoming = Visit.from_dict(raw)
@@ -189,4 +207,19 @@ def apply_roster(repo: Repository, roster: dict[str, Any]) -> int:
             continue
         incoming.status, incoming.rejection = Status.SYNCED, None
         repo.save_visit(incoming)
+    return count, moving
+
+
+def apply_moves(repo: Repository, moving: list[Household]) -> int:
+    """Households another phone moved to another hamlet: into one of this phone's hamlets,
+    with every visit of theirs; out of them, let go of (unless something of theirs has not
+    reached the server yet: then kept until it has). How many changed."""
+    mine = {h.id for h in repo.hamlets()}
+    count = 0
+    for household in moving:
+        if household.hamlet_id in mine:
+            repo.save_household(household)
+            count += 1
+        elif repo.forget_household(household.id):
+            count += 1
     return count

@@ -61,8 +61,9 @@ def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
 
 async def build(ctx: Ctx) -> ft.View:
     state = ctx.state
-    progress, waiting, last_sync, demo, clock = await ctx.io(
-        lambda: (state.hamlet_progress(), state.waiting_to_sync(), state.last_sync, state.is_demo, state.clock_issue()))
+    progress, waiting, refused, last_sync, demo, clock = await ctx.io(
+        lambda: (state.hamlet_progress(), state.waiting_to_sync(), state.rejected_count, state.last_sync,
+                 state.is_demo, state.clock_issue()))
     lang = ctx.lang
     body: list[ft.Control] = []
     if demo:
@@ -75,6 +76,11 @@ async def build(ctx: Ctx) -> ft.View:
                     subtitle=ft.Text(when_text(last_sync, lang, state.config.zone), size=14), leading=ft.Icon(ft.Icons.SYNC),
                     on_click=lambda _: ctx.go("/sync")),
     ]
+    if refused:
+        body.append(ft.ListTile(title=ft.Text(t("refused_count", lang, count=refused), size=16, color=ft.Colors.RED_700,
+                                              key="refused"),
+                                leading=ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.RED_700),
+                                on_click=lambda _: ctx.go("/sync")))
     body += [hamlet_card(ctx, p) for p in progress] or [ft.Text(t("empty_store", lang), size=18)]
     return ft.View(
         route="/",

@@ -21,6 +21,8 @@ async def build(ctx: Ctx) -> ft.View:
         lambda: (state.waiting_to_sync(), state.last_sync, state.rejected_items(), state.enrolment,
                  state.last_sync_notices(), state.clock_issue()))
     status = ft.Text(t("waiting_sync", lang, count=waiting), size=18, key="sync-waiting")
+    refused = ([ft.Text(t("refused_count", lang, count=len(rejected)), size=16, color=ft.Colors.RED_700,
+                        key="sync-refused")] if rejected else [])
     progress = ft.ProgressBar(value=0, visible=False, height=10)
     outcome = ft.Column()
 
@@ -49,7 +51,7 @@ async def build(ctx: Ctx) -> ft.View:
     if clock is not None:
         body.append(clock_banner(clock, lang))
     body += [
-        ft.Text(server, size=14), status,
+        ft.Text(server, size=14), status, *refused,
         ft.Text(when_text(last, lang, state.config.zone), size=14, color=ft.Colors.GREY_700),
         button, progress, outcome,
     ]
@@ -81,7 +83,12 @@ def rejected_row(ctx: Ctx, item: RejectedItem) -> ft.Control:
     """A refused record stays on the phone: whose it is, why in plain words, what to do, and
     the button that does it."""
     lang, record = ctx.lang, item.record
-    if item.fix == "visit":
+    if item.fix == "visit_household":  # refused with its household: the household is what to fix
+        what = t("visit_of", lang, name=item.head_name, when=day_text(record.visited_at, ctx.state.config.zone))
+
+        async def fix(_: ft.Event) -> None:
+            ctx.go(f"/household/{record.household_id}/edit")
+    elif item.fix == "visit":
         what = t("visit_of", lang, name=item.head_name, when=day_text(record.visited_at, ctx.state.config.zone))
 
         async def fix(_: ft.Event) -> None:

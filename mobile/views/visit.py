@@ -268,6 +268,8 @@ class WizardScreen:
         if not self.wizard.ready_to_save():
             self.show_issues = True
             self.draw()
+            self.ctx.snack(t("fix_first", self.lang) + " " + "; ".join(
+                i.message(self.lang) for i in blocking(self.wizard.issues())[:2]))  # never a silent tap
             return
         await self.ctx.io(self.ctx.state.save_visit, self.wizard)
         self.ctx.snack(t("saved_visit", self.lang))

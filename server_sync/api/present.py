@@ -45,6 +45,7 @@ def result(value: RecordResult) -> schemas.ResultOut:
 def coverage(report: CoverageReport, hamlet_ids: Iterable[str], names: dict[str, str]) -> schemas.CoverageOut:
     return schemas.CoverageOut(
         as_of=report.as_of.isoformat() if report.as_of else None,
+        day=(report.day or report.shown_day).isoformat(),
         adult_age=report.config.adult_age,
         commune=indicators(report.total, report.config),
         hamlets=[schemas.HamletCoverageOut(id=h, name=names.get(h, h),

@@ -147,7 +147,8 @@ class HamletCoverageOut(BaseModel):
 
 
 class CoverageOut(BaseModel):
-    as_of: str | None
+    as_of: str | None  # as asked (None: current figures)
+    day: str  # the commune day the figures hold for: today for current figures or a day still to come
     adult_age: int
     commune: dict[str, IndicatorOut]
     hamlets: list[HamletCoverageOut]

@@ -98,21 +98,24 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
 
 
 def trend(session: Session, commune: models.Commune, first: date, last: date, *,
-          hamlet_id: str | None = None, hamlets: list[Hamlet] | None = None) -> list[tuple[date, Coverage]]:
+          hamlet_id: str | None = None, hamlets: list[Hamlet] | None = None,
+          today: date | None = None) -> list[tuple[date, Coverage]]:
     """Coverage of the commune (or one hamlet) at the end of each quarter from `first`'s to
-    `last`'s: the campaign so far, from the quarterly sums of the timeline in one query."""
+    `last`'s: the campaign so far, from the quarterly sums of the timeline in one query. A
+    quarter not over yet holds today's figures (a team from next month is not counted)."""
     config = coverage_config(commune)
+    today = today or config.today(system_clock)
     chosen = [h for h in (hamlets if hamlets is not None else commune_hamlets(session, commune))
               if hamlet_id is None or h.id == hamlet_id]
     if not chosen:
         return []
     if config.adult_age not in tallies.TALLY_AGES:
-        return [(day, _total(report(session, commune, as_of=day), hamlet_id))
+        return [(day, _total(report(session, commune, as_of=day, today=today), hamlet_id))
                 for day in timeline.quarter_ends(first, last)]
     ids = None if hamlet_id is None else [hamlet_id]
     out = []
     for day, tally in timeline.quarterly(session, ids, config.adult_age, first, last):
-        tally.add("hamlets_with_team", sum(int(h.team_active(day)) for h in chosen), len(chosen))
+        tally.add("hamlets_with_team", sum(int(h.team_active(min(day, today))) for h in chosen), len(chosen))
         out.append((day, coverage_of(tally, config, hamlet_id)))
     return out
 

@@ -153,7 +153,7 @@ def _overview(session: Session, commune: models.Commune, hamlets: list[Any], as_
     rows = [row(hamlet_id, names.get(hamlet_id, hamlet_id), cov, margin) for hamlet_id, cov in report.hamlets.items()]
     # Most lagging first; then fewer households visited; then by name, so the order is stable.
     rows.sort(key=lambda r: (-r.lag, r.values[SHOWN.index("visit_coverage")].percent or 0.0, r.name))
-    trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlets=hamlets)
+    trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlets=hamlets, today=today)
     return Overview(CommuneInfo(commune.code, commune.name, commune.province), as_of, report,
                     row(None, commune.name, report.total, margin), tuple(rows), tuple(trend), margin)
 
@@ -214,6 +214,7 @@ def overview_of_hamlet(session: Session, commune: models.Commune, hamlet_id: str
     report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets, today=today)
     margin = report.config.close_margin
     names = {h.id: h.name for h in hamlets}
-    trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlet_id=hamlet_id, hamlets=hamlets)
+    trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlet_id=hamlet_id, hamlets=hamlets,
+                           today=today)
     return HamletView(row(hamlet_id, names.get(hamlet_id, hamlet_id), report.hamlets[hamlet_id], margin),
                       tuple(trend), margin)

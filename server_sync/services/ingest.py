@@ -88,7 +88,7 @@ def identify(content: Mapping[str, Any]) -> tuple[str, str]:
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     extra = [f'"{key}":{_dumps(content[key])}' for key in BOOKKEEPING if key in content]
     stored = text if not extra else (text[:-1] + ("," if canonical else "") + ",".join(extra) + "}")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest(), stored
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), stored
 
 
 def _dumps(value: Any) -> str:
@@ -259,6 +259,7 @@ class _Batch:
         self.audits: list[dict[str, Any]] = []  # in the order the records came
         self.deltas: tallies.Deltas = {}
         self.returned: set[str] = set()
+        self.refused_homes: set[str] = set()  # households this batch rejected: their visits wait for them
         # Households whose history this batch changes, for the coverage timeline to catch up
         # on (services/timeline.py): it reads what stood before from earlier batches' rows.
         self.touched: set[str] = set()
@@ -293,6 +294,12 @@ class _Batch:
 
     # -- households ---------------------------------------------------------------------------
     def household(self, raw: Any) -> RecordResult:
+        result = self._household(raw)
+        if result.result == "rejected" and result.id:
+            self.refused_homes.add(result.id)
+        return result
+
+    def _household(self, raw: Any) -> RecordResult:
         record, issues = read_household(raw)
         if record is None:
             return _rejected("household", _result_id(raw), issues[0])
@@ -313,9 +320,12 @@ class _Batch:
         if existing is None:
             return self._keep(None, record, content, 1, "created")
         base = record.revision or 1  # an edit before the phone ever heard back was made on revision 1
-        if base >= existing.revision:  # made on the revision the server keeps: it is the next one
+        if base == existing.revision:  # made on the revision the server keeps: it is the next one
             return self._keep(existing, record, content, existing.revision + 1, "updated")
-        settled = settle(self._base_content(record.id, base), existing.content or {}, content)
+        # Made on an older revision: settled against it. On a revision this server never gave
+        # (a phone's word against the server's), against nothing known: nothing of it applies.
+        known = self._base_content(record.id, base) if base < existing.revision else None
+        settled = settle(known, existing.content or {}, content)
         self.returned.add(record.id)
         lost = Issue("changed_elsewhere", "", describe(settled.lost))
         if not settled.changed:
@@ -420,7 +430,8 @@ class _Batch:
             return _rejected("visit", record.id, Issue("visit_immutable", "id")), None, None
         home = self.homes.get(record.household_id)
         if home is None:
-            return _rejected("visit", record.id, Issue("household_unknown", "household_id")), None, None
+            code = "household_refused" if record.household_id in self.refused_homes else "household_unknown"
+            return _rejected("visit", record.id, Issue(code, "household_id")), None, None
         if home.hamlet_id not in self.scope.hamlet_ids:
             issue = Issue("hamlet_forbidden", "household_id", {"hamlet": home.hamlet_id})
             return _rejected("visit", record.id, issue), None, None

@@ -42,8 +42,9 @@ def current_seq(session: Session) -> int:
 
 def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: Iterable[str] = ()) -> Roster:
     """Households of the volunteer's hamlets changed since `cursor` (all of them when None),
-    and those in `also` whatever the cursor (their kept version is not what the phone sent),
-    each with its latest completed visit; the hamlets; the new cursor."""
+    those that left the volunteer's hamlets since (the phone lets go of them), and those in
+    `also` whatever the cursor (their kept version is not what the phone sent), each with its
+    latest completed visit; the hamlets; the new cursor."""
     # Read the counter before the rows: a change committed in between is sent again next
     # time rather than missed.
     new_cursor = current_seq(session)
@@ -52,12 +53,15 @@ def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: I
     hamlet_ids = sorted(scope.hamlet_ids)
     hamlets = session.scalars(select(models.Hamlet).where(models.Hamlet.id.in_(hamlet_ids))
                               .order_by(models.Hamlet.id))
-    h = models.Household.__table__
+    h, p = models.Household.__table__, models.HouseholdPlacement.__table__
     statement = select(h.c.content, h.c.latest_visit_id).where(h.c.hamlet_id.in_(hamlet_ids))
     wanted = sorted(set(also))[:CHUNK * 20]  # one batch's households at most
     if cursor is not None:
-        statement = statement.where(or_(h.c.change_seq > cursor, h.c.id.in_(wanted)) if wanted
-                                    else h.c.change_seq > cursor)
+        ever_here = select(p.c.household_id).where(p.c.hamlet_id.in_(hamlet_ids))
+        statement = (select(h.c.content, h.c.latest_visit_id)
+                     .where(or_(h.c.hamlet_id.in_(hamlet_ids), h.c.id.in_(ever_here)))
+                     .where(or_(h.c.change_seq > cursor, h.c.id.in_(wanted)) if wanted
+                            else h.c.change_seq > cursor))
     households, visit_ids = [], []
     for content, latest_visit_id in session.execute(statement.order_by(h.c.change_seq, h.c.id)):
         households.append(content)

@@ -101,8 +101,15 @@ def test_current_figures_are_as_of_today_in_the_commune_everywhere(world: World)
     assert answer["commune"]["hamlets_with_team"]["numerator"] == 1  # Nà Pàn's, since 2026-03-01; not Pác Mạ's
     synced = world.sync().json()["coverage"]["hamlets"]
     assert synced["thon-na-pan"]["hamlets_with_team"]["numerator"] == 1
-    later = world.client.get("/api/v1/coverage?as_of=2027-01-01", headers=world.auth).json()
-    assert later["commune"]["hamlets_with_team"]["numerator"] == 2
+    to_come = world.client.get("/api/v1/coverage?as_of=2027-01-01", headers=world.auth).json()
+    assert to_come["commune"]["hamlets_with_team"]["numerator"] == 1  # a day still to come: today's
+
+
+def test_a_team_counts_from_its_day_once_that_day_has_come(world_in_2028: World) -> None:
+    answer = world_in_2028.client.get("/api/v1/coverage?as_of=2027-01-01", headers=world_in_2028.auth).json()
+    assert answer["commune"]["hamlets_with_team"]["numerator"] == 2
+    assert world_in_2028.client.get("/api/v1/coverage?as_of=2026-12-31",
+                                    headers=world_in_2028.auth).json()["commune"]["hamlets_with_team"]["numerator"] == 1
 
 
 # -- 2. times nobody could have recorded ----------------------------------------------------------
@@ -117,7 +124,7 @@ def test_a_phone_clock_fallen_back_to_2000_is_refused_for_household_visit_and_co
     answer = world.sync([home], [visit, consent_only]).json()["results"]
     assert [(r["result"], r.get("code"), r.get("field")) for r in answer] == [
         ("rejected", "time_before_campaign", "created_at"),
-        ("rejected", "household_unknown", "household_id"),  # its household was refused
+        ("rejected", "household_refused", "household_id"),  # its household was refused just before
         ("rejected", "household_unknown", "household_id")]
     with_household = world.sync([consent_only_home := household("thon-na-pan")], [
         completed_visit(consent_only_home, visited_at=fallen)]).json()["results"]
@@ -233,3 +240,65 @@ def test_a_change_of_time_zone_recomputes_every_stored_day(world: World) -> None
         assert session.get(models.Visit, visit.id).visited_day == date(2026, 3, 31)
         assert not tallies.ensure_current(session)  # already current
     assert figures(world, date(2026, 3, 31))["visit_coverage"] == (1, 1)
+
+
+# -- what a fresh pair of eyes found -----------------------------------------------------------------
+
+
+def test_half_a_utf16_pair_or_an_invisible_override_is_refused_alone(world: World) -> None:
+    good = household("thon-na-pan")
+    surrogate = {**household("thon-na-pan").to_dict(), "head_name": "Test \ud800 s"}
+    override = {**household("thon-na-pan").to_dict(), "address": "Xóm \u202eThượng"}
+    consent = completed_visit(good).to_dict()
+    consent["consent"]["by"] = "Chủ \udfff hộ"
+    response = world.sync([good, surrogate, override], [consent])
+    assert [(r["result"], r.get("code"), r.get("field")) for r in response.json()["results"]] == [
+        ("accepted", None, None), ("rejected", "characters_invalid", "head_name"),
+        ("rejected", "characters_invalid", "address"), ("rejected", "characters_invalid", "consent.by")]
+
+
+def test_a_revision_the_server_never_gave_changes_nothing_another_phone_made(world: World) -> None:
+    home = household("thon-na-pan", address="Số 2")
+    assert results(world.sync([home])) == [("household", "accepted", "")]
+    moved_on = household("thon-na-pan", id=home.id, revision=1, address="Số 99 mới",
+                         updated_at="2026-11-20T08:00:00.000+00:00")
+    assert results(world.sync([moved_on])) == [("household", "accepted", "")]
+    claim = household("thon-na-pan", id=home.id, revision=99, address="Số 2", phone="0912345678",
+                      updated_at="2026-11-21T08:00:00.000+00:00")
+    answer = world.sync([claim]).json()
+    result = answer["results"][0]
+    assert (result["result"], result["code"], result["revision"]) == ("conflict", "changed_elsewhere", 2)
+    with world.session() as session:
+        stored = session.get(models.Household, home.id)
+        assert (stored.content["address"], stored.content["phone"], stored.revision) == ("Số 99 mới", "", 2)
+    assert {h["id"]: h for h in answer["roster"]["households"]}[home.id]["address"] == "Số 99 mới"
+
+
+def test_a_visit_whose_household_was_refused_in_the_same_sync_says_so(world: World) -> None:
+    nameless = household("thon-na-pan", head_name=" ")
+    answer = world.sync([nameless], [completed_visit(nameless)]).json()["results"]
+    assert [(r["result"], r.get("code")) for r in answer] == [
+        ("rejected", "head_name_missing"), ("rejected", "household_refused")]
+
+
+def test_a_household_needs_a_name_and_a_checklist_this_server_knows(world: World) -> None:
+    no_name = household("thon-na-pan").to_dict()
+    del no_name["head_name"]
+    unknown = {**household("thon-na-pan").to_dict(), "checklist_version": 99999999999999999999999}
+    answer = world.sync([no_name, unknown]).json()["results"]
+    assert [(r["result"], r.get("code")) for r in answer] == [
+        ("rejected", "head_name_missing"), ("rejected", "checklist_version_unknown")]
+
+
+def test_a_day_still_to_come_holds_todays_figures_teams_included(world: World) -> None:
+    # thon-pac-ma's team starts on 2027-01-01; the server's today is 29/11/2026
+    with world.session() as session:
+        commune = session.get(models.Commune, "06577")
+        interim = coverage.report(session, commune, as_of=date(2027, 12, 31), today=SERVER_NOW.date())
+        assert interim.total["hamlets_with_team"].numerator == 1 and interim.day == SERVER_NOW.date()
+        trend = coverage.trend(session, commune, date(2026, 10, 1), date(2026, 12, 31), today=SERVER_NOW.date())
+        assert [(day, cov["hamlets_with_team"].numerator) for day, cov in trend] == [(date(2026, 12, 31), 1)]
+    answer = world.client.get("/api/v1/coverage?as_of=2027-12-31", headers=world.auth).json()
+    assert (answer["as_of"], answer["day"]) == ("2027-12-31", "2026-11-29")
+    current = world.client.get("/api/v1/coverage", headers=world.auth).json()
+    assert (current["as_of"], current["day"]) == (None, "2026-11-29")

@@ -252,3 +252,52 @@ def test_two_app_sessions_share_the_store_and_see_each_others_saves(folder: Path
     home, _ = tab1.add_household("thon-1", "Nông Văn Ba")
     assert [p.total for p in tab2.hamlet_progress()] == [1]  # tab 2's cached figures follow tab 1's save
     assert home is not None and tab2.repo.household(home.id) == home
+
+
+# -- households another phone moved ---------------------------------------------------------------
+
+
+def test_a_move_a_crash_interrupted_is_finished_at_the_next_open(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage.shard import HamletShard
+    from survey.records import Household
+
+    repo = Repository(folder)
+    home, neighbour = household("thon-1"), household("thon-1", head_name="Lý Thị Mai")
+    repo.save_household(home)
+    repo.save_household(neighbour)
+    visits = [completed(home, at(2, year=2025), status=Status.SYNCED), completed(home, at(3), status=Status.SYNCED)]
+    for visit in visits:
+        repo.save_visit(visit)
+    repo.archive_synced()
+    counts = repo.counts()
+
+    def power_cut(self, household_id, archived):  # the new hamlet's files are written, the old one's not
+        raise OSError("battery died")
+
+    monkeypatch.setattr(HamletShard, "release", power_cut)
+    with pytest.raises(OSError):
+        repo.save_household(Household.from_dict({**home.to_dict(), "hamlet_id": "thon-2"}))
+    monkeypatch.undo()
+    after = restart(repo, folder)
+    assert [r.household.id for r in after.households("thon-2")] == [home.id]
+    assert [r.household.id for r in after.households("thon-1")] == [neighbour.id]
+    assert after.visits_of(home.id) == visits[::-1] and after.counts() == counts
+    assert after.setting("moves_in_progress") == []
+
+
+def test_a_household_moved_out_of_this_phones_hamlets_is_let_go_only_when_nothing_waits(folder: Path) -> None:
+    repo = Repository(folder)
+    done, busy = household("thon-1", status=Status.SYNCED), household("thon-1", head_name="Vi Văn Bận", status=Status.SYNCED)
+    for home in (done, busy):
+        repo.save_household(home)
+    repo.save_visit(completed(done, at(2, year=2025), status=Status.SYNCED))
+    repo.save_visit(completed(done, at(3), status=Status.SYNCED))
+    repo.archive_synced()
+    waiting = other(busy, "nobody_home", at(4))
+    repo.save_visit(waiting)
+    assert repo.forget_household(done.id) and repo.household(done.id) is None
+    assert repo.visits_of(done.id) == [] and repo.counts() == {"households": 1, "visits": 1, "unsynced": 1}
+    assert not repo.forget_household(busy.id)  # its visit has not reached the server: kept
+    assert repo.visit(waiting.id) == waiting
+    again = restart(repo, folder)
+    assert again.household(done.id) is None and again.counts() == {"households": 1, "visits": 1, "unsynced": 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage import HouseholdRow, Repository
-from survey.records import Hamlet, Status
+from survey.records import Hamlet, Household, Status
 from survey.summary import HouseholdSummary
 from tests.storage.builders import household
 
@@ -75,14 +75,28 @@ def test_saving_again_replaces_the_household_and_keeps_its_summary(repo: Reposit
     assert repo.households("thon-1")[0].summary.last_completed_visit_id == visit.id
 
 
-def test_a_household_cannot_move_hamlet_on_the_phone(repo: Repository) -> None:
-    home = household("thon-1")
+def test_a_household_moved_to_another_hamlet_takes_every_visit_along(repo: Repository) -> None:
+    from .builders import at, completed, other
+
+    home, neighbour = household("thon-1"), household("thon-1", head_name="Lý Thị Mai")
     repo.save_household(home)
-    home.hamlet_id = "thon-2"
-    with pytest.raises(ValueError):
-        repo.save_household(home)
-    assert repo.households("thon-2") == []
-    assert repo.household(home.id).hamlet_id == "thon-1"
+    repo.save_household(neighbour)
+    old = completed(home, at(2, year=2026), status=Status.SYNCED)
+    new = completed(home, at(20, year=2026), status=Status.SYNCED)
+    waiting = other(home, "nobody_home", at(25))
+    for visit in (old, new, waiting):
+        repo.save_visit(visit)
+    repo.archive_synced()  # `old` goes to thon-1's archive
+    counts = repo.counts()
+    moved = Household.from_dict({**home.to_dict(), "hamlet_id": "thon-2", "revision": 3})
+    repo.save_household(moved)  # the server's version after another phone moved it
+    assert [r.household.id for r in repo.households("thon-2")] == [home.id]
+    assert [r.household.id for r in repo.households("thon-1")] == [neighbour.id]
+    assert repo.households("thon-2")[0].summary.last_completed_visit_id == new.id
+    assert [v.id for v in repo.visits_of(home.id)] == [waiting.id, new.id, old.id]
+    assert [v.id for v in repo.latest_completed_visits("thon-2")] == [new.id]
+    assert repo.counts() == counts
+    assert repo.household(home.id).revision == 3 and repo.outbox().visits == [waiting]
 
 
 def test_households_are_listed_by_head_name_as_vietnamese_reads_it(repo: Repository) -> None:

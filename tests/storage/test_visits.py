@@ -25,16 +25,16 @@ def test_a_saved_visit_reads_back_equal(repo: Repository, home: Household) -> No
     assert repo.visits_of("no-such-household") == []
 
 
-def test_a_visit_needs_its_household_in_its_hamlet(repo: Repository, home: Household) -> None:
+def test_a_visit_needs_its_household_on_the_phone_and_is_kept_with_it(repo: Repository, home: Household) -> None:
     with pytest.raises(ValueError):
         repo.save_visit(completed(household()))  # never saved
-    stray = completed(home)
-    stray.hamlet_id = "thon-2"
-    with pytest.raises(ValueError):
-        repo.save_visit(stray)
     with pytest.raises(ValueError):
         repo.save_visit(Visit(household_id=home.id, hamlet_id="../x", outcome="declined"))
     assert repo.visits_of(home.id) == [] and repo.counts()["visits"] == 0
+    made_elsewhere = completed(home)
+    made_elsewhere.hamlet_id = "thon-2"  # made before the household moved here: it keeps its hamlet
+    repo.save_visit(made_elsewhere)
+    assert repo.visits_of(home.id) == [made_elsewhere] and repo.households("thon-2") == []
 
 
 def test_visits_are_copies_both_ways(repo: Repository, home: Household) -> None:

@@ -54,8 +54,8 @@ def test_enrol_then_record_then_sync_from_the_screens(tmp_path, server: Server):
         assert "3 bản ghi chờ đồng bộ" in app.texts()
         await tap(app, "Đồng bộ ngay")
         shown = app.texts()
-        assert "0 bản ghi chờ đồng bộ" not in shown  # the refused visit still waits
-        assert "1 bản ghi chờ đồng bộ" in shown
+        assert "0 bản ghi chờ đồng bộ" in shown  # nothing waits for the network...
+        assert "1 bản ghi bị máy chủ từ chối: cần sửa" in shown  # ...the refused visit waits for a fix
         assert any("Chưa ghi nhận sự đồng ý" in s for s in shown)  # the server's reason, in Vietnamese
         await tap(app, "Sửa")
         assert app.view.route == f"/visit/{bad.id}"

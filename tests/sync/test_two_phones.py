@@ -13,6 +13,7 @@ from pathlib import Path
 
 from state import AppState
 from survey.records import Status
+from tests.survey.builders import completed_visit
 
 from .conftest import Server
 
@@ -124,9 +125,54 @@ def test_a_phone_seven_hours_fast_is_refused_warned_and_can_put_it_right(tmp_pat
     warning = b.clock_issue()  # it learnt the server's time at that sync
     assert warning is not None and warning.code == "clock_far_from_server"
     assert "lệch khoảng 7 giờ" in warning.message("vi") and "about 7 h" in warning.message("en")
+    refused, issues = b.fix_household_time(home)  # the clock is still 7 hours ahead: that would not help
+    assert refused is None and [i.code for i in issues] == ["clock_far_from_server"]
     b.clock_shift["skew"] = timedelta(0)  # type: ignore[attr-defined]  # the volunteer sets the clock right
+    assert b.clock_issue() is None  # the clock jumped while the phone's uptime did not: what was learnt is void
     fixed, issues = b.fix_household_time(home)
     assert fixed is not None and issues == []
     synced(b)
     assert held(b, home) == ("0912000030", 1, "synced")
     assert b.clock_issue() is None and b.rejected_items() == []
+
+
+def test_a_household_moved_to_another_hamlet_reaches_every_phone_as_it_should(tmp_path):
+    """Moved by a volunteer who works in both hamlets: a phone enrolled afterwards, a phone of
+    the old hamlet only (it lets go) and one of the new hamlet only (it gains it) all follow."""
+    from survey.records import Household
+
+    from .conftest import Server, commune_database, running_server
+
+    data_dir = tmp_path / "server"
+    data_dir.mkdir()
+    database_url, volunteers = commune_database(
+        data_dir, [("na-pan", "Thôn Nà Pàn", None), ("khuoi-cap", "Bản Khuổi Cáp", None)],
+        {"Mai": ("Lương Thị Mai", ["na-pan", "khuoi-cap"]), "Hoa": ("Hoàng Thị Hoa", ["na-pan"]),
+         "Cáp": ("Nông Văn Cáp", ["khuoi-cap"])})
+    with running_server(data_dir) as url:
+        server = Server(url, database_url, volunteers)
+        mai, hoa, cap = (phone(tmp_path, server, name) for name in ("Mai", "Hoa", "Cáp"))
+        home = register(mai, "Đinh Văn Chuyển", "0912000040")
+        when = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(timespec="milliseconds")
+        visit = completed_visit(mai.repo.household(home), visited_at=when)  # the roster sends it along
+        visit.complete()
+        mai.repo.save_visit(visit)
+        for state in (mai, hoa, cap):
+            synced(state)
+        assert hoa.repo.household(home) is not None and cap.repo.household(home) is None
+        moved = Household.from_dict({**mai.repo.household(home).to_dict(), "hamlet_id": "khuoi-cap"})
+        moved.complete()
+        mai.repo.save_household(moved)  # on Mai's phone it moves with its visit at once
+        assert [v.id for v in mai.repo.visits_of(home)] == [visit.id]
+        report = mai.sync_now()
+        assert (report.accepted, report.rejected) == (1, 0)
+        late = phone(tmp_path, server, "Mai")  # enrolled after the move: the whole roster, no crash
+        synced(late)
+        assert late.repo.household(home).hamlet_id == "khuoi-cap"
+        assert [r.household.id for r in late.repo.households("khuoi-cap")] == [home]
+        assert [v.id for v in late.repo.latest_completed_visits("khuoi-cap")] == [visit.id]
+        synced(hoa)  # Nà Pàn only: lets go of it
+        assert hoa.repo.household(home) is None and hoa.repo.households("na-pan") == []
+        synced(cap)  # Khuổi Cáp only: gains it, with its latest completed visit
+        assert cap.repo.household(home).hamlet_id == "khuoi-cap" and cap.repo.household(home).revision == 2
+        assert [v.id for v in cap.repo.visits_of(home)] == [visit.id]
