@@ -11,7 +11,7 @@ from survey.indicators import compute_coverage
 from survey.records import Hamlet
 from tests.survey.builders import adult, child, completed_visit, household, other_visit
 
-from .conftest import HAMLETS, World
+from .conftest import HAMLETS, SERVER_NOW, World
 
 
 def small_commune() -> tuple[list, list]:
@@ -72,7 +72,7 @@ def test_coverage_equals_the_domains(world: World, as_of: str | None, adult_age:
     params = {k: v for k, v in (("as_of", as_of), ("adult_age", adult_age)) if v is not None}
     body = world.client.get("/api/v1/coverage", params=params, headers=world.auth).json()
     day = date.fromisoformat(as_of) if as_of else None
-    expected = compute_coverage(hamlets(), homes, visits, as_of=day, config=config)
+    expected = compute_coverage(hamlets(), homes, visits, as_of=day, config=config, today=SERVER_NOW.date())
     assert body["as_of"] == as_of and body["adult_age"] == config.adult_age
     assert_same(body, expected, ["thon-khon-chu", "thon-na-pan"])
 
@@ -88,7 +88,7 @@ def test_sync_answers_current_coverage_and_tallies_follow_every_change(world: Wo
                      updated_at="2026-11-02T00:00:00.000+00:00")
     response = world.sync([removed, back])
     homes[0], homes[3] = removed, back
-    expected = compute_coverage(hamlets(), homes, visits)
+    expected = compute_coverage(hamlets(), homes, visits, today=SERVER_NOW.date())
     sent = response.json()["coverage"]["hamlets"]
     for hamlet_id, indicators in sent.items():
         for indicator, value in expected.hamlets[hamlet_id].values.items():

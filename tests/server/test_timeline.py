@@ -133,8 +133,9 @@ def test_coverage_as_of_any_day_equals_the_domains(world: World, read_between: b
         commune = session.get(models.Commune, "06577")
         config = admin.coverage_config(commune)
         for day in days:
-            got = coverage.report(session, commune, as_of=day)
-            expected = compute_coverage(hamlets(), records, visits, as_of=day, config=config, placements=history)
+            got = coverage.report(session, commune, as_of=day, today=SERVER_NOW.date())
+            expected = compute_coverage(hamlets(), records, visits, as_of=day, config=config, placements=history,
+                                        today=SERVER_NOW.date())
             for hamlet_id, want in expected.hamlets.items():
                 for indicator, value in want.values.items():
                     have = got.hamlets[hamlet_id][indicator]
@@ -160,17 +161,18 @@ def test_the_quarterly_trend_equals_coverage_at_each_quarter_end(world: World) -
     send(world, homes, visits, updates, returns, seed=3)
     with world.session() as session:
         commune = session.get(models.Commune, "06577")
-        trend = coverage.trend(session, commune, date(2025, 10, 1), date(2026, 12, 31))
+        trend = coverage.trend(session, commune, date(2025, 10, 1), date(2026, 12, 31), today=SERVER_NOW.date())
         assert [day for day, _ in trend] == [date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30),
                                              date(2026, 9, 30), date(2026, 12, 31)]
         for day, total in trend:
-            expected = coverage.report(session, commune, as_of=day).total
+            expected = coverage.report(session, commune, as_of=day, today=SERVER_NOW.date()).total
             for indicator, value in expected.values.items():
                 assert (total[indicator].numerator, total[indicator].denominator) == \
                     (value.numerator, value.denominator), (day, indicator)
-        one = coverage.trend(session, commune, date(2025, 10, 1), date(2026, 12, 31), hamlet_id="thon-na-pan")
+        one = coverage.trend(session, commune, date(2025, 10, 1), date(2026, 12, 31), hamlet_id="thon-na-pan",
+                             today=SERVER_NOW.date())
         for day, total in one:
-            expected = coverage.report(session, commune, as_of=day).hamlets["thon-na-pan"]
+            expected = coverage.report(session, commune, as_of=day, today=SERVER_NOW.date()).hamlets["thon-na-pan"]
             assert total["visit_coverage"].denominator == expected["visit_coverage"].denominator
             assert total["hamlets_with_team"].numerator == expected["hamlets_with_team"].numerator
 
