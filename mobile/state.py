@@ -195,7 +195,11 @@ class AppState:
 
     @property
     def rejected_count(self) -> int:
-        return len(self.repo.rejected())
+        return self.repo.waiting()["rejected"]
+
+    def sync_counts(self) -> dict[str, int]:
+        """{"complete": waiting to be sent, "rejected": refused, to fix}: one pass over the store."""
+        return self.repo.waiting()
 
     @property
     def last_sync(self) -> str | None:
@@ -438,8 +442,7 @@ class AppState:
     def waiting_to_sync(self) -> int:
         """Records saved and not yet on the server; refused ones are counted apart (they wait
         for the volunteer's fix, not for the network: `rejected_count`)."""
-        outbox = self.repo.outbox()
-        return sum(1 for record in (*outbox.households, *outbox.visits) if record.status is Status.COMPLETE)
+        return self.repo.waiting()["complete"]
 
     # -- hamlet --------------------------------------------------------------------------------
     def households(self, hamlet_id: str, query: str = "", filter_by: str = "all") -> list[HouseholdRow]:

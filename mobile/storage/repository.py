@@ -561,5 +561,18 @@ class Repository:
             unsynced += sum(1 for d in shard.visits if d["status"] in _NEEDS_SYNC)
         return {"households": households, "visits": visits, "unsynced": unsynced}
 
+    @_locked
+    def waiting(self) -> dict[str, int]:
+        """Records waiting to be sent ("complete") and refused by the server ("rejected"), by
+        their stored status alone: the home screen's line, without reading a record."""
+        found = {Status.COMPLETE.value: 0, Status.REJECTED.value: 0}
+        for shard in self._all_shards():
+            for table in (shard.households, shard.visits):
+                for doc in table:
+                    status = doc["status"]
+                    if status in found:
+                        found[status] += 1
+        return {"complete": found[Status.COMPLETE.value], "rejected": found[Status.REJECTED.value]}
+
 
 __all__ = ["HouseholdRow", "Outbox", "Repository", "SyncResult"]

@@ -61,9 +61,9 @@ def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
 
 async def build(ctx: Ctx) -> ft.View:
     state = ctx.state
-    progress, waiting, refused, last_sync, demo, clock = await ctx.io(
-        lambda: (state.hamlet_progress(), state.waiting_to_sync(), state.rejected_count, state.last_sync,
-                 state.is_demo, state.clock_issue()))
+    progress, counts, last_sync, demo, clock = await ctx.io(
+        lambda: (state.hamlet_progress(), state.sync_counts(), state.last_sync, state.is_demo, state.clock_issue()))
+    waiting, refused = counts["complete"], counts["rejected"]
     lang = ctx.lang
     body: list[ft.Control] = []
     if demo:
