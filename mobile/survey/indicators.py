@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping  # isinstance() through typing is 
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from .checklist import Label
 from .records import Hamlet, Household, Outcome, Visit
@@ -169,8 +169,11 @@ class Tally:
         return Tally({indicator: [n, d] for indicator, (n, d) in self.counts.items()})
 
     def merge(self, other: Tally) -> None:
+        counts = self.counts
         for indicator, (num, den) in other.counts.items():
-            self.add(indicator, num, den)
+            pair = counts[indicator]
+            pair[0] += num
+            pair[1] += den
 
     def to_dict(self) -> dict[str, list[int]]:
         return {k: list(v) for k, v in self.counts.items()}
@@ -231,8 +234,10 @@ def _any_of(chosen: Any, allowed: tuple[str, ...]) -> bool:
 # -- reports --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IndicatorValue:
+class IndicatorValue(NamedTuple):
+    """One indicator's figure: numerator over denominator, against its target. Immutable; a
+    tuple because a report holds ten thousand of them (1,000 hamlets) and is built per sync."""
+
     id: str
     numerator: int
     denominator: int
@@ -320,10 +325,8 @@ def coverage_of(tally: Tally, config: CoverageConfig, hamlet_id: str | None = No
 
 
 def _coverage(hamlet_id: str | None, tally: Tally, config: CoverageConfig) -> Coverage:
-    return Coverage(hamlet_id, {
-        i: IndicatorValue(i, tally.counts[i][0], tally.counts[i][1], config.targets.get(i))
-        for i in INDICATOR_IDS
-    })
+    counts, targets = tally.counts, config.targets
+    return Coverage(hamlet_id, {i: IndicatorValue(i, counts[i][0], counts[i][1], targets.get(i)) for i in INDICATOR_IDS})
 
 
 def latest_completed(visits: Iterable[Visit], as_of: date | None = None,

@@ -106,19 +106,22 @@ def zero_rows(hamlet_ids: Iterable[str]) -> list[dict[str, Any]]:
 
 
 def hamlet_sums(session: Session, hamlet_ids: Iterable[str], adult_age: int) -> dict[str, Tally]:
-    t = models.HamletTally.__table__
+    """Each hamlet's kept sums for an adult age: one read of plain rows (18,000 of them at
+    1,000 hamlets; SQLAlchemy's result rows cost more than the database here)."""
+    connection = session.connection()
+    marker = "%s" if connection.dialect.name == "postgresql" else "?"
+    rows = connection.exec_driver_sql(
+        f"SELECT hamlet_id, indicator, numerator, denominator FROM hamlet_tally WHERE adult_age = {marker}",
+        (adult_age,)).fetchall()
     wanted = set(hamlet_ids)
-    tallies: dict[str, Tally] = {}
-    rows = session.connection().execute(
-        select(t.c.hamlet_id, t.c.indicator, t.c.numerator, t.c.denominator).where(t.c.adult_age == adult_age))
+    counts: dict[str, dict[str, list[int]]] = {}
     for hamlet_id, indicator, numerator, denominator in rows:
         if hamlet_id in wanted:
-            tally = tallies.get(hamlet_id)
-            if tally is None:
-                tally = tallies[hamlet_id] = Tally()
-            if indicator in tally.counts:
-                tally.counts[indicator] = [numerator, denominator]
-    return tallies
+            found = counts.get(hamlet_id)
+            if found is None:
+                found = counts[hamlet_id] = {}
+            found[indicator] = [numerator, denominator]
+    return {hamlet_id: Tally({i: found.get(i) or [0, 0] for i in INDICATOR_IDS}) for hamlet_id, found in counts.items()}
 
 
 # -- rebuild ----------------------------------------------------------------------------------
