@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from survey.records import Household
 from survey.roster import Placement, follow
-from survey.times import as_utc, local_day, zone
+from survey.times import DEFAULT_TIME_ZONE, as_utc, local_day, zone
 
 from .. import models
 
@@ -39,10 +39,11 @@ def zones(session: Session) -> dict[str, tzinfo]:
 
 
 def signature(session: Session) -> str:
-    """What derived days depend on: every commune and its zone (a change means recompute)."""
+    """What derived days depend on besides the default zone: the communes in another zone and
+    theirs (a change means recompute; a new commune in the default zone changes nothing)."""
     c = models.Commune.__table__
     rows = session.connection().execute(select(c.c.code, c.c.time_zone).order_by(c.c.code))
-    return ";".join(f"{code}={name}" for code, name in rows)
+    return ";".join(f"{code}={name}" for code, name in rows if (name or DEFAULT_TIME_ZONE) != DEFAULT_TIME_ZONE)
 
 
 def placements(session: Session, household_ids: Iterable[str]) -> dict[str, list[tuple[Placement, int]]]:

@@ -69,6 +69,11 @@ def test_init_commune_sets_up_xa_thong_nhat_and_rerunning_is_harmless(
     assert "already set up" in capsys.readouterr().out
     [commune] = rows(database_url, models.Commune)
     assert commune.adult_age == 15  # re-running keeps the configuration
+    assert run(database_url, "set-time-zone", "Asia/Bangkok") == 0
+    assert run(database_url, "set-campaign-start", "2026-02-01") == 0
+    assert "2026-02-01" in capsys.readouterr().out
+    [commune] = rows(database_url, models.Commune)
+    assert (commune.time_zone, commune.campaign_start.isoformat()) == ("Asia/Bangkok", "2026-02-01")
 
 
 @pytest.mark.parametrize("code", ["99999", "abc", "123456", ""])
@@ -255,6 +260,8 @@ def test_bad_input_exits_2_and_writes_nothing(database_url: str, tmp_path: Path,
         ["set-target", "adults_ready", "--default", "--strict"],
         ["set-target", "adults_ready"],
         ["set-adult-age", "16"],
+        ["set-time-zone", "Mars/Olympus_Mons"],
+        ["set-campaign-start", "1/1/2026"],
         ["set-team", "thon-na-pan", "--since", "1/3/2026"],
         ["set-team", "thon-khong-co", "--none"],
         ["set-team", "thon-na-pan"],
@@ -270,6 +277,7 @@ def test_bad_input_exits_2_and_writes_nothing(database_url: str, tmp_path: Path,
     assert rows(database_url, models.EnrolmentCode) == []
     [commune] = rows(database_url, models.Commune)
     assert commune.targets == {} and commune.adult_age == 18
+    assert (commune.time_zone, commune.campaign_start.isoformat()) == ("Asia/Ho_Chi_Minh", "2026-01-01")
     assert main(["--help"]) == 0
 
 

@@ -302,3 +302,16 @@ def test_a_day_still_to_come_holds_todays_figures_teams_included(world: World) -
     assert (answer["as_of"], answer["day"]) == ("2027-12-31", "2026-11-29")
     current = world.client.get("/api/v1/coverage", headers=world.auth).json()
     assert (current["as_of"], current["day"]) == (None, "2026-11-29")
+
+
+def test_a_new_commune_in_the_default_zone_costs_no_rebuild_and_another_zone_one(world: World) -> None:
+    from server_sync.services import admin
+
+    with world.session() as session:
+        admin.create_commune(session, "00070", "Xã Khác", "Hà Nội")
+    with world.session() as session:
+        assert not tallies.ensure_current(session)  # nothing stored depends on it
+        admin.create_commune(session, "00071", "Xã Xa", "Nước ngoài", time_zone="Asia/Bangkok")
+    with world.session() as session:
+        assert tallies.ensure_current(session)  # its days are another zone's: recomputed once
+        assert not tallies.ensure_current(session)
