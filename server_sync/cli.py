@@ -30,6 +30,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 DEFAULT_SERVER_PORT = 8000
+MAX_CONNECTIONS = 200  # a commune has tens of phones; staff browsers open a few connections each
+KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this
 
 
 class Usage(argparse.ArgumentParser):
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="chạy máy chủ / run the HTTP server (migrates first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=DEFAULT_SERVER_PORT)
+    serve.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS,
+                       help="kết nối đồng thời tối đa (quá thì trả 503) / concurrent connections before 503")
     commands.add_parser("migrate", help="nâng cấp CSDL / upgrade the database schema and exit")
 
     init = commands.add_parser("init-commune", help="thiết lập xã theo mã / set up a commune by its official code")
@@ -211,7 +215,11 @@ def _serve(args: argparse.Namespace) -> int:
     _say(f"CSDL ở phiên bản {revision}; máy chủ: http://{args.host}:{args.port}",
          f"schema at revision {revision}; server: http://{args.host}:{args.port}")
     sys.stdout.flush()
-    uvicorn.run(create_app(args.database_url), host=args.host, port=args.port, proxy_headers=False)
+    # Bounded work per connection (issue 10 §1): idle keep-alive connections close after 5 s,
+    # at most --max-connections are served at once (the rest get 503 at once), and a body
+    # that stops arriving is dropped by the app (api/body.py: body_timeout).
+    uvicorn.run(create_app(args.database_url), host=args.host, port=args.port, proxy_headers=False,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS, limit_concurrency=args.max_connections)
     return OK
 
 

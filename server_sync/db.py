@@ -1,8 +1,13 @@
 """Engine, sessions and migrations for SQLite (default) and PostgreSQL.
 
-SQLite runs in WAL mode with foreign keys on, and every transaction starts with
+SQLite runs in WAL mode with foreign keys on, and every writing transaction starts with
 `BEGIN IMMEDIATE`: a sync reads then writes, and a deferred transaction that another
 writer overtook would fail with "database is locked" instead of waiting its turn.
+
+Reads (every GET: reports, exports, pages) use `read_sessions`: on SQLite a deferred
+transaction with `PRAGMA query_only`, which WAL lets run beside a writer and which cannot
+take the write lock; on PostgreSQL a READ ONLY transaction. A report that takes seconds
+never holds up a sync, and a read that tried to write would fail loudly in tests.
 """
 
 from __future__ import annotations
@@ -43,7 +48,12 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("read_only"):
+            connection.exec_driver_sql("PRAGMA query_only=1")
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("PRAGMA query_only=0")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def open_current(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
@@ -61,6 +71,14 @@ def open_current(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read (see the module's docstring); a write in one raises."""
+    options: dict[str, Any] = {"read_only": True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
 def alembic_config() -> Config:

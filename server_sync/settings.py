@@ -11,10 +11,31 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """Request size limits (DESIGN §7): compressed and once decompressed."""
+    """How much one request may make the server do (DESIGN §7: request size limits), all
+    checked before the expensive part: bytes on the wire and once decompressed, JSON
+    elements and nesting before parsing, records per batch before any is read, and how long
+    a client may take to send its body.
+
+    Sizing: a real day is 20–40 visits; a phone sends at most 500 records per request
+    (mobile/sync/service.py: BATCH). The batch limits allow a commune-wide import (5,000
+    households, 20,000 visits) in one request. A visit is ~75 JSON elements and ~1.6 KB
+    (115 elements and 2.4 KB for a large household), so 20,000 visits and 5,000 households
+    fit in 3,000,000 elements and 64 MiB; the deepest record nests 7 levels.
+    """
 
     body_bytes: int = 8 * MIB
     decompressed_bytes: int = 64 * MIB
+    json_elements: int = 3_000_000
+    json_depth: int = 32
+    batch_households: int = 5_000
+    batch_visits: int = 20_000
+    # Enrolment (before any authentication): a code and a device name.
+    small_body_bytes: int = 16 * 1024
+    small_json_elements: int = 64
+    # A client that stops sending its body is dropped after `body_idle_seconds` without a
+    # byte, and any body must be in within `body_seconds` (8 MiB at 256 kbit/s takes ~260 s).
+    body_idle_seconds: float = 30.0
+    body_seconds: float = 300.0
 
 
 def database_url(explicit: str | None = None) -> str:

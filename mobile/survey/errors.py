@@ -255,8 +255,26 @@ CATALOGUE: dict[str, Entry] = {
     ),
     # Sync server: refused requests
     "body_not_json": Entry(
-        "Dữ liệu gửi lên không phải JSON hợp lệ.",
-        "The request body is not valid JSON.",
+        "Dữ liệu gửi lên không phải JSON hợp lệ ({problem}).",
+        "The request body is not valid JSON ({problem}).",
+    ),
+    "body_too_complex": Entry(
+        "Dữ liệu gửi lên có quá nhiều phần tử hoặc lồng quá sâu (tối đa {elements} phần tử, {depth} cấp).",
+        "The request body has too many elements or nests too deep (at most {elements} elements, {depth} levels).",
+    ),
+    "body_timeout": Entry(
+        "Dữ liệu gửi lên quá chậm (không nhận được gì trong {seconds} giây); hãy thử lại khi mạng tốt hơn.",
+        "The request body arrived too slowly (nothing for {seconds} seconds); try again on a better connection.",
+    ),
+    "batch_too_large": Entry(
+        "Một lần đồng bộ gửi quá nhiều bản ghi ({households} hộ, {visits} chuyến thăm; tối đa "
+        "{max_households} hộ và {max_visits} chuyến thăm); điện thoại sẽ gửi thành nhiều lần.",
+        "One sync sent too many records ({households} households, {visits} visits; at most "
+        "{max_households} households and {max_visits} visits); the phone sends them in several requests.",
+    ),
+    "adult_age_unsupported": Entry(
+        "Tuổi người lớn {value} không được hỗ trợ; chọn một trong: {allowed}.",
+        "Adult age {value} is not supported; choose one of: {allowed}.",
     ),
     "body_not_gzip": Entry(
         "Dữ liệu nén gzip bị hỏng.",

@@ -81,6 +81,11 @@ class Target:
         return f"{'>' if self.strict else '≥'}{self.min:g}%"
 
 
+# The adult ages a commune may count by (DESIGN §2: 18 by default; 15, the age national
+# digital-inclusion figures use). The server keeps its tallies for exactly these.
+ADULT_AGES: tuple[int, ...] = (18, 15)
+
+
 @dataclass(frozen=True)
 class CoverageConfig:
     """A commune's configuration (DESIGN §3): adult age, "close" margin, targets, its time

@@ -19,6 +19,7 @@ import requests
 
 PROTOCOL = 2
 APP_VERSION = "0.1.0"
+MAX_RETRY_AFTER = 60.0  # seconds: a phone never waits longer on one request's Retry-After
 
 
 @dataclass
@@ -29,13 +30,19 @@ class SyncError(Exception):
     status: int | None = None
     field: str = ""
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
+    retry_after: float | None = None  # seconds, from a 503 or 429 answer's Retry-After
 
     def __str__(self) -> str:
         return f"{self.code} (HTTP {self.status})" if self.status else self.code
 
     @property
     def retryable(self) -> bool:
-        return self.status is None or self.status >= 500 or self.status == 429
+        return self.status is None or self.status >= 500 or self.status in (408, 429)
+
+    @property
+    def too_big(self) -> bool:
+        """The server refused the request's size: the same records, sent in smaller parts, go through."""
+        return self.code in ("batch_too_large", "body_too_large", "body_too_complex")
 
 
 @dataclass
@@ -73,8 +80,9 @@ class SyncClient:
                 if not error.retryable or attempt == attempts - 1:
                     raise
             # exponential backoff with jitter: many phones back on Wi-Fi at 17:00 must not
-            # hammer the commune office's server in lock-step
-            self.sleep(self.backoff * (2 ** attempt) * (0.5 + random.random()))
+            # hammer the commune office's server in lock-step; a busy server says how long
+            wait = self.backoff * (2 ** attempt) * (0.5 + random.random())
+            self.sleep(max(wait, min(error.retry_after or 0.0, MAX_RETRY_AFTER)))
         raise AssertionError("unreachable")
 
     def _once(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
@@ -100,10 +108,19 @@ class SyncClient:
             payload = None
         if response.status_code >= 400:
             error = (payload or {}).get("error") if isinstance(payload, dict) else None
+            retry_after = _seconds(response.headers.get("Retry-After"))
             if isinstance(error, dict) and error.get("code"):
                 raise SyncError(str(error["code"]), response.status_code, str(error.get("field", "")),
-                                dict(error.get("context") or {}))
-            raise SyncError("server_error", response.status_code)
+                                dict(error.get("context") or {}), retry_after)
+            raise SyncError("server_error", response.status_code, retry_after=retry_after)
         if not isinstance(payload, dict):
             raise SyncError("server_error", response.status_code)
         return payload
+
+
+def _seconds(value: str | None) -> float | None:
+    """A Retry-After header given in seconds (the server's form); None otherwise."""
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

@@ -89,16 +89,24 @@ def sync_once(repo: Repository, client: SyncClient,
         [("household", h) for h in outbox.households] + [("visit", v) for v in outbox.visits])
     total = len(records)
     cursor = repo.setting("cursor")
-    chunks = [records[i:i + BATCH] for i in range(0, len(records), BATCH)] or [[]]
+    size, start = BATCH, 0
     answer: dict[str, Any] = {}
     try:
-        for chunk in chunks:
+        while start < len(records) or not report.round_trips:
             # households first: a batch may carry a new household and its first visit
+            chunk = records[start:start + size]
             sent = {record.id: record.fingerprint() for _, record in chunk}
-            answer = client.sync(
-                cursor,
-                [r.to_dict() for kind, r in chunk if kind == "household"],
-                [r.to_dict() for kind, r in chunk if kind == "visit"])
+            try:
+                answer = client.sync(
+                    cursor,
+                    [r.to_dict() for kind, r in chunk if kind == "household"],
+                    [r.to_dict() for kind, r in chunk if kind == "visit"])
+            except SyncError as error:
+                if error.too_big and len(chunk) > 1:  # a server with smaller limits: halve and go on
+                    size = max(1, len(chunk) // 2)
+                    continue
+                raise
+            start += len(chunk)
             report.round_trips += 1
             learn_clock(repo, answer.get("server_time"), clock, uptime or boot_seconds)
             results = [_result(raw, sent) for raw in answer.get("results", [])]

@@ -14,8 +14,12 @@ from ..services.enrolment import DeviceScope, authenticate
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Nothing is committed unless the route says so: a refused request changes nothing."""
-    with request.app.state.sessions() as session:
+    """Nothing is committed unless the route says so: a refused request changes nothing.
+
+    A GET (or HEAD) only reads: its session is a read-only one (server_sync/db.py), which
+    never holds the write lock however long the report takes."""
+    factory = request.app.state.read_sessions if request.method in ("GET", "HEAD") else request.app.state.sessions
+    with factory() as session:
         try:
             yield session
         finally:
@@ -45,10 +49,23 @@ def current_device(request: Request,
     held by lock waiters, and everything stalls until timeouts. Here the lock is released
     before the route starts. Only `last_seen` is written, and at most once per interval.
     """
+    known = getattr(request.state, "device", None)  # checked already, before the body was read
+    if known is not None:
+        return known
     with request.app.state.sessions() as session:
         scope = authenticate(session, credentials.credentials if credentials else None)
         session.commit()
     return scope
+
+
+def device_of(request: Request) -> DeviceScope:
+    """`current_device` from the request's Authorization header alone (api/body.py calls it
+    before reading the body). Raises `Refused` (401) as `authenticate` does."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    credentials = (HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+                   if scheme.lower() == "bearer" and token.strip() else None)
+    return current_device(request, credentials)
 
 
 DeviceDep = Annotated[DeviceScope, Depends(current_device)]

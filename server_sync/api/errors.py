@@ -52,13 +52,14 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid", "type": ""}
         if first.get("type") == "json_invalid":
-            return respond(request, "body_not_json", status=400)
+            problem = str((first.get("ctx") or {}).get("error", "not JSON"))
+            return respond(request, "body_not_json", "", {"problem": problem}, 400)
         field = field_path(tuple(first.get("loc", ())))
         return respond(request, "schema_invalid", field, {"problem": str(first.get("msg", ""))}, 422)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "schema_invalid")
+        code = {400: "body_not_json", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "schema_invalid")
         return respond(request, code, status=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(DataError)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from survey.indicators import INDICATOR_IDS, CoverageConfig
+from survey.indicators import ADULT_AGES, INDICATOR_IDS, CoverageConfig
 from survey.times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, ZoneUnknown, zone
 
 from .. import models
@@ -419,7 +419,7 @@ def set_target(session: Session, commune: models.Commune, indicator: str, target
 
 
 def set_adult_age(session: Session, commune: models.Commune, age: int) -> None:
-    if age not in (15, 18):
+    if age not in ADULT_AGES:
         raise AdminError("Tuổi người lớn chỉ được là 15 hoặc 18.", "The adult age is 15 or 18.")
     commune.adult_age = age
     session.flush()

@@ -19,13 +19,13 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import Integer, bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from survey.indicators import INDICATOR_IDS, TALLY_VERSION, Tally, household_tally
+from survey.indicators import ADULT_AGES, INDICATOR_IDS, TALLY_VERSION, Tally, household_tally
 from survey.records import Visit
 from survey.times import as_utc, zone
 
 from .. import models
 
-TALLY_AGES = (18, 15)  # DESIGN §2: the commune's age (default 18) and the national 15
+TALLY_AGES = ADULT_AGES  # DESIGN §2: the commune's age (default 18) and the national 15
 _SIGNATURE = f"{TALLY_VERSION}:{','.join(map(str, TALLY_AGES))}:timeline2"  # plus the communes' zones
 Flat = list[int]  # numerator, denominator for each indicator in INDICATOR_IDS order
 Deltas = dict[tuple[str, int], Flat]

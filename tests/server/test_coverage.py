@@ -59,7 +59,7 @@ def assert_same(body: dict, expected, hamlet_ids: list[str]) -> None:
 
 
 @pytest.mark.parametrize("as_of", [None, "2026-03-15", "2026-07-15", "2026-07-16", "2026-08-01", "2027-12-31"])
-@pytest.mark.parametrize("adult_age", [None, 15, 16])
+@pytest.mark.parametrize("adult_age", [None, 15, 18])
 def test_coverage_equals_the_domains(world: World, as_of: str | None, adult_age: int | None) -> None:
     homes, visits = small_commune()
     response = world.sync(homes, visits)

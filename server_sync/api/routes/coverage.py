@@ -5,6 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from survey.indicators import ADULT_AGES
+
 from ... import models
 from ...refusal import Refused
 from ...services import admin, coverage as coverage_service
@@ -33,9 +35,16 @@ def _bad(value: str) -> date:
 def coverage(session: SessionDep, device: DeviceDep, now: NowDep,
              as_of: Annotated[str | None, Query(max_length=32, description="YYYY-MM-DD")] = None,
              hamlet: Annotated[str | None, Query(max_length=64)] = None,
-             adult_age: Annotated[int | None, Query(ge=0, le=120)] = None) -> CoverageOut:
-    """Every indicator per hamlet of the caller's and for the whole commune."""
+             adult_age: Annotated[int | None, Query(description="one of the ages the server counts by: 18, 15")] = None,
+             ) -> CoverageOut:
+    """Every indicator per hamlet of the caller's and for the whole commune.
+
+    Only the adult ages the server keeps figures for are taken (422 `adult_age_unsupported`):
+    any other would mean recounting the whole commune in one request."""
     day = parse_day(as_of)
+    if adult_age is not None and adult_age not in ADULT_AGES:
+        raise Refused("adult_age_unsupported", "adult_age",
+                      {"value": adult_age, "allowed": ", ".join(map(str, ADULT_AGES))})
     if hamlet is not None and hamlet not in device.hamlet_ids:
         raise Refused("hamlet_forbidden", "hamlet", {"hamlet": hamlet})
     commune = session.get_one(models.Commune, device.commune_code)

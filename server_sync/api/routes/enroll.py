@@ -5,12 +5,12 @@ from fastapi import APIRouter
 from ... import models
 from ...services import admin, enrolment
 from .. import present
-from ..body import GuardedRoute
+from ..body import SmallBodyRoute
 from ..deps import SessionDep
 from ..errors import ERRORS
 from ..schemas import CommuneOut, EnrollIn, EnrollOut, HamletOut, VolunteerOut
 
-router = APIRouter(tags=["enrolment"], route_class=GuardedRoute)
+router = APIRouter(tags=["enrolment"], route_class=SmallBodyRoute)
 
 
 @router.post("/enroll", response_model=EnrollOut, responses=ERRORS)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ...services import sync as sync_service
 from .. import present
 from ..body import GuardedRoute
 from ..deps import DeviceDep, NowDep, SessionDep
+from ...refusal import Refused
+from ...settings import Limits
 from ..errors import ERRORS
 from ..schemas import HamletOut, RosterOut, SyncCoverageOut, SyncIn, SyncOut
 
@@ -13,8 +15,12 @@ router = APIRouter(tags=["sync"], route_class=GuardedRoute)
 
 
 @router.post("/sync", response_model=SyncOut, responses=ERRORS)
-def sync(body: SyncIn, session: SessionDep, device: DeviceDep, now: NowDep) -> SyncOut:
-    """One round trip: push households and visits, pull roster changes and coverage."""
+def sync(request: Request, body: SyncIn, session: SessionDep, device: DeviceDep, now: NowDep) -> SyncOut:
+    """One round trip: push households and visits, pull roster changes and coverage.
+
+    A batch over `Limits.batch_households` / `batch_visits` is refused whole, before any
+    record is read (413 `batch_too_large`); the phone then sends it in smaller parts."""
+    check_batch(request.app.state.limits, len(body.households), len(body.visits))
     done = sync_service.sync(session, device, protocol=body.protocol, cursor=body.cursor,
                              households=body.households, visits=body.visits, now=now)
     session.commit()
@@ -29,3 +35,11 @@ def sync(body: SyncIn, session: SessionDep, device: DeviceDep, now: NowDep) -> S
             for h in sorted(device.hamlet_ids) if h in report.hamlets}),
         server_time=done.server_time.isoformat(timespec="milliseconds"),
         config=present.config(done.config))
+
+
+def check_batch(limits: Limits, households: int, visits: int) -> None:
+    """Raises `Refused("batch_too_large")` (413) when a batch holds more records than allowed."""
+    if households > limits.batch_households or visits > limits.batch_visits:
+        raise Refused("batch_too_large", "", {"households": households, "visits": visits,
+                                              "max_households": limits.batch_households,
+                                              "max_visits": limits.batch_visits})

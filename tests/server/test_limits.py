@@ -1,0 +1,187 @@
+"""Bounded work per request (issue 10 §1, §5): every limit is checked before the work it
+bounds, answers with its own code and changes nothing; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import threading
+from typing import Any, Iterator
+
+import pytest
+import uvicorn
+
+from server_sync.settings import Limits
+from tests.survey.builders import completed_visit, household
+
+from .conftest import World
+from .snapshot import snapshot
+from .test_errors import assert_refused, batch, post
+
+
+def gzipped(raw: bytes) -> dict[str, Any]:
+    return {"content": gzip.compress(raw), "headers": {"Content-Encoding": "gzip"}}
+
+
+def test_a_million_empty_visits_in_3_kb_of_gzip_are_refused_before_any_record_is_read(world: World) -> None:
+    # The example of the issue: {"protocol": 1, "visits": [{}, {}, … 1,000,000 times]}
+    raw = b'{"protocol": 1, "visits": [' + b"{}," * 999_999 + b"{}]}"
+    body = gzip.compress(raw)
+    assert len(body) < 10_000
+    before = snapshot(world.app)
+    response = post(world, body, **{"Content-Encoding": "gzip"})
+    assert_refused(response, 413, "batch_too_large")
+    assert response.json()["error"]["context"] == {"households": 0, "visits": 1_000_000,
+                                                   "max_households": 5_000, "max_visits": 20_000}
+    # four million: over the element limit, refused before a single object is built
+    raw = b'{"protocol": 2, "visits": [' + b"{}," * 3_999_999 + b"{}]}"
+    response = post(world, gzip.compress(raw), **{"Content-Encoding": "gzip"})
+    assert_refused(response, 413, "body_too_complex")
+    assert response.json()["error"]["context"] == {"elements": 3_000_000, "depth": 32}
+    assert snapshot(world.app) == before
+
+
+def test_elements_are_counted_against_the_limit(world: World) -> None:
+    world.app.state.limits = Limits(json_elements=1_000)
+    before = snapshot(world.app)
+    over = json.dumps({"protocol": 2, "visits": [{}] * 1_000}).encode()
+    assert_refused(post(world, over), 413, "body_too_complex")
+    assert snapshot(world.app) == before
+    under = json.dumps({"protocol": 2, "visits": [{}] * 900}).encode()  # rejected one by one, not refused
+    response = post(world, under)
+    assert response.status_code == 200, response.text
+    assert [r["result"] for r in response.json()["results"]] == ["rejected"] * 900
+
+
+def test_enrolment_takes_a_small_body_before_anyone_is_known(world: World) -> None:
+    # 22 million empty objects in an unknown field took 1.8 GiB: now 16 KiB is the most read.
+    before = snapshot(world.app)
+    raw = b'{"code": "x", "junk": [' + b"{}," * 2_000_000 + b"{}]}"
+    response = world.client.post("/api/v1/enroll", **gzipped(raw) | {"headers": {
+        "Content-Type": "application/json", "Content-Encoding": "gzip"}})
+    assert_refused(response, 413, "body_too_large")
+    few = json.dumps({"code": "x", "junk": [{}] * 100}).encode()  # small, but over 64 elements
+    response = world.client.post("/api/v1/enroll", content=few, headers={"Content-Type": "application/json"})
+    assert_refused(response, 413, "body_too_complex")
+    assert snapshot(world.app) == before
+
+
+def test_nesting_deeper_than_the_limit_is_refused(world: World) -> None:
+    before = snapshot(world.app)
+    deep = b'{"protocol": 2, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert_refused(post(world, deep), 413, "body_too_complex")
+    just = b'{"protocol": 2, "x": ' + b"[" * 30 + b"]" * 30 + b"}"  # 31 levels: within 32
+    assert post(world, just).status_code == 200
+    assert snapshot(world.app) == before
+
+
+@pytest.mark.parametrize("raw, problem", [
+    (b'{"protocol": 2, "visits": [], "app_version": "\xff\xfe"}', "UTF-8"),  # invalid UTF-8
+    (b'{"protocol": 2, "n": ' + b"7" * 5_000 + b"}", "digits"),  # a 5,000-digit integer
+    (b'{"protocol": 2, "n": NaN}', "NaN"),  # not JSON (RFC 8259)
+    (b'{"protocol": 2, "visits": [}', "at character"),
+    (b'{"protocol": 2, "x": ' + b"[" * 200 + b"}", ""),  # brackets that do not pair up
+])
+def test_text_that_is_not_json_is_400_body_not_json(world: World, raw: bytes, problem: str) -> None:
+    before = snapshot(world.app)
+    response = post(world, raw)
+    assert_refused(response, 400, "body_not_json")
+    assert problem in response.json()["error"]["context"]["problem"]
+    assert snapshot(world.app) == before
+
+
+def test_a_batch_over_the_record_limits_is_refused_whole_before_any_record_is_read(world: World) -> None:
+    world.app.state.limits = Limits(batch_households=2, batch_visits=3)
+    before = snapshot(world.app)
+    homes = [household("thon-na-pan") for _ in range(3)]
+    response = world.sync(homes)
+    assert_refused(response, 413, "batch_too_large")
+    assert response.json()["error"]["context"] == {"households": 3, "visits": 0, "max_households": 2,
+                                                   "max_visits": 3}
+    visits = [completed_visit(homes[0]) for _ in range(4)]
+    assert_refused(world.sync(homes[:1], visits), 413, "batch_too_large")
+    assert snapshot(world.app) == before
+    ok = world.sync(homes[:2], visits[:3])
+    assert [r["result"] for r in ok.json()["results"]] == ["accepted"] * 5
+
+
+def test_the_body_is_not_read_for_a_caller_with_no_valid_token(world: World) -> None:
+    # An unknown caller is refused on its header: a body that is not even JSON is never looked at.
+    response = post(world, b"\xff not json", Authorization="Bearer nope")
+    assert_refused(response, 401, "token_invalid")
+
+
+@pytest.mark.parametrize("age", [37, 16, 0])
+def test_coverage_takes_only_the_adult_ages_kept(world: World, age: int) -> None:
+    world.sync([household("thon-na-pan")])
+    response = world.client.get(f"/api/v1/coverage?adult_age={age}", headers=world.auth)
+    assert_refused(response, 422, "adult_age_unsupported", "adult_age")
+    assert response.json()["error"]["context"] == {"value": age, "allowed": "18, 15"}
+    for kept in (15, 18):
+        assert world.client.get(f"/api/v1/coverage?adult_age={kept}", headers=world.auth).status_code == 200
+
+
+# -- a client that stops sending: a real server, since only a socket can half-send ------------
+
+
+@pytest.fixture
+def live(world: World) -> Iterator[tuple[World, int]]:
+    world.app.state.limits = Limits(body_idle_seconds=0.5, body_seconds=5)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(world.app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    started = threading.Event()
+    while not started.wait(0.05):  # uvicorn has no start event: poll its flag
+        if server.started or not thread.is_alive():
+            started.set()
+    assert server.started
+    try:
+        yield world, sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def test_a_half_sent_body_is_answered_408_and_dropped(live: tuple[World, int]) -> None:
+    world, port = live
+    before = snapshot(world.app)
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as client:
+        client.sendall(b"POST /api/v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Authorization: Bearer " + world.token.encode() + b"\r\n"
+                       b"Content-Length: 5000\r\n\r\n" + batch()[:100])
+        answer = b""
+        while chunk := client.recv(65536):  # the server answers, then closes: recv returns b""
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), head
+    assert json.loads(body)["error"]["code"] == "body_timeout"
+    assert snapshot(world.app) == before
+
+
+def test_the_phone_splits_a_batch_the_server_finds_too_large(live: tuple[World, int], tmp_path) -> None:
+    from storage import Repository
+    from sync.client import SyncClient
+    from sync.service import sync_once
+
+    world, port = live
+    world.app.state.limits = Limits(body_idle_seconds=5, batch_households=2, batch_visits=3)
+    repo = Repository(tmp_path / "phone")
+    homes = [household("thon-na-pan", f"Hộ số {i}", status="complete") for i in range(5)]
+    for home in homes:
+        repo.save_household(home)
+        repo.save_visit(completed_visit(home, status="complete"))
+    client = SyncClient(f"http://127.0.0.1:{port}", token=world.token, sleep=lambda _: None)
+    report = sync_once(repo, client)
+    repo.close()
+    assert report.error is None
+    assert (report.accepted, report.rejected, report.sent) == (10, 0, 10)
+    assert report.round_trips >= 4  # 10 records at most 2 households and 3 visits a time
+    with world.session() as session:
+        from server_sync import models
+
+        assert session.query(models.Visit).count() == 5
+        assert session.query(models.Household).count() == 5
