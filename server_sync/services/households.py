@@ -12,7 +12,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from itertools import islice
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -291,18 +292,23 @@ class DuplicatePair:
 
 
 DUPLICATES_SHOWN = 200
+# Pairs looked at per call, whatever the hamlet: 4,000 households under one placeholder name
+# are eight million pairs; the strongest `limit` of them are all a page can show anyway.
+DUPLICATE_CHECKS = 50_000
 
 
 def likely_duplicates(session: Session, hamlet_id: str, *,
                       fields: frozenset[str] = frozenset({"head_name", "address"}),
-                      limit: int = DUPLICATES_SHOWN) -> list[DuplicatePair]:
+                      limit: int = DUPLICATES_SHOWN, checks: int = DUPLICATE_CHECKS) -> list[DuplicatePair]:
     """Roster households of one hamlet that may be one household entered twice (two
     volunteers, or a phone reinstalled), strongest first; pairs staff dismissed are left out.
 
-    Only households sharing a phone, or sharing a folded name, are ever compared, so a
-    hamlet of 2,000 households costs buckets, not two million name comparisons. At most
-    `limit` pairs come back (the strongest): a roster typed in with one placeholder name
-    would otherwise list every pair of it.
+    Only households sharing a phone, or sharing a folded name, are ever compared (blocking
+    on keys), and pairs are generated strongest first — same phone and similar names, then
+    same name with a phone missing, each by name then id — until `limit` pairs are found or
+    `checks` pairs were looked at. The work is bounded whatever the hamlet (issue 10 §1: a
+    roster typed in with one placeholder name made it quadratic in time and memory).
+    Returns at most `limit` pairs, each with the smaller household id first.
     """
     tz = _zone_of(session, _hamlet(session, hamlet_id))
     rows = session.execute(select(_H.c.id, _H.c.content, _H.c.created_day, _H.c.latest_visited_at)
@@ -311,32 +317,39 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
     phones = {row[0]: normalise_phone(row[1].get("phone")) for row in rows}
     by_phone: dict[str, list[str]] = {}
     by_name: dict[str, list[str]] = {}
-    for household_id in sorted(names):
+    for household_id in sorted(names, key=lambda i: (names[i], i)):
         if phones[household_id]:
             by_phone.setdefault(phones[household_id], []).append(household_id)
         if names[household_id]:
             by_name.setdefault(names[household_id], []).append(household_id)
-    found: dict[tuple[str, str], str] = {}
-    for bucket in by_phone.values():
-        for i, a in enumerate(bucket):
-            for b in bucket[i + 1:]:
-                if names[a] and names[b] and similar_names(names[a], names[b]):
-                    found[(a, b)] = "name_phone"
-    for bucket in by_name.values():
-        for i, a in enumerate(bucket):
-            for b in bucket[i + 1:]:
-                if not phones[a] or not phones[b]:
-                    found.setdefault((a, b), "name")
-    if not found:
-        return []
     dd = models.DuplicateDismissal.__table__
     dismissed = {(first, second) for first, second in session.execute(
         select(dd.c.first_id, dd.c.second_id).select_from(dd.join(_H, dd.c.first_id == _H.c.id))
         .where(_H.c.hamlet_id == hamlet_id))}
-    kept = sorted((key for key in found if key not in dismissed),
-                  key=lambda k: (found[k] != "name_phone", names[k[0]], k[0], k[1]))[:limit]
-    pairs = {key: found[key] for key in kept}
-    counts = _visit_counts(session, {i for key in pairs for i in key})
+
+    def candidates() -> Iterator[tuple[str, str, str]]:
+        for bucket in sorted(by_phone.values(), key=lambda b: (names[b[0]], b[0])):
+            for i, a in enumerate(bucket):
+                for b in bucket[i + 1:]:
+                    yield a, b, ("name_phone" if names[a] and names[b] and similar_names(names[a], names[b])
+                                 else "")
+        for name in sorted(by_name):
+            bucket = by_name[name]
+            for i, a in enumerate(bucket):
+                for b in bucket[i + 1:]:
+                    yield a, b, ("name" if not phones[a] or not phones[b] else "")
+
+    found: dict[tuple[str, str], str] = {}
+    for a, b, reason in islice(candidates(), checks):
+        key = (a, b) if a < b else (b, a)
+        if reason and key not in dismissed and key not in found:
+            found[key] = reason
+            if len(found) >= limit:
+                break
+    if not found:
+        return []
+    kept = sorted(found, key=lambda k: (found[k] != "name_phone", names[k[0]], k[0], k[1]))
+    counts = _visit_counts(session, {i for key in kept for i in key})
     by_id = {row[0]: row for row in rows}
 
     def side(household_id: str) -> DuplicateSide:
@@ -344,7 +357,7 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
         return DuplicateSide(household_id, *_visible(content, fields), created_day, counts.get(household_id, 0),
                              local_day(as_utc(latest_visited_at), tz) if latest_visited_at else None)
 
-    return [DuplicatePair(side(a), side(b), reason) for (a, b), reason in pairs.items()]
+    return [DuplicatePair(side(a), side(b), found[(a, b)]) for a, b in kept]
 
 
 def _visit_counts(session: Session, ids: Iterable[str]) -> dict[str, int]:
@@ -356,26 +369,33 @@ def _visit_counts(session: Session, ids: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def _pair(session: Session, a_id: str, b_id: str) -> tuple[models.Household, models.Household]:
-    """Both households, in the order given, checked to be two households of one hamlet."""
+def in_hamlet(session: Session, hamlet_id: str, household_ids: Iterable[str]) -> bool:
+    """Whether every one of `household_ids` is a household of `hamlet_id` (the dashboard's
+    check that ids in a form belong to the hamlet, hence the commune, its URL names)."""
+    wanted = set(household_ids)
+    found = set(session.scalars(select(_H.c.id).where(_H.c.id.in_(sorted(wanted)), _H.c.hamlet_id == hamlet_id)))
+    return found == wanted
+
+
+def _pair(session: Session, a_id: str, b_id: str, hamlet_id: str) -> tuple[models.Household, models.Household]:
+    """Both households, in the order given, checked to be two households of `hamlet_id`: a
+    household of another hamlet (or commune) is reported as not found."""
     if a_id == b_id:
         raise AdminError("Hai hộ phải khác nhau.", "The two households must be different.")
-    found = {h.id: h for h in session.scalars(select(models.Household).where(models.Household.id.in_([a_id, b_id])))}
+    found = {h.id: h for h in session.scalars(select(models.Household).where(
+        models.Household.id.in_([a_id, b_id]), models.Household.hamlet_id == hamlet_id))}
     missing = [i for i in (a_id, b_id) if i not in found]
     if missing:
         raise AdminError(f"Không có hộ mang mã {', '.join(missing)}.", f"No household has the id {', '.join(missing)}.")
-    a, b = found[a_id], found[b_id]
-    if a.hamlet_id != b.hamlet_id:
-        raise AdminError("Hai hộ ở hai thôn khác nhau: không thể là một hộ.",
-                         "The two households are in different hamlets: they cannot be one.")
-    return a, b
+    return found[a_id], found[b_id]
 
 
-def dismiss_duplicate(session: Session, a_id: str, b_id: str, staff_user_id: int, *,
+def dismiss_duplicate(session: Session, a_id: str, b_id: str, staff_user_id: int, *, hamlet_id: str,
                       now: datetime | None = None) -> bool:
     """Record that staff judged the pair not to be one household; True if newly recorded
-    (a second click, or the pair in the other order, changes nothing)."""
-    _pair(session, a_id, b_id)
+    (a second click, or the pair in the other order, changes nothing). Both must be
+    households of `hamlet_id` (AdminError otherwise)."""
+    _pair(session, a_id, b_id, hamlet_id)
     first, second = sorted((a_id, b_id))
     if session.get(models.DuplicateDismissal, (first, second)) is not None:
         return False
@@ -385,9 +405,10 @@ def dismiss_duplicate(session: Session, a_id: str, b_id: str, staff_user_id: int
     return True
 
 
-def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id: int, *,
+def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id: int, *, hamlet_id: str,
                     now: datetime | None = None) -> None:
-    """Take `drop_id` off the roster as a duplicate of `keep_id`.
+    """Take `drop_id` off the roster as a duplicate of `keep_id`, both households of
+    `hamlet_id` (AdminError otherwise).
 
     The change is an ordinary household edit through `ingest`, made on the revision the
     server keeps (removed_at now, reason "duplicate"), under a fresh change sequence: its
@@ -397,7 +418,7 @@ def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id:
     """
     now = now or datetime.now(timezone.utc)
     seq = roster.next_seq(session)  # taken first: it serialises writers, so the reads below are current
-    keep, drop = _pair(session, keep_id, drop_id)
+    keep, drop = _pair(session, keep_id, drop_id, hamlet_id)
     for home in (keep, drop):
         if home.removed_at is not None:
             raise AdminError(f"Hộ {home.id} đã bị đưa khỏi danh sách.", f"Household {home.id} is already off the roster.")

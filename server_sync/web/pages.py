@@ -142,11 +142,14 @@ def decide_duplicate(request: Request, hamlet_id: str, me: StaffDep, session: Se
     hamlet = _hamlet(session, me, hamlet_id)
     if not (HOUSEHOLD_ID.fullmatch(first) and HOUSEHOLD_ID.fullmatch(second)):
         raise Refused("not_found")
+    if not households.in_hamlet(session, hamlet.id, {first, second}):
+        raise Refused("not_found")  # a household of another hamlet or commune does not exist here
     try:
         if decision == "merge":
-            households.merge_duplicate(session, first, second, me.user_id, now=request.app.state.clock())
+            households.merge_duplicate(session, first, second, me.user_id, hamlet_id=hamlet.id,
+                                       now=request.app.state.clock())
         elif decision == "dismiss":
-            households.dismiss_duplicate(session, first, second, me.user_id)
+            households.dismiss_duplicate(session, first, second, me.user_id, hamlet_id=hamlet.id)
         else:
             raise Refused("schema_invalid", "decision", {"problem": decision[:40]})
     except admin.AdminError as error:

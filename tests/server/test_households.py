@@ -265,6 +265,24 @@ def test_likely_duplicates_by_similar_name_and_same_phone_or_same_name_without_p
                    for s in (p.first, p.second))  # staff's default: no phone
 
 
+def test_look_alike_households_cost_bounded_work_and_the_strongest_pairs_come_first(world: World) -> None:
+    # 400 households typed in under one placeholder name: 79,800 pairs. A page shows the
+    # strongest `limit`, after at most `checks` pairs looked at, never all of them.
+    same = [household("thon-na-pan", "Chủ hộ") for _ in range(400)]
+    twins = [household("thon-na-pan", "Lò Văn Sáu", phone="0912000111"),
+             household("thon-na-pan", "Lo Van Sau", phone="+84 912 000 111")]
+    push(world, same + twins)
+    with world.session() as session:
+        found = households.likely_duplicates(session, "thon-na-pan")
+        few = households.likely_duplicates(session, "thon-na-pan", limit=500, checks=120)
+    assert len(found) == households.DUPLICATES_SHOWN == 200
+    assert {found[0].first.household_id, found[0].second.household_id} == {t.id for t in twins}
+    assert found[0].reason == "name_phone" and {p.reason for p in found[1:]} == {"name"}
+    assert len({(p.first.household_id, p.second.household_id) for p in found}) == 200
+    assert all(p.first.household_id < p.second.household_id for p in found)
+    assert len(few) == 120 and few[0].reason == "name_phone"  # the twins, then 119 of the same name
+
+
 def test_phone_numbers_and_names_compare_in_their_normal_form() -> None:
     assert households.normalise_phone("+84 912.345.678") == households.normalise_phone("0912-345-678") == "0912345678"
     assert households.normalise_phone("0084912345678") == "0912345678"
@@ -280,9 +298,9 @@ def test_dismissing_a_pair_hides_it_once_in_either_order(world: World) -> None:
     push(world, list(h.values()))
     user = staff_user(world)
     with world.session() as session:
-        assert households.dismiss_duplicate(session, h["an_plain"].id, h["an"].id, user) is True
+        assert households.dismiss_duplicate(session, h["an_plain"].id, h["an"].id, user, hamlet_id="thon-na-pan") is True
     with world.session() as session:
-        assert households.dismiss_duplicate(session, h["an"].id, h["an_plain"].id, user) is False
+        assert households.dismiss_duplicate(session, h["an"].id, h["an_plain"].id, user, hamlet_id="thon-na-pan") is False
         rows = session.scalars(select(models.DuplicateDismissal)).all()
         assert [(r.first_id, r.second_id, r.staff_user_id) for r in rows] == \
             [(*sorted((h["an"].id, h["an_plain"].id)), user)]
@@ -291,9 +309,9 @@ def test_dismissing_a_pair_hides_it_once_in_either_order(world: World) -> None:
     assert (frozenset({"an", "an_short"}), "name_phone") in got
     for a, b in (("an", "an"), ("an", "an_elsewhere")):
         with pytest.raises(AdminError), world.session() as session:
-            households.dismiss_duplicate(session, h[a].id, h[b].id, user)
+            households.dismiss_duplicate(session, h[a].id, h[b].id, user, hamlet_id="thon-na-pan")
     with pytest.raises(AdminError), world.session() as session:
-        households.dismiss_duplicate(session, h["an"].id, "no-such-household", user)
+        households.dismiss_duplicate(session, h["an"].id, "no-such-household", user, hamlet_id="thon-na-pan")
 
 
 def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the_audit(world: World) -> None:
@@ -315,7 +333,7 @@ def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the
     assert before["visit_coverage"] == (2, 3) and before["adults_ready"] == (1, 2)
     now = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
     with world.session() as session:
-        households.merge_duplicate(session, keep.id, drop.id, user, now=now)
+        households.merge_duplicate(session, keep.id, drop.id, user, hamlet_id="thon-na-pan", now=now)
 
     after = na_pan()
     assert after["visit_coverage"] == (1, 2) and after["adults_ready"] == (0, 1)
@@ -348,13 +366,13 @@ def test_a_merge_that_cannot_be_is_refused_and_writes_nothing(world: World) -> N
     for keep, drop in ((a.id, a.id), (a.id, "no-such-household"), ("no-such-household", a.id),
                        (a.id, gone.id), (gone.id, a.id), (a.id, far.id)):
         with pytest.raises(AdminError), world.session() as session:
-            households.merge_duplicate(session, keep, drop, user)
+            households.merge_duplicate(session, keep, drop, user, hamlet_id="thon-na-pan")
     assert world.sync(cursor=cursor).json()["roster"]["households"] == []
     with world.session() as session:
         assert session.scalars(select(models.Audit).where(models.Audit.staff_user_id.is_not(None))).all() == []
-        households.merge_duplicate(session, a.id, b.id, user)
+        households.merge_duplicate(session, a.id, b.id, user, hamlet_id="thon-na-pan")
     with pytest.raises(AdminError), world.session() as session:
-        households.merge_duplicate(session, a.id, b.id, user)  # already merged
+        households.merge_duplicate(session, a.id, b.id, user, hamlet_id="thon-na-pan")  # already merged
 
 
 # -- 4. volunteer activity ----------------------------------------------------------------------

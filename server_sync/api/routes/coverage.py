@@ -45,13 +45,14 @@ def coverage(session: SessionDep, device: DeviceDep, now: NowDep,
     if adult_age is not None and adult_age not in ADULT_AGES:
         raise Refused("adult_age_unsupported", "adult_age",
                       {"value": adult_age, "allowed": ", ".join(map(str, ADULT_AGES))})
-    if hamlet is not None and hamlet not in device.hamlet_ids:
-        raise Refused("hamlet_forbidden", "hamlet", {"hamlet": hamlet})
     commune = session.get_one(models.Commune, device.commune_code)
+    names = {h.id: h.name for h in admin.hamlets_of(session, commune.code)}
+    if hamlet is not None and hamlet not in device.hamlet_ids:
+        if hamlet not in names:  # another commune's hamlet does not exist for this caller
+            raise Refused("not_found", "hamlet")
+        raise Refused("hamlet_forbidden", "hamlet", {"hamlet": hamlet})
     config = admin.coverage_config(commune)
     report = coverage_service.report(session, commune, as_of=day, adult_age=adult_age,
                                      today=config.today(lambda: now))
-    names = {h.id: h.name for h in admin.hamlets_of(session, commune.code)}
-    session.commit()  # the device's last_seen
     wanted = [hamlet] if hamlet else sorted(device.hamlet_ids)
     return present.coverage(report, wanted, names)
