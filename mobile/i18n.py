@@ -130,9 +130,9 @@ STRINGS.update({
     "sync_title": ("Đồng bộ", "Sync"),
     "sync_now": ("Đồng bộ ngay", "Sync now"),
     "syncing": ("Đang đồng bộ…", "Syncing…"),
-    "sync_done": ("Xong: {accepted} bản ghi mới lên máy chủ, {duplicate} máy chủ đã có từ trước, "
+    "sync_done": ("Xong: {accepted} bản ghi mới hoặc đã sửa lên máy chủ, {duplicate} máy chủ đã có từ trước, "
                   "{conflict} hộ đã được sửa trên máy khác, {rejected} bị từ chối; {roster} hộ cập nhật từ máy chủ.",
-                  "Done: {accepted} new records on the server, {duplicate} the server already had, "
+                  "Done: {accepted} new or changed records on the server, {duplicate} the server already had, "
                   "{conflict} households changed on another phone, {rejected} refused; {roster} households "
                   "updated from the server."),
     "rejected_title": ("Bị máy chủ từ chối (cần sửa)", "Refused by the server (to fix)"),

@@ -10,6 +10,7 @@ its content, and return the record with every issue found.
 from __future__ import annotations
 
 import re
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from collections.abc import Iterable, Mapping
@@ -93,11 +94,13 @@ def _read(raw: object, shape: Any, kind: type[Household] | type[Visit]) -> tuple
 
 
 def judge_household(household: Household, context: RecordContext | None = None,
-                    content: Mapping[str, Any] | None = None, text: str | None = None) -> list[Issue]:
+                    content: Mapping[str, Any] | None = None, text: str | None = None, *,
+                    created_known: bool = False) -> list[Issue]:
     """Every issue of a household read from its dictionary: the characters of what would be
     stored (`content`, its `to_dict()`; `text`, its JSON when the caller made it anyway),
-    its times and its content."""
-    return _judge(household, validate_household, context, content, text)
+    its times and its content. `created_known`: the server already holds the household, so
+    its `created_at` is the server's and is not judged again (see `validate_household`)."""
+    return _judge(household, partial(validate_household, created_known=created_known), context, content, text)
 
 
 def judge_visit(visit: Visit, context: RecordContext | None = None,
@@ -117,9 +120,15 @@ def _judge(record: Household | Visit, rules: Any, context: RecordContext | None,
 def check_household(raw: object, context: RecordContext | None = None) -> tuple[Household | None, list[Issue]]:
     """Every rule about one household, on its dictionary: what the phone runs before it
     saves, and the server per record (between reading and judging, the server recognises
-    a record it already holds: a re-send is a duplicate whatever today's rules say)."""
+    a record it already holds: a re-send is a duplicate whatever today's rules say).
+
+    On the phone a household with a revision came from (or through) the server, so its
+    `created_at` is the server's and is not judged again: an edit of a household created
+    before a later campaign start, or by a phone whose clock was wrong then, goes through."""
     household, issues = read_household(raw)
-    return household, issues if household is None else judge_household(household, context)
+    if household is None:
+        return household, issues
+    return household, judge_household(household, context, created_known=household.revision is not None)
 
 
 def check_visit(raw: object, context: RecordContext | None = None) -> tuple[Visit | None, list[Issue]]:
@@ -138,29 +147,50 @@ def check_time(value: Any, where: str, context: RecordContext, *, required: bool
         return []
     try:
         moment = instant(value)
-    except (TypeError, ValueError, OverflowError):
+    except OverflowError:  # a valid time at the edge of the calendar (year 1 or 9999) once in UTC
+        early = datetime.fromisoformat(value).year < context.campaign_start.year
+        return [Issue("time_before_campaign" if early else "time_in_future", where,
+                      {"value": value, "day": shown(value), "start": _dmy(context.campaign_start)})]
+    except (TypeError, ValueError):
         return [Issue("time_invalid", where, {"value": shown(value)})]
     if moment < context.earliest:
         return [Issue("time_before_campaign", where, {
-            "value": value, "day": _day_text(moment, context), "start": context.campaign_start.strftime("%d/%m/%Y")})]
+            "value": value, "day": _day_text(moment, context, value), "start": _dmy(context.campaign_start)})]
     if moment > context.latest:
-        return [Issue("time_in_future", where, {"value": value, "day": _moment_text(moment, context)})]
+        return [Issue("time_in_future", where, {"value": value, "day": _moment_text(moment, context, value)})]
     return []
 
 
-def _day_text(moment: datetime, context: RecordContext) -> str:
-    return local_day(moment, context.zone).strftime("%d/%m/%Y")
+def _dmy(day: date) -> str:
+    """dd/mm/yyyy, the year in four digits (year 1 is 01/01/0001, not 01/01/1)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
-def _moment_text(moment: datetime, context: RecordContext) -> str:
-    return as_utc(moment).astimezone(context.zone).strftime("%H:%M %d/%m/%Y")
+def _day_text(moment: datetime, context: RecordContext, value: Any) -> str:
+    try:
+        return _dmy(local_day(moment, context.zone))
+    except OverflowError:  # past the calendar's edge in the commune's zone: the text as sent
+        return str(shown(value))
+
+
+def _moment_text(moment: datetime, context: RecordContext, value: Any) -> str:
+    try:
+        local = as_utc(moment).astimezone(context.zone)
+    except OverflowError:
+        return str(shown(value))
+    return f"{local.hour:02d}:{local.minute:02d} {_dmy(local.date())}"
 
 
 # -- households -----------------------------------------------------------------------------
 
 
-def validate_household(household: Household, context: RecordContext | None = None) -> list[Issue]:
-    """Every issue of a household's content and times (its form: `survey.shape`)."""
+def validate_household(household: Household, context: RecordContext | None = None, *,
+                       created_known: bool = False) -> list[Issue]:
+    """Every issue of a household's content and times (its form: `survey.shape`).
+
+    A household's `created_at` is fixed when the server first accepts it (the server keeps
+    its own on every edit), so with `created_known` it is not judged again: a time judged
+    once is not refused later because the campaign start moved or a clock was wrong then."""
     context = context or RecordContext()
     issues: list[Issue] = []
     if not str(household.head_name or "").strip():
@@ -177,7 +207,8 @@ def validate_household(household: Household, context: RecordContext | None = Non
         issues.append(
             Issue("household_status_invalid", "removed_reason", {"value": shown(household.removed_reason)})
         )
-    issues += (check_time(household.created_at, "created_at", context)  # one wrong clock, one message
+    created = [] if created_known else check_time(household.created_at, "created_at", context)
+    issues += (created  # one wrong clock, one message
                or check_time(household.updated_at, "updated_at", context, required=False))
     issues += check_time(household.removed_at, "removed_at", context, required=False)
     return issues

@@ -79,10 +79,11 @@ class SyncClient:
             except SyncError as error:
                 if not error.retryable or attempt == attempts - 1:
                     raise
+                asked = error.retry_after or 0.0
             # exponential backoff with jitter: many phones back on Wi-Fi at 17:00 must not
             # hammer the commune office's server in lock-step; a busy server says how long
             wait = self.backoff * (2 ** attempt) * (0.5 + random.random())
-            self.sleep(max(wait, min(error.retry_after or 0.0, MAX_RETRY_AFTER)))
+            self.sleep(max(wait, min(asked, MAX_RETRY_AFTER)))
         raise AssertionError("unreachable")
 
     def _once(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:

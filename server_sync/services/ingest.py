@@ -308,13 +308,20 @@ class _Batch:
         for hamlet_id in (record.hamlet_id, existing.hamlet_id if existing else record.hamlet_id):
             if hamlet_id not in self.scope.hamlet_ids:
                 return _rejected("household", record.id, Issue("hamlet_forbidden", "hamlet_id", {"hamlet": hamlet_id}))
+        if existing is not None:
+            # A household's creation time is fixed when first accepted: an edit keeps the
+            # server's (a phone that restamped it gets the server's version back).
+            stored_created = (existing.content or {}).get("created_at")
+            if stored_created and record.created_at != stored_created:
+                record.created_at = stored_created
+                self.returned.add(record.id)
         content = stored_content(record)
         fp, text = identify(content)
         if existing is not None and existing.fingerprint == fp:
             if record.revision != existing.revision:
                 self.returned.add(record.id)  # a re-send whose answer was lost: the phone learns its revision
             return RecordResult("household", record.id, "duplicate", revision=existing.revision)
-        issues = blocking(judge_household(record, self.context, content, text))
+        issues = blocking(judge_household(record, self.context, content, text, created_known=existing is not None))
         if issues:
             return _rejected("household", record.id, issues[0])
         if existing is None:

@@ -72,7 +72,7 @@ def test_the_sync_screen_counts_apart_and_names_what_another_phone_changed(tmp_p
             conflicts=[ConflictNotice("h-1", "Lý Văn Khánh", ["phone"])])
         await app.go("/sync")
         shown = app.texts()
-        assert any(s.startswith("Xong: 1 bản ghi mới lên máy chủ, 2 máy chủ đã có từ trước, "
+        assert any(s.startswith("Xong: 1 bản ghi mới hoặc đã sửa lên máy chủ, 2 máy chủ đã có từ trước, "
                                 "1 hộ đã được sửa trên máy khác, 0 bị từ chối") for s in shown)
         assert "Đã được sửa trên máy khác" in shown
         assert any(s.startswith("• Lý Văn Khánh: Đã được sửa trên máy khác trước: Số điện thoại.") for s in shown)

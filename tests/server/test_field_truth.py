@@ -315,3 +315,43 @@ def test_a_new_commune_in_the_default_zone_costs_no_rebuild_and_another_zone_one
     with world.session() as session:
         assert tallies.ensure_current(session)  # its days are another zone's: recomputed once
         assert not tallies.ensure_current(session)
+
+
+# -- found by a fresh tester ----------------------------------------------------------------------
+
+
+def test_a_households_creation_time_is_the_servers_once_accepted(world: World) -> None:
+    from server_sync.services import admin
+
+    home = household("thon-na-pan", created_at="2026-02-01T08:00:00.000+07:00")
+    assert results(world.sync([home])) == [("household", "accepted", "")]
+    with world.session() as session:  # staff move the campaign start after the household was recorded
+        admin.set_campaign_start(session, session.get(models.Commune, "06577"), "2026-03-01")
+    edit = household("thon-na-pan", id=home.id, created_at=home.created_at, phone="0912345678", revision=1,
+                     updated_at="2026-11-20T08:00:00.000+07:00")
+    assert results(world.sync([edit])) == [("household", "accepted", "")]  # its creation is not judged again
+    restamped = household("thon-na-pan", id=home.id, created_at="2026-11-28T08:00:00.000+07:00", revision=2,
+                          phone="0912345679", updated_at="2026-11-28T08:00:00.000+07:00")
+    answer = world.sync([restamped]).json()
+    assert [r["result"] for r in answer["results"]] == ["accepted"]
+    [returned] = answer["roster"]["households"]  # the phone gets the server's creation time back
+    assert (returned["id"], returned["created_at"], returned["phone"]) == (home.id, home.created_at, "0912345679")
+    with world.session() as session:
+        stored = session.get(models.Household, home.id)
+        assert stored.content["created_at"] == home.created_at and stored.created_day == date(2026, 2, 1)
+    new = household("thon-na-pan", created_at="2026-02-01T08:00:00.000+07:00", revision=5)  # a revision it never had
+    assert results(world.sync([new])) == [("household", "rejected", "time_before_campaign")]
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("created_at", "9999-12-31T23:59:59+00:00", "time_in_future"),
+    ("updated_at", "9999-12-31T20:00:00-05:00", "time_in_future"),  # past year 9999 once in UTC
+    ("created_at", "0001-01-01T00:00:00+07:00", "time_before_campaign"),  # before year 1 once in UTC
+    ("created_at", "0001-01-02T00:00:00+00:00", "time_before_campaign"),
+])
+def test_times_at_the_calendars_edge_get_their_own_code_and_field(world: World, field: str, value: str,
+                                                                   code: str) -> None:
+    home = household("thon-na-pan", **{field: value})
+    [result] = world.sync([home]).json()["results"]
+    assert (result["result"], result["code"], result["field"]) == ("rejected", code, field)
+    assert value[:4] in result["message"]["vi"] or "0001" in result["message"]["vi"]

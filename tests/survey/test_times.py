@@ -140,3 +140,29 @@ def test_adults_are_counted_by_the_communes_year_of_the_visit():
     visit = completed_visit(household(), members=[adult(2010), child(2020)], visited_at="2027-12-31T23:30:00Z")
     assert [m.birth_year for m in visit.adults(18, VN)] == [2010]
     assert visit.adults(18, timezone.utc) == []
+
+
+def test_a_household_the_server_holds_keeps_its_creation_time_through_any_edit() -> None:
+    from survey.validation import check_household
+
+    context = RecordContext(now=datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc), campaign_start=date(2026, 3, 1))
+    early = "2026-02-01T08:00:00.000+07:00"  # before a campaign start staff moved later
+    _, fresh = check_household(household("thon-1", created_at=early).to_dict(), context)
+    assert [(i.code, i.field) for i in fresh] == [("time_before_campaign", "created_at")]
+    held = household("thon-1", created_at=early, revision=3, updated_at="2026-11-30T09:00:00.000+07:00")
+    _, edited = check_household(held.to_dict(), context)
+    assert edited == []
+
+
+@pytest.mark.parametrize("value, code, shown", [
+    ("9999-12-31T23:59:59+00:00", "time_in_future", "9999-12-31T23:59:59+00:00"),  # 06:59 in year 10000 in Vietnam
+    ("9999-12-30T10:00:00+00:00", "time_in_future", "17:00 30/12/9999"),
+    ("9999-12-31T20:00:00-05:00", "time_in_future", "9999-12-31T20:00:00-05:00"),
+    ("0001-01-01T00:00:00+07:00", "time_before_campaign", "0001-01-01T00:00:00+07:00"),
+    ("0001-01-02T00:00:00+00:00", "time_before_campaign", "02/01/0001"),
+])
+def test_times_at_the_calendars_edge_are_judged_not_crashed_on(value: str, code: str, shown: str) -> None:
+    context = RecordContext(now=datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc))
+    issues = validate_household(household("thon-1", created_at=value), context)
+    assert [(i.code, i.field) for i in issues] == [(code, "created_at")]
+    assert issues[0].context["day"] == shown
