@@ -17,14 +17,16 @@ from survey.times import system_clock  # noqa: E402,I001 - `from . import` above
 
 
 def create_app(database_url: str | None = None, *, limits: Limits | None = None,
-               clock: Callable[[], datetime] = system_clock) -> FastAPI:
+               clock: Callable[[], datetime] = system_clock, busy_seconds: float = db.BUSY_SECONDS) -> FastAPI:
     """The server over `database_url` (else DATABASE_URL, else SQLite in SERVER_DATA_DIR).
 
     The schema is upgraded to the newest revision first, and derived coverage tallies are
     rebuilt if they were made by another version, so an old database just works. `clock`
     is the server's clock (tests inject one; records are judged and "today" read by it).
+    `busy_seconds`: how long a SQLite writer waits for the write lock before its request
+    answers 503 `server_busy`.
     """
-    engine, sessions = db.open_current(database_url)
+    engine, sessions = db.open_current(database_url, busy_seconds=busy_seconds)
     app = FastAPI(title="Khảo sát CĐS – sync server", version=__version__,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
     app.state.engine, app.state.sessions = engine, sessions

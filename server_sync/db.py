@@ -12,6 +12,7 @@ never holds up a sync, and a read that tried to write would fail loudly in tests
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +20,31 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .settings import database_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger("server_sync")
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+BUSY_SECONDS = 30.0  # how long a SQLite writer waits for the lock before the request is 503
+
+
+def make_engine(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS, **kwargs: Any) -> Engine:
+    """An engine for `url` (see `settings.database_url`); on SQLite a writer waits up to
+    `busy_seconds` for the write lock, then the request answers 503 `server_busy`."""
     url = database_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-        _sqlite_setup(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds}, **kwargs)
+        _sqlite_setup(engine, busy_seconds)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, busy_seconds: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -43,7 +52,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -56,12 +65,12 @@ def _sqlite_setup(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def open_current(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
+def open_current(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS) -> tuple[Engine, sessionmaker[Session]]:
     """An engine and sessions over a database brought up to date: the schema migrated and the
     derived coverage tallies rebuilt if another version made them (server, CLI, `make run`)."""
     from .services import tallies  # services build on this module
 
-    engine = make_engine(url)
+    engine = make_engine(url, busy_seconds=busy_seconds)
     migrate(engine)
     sessions = session_factory(engine)
     with sessions.begin() as session:
@@ -115,3 +124,50 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+# -- a busy, full or failing database (issue 10 §3) -----------------------------------------------
+
+# PostgreSQL's SQLSTATEs: serialization failure, deadlock, lock timeout, a statement cancelled
+# (statement_timeout), the server shutting down or the connection lost.
+_BUSY_STATES = {"40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03", "08000", "08003", "08006"}
+_FULL_STATES = {"53100"}  # disk_full
+
+
+def fault(exc: BaseException) -> str | None:
+    """What a database error means for the caller, as a code of the catalogue:
+    "storage_full" (the disk is full: nothing was written), "server_busy" (locked, busy, a
+    lost connection: nothing was written, retrying is safe), or None (a fault of ours).
+
+    The transaction was rolled back in every case: a sync is all-or-nothing."""
+    if isinstance(exc, SATimeoutError):  # no pooled connection free in time
+        return "server_busy"
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", None)
+    text = str(orig).lower()
+    if state in _FULL_STATES or "disk is full" in text or "no space left" in text:
+        return "storage_full"
+    if exc.connection_invalidated or state in _BUSY_STATES or "database is locked" in text \
+            or "database is busy" in text or "database table is locked" in text:
+        return "server_busy"
+    if isinstance(exc, OperationalError) and type(orig).__module__.startswith("psycopg"):
+        return "server_busy"  # connection-level trouble on PostgreSQL
+    return None
+
+
+def commit_or_skip(session: Session, what: str) -> bool:
+    """Commit bookkeeping a read does on the side (a device's or a staff session's last
+    seen, the timeline's catch-up); when the database cannot take the write (full, busy),
+    roll it back and go on: a read never fails because a write beside it could not be made.
+    True if committed."""
+    try:
+        session.commit()
+        return True
+    except (DBAPIError, SATimeoutError) as exc:
+        if fault(exc) is None:
+            raise
+        session.rollback()
+        log.warning("%s not written (%s): the read goes on", what, fault(exc))
+        return False

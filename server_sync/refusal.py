@@ -18,10 +18,10 @@ STATUS: dict[str, int] = {
     "body_too_large": 413, "body_too_complex": 413, "batch_too_large": 413,
     "content_type_unsupported": 415,
     "schema_invalid": 422, "protocol_unsupported": 422, "date_invalid": 422, "adult_age_unsupported": 422,
-    "server_error": 500,
+    "server_error": 500, "server_busy": 503, "storage_full": 507,
     "sign_in_failed": 401, "session_missing": 401, "session_expired": 401,
     "csrf_invalid": 403, "role_forbidden": 403,
-    "sign_in_locked": 429,
+    "sign_in_locked": 429, "enrolment_locked": 429,
 }
 
 

@@ -316,6 +316,10 @@ CATALOGUE: dict[str, Entry] = {
         "Mã đăng ký đã hết hạn; hãy xin cán bộ xã mã mới.",
         "The enrolment code has expired; ask the commune staff for a new one.",
     ),
+    "enrolment_locked": Entry(
+        "Đã thử quá nhiều mã đăng ký sai; hãy thử lại sau {minutes} phút, với mã cán bộ xã vừa đưa.",
+        "Too many wrong enrolment codes; try again in {minutes} minutes, with the code the commune staff gave you.",
+    ),
     "enrolment_code_used": Entry(
         "Mã đăng ký đã được sử dụng; mỗi mã chỉ dùng được một lần.",
         "The enrolment code was already used; each code works only once.",
@@ -331,6 +335,16 @@ CATALOGUE: dict[str, Entry] = {
     "server_error": Entry(
         "Máy chủ gặp lỗi; dữ liệu của bạn vẫn an toàn trên điện thoại, hãy thử lại sau.",
         "The server hit an error; your data is still safe on the phone, please try again later.",
+    ),
+    "server_busy": Entry(
+        "Máy chủ của xã đang bận; điện thoại sẽ tự gửi lại sau ít phút. Dữ liệu vẫn an toàn trên điện thoại.",
+        "The commune's server is busy; the phone sends again in a few minutes. Your data is safe on the phone.",
+    ),
+    "storage_full": Entry(
+        "Máy chủ của xã đã hết chỗ lưu trữ nên chưa nhận được dữ liệu; hãy báo cán bộ xã. "
+        "Dữ liệu vẫn an toàn trên điện thoại.",
+        "The commune's server has run out of storage and could not take the data; tell the commune "
+        "staff. Your data is safe on the phone.",
     ),
     # Sync server: commune staff signing in to the dashboard
     "sign_in_failed": Entry(

@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException
 
 from survey.errors import message
 
-from ..refusal import Refused
+from .. import db
+from ..refusal import STATUS, Refused
 from .schemas import ErrorOut
 
 log = logging.getLogger("server_sync")
@@ -62,6 +64,14 @@ def install(app: FastAPI) -> None:
         code = {400: "body_not_json", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "schema_invalid")
         return respond(request, code, status=exc.status_code, headers=exc.headers)
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        return _database_fault(request, exc)
+
+    @app.exception_handler(SATimeoutError)
+    async def _pool(request: Request, exc: SATimeoutError) -> Response:
+        return _database_fault(request, exc)
+
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> Response:
         # Text the database cannot hold (e.g. a NUL byte, which PostgreSQL refuses) got past
@@ -75,13 +85,33 @@ def install(app: FastAPI) -> None:
         return respond(request, "server_error", status=500)
 
 
+RETRY_AFTER = {"server_busy": 5, "storage_full": 300}  # seconds, in the Retry-After header
+
+
+def _database_fault(request: Request, exc: Exception) -> Response:
+    """A busy or locked database, a lost connection: 503 `server_busy`; a full disk: 507
+    `storage_full`; both with Retry-After, and nothing was written (the transaction rolled
+    back). Anything else is a fault of ours: 500 (DESIGN §7; issue 10 §3)."""
+    code = db.fault(exc)
+    if code is None:
+        log.exception("database error")
+        return respond(request, "server_error", status=500)
+    log.warning("database %s: %s", code, getattr(exc, "orig", exc))
+    return respond(request, code, status=STATUS[code], headers={"Retry-After": str(RETRY_AFTER[code])})
+
+
 _ERROR = {"model": ErrorOut}
 # What the routes may answer besides 200, for the OpenAPI document.
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {**_ERROR, "description": "body_not_json, body_not_gzip"},
     401: {**_ERROR, "description": "token or enrolment code missing, invalid, expired, used or revoked"},
     403: {**_ERROR, "description": "hamlet_forbidden"},
-    413: {**_ERROR, "description": "body_too_large"},
+    404: {**_ERROR, "description": "not_found"},
     415: {**_ERROR, "description": "content_type_unsupported"},
-    422: {**_ERROR, "description": "schema_invalid, protocol_unsupported, date_invalid"},
+    408: {**_ERROR, "description": "body_timeout"},
+    413: {**_ERROR, "description": "body_too_large, body_too_complex, batch_too_large"},
+    422: {**_ERROR, "description": "schema_invalid, protocol_unsupported, date_invalid, adult_age_unsupported"},
+    429: {**_ERROR, "description": "enrolment_locked (too many wrong enrolment codes from this client)"},
+    503: {**_ERROR, "description": "server_busy (with Retry-After): nothing was stored, send again"},
+    507: {**_ERROR, "description": "storage_full (with Retry-After): nothing was stored"},
 }

@@ -3,9 +3,10 @@
 Current coverage sums the per-hamlet tallies kept at ingest (`services.tallies`): one row
 per hamlet and indicator, whatever the number of households. Coverage "as of" a date sums
 the per-day changes kept at ingest (`services.timeline`), and `trend` reads their quarterly
-sums. For an adult age the server does not maintain, `walk` goes through the roster and the
-completed visits up to that date: slower, and exactly what `survey.indicators.compute_coverage`
-gives; the tests hold the timeline to it.
+sums. For an adult age the server does not maintain, or when a read finds the timeline behind
+the syncs (it could not catch up: the database full or busy), `walk` goes through the roster
+and the completed visits up to that date: slower, and exactly what
+`survey.indicators.compute_coverage` gives; the tests hold the timeline to it.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ def report(session: Session, commune: models.Commune, *, as_of: date | None = No
     if hamlets is None:
         hamlets = commune_hamlets(session, commune)
     ids = [h.id for h in hamlets]
-    if config.adult_age not in tallies.TALLY_AGES:
-        sums = walk(session, ids, as_of, config.adult_age)
-    elif as_of is None:
-        sums = tallies.hamlet_sums(session, ids, config.adult_age)
+    if as_of is None and config.adult_age in tallies.TALLY_AGES:
+        sums = tallies.hamlet_sums(session, ids, config.adult_age)  # kept at every sync: never behind
+    elif config.adult_age not in tallies.TALLY_AGES or timeline.behind(session):
+        sums = walk(session, ids, as_of, config.adult_age)  # counted from the records
     else:
         sums = timeline.as_of(session, ids, as_of, config.adult_age)
     return report_from_tallies(hamlets, sums, as_of=as_of, config=config, today=today)
@@ -112,7 +113,7 @@ def trend(session: Session, commune: models.Commune, first: date, last: date, *,
               if hamlet_id is None or h.id == hamlet_id]
     if not chosen:
         return []
-    if config.adult_age not in tallies.TALLY_AGES:
+    if config.adult_age not in tallies.TALLY_AGES or timeline.behind(session):
         return [(day, _total(report(session, commune, as_of=day, today=today), hamlet_id))
                 for day in timeline.quarter_ends(first, last)]
     ids = None if hamlet_id is None else [hamlet_id]

@@ -7,12 +7,13 @@ enrol or sync. Codes expire (default 7 days) and work once; staff revoke a lost 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from .. import models
@@ -83,7 +84,43 @@ def enroll(session: Session, code: str, device_name: str, *, now: datetime | Non
     return Enrolment(token, _scope(session, device))
 
 
-def authenticate(session: Session, token: str | None, *, now: datetime | None = None) -> DeviceScope:
+ENROL_FAILURES = 10  # wrong codes from one client within ENROL_WINDOW hold that client back
+ENROL_WINDOW = timedelta(minutes=15)
+_ENROL = "#enrol"  # failures are kept beside sign-in failures, under a name no username can have
+
+
+def enroll_from(session: Session, code: str, device_name: str, client: str, *,
+                now: datetime | None = None) -> Enrolment:
+    """`enroll` for a caller at `client` (its address), with a per-client limit: after
+    ENROL_FAILURES wrong, used or expired codes within ENROL_WINDOW the client is refused
+    (429 `enrolment_locked`) until the oldest leaves the window, without the code being
+    looked at. Guessing a code is infeasible in its space; this keeps it so. A failure is
+    flushed before the refusal is raised: the caller commits it. Attempts from one client
+    are serialised on PostgreSQL (SQLite's writers are serial already)."""
+    now = now or datetime.now(timezone.utc)
+    client = (client or "")[:64]
+    failures = models.SignInFailure
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"e:{client}"})
+    recent = [_aware(at) for at in session.scalars(
+        select(failures.at).where(failures.username == _ENROL, failures.client == client,
+                                  failures.at > now - ENROL_WINDOW).order_by(failures.at))]
+    if len(recent) >= ENROL_FAILURES:
+        unlock = recent[len(recent) - ENROL_FAILURES] + ENROL_WINDOW
+        raise Refused("enrolment_locked", "code", {"minutes": max(1, math.ceil((unlock - now).total_seconds() / 60))})
+    try:
+        return enroll(session, code, device_name, now=now)
+    except Refused:
+        session.add(failures(username=_ENROL, client=client, at=now))
+        session.flush()
+        raise
+
+
+def authenticate(session: Session, token: str | None, *, now: datetime | None = None,
+                 touch: bool = True) -> DeviceScope:
+    """The device a token names, with its volunteer's scope; `last_seen` moves at most once
+    per interval unless `touch` is False (a read-only session). Raises `Refused`:
+    token_missing, token_invalid, token_revoked (401)."""
     if not token:
         raise Refused("token_missing")
     device = session.scalar(select(models.Device).where(models.Device.token_hash == digest(token)))
@@ -92,7 +129,7 @@ def authenticate(session: Session, token: str | None, *, now: datetime | None = 
     if device.revoked_at is not None:
         raise Refused("token_revoked")
     now = now or datetime.now(timezone.utc)
-    if device.last_seen is None or _aware(device.last_seen) < now - SEEN_EVERY:
+    if touch and (device.last_seen is None or _aware(device.last_seen) < now - SEEN_EVERY):
         device.last_seen = now
     return _scope(session, device)
 

@@ -3,8 +3,9 @@
 A staff member signs in with a username and password (argon2id hashes only) and gets a
 session cookie; like device tokens, only the cookie's SHA-256 is stored, so a copy of the
 database lets nobody in. Sessions end after `SESSION_TTL` whatever happens and after
-`IDLE_TTL` without a request. Password guessing is slowed by counting recent failures per
-username and per client (`SignInFailure`).
+`IDLE_TTL` without a request. Password guessing is slowed by counting recent failures
+(`SignInFailure`) per username and client, with growing delays, and per client; no
+outsider can lock a username for everyone.
 
 Refusals are `Refused` codes (the web layer turns them into a page); bad input from an
 admin creating or changing accounts is `admin.AdminError`, checked before anything is written.
@@ -32,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from .. import models
@@ -57,8 +58,12 @@ IDLE_TTL = timedelta(hours=1)  # a browser left open at the commune office
 SEEN_EVERY = timedelta(minutes=1)  # last_seen is written at most this often
 
 FAILURE_WINDOW = timedelta(minutes=15)
-USERNAME_LIMIT = 5  # failures of one username within the window lock it
-CLIENT_LIMIT = 20  # failures from one client (any usernames) within the window lock it
+# One username from one client: the first FREE_FAILURES failures cost nothing; after that
+# each attempt waits FIRST_DELAY, doubling with every further failure, up to the window.
+# Nobody elsewhere is held up: the real user at another machine still signs in (issue 10 §4).
+FREE_FAILURES = 3
+FIRST_DELAY = timedelta(seconds=30)
+CLIENT_LIMIT = 20  # failures from one client (any usernames) within the window lock that client
 FAILURE_KEPT = timedelta(days=1)
 CLIENT_MAX = 64  # the column's width; a client is an address, longer text is cut
 
@@ -207,12 +212,18 @@ def sign_in(session: Session, username: str, password: str, client: str, *,
 
     Unknown user, disabled user and wrong password are one refusal, `sign_in_failed`, and
     take the same time (a dummy hash is verified for unknown users), so neither the answer
-    nor its timing tells which usernames exist. While a username or client is locked
-    (`sign_in_locked`) the password is not even checked. A failure is flushed before the
-    refusal is raised: the caller commits it (see the module docstring).
+    nor its timing tells which usernames exist. While this username is held back for this
+    client, or this client is locked (`sign_in_locked`, 429), the password is not even
+    checked. A failure is flushed before the refusal is raised: the caller commits it (see
+    the module docstring).
+
+    Attempts for one username, and from one client, are serialised (a row lock on
+    PostgreSQL; SQLite's writers are serial already), so a hundred guesses sent at once are
+    counted one after another, never all against the same count.
     """
     now = _utc(now)
     login, client = _normal(username)[:64], (client or "")[:CLIENT_MAX]
+    _serialise(session, (f"u:{login}", f"c:{client}"))
     _purge(session, now)
     unlock_at = _locked_until(session, login, client, now)
     if unlock_at is not None:
@@ -224,7 +235,8 @@ def sign_in(session: Session, username: str, password: str, client: str, *,
         raise _failed(session, login, client, now)
     if not _verify(user.password_hash, password) or user.disabled_at is not None:
         raise _failed(session, login, client, now)
-    session.execute(delete(models.SignInFailure).where(models.SignInFailure.username == login))
+    session.execute(delete(models.SignInFailure).where(  # this client's, not a guesser's elsewhere
+        models.SignInFailure.username == login, models.SignInFailure.client == client))
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
     token = secrets.token_urlsafe(32)
@@ -235,10 +247,12 @@ def sign_in(session: Session, username: str, password: str, client: str, *,
     return token, _identity(user, row)
 
 
-def identify(session: Session, token: str | None, *, now: datetime | None = None) -> StaffIdentity:
+def identify(session: Session, token: str | None, *, now: datetime | None = None, touch: bool = True) -> StaffIdentity:
     """Who sent this session cookie. An expired session (absolute or idle) or one of a
     disabled user is deleted (flushed; the caller commits, see the module docstring) and
-    refused with `session_expired`; a missing or unknown cookie is `session_missing`."""
+    refused with `session_expired`; a missing or unknown cookie is `session_missing`.
+    With `touch=False` nothing is written (a read-only session, the database full or busy):
+    the session is judged the same, neither deleted nor its last use moved."""
     if not token:
         raise Refused("session_missing")
     row = session.get(models.StaffSession, digest(token))
@@ -249,10 +263,11 @@ def identify(session: Session, token: str | None, *, now: datetime | None = None
     last_seen = _aware(row.last_seen)
     if (user is None or user.disabled_at is not None or _aware(row.expires_at) <= now
             or now - last_seen >= IDLE_TTL):
-        session.delete(row)
-        session.flush()
+        if touch:
+            session.delete(row)
+            session.flush()
         raise Refused("session_expired")
-    if now - last_seen >= SEEN_EVERY:
+    if touch and now - last_seen >= SEEN_EVERY:
         row.last_seen = now
     return _identity(user, row)
 
@@ -280,18 +295,34 @@ def check_csrf(identity: StaffIdentity, submitted: str | None) -> None:
 
 
 def _locked_until(session: Session, login: str, client: str, now: datetime) -> datetime | None:
-    """When the lock on this username or client ends, or None if neither is locked: the
-    moment enough of the counted failures have left the window to go under the limit."""
+    """When this client may try this username again, or None if it may now: after
+    FREE_FAILURES failures of the pair within the window, FIRST_DELAY after the latest,
+    doubling with each further one (capped at the window); and a client with CLIENT_LIMIT
+    failures within the window (any usernames) waits until the oldest of them leaves it."""
     since = now - FAILURE_WINDOW
+    failures = models.SignInFailure
     ends: list[datetime] = []
-    for column, value, limit in ((models.SignInFailure.username, login, USERNAME_LIMIT),
-                                 (models.SignInFailure.client, client, CLIENT_LIMIT)):
-        times = [_aware(at) for at in session.scalars(
-            select(models.SignInFailure.at).where(column == value, models.SignInFailure.at > since)
-            .order_by(models.SignInFailure.at))]
-        if len(times) >= limit:
-            ends.append(times[len(times) - limit] + FAILURE_WINDOW)
-    return max(ends) if ends else None
+    pair = [_aware(at) for at in session.scalars(
+        select(failures.at).where(failures.username == login, failures.client == client, failures.at > since)
+        .order_by(failures.at))]
+    if len(pair) >= FREE_FAILURES:
+        delay = min(FIRST_DELAY * 2 ** (len(pair) - FREE_FAILURES), FAILURE_WINDOW)
+        ends.append(pair[-1] + delay)
+    anyone = [_aware(at) for at in session.scalars(
+        select(failures.at).where(failures.client == client, failures.at > since).order_by(failures.at))]
+    if len(anyone) >= CLIENT_LIMIT:
+        ends.append(anyone[len(anyone) - CLIENT_LIMIT] + FAILURE_WINDOW)
+    latest = max(ends) if ends else None
+    return latest if latest is not None and latest > now else None
+
+
+def _serialise(session: Session, keys: tuple[str, ...]) -> None:
+    """Hold a transaction-long lock on each key, in one order (no deadlock between two
+    attempts). PostgreSQL: advisory locks; SQLite: its writers are serial already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def _failed(session: Session, login: str, client: str, now: datetime) -> Refused:

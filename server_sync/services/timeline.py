@@ -301,14 +301,29 @@ def queue(session: Session, touched: Iterable[str], seq: int) -> None:
         "ON CONFLICT (household_id) DO NOTHING", rows)
 
 
+def behind(session: Session) -> bool:
+    """Whether this session reads a timeline that has not taken in every sync: a read-only
+    session (which cannot catch up) while households wait in the list. Then figures as of a
+    day are counted from the records instead (`coverage.walk`): slower, and exact."""
+    connection = session.connection()
+    return bool(connection.get_execution_options().get("read_only")) and \
+        connection.execute(select(_P.c.household_id).limit(1)).first() is not None
+
+
 def catch_up(session: Session) -> int:
     """Take in every household syncs changed since the timeline was last read; how many.
+
+    In a read-only session (every GET, server_sync/db.py) nothing is taken in and 0 is
+    returned: the request caught up before, in a transaction of its own, or could not (the
+    database full or busy), and then the timeline is read as last stored.
 
     Runs in the caller's transaction, serialised with syncs (they hold the change counter's
     row until they commit): the listed households are taken off the list and their changes
     applied together, or neither. Nothing listed: one indexed read.
     """
     connection = session.connection()
+    if connection.get_execution_options().get("read_only"):
+        return 0
     if connection.execute(select(_P.c.household_id).limit(1)).first() is None:
         return 0
     counter = models.ChangeCounter.__table__

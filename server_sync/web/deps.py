@@ -13,15 +13,19 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from survey.errors import message
 from survey.times import DEFAULT_TIME_ZONE, as_utc, local_day, zone
 
+from .. import db
 from ..refusal import Refused
 from ..services import staff
 from . import cells, i18n
 
 COOKIE = "khaosat_staff"
+SIGN_IN_COOKIE = "khaosat_sign_in"  # the sign-in form's login-CSRF token (web/pages.py)
 LANG_COOKIE = "khaosat_lang"
 PREFIX = "/dash"
 
@@ -57,15 +61,27 @@ class SignInNeeded(Exception):
 
 
 def current_staff(request: Request) -> staff.StaffIdentity:
+    """The signed-in staff member. Their session's last use is written on the side; when
+    the database cannot take that write (full, or busy past its timeout) the session is read
+    without it, so pages, reports and exports keep working (issue 10 §3)."""
     token = request.cookies.get(COOKIE)
-    with request.app.state.sessions() as session:
+    try:
+        with request.app.state.sessions() as session:
+            try:
+                identity = staff.identify(session, token)
+            except Refused as refused:
+                db.commit_or_skip(session, "an expired staff session's removal")
+                raise SignInNeeded(refused.code, _here(request)) from None
+            db.commit_or_skip(session, "a staff session's last use")
+        return identity
+    except (DBAPIError, SATimeoutError) as exc:
+        if db.fault(exc) is None:
+            raise
+    with request.app.state.read_sessions() as session:
         try:
-            identity = staff.identify(session, token)
+            return staff.identify(session, token, touch=False)
         except Refused as refused:
-            session.commit()  # an expired session is deleted
             raise SignInNeeded(refused.code, _here(request)) from None
-        session.commit()
-    return identity
 
 
 def current_admin(identity: Annotated[staff.StaffIdentity, Depends(current_staff)]) -> staff.StaffIdentity:
