@@ -53,6 +53,7 @@ from server_sync.app import create_app  # noqa: E402
 from server_sync.services import admin, coverage, dashboard, staff, tallies, timeline  # noqa: E402
 from server_sync.web import deps, pages  # noqa: E402
 from survey.indicators import Tally  # noqa: E402
+from tests.server.browser import sign_in_form  # noqa: E402
 from tests.sync.conftest import running_server  # noqa: E402
 
 BUDGET_MS, BUDGET_KB = 100.0, 200.0
@@ -177,7 +178,8 @@ def bench_http(base: str, paths: dict[str, str], repeat: int, rename: Callable[[
     the change sequence, as every sync does, so the server's overview cache misses), and warm
     (a reload with nothing changed: the cached overview is drawn again)."""
     client = requests.Session()
-    signed = client.post(f"{base}/dash/sign-in", data={"username": USERNAME, "password": PASSWORD, "next": "/dash/"},
+    signed = client.post(f"{base}/dash/sign-in", data=sign_in_form(client, base, username=USERNAME, password=PASSWORD,
+                                                                   next="/dash/"),
                          allow_redirects=False)
     assert signed.status_code == 303 and deps.COOKIE in client.cookies, f"sign-in: HTTP {signed.status_code}"
     out: dict[str, Any] = {"alike": fetch(client, base + paths["hamlet"])}  # once, every head named alike
@@ -241,7 +243,8 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
         return run
 
     client = TestClient(app)
-    signed = client.post("/dash/sign-in", data={"username": USERNAME, "password": PASSWORD}, follow_redirects=False)
+    signed = client.post("/dash/sign-in", data=sign_in_form(client, username=USERNAME, password=PASSWORD),
+                         follow_redirects=False)
     assert signed.status_code == 303, signed.text[:300]
     with sessions() as session:
         me = staff.identify(session, client.cookies.get(deps.COOKIE))

@@ -52,6 +52,7 @@ from server_sync.services import admin, households, ingest, roster, staff  # noq
 from server_sync.settings import Limits  # noqa: E402
 from survey.records import Household  # noqa: E402
 from survey.text import fold  # noqa: E402
+from tests.server.browser import sign_in_form  # noqa: E402
 from tests.sync.conftest import free_port  # noqa: E402
 
 MIB = 1024 * 1024
@@ -177,7 +178,7 @@ def look_alike(folder: Path, count: int, skip_naive: bool) -> dict[str, Any]:
         assert all(r.result == "accepted" for r in done.results)
         staff.create_staff(session, "06577", "bench", "Bench", "admin", "bench-password-1")
     client = TestClient(app)
-    answer = client.post("/dash/sign-in", data={"username": "bench", "password": "bench-password-1"},
+    answer = client.post("/dash/sign-in", data=sign_in_form(client, username="bench", password="bench-password-1"),
                          follow_redirects=False)
     assert answer.status_code == 303, answer.text[:300]
     page_ms = []

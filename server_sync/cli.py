@@ -11,6 +11,7 @@
     add-staff --username U --name N [--role staff|admin] [--password-stdin]
     set-staff-password --username U [--password-stdin] | disable-staff --username U | list-staff
     seed-demo                                a demo commune, only on an empty database
+    backup FILE | restore FILE [--force]     SQLite, while the server runs / with it stopped
     serve | migrate
 
 The database comes from --database-url, else DATABASE_URL, else SQLite in SERVER_DATA_DIR
@@ -23,6 +24,7 @@ it); their explanations go to stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,7 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_SERVER_PORT)
     serve.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS,
                        help="kết nối đồng thời tối đa (quá thì trả 503) / concurrent connections before 503")
+    serve.add_argument("--trusted-proxies", default=os.environ.get("SERVER_TRUSTED_PROXIES", ""),
+                       help="địa chỉ reverse proxy được tin (X-Forwarded-For/-Proto), cách nhau bởi dấu phẩy / "
+                            "reverse proxies whose X-Forwarded-For and -Proto headers are trusted, comma-separated "
+                            "(env SERVER_TRUSTED_PROXIES; default: none)")
     commands.add_parser("migrate", help="nâng cấp CSDL / upgrade the database schema and exit")
+    saved = commands.add_parser("backup", help="sao lưu CSDL SQLite khi máy chủ đang chạy / back up the SQLite "
+                                               "database while the server runs")
+    saved.add_argument("file", help="tệp sao lưu mới / the new backup file")
+    back = commands.add_parser("restore", help="khôi phục từ bản sao lưu (dừng máy chủ trước) / restore a backup "
+                                               "(stop the server first)")
+    back.add_argument("file", help="tệp sao lưu / the backup file")
+    back.add_argument("--force", action="store_true",
+                      help="ghi đè CSDL đang có dữ liệu / overwrite a database that holds data")
 
     init = commands.add_parser("init-commune", help="thiết lập xã theo mã / set up a commune by its official code")
     init.add_argument("code", help="mã xã/phường chính thức (5 chữ số), e.g. 06577")
@@ -202,6 +216,19 @@ def _session(args: argparse.Namespace) -> Iterator[Any]:
 # -- commands --------------------------------------------------------------------------------------
 
 
+def behind_proxies(app: Any, trusted: str) -> Any:
+    """The app as served: with `trusted` reverse proxies (comma-separated addresses or
+    networks, e.g. "127.0.0.1" for nginx on the same machine), a request through one of them
+    takes its client address and scheme from X-Forwarded-For / X-Forwarded-Proto, so the
+    sign-in throttle counts each browser, not the proxy, and the session cookie is `Secure`
+    when the browser used HTTPS. Headers from anyone else are ignored (README: production)."""
+    if not trusted.strip():
+        return app
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return ProxyHeadersMiddleware(app, trusted_hosts=[h.strip() for h in trusted.split(",") if h.strip()])
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -218,7 +245,8 @@ def _serve(args: argparse.Namespace) -> int:
     # Bounded work per connection (issue 10 §1): idle keep-alive connections close after 5 s,
     # at most --max-connections are served at once (the rest get 503 at once), and a body
     # that stops arriving is dropped by the app (api/body.py: body_timeout).
-    uvicorn.run(create_app(args.database_url), host=args.host, port=args.port, proxy_headers=False,
+    app = behind_proxies(create_app(args.database_url), args.trusted_proxies)
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False,
                 timeout_keep_alive=KEEP_ALIVE_SECONDS, limit_concurrency=args.max_connections)
     return OK
 
@@ -232,6 +260,40 @@ def _migrate(args: argparse.Namespace) -> int:
         print(f"schema at revision {db.current_revision(engine)}")
     finally:
         engine.dispose()
+    return OK
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from .services import backup
+
+    try:
+        copied = backup.backup(args.database_url, Path(args.file))
+    except backup.BackupError as exc:
+        _err(f"Lỗi: {exc.vi}", f"Error: {exc.en}")
+        return BAD_INPUT
+    _say(f"Đã sao lưu vào {copied.path} ({copied.size:,} byte; {copied.tables.get('visit', 0):,} chuyến thăm, "
+         f"{copied.tables.get('household', 0):,} hộ).",
+         f"Backed up to {copied.path} ({copied.size:,} bytes; {copied.tables.get('visit', 0):,} visits, "
+         f"{copied.tables.get('household', 0):,} households).")
+    return OK
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from . import db
+    from .services import backup
+
+    try:
+        copied = backup.restore(args.database_url, Path(args.file), force=args.force)
+    except backup.BackupError as exc:
+        _err(f"Lỗi: {exc.vi}", f"Error: {exc.en}")
+        return BAD_INPUT
+    engine, _ = db.open_current(args.database_url)  # migrated to this version, tallies rebuilt if needed
+    revision = db.current_revision(engine)
+    engine.dispose()
+    _say(f"Đã khôi phục {copied.path} từ {args.file} ({copied.tables.get('visit', 0):,} chuyến thăm, "
+         f"{copied.tables.get('household', 0):,} hộ); CSDL ở phiên bản {revision}.",
+         f"Restored {copied.path} from {args.file} ({copied.tables.get('visit', 0):,} visits, "
+         f"{copied.tables.get('household', 0):,} households); schema at revision {revision}.")
     return OK
 
 
@@ -550,6 +612,8 @@ def _list_staff(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "migrate": _migrate,
+    "backup": _backup,
+    "restore": _restore,
     "init-commune": _init_commune,
     "import-hamlets": _import_hamlets,
     "add-volunteer": _add_volunteer,

@@ -5,7 +5,9 @@ Routes stay thin: they read the query, call `services.*` and render a template.
 
 from __future__ import annotations
 
+import hmac
 import re
+import secrets
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -16,7 +18,7 @@ from .. import models
 from ..api.deps import SessionDep, timeline_current
 from ..refusal import Refused
 from ..services import admin, coverage, dashboard, exports, households, staff, timeline
-from .deps import COOKIE, PREFIX, LangDep, StaffDep, page, safe_next, sign_in_url, today
+from .deps import COOKIE, PREFIX, SIGN_IN_COOKIE, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
 HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the phone's UUIDs
@@ -25,28 +27,44 @@ HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the phone's UUIDs
 # -- signing in and out -----------------------------------------------------------------------
 
 
+def _sign_in_form(request: Request, lang: str, context: dict[str, Any], status: int = 200) -> Any:
+    """The sign-in page with a fresh login-CSRF token: in the form and in a cookie of this
+    site only (SameSite=Strict), which a page elsewhere can neither read nor send, so no
+    other site can sign a browser into an account of its choosing (login CSRF)."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, "sign_in.html", lang, {**context, "csrf": token}, status=status)
+    response.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, path=PREFIX, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https")
+    return response
+
+
 @router.get("/sign-in")
 def sign_in_page(request: Request, lang: LangDep, next: str = "", reason: str = "") -> Any:
     notice = reason if reason in ("session_expired", "session_missing", "signed_out") else ""
-    return page(request, "sign_in.html", lang, {"next": safe_next(next), "notice": notice, "error": None})
+    return _sign_in_form(request, lang, {"next": safe_next(next), "notice": notice, "error": None})
 
 
 @router.post("/sign-in")
 def sign_in(request: Request, lang: LangDep, username: Annotated[str, Form()] = "",
-            password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Any:
+            password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
+            csrf: Annotated[str, Form()] = "") -> Any:
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not (csrf and expected and hmac.compare_digest(csrf.encode(), expected.encode())):
+        return _sign_in_form(request, lang, {"next": safe_next(next), "notice": "", "username": username[:64],
+                                             "error": Refused("csrf_invalid")}, status=403)
     client = request.client.host if request.client else ""
     with request.app.state.sessions() as session:
         try:
             token, identity = staff.sign_in(session, username[:200], password[:1024], client)
         except Refused as refused:
             session.commit()  # the failure counts towards the lock even though the answer is no
-            return page(request, "sign_in.html", lang,
-                        {"next": safe_next(next), "notice": "", "error": refused, "username": username[:64]},
-                        status=refused.status)
+            return _sign_in_form(request, lang, {"next": safe_next(next), "notice": "", "error": refused,
+                                                 "username": username[:64]}, status=refused.status)
         session.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(COOKIE, token, max_age=int(staff.SESSION_TTL.total_seconds()), path=PREFIX,
                         httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
     return response
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from server_sync import db, models
 from server_sync.cli import main, write_qr
 from server_sync.services import admin, enrolment
+from tests.server.browser import sign_in_form
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ("id,name,team_active_since\n"
@@ -487,6 +488,6 @@ def test_make_runs_preparation_seeds_once_and_issues_a_working_code(
     assert (tmp_path / "data" / "demo-staff.txt").stat().st_mode & 0o077 == 0
     assert "/dash/" in text and first.staff[0][2] in text
     for username, _role, password in first.staff:
-        response = client.post("/dash/sign-in", data={"username": username, "password": password},
+        response = client.post("/dash/sign-in", data=sign_in_form(client, username=username, password=password),
                                follow_redirects=False)
         assert response.status_code == 303 and "khaosat_staff" in response.cookies

@@ -14,6 +14,7 @@ from survey.indicators import IndicatorValue, Target
 from tests.survey.builders import adult, completed_visit, household
 
 from .conftest import World
+from tests.server.browser import sign_in_form
 
 TODAY = date(2026, 11, 24)
 
@@ -113,7 +114,7 @@ def test_a_province_sized_overview_pages_its_hamlets_by_lag(world: World) -> Non
             admin.add_hamlet(session, "06577", f"thon-{k:03d}", f"Thôn {k:03d}")
         staff.create_staff(session, "06577", "lan", "Nguyễn Thị Lan", "staff", "mat-khau-dai-1")
     client = world.client
-    assert client.post("/dash/sign-in", data={"username": "lan", "password": "mat-khau-dai-1"},
+    assert client.post("/dash/sign-in", data=sign_in_form(client, username="lan", password="mat-khau-dai-1"),
                        follow_redirects=False).status_code == 303
     shown = {}
     for page in ("", "2", "3", "all"):

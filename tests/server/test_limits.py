@@ -185,3 +185,27 @@ def test_the_phone_splits_a_batch_the_server_finds_too_large(live: tuple[World, 
 
         assert session.query(models.Visit).count() == 5
         assert session.query(models.Household).count() == 5
+
+
+def test_enrolment_guesses_are_limited_per_client(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from server_sync.cli import behind_proxies
+    from server_sync.services import enrolment
+
+    client = TestClient(behind_proxies(world.app, "testclient"))  # browsers told apart by X-Forwarded-For
+
+    def enrol_as(code: str, address: str) -> Any:
+        return client.post("/api/v1/enroll", json={"code": code, "device_name": "A05"},
+                           headers={"X-Forwarded-For": address})
+
+    with world.session() as session:
+        good = enrolment.issue_code(session, world.volunteer_id)
+    for n in range(enrolment.ENROL_FAILURES):
+        assert_refused(enrol_as(f"SAI{n:05d}", "203.0.113.9"), 401, "enrolment_code_invalid")
+    before = snapshot(world.app)
+    held = enrol_as(good, "203.0.113.9")  # even the right code: the guesser waits
+    assert_refused(held, 429, "enrolment_locked", "code")
+    assert held.json()["error"]["context"] == {"minutes": 15}
+    assert snapshot(world.app) == before
+    assert enrol_as(good, "198.51.100.4").status_code == 200  # the volunteer's own phone is not held

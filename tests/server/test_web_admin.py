@@ -22,6 +22,7 @@ from server_sync.services import admin, enrolment, staff
 from server_sync.web import admin_pages
 
 from .conftest import World, enrol
+from tests.server.browser import sign_in_form
 
 ADMIN, ADMIN_PASSWORD = "quan.tri", "quan-tri-vien-2026"
 STAFF, STAFF_PASSWORD = "lan.nguyen", "mat-khau-dai-1"
@@ -57,8 +58,8 @@ def site(world: World) -> Site:
 def sign_in(app: Any, username: str = ADMIN, password: str = ADMIN_PASSWORD) -> tuple[TestClient, str]:
     """A browser of its own, signed in through the form; the session's CSRF value."""
     client = TestClient(app)
-    response = client.post("/dash/sign-in", data={"username": username, "password": password, "next": "/dash/"},
-                           follow_redirects=False)
+    response = client.post("/dash/sign-in", data=sign_in_form(client, username=username, password=password,
+                                                              next="/dash/"), follow_redirects=False)
     assert response.status_code == 303, response.text
     home = client.get("/dash/")
     assert home.status_code == 200

@@ -25,6 +25,7 @@ from server_sync.web.deps import COOKIE
 from tests.survey.builders import household
 
 from .conftest import World
+from tests.server.browser import sign_in_form
 
 ADMIN = ("quan.tri", "quan-tri-vien-2026")
 STAFF = ("lan.nguyen", "mat-khau-can-bo-1")
@@ -50,7 +51,7 @@ def site(world: World) -> World:
 
 def sign_in(client: TestClient, who: tuple[str, str], next_url: str = "") -> Any:
     client.cookies.clear()
-    answer = client.post("/dash/sign-in", data={"username": who[0], "password": who[1], "next": next_url},
+    answer = client.post("/dash/sign-in", data=sign_in_form(client, username=who[0], password=who[1], next=next_url),
                          follow_redirects=False)
     client.cookies.clear()  # each `Desk` below sends its own cookie
     return answer
@@ -117,8 +118,8 @@ def test_a_wrong_password_is_a_401_page_and_no_cookie(site: World) -> None:
     assert_page(unknown, 401, "sign_in_failed")  # the same refusal: usernames are not revealed
 
 
-def test_the_sixth_attempt_is_locked_even_with_the_right_password_and_only_for_that_username(site: World) -> None:
-    for attempt in range(5):
+def test_after_three_failures_this_browser_waits_even_with_the_right_password_for_that_username(site: World) -> None:
+    for attempt in range(3):
         assert_page(sign_in(site.client, (STAFF[0], f"wrong-{attempt}")), 401, "sign_in_failed")
     locked = sign_in(site.client, STAFF)
     assert_page(locked, 429, "sign_in_locked")
@@ -388,3 +389,53 @@ def test_nul_bytes_anywhere_are_refused_never_a_server_error(site: World) -> Non
             wrong[name] = (answer.status_code, codes(answer))
     assert not wrong, "; ".join(f"{name}: {got}" for name, got in wrong.items())
     assert desk(client, STAFF).get("/dash/").status_code == 200  # two failures: the user is not locked
+
+
+# -- sign-in that an outsider cannot turn against staff (issue 10 §4) ------------------------------
+
+
+def test_the_sign_in_form_refuses_a_post_without_its_own_token(site: World) -> None:
+    client = site.client
+    client.cookies.clear()
+    bare = client.post("/dash/sign-in", data={"username": STAFF[0], "password": STAFF[1]}, follow_redirects=False)
+    assert_page(bare, 403, "csrf_invalid")  # a form posted from another site: no cookie, no token
+    assert COOKIE not in bare.cookies
+    form = sign_in_form(client, username=STAFF[0], password=STAFF[1])
+    forged = client.post("/dash/sign-in", data={**form, "csrf": "not-the-token"}, follow_redirects=False)
+    assert_page(forged, 403, "csrf_invalid")
+    client.cookies.clear()
+    again = sign_in_form(client, username=STAFF[0], password=STAFF[1])
+    signed = client.post("/dash/sign-in", data=again, follow_redirects=False)
+    assert signed.status_code == 303 and COOKIE in signed.cookies
+    client.cookies.clear()
+
+
+def test_behind_a_trusted_proxy_each_browser_is_counted_and_https_gets_a_secure_cookie(site: World) -> None:
+    from server_sync.cli import behind_proxies
+
+    # TestClient's own address ("testclient") is the proxy; the browsers used HTTPS to reach it
+    proxied = TestClient(behind_proxies(site.app, "testclient"), base_url="https://testserver")
+    proxied_http = TestClient(behind_proxies(site.app, "testclient"))
+    alone = TestClient(behind_proxies(site.app, "192.0.2.1"))  # a proxy that is not this one: headers ignored
+
+    def attempt(client: TestClient, who: tuple[str, str], browser: str, scheme: str = "https") -> Any:
+        client.cookies.clear()
+        headers = {"X-Forwarded-For": browser, "X-Forwarded-Proto": scheme}
+        page = client.get("/dash/sign-in", headers=headers)
+        token = CSRF.search(page.text)[1]
+        return client.post("/dash/sign-in", data={"username": who[0], "password": who[1], "csrf": token},
+                           headers=headers, follow_redirects=False)
+
+    for n in range(3):
+        assert_page(attempt(proxied, (STAFF[0], f"sai-{n}"), "203.0.113.50"), 401, "sign_in_failed")
+    assert_page(attempt(proxied, STAFF, "203.0.113.50"), 429, "sign_in_locked")  # that browser waits
+    signed = attempt(proxied, STAFF, "198.51.100.7")  # another browser behind the same proxy does not
+    assert signed.status_code == 303
+    assert "secure" in signed.headers["set-cookie"].lower().replace("samesite", "")
+    plain = attempt(proxied_http, OTHER_STAFF, "198.51.100.8", scheme="http")
+    assert plain.status_code == 303 and "secure" not in plain.headers["set-cookie"].lower().replace("samesite", "")
+    # An untrusted sender's headers are ignored: its failures count against its own address.
+    for n in range(3):
+        assert_page(attempt(alone, (OTHER_STAFF[0], f"sai-{n}"), f"203.0.113.{60 + n}", "http"), 401,
+                    "sign_in_failed")
+    assert_page(attempt(alone, OTHER_STAFF, "203.0.113.99", "http"), 429, "sign_in_locked")

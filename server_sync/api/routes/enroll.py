@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ... import models
+from ...refusal import Refused
 from ...services import admin, enrolment
 from .. import present
 from ..body import SmallBodyRoute
@@ -14,9 +15,15 @@ router = APIRouter(tags=["enrolment"], route_class=SmallBodyRoute)
 
 
 @router.post("/enroll", response_model=EnrollOut, responses=ERRORS)
-def enroll(body: EnrollIn, session: SessionDep) -> EnrollOut:
-    """Trade a one-time code from commune staff for this device's token (shown once)."""
-    done = enrolment.enroll(session, body.code, body.device_name)
+def enroll(request: Request, body: EnrollIn, session: SessionDep) -> EnrollOut:
+    """Trade a one-time code from commune staff for this device's token (shown once).
+    A client that sent too many wrong codes is held back a while (429 `enrolment_locked`)."""
+    client = request.client.host if request.client else ""
+    try:
+        done = enrolment.enroll_from(session, body.code, body.device_name, client)
+    except Refused:
+        session.commit()  # the failure counts towards the limit although the answer is no
+        raise
     commune = session.get_one(models.Commune, done.scope.commune_code)
     hamlets = [h for h in admin.hamlets_of(session, commune.code) if h.id in done.scope.hamlet_ids]
     session.commit()
