@@ -105,3 +105,24 @@ def test_revoked_device_gets_401(world: World) -> None:
     assert_refused(world.sync([household("thon-na-pan")]), 401, "token_revoked")
     assert_refused(world.client.get("/api/v1/coverage", headers=world.auth), 401, "token_revoked")
     assert snapshot(world.app) == before
+
+
+# Codes only the staff dashboard answers (HTML pages, never the API).
+DASHBOARD_ONLY = {"sign_in_failed", "sign_in_locked", "session_missing", "session_expired", "csrf_invalid",
+                  "role_forbidden", "page_invalid", "admin_refused"}
+
+
+def test_every_status_and_code_the_api_can_answer_is_in_the_protocols_table() -> None:
+    import re
+    from pathlib import Path
+
+    from server_sync.refusal import STATUS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sync-protocol.md").read_text(encoding="utf-8")
+    table = doc[doc.index("| status | codes |"):doc.index("Messages come from the same catalogue")]
+    documented = {(int(status), code) for status, codes in re.findall(r"^\| (\d{3}) \| (.*) \|$", table, re.M)
+                  for code in re.findall(r"`([a-z_]+)`", codes)}
+    answered = {(status, code) for code, status in STATUS.items() if code not in DASHBOARD_ONLY}
+    assert answered <= documented, sorted(answered - documented)
+    wrong = {(status, code) for status, code in documented if code in STATUS and STATUS[code] != status}
+    assert not wrong, sorted(wrong)  # a code documented under another status than the server's

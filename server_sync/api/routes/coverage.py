@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import WithJsonSchema
 
 from survey.indicators import ADULT_AGES
 
@@ -33,9 +34,12 @@ def _bad(value: str) -> date:
 
 @router.get("/coverage", response_model=CoverageOut, responses=ERRORS, dependencies=[Depends(timeline_current)])
 def coverage(session: SessionDep, device: DeviceDep, now: NowDep,
-             as_of: Annotated[str | None, Query(max_length=32, description="YYYY-MM-DD")] = None,
+             as_of: Annotated[str | None, Query(max_length=32, description="a commune day, YYYY-MM-DD"),
+                              WithJsonSchema({"type": "string", "format": "date",
+                                              "pattern": r"^\d{4}-\d{2}-\d{2}$"})] = None,
              hamlet: Annotated[str | None, Query(max_length=64)] = None,
-             adult_age: Annotated[int | None, Query(description="one of the ages the server counts by: 18, 15")] = None,
+             adult_age: Annotated[int | None, Query(description="one of the ages the server counts by: 18, 15"),
+                                  WithJsonSchema({"type": "integer", "enum": list(ADULT_AGES)})] = None,
              ) -> CoverageOut:
     """Every indicator per hamlet of the caller's and for the whole commune.
 
