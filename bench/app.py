@@ -37,14 +37,16 @@ def child_app(folder: str) -> None:
     async def run() -> None:
         app = await start_app(Path(folder))
         assert app.view.route == "/", app.view.route
+
     asyncio.run(run())
     print("READY", flush=True)
 
 
 def child_bare() -> None:
     import flet as ft
-    from tests.app.harness import FakeClient  # the same fake client, so only the app differs
     from flet.messaging.session import Session
+
+    from tests.app.harness import FakeClient  # the same fake client, so only the app differs
 
     async def run() -> None:
         client = FakeClient()
@@ -54,6 +56,7 @@ def child_bare() -> None:
         session.page.views.clear()
         session.page.views.append(ft.View(route="/", controls=[ft.Text("Xin chào")]))
         session.page.update()
+
     asyncio.run(run())
     print("READY", flush=True)
 
@@ -131,21 +134,26 @@ def main(argv: list[str] | None = None) -> int:
         bare_s = statistics.median(bare)
         print(f"\n{'measure':52} {'budget':>7}  {'ours median / max':>18}  {'bare Flet':>9}  app's own")
         for name, samples, budgeted in (
-                ("cold start to first screen", starts, True),
-                ("  (store written outside the app, no tallies yet)", outside, False)):
+            ("cold start to first screen", starts, True),
+            ("  (store written outside the app, no tallies yet)", outside, False),
+        ):
             median = statistics.median(samples)
             verdict = ("ok" if median <= COLD_BUDGET_S else "OVER") if budgeted else "info"
             ok &= median <= COLD_BUDGET_S or not budgeted
-            print(f"{name:52} {'≤ 1 s' if budgeted else '':>7}  {median * 1000:7.0f} / {max(samples) * 1000:5.0f} ms  "
-                  f"{bare_s * 1000:6.0f} ms  {(median - bare_s) * 1000:6.0f} ms  {verdict}")
+            print(
+                f"{name:52} {'≤ 1 s' if budgeted else '':>7}  {median * 1000:7.0f} / {max(samples) * 1000:5.0f} ms  "
+                f"{bare_s * 1000:6.0f} ms  {(median - bare_s) * 1000:6.0f} ms  {verdict}"
+            )
         samples = asyncio.run(screen_changes(folder, args.repeats))
         print(f"\n{'screen change (Python time)':40} {'budget':>9}  {'median / p95 (n)':>20}")
         for name, values in samples.items():
             values.sort()
             median, p95 = statistics.median(values), values[int(0.95 * (len(values) - 1))]
             ok &= median <= SCREEN_BUDGET_MS
-            print(f"{name:40} {'≤ 100 ms':>9}  {median:7.1f} / {p95:5.1f} ms ({len(values)})  "
-                  f"{'ok' if median <= SCREEN_BUDGET_MS else 'OVER'}")
+            print(
+                f"{name:40} {'≤ 100 ms':>9}  {median:7.1f} / {p95:5.1f} ms ({len(values)})  "
+                f"{'ok' if median <= SCREEN_BUDGET_MS else 'OVER'}"
+            )
     return 0 if ok else 1
 
 

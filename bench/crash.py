@@ -22,20 +22,21 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 _ROOT = Path(__file__).resolve().parent.parent
 for _path in (_ROOT, _ROOT / "mobile"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from bench import data  # noqa: E402
-from storage import Repository, SyncResult  # noqa: E402
-from survey.records import Status, now_iso  # noqa: E402
-from tinydb import TinyDB  # noqa: E402  (the baseline; the app never imports tinydb outside storage/)
+from tinydb import TinyDB
+
+from bench import data
+from storage import Repository, SyncResult
+from survey.records import Status, now_iso
 
 SEED_HAMLETS = 3
 SEED_HOUSEHOLDS = 100  # per hamlet
@@ -105,12 +106,16 @@ def seed_ours(folder: Path) -> None:
 
 def seed_stock(path: Path) -> None:
     rng = random.Random(1)
-    homes = [data.household(rng, hamlet, "2025-01-05T08:00:00.000+00:00")
-             for hamlet in data.hamlets(SEED_HAMLETS) for _ in range(SEED_HOUSEHOLDS)]
+    homes = [
+        data.household(rng, hamlet, "2025-01-05T08:00:00.000+00:00")
+        for hamlet in data.hamlets(SEED_HAMLETS)
+        for _ in range(SEED_HOUSEHOLDS)
+    ]
     db = TinyDB(path)
     db.table("households").insert_multiple(h.to_dict() for h in homes)
-    db.table("visits").insert_multiple(data.visit(rng, rng.choice(homes), data.moment(rng, 2025)).to_dict()
-                                       for _ in range(STOCK_SEED_VISITS))
+    db.table("visits").insert_multiple(
+        data.visit(rng, rng.choice(homes), data.moment(rng, 2025)).to_dict() for _ in range(STOCK_SEED_VISITS)
+    )
     db.close()
 
 
@@ -169,7 +174,7 @@ def torture(kind: str, kills: int, workdir: Path, rng: random.Random) -> Report:
         expected |= reported
         try:
             missing = check(store, expected)
-        except Exception:  # noqa: BLE001 - any failure to open counts as unreadable
+        except Exception:
             report.unreadable += 1
             report.lost += len(expected)
             expected = set()
@@ -200,15 +205,14 @@ def disk_full(kind: str, rounds: int, workdir: Path, rng: random.Random) -> Repo
         report.saves_reported += len(reported)
         try:
             report.lost += len(check(store, reported))
-        except Exception:  # noqa: BLE001
+        except Exception:
             report.unreadable += 1
             report.lost += len(reported)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run_child(kind: str, store: Path, *, kill_after: float | None = None,
-               fsize_limit: int | None = None) -> set[str]:
+def _run_child(kind: str, store: Path, *, kill_after: float | None = None, fsize_limit: int | None = None) -> set[str]:
     """Run a writer until killed (`kill_after` s after READY) or until a save fails."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(store)]
     if fsize_limit is not None:
@@ -235,13 +239,19 @@ def _run_child(kind: str, store: Path, *, kill_after: float | None = None,
 
 def print_reports(reports: list[Report]) -> None:
     names = {"ours": "ours (atomic, sharded)", "stock": "stock TinyDB JSONStorage"}
-    print(f"{'scenario':<38}{'store':<27}{'rounds':>7}{'saves reported':>16}{'unreadable':>12}"
-          f"{'lost saves':>12}{'time':>7}")
+    print(
+        f"{'scenario':<38}{'store':<27}{'rounds':>7}{'saves reported':>16}{'unreadable':>12}"
+        f"{'lost saves':>12}{'time':>7}"
+    )
     for r in reports:
-        print(f"{r.scenario:<38}{names[r.kind]:<27}{r.rounds:>7}{r.saves_reported:>16}{r.unreadable:>12}"
-              f"{r.lost:>12}{r.seconds:>6.0f}s")
-    print("budget (DESIGN §6): unreadable 0, lost saves 0. 'lost' counts every reported save missing "
-          "afterwards, including all saves in a store that no longer opens.")
+        print(
+            f"{r.scenario:<38}{names[r.kind]:<27}{r.rounds:>7}{r.saves_reported:>16}{r.unreadable:>12}"
+            f"{r.lost:>12}{r.seconds:>6.0f}s"
+        )
+    print(
+        "budget (DESIGN §6): unreadable 0, lost saves 0. 'lost' counts every reported save missing "
+        "afterwards, including all saves in a store that no longer opens."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,17 +273,21 @@ def main(argv: list[str] | None = None) -> int:
             return 3  # the disk "filled up": expected in that scenario
         return 0
     kinds = [args.only] if args.only else ["ours", "stock"]
-    print(f"crash torture: {args.kills} SIGKILLs and {args.full} disk-full rounds per store; "
-          f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}; "
-          f"the stores run side by side, one thread each")
+    print(
+        f"crash torture: {args.kills} SIGKILLs and {args.full} disk-full rounds per store; "
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}; "
+        f"the stores run side by side, one thread each"
+    )
     scenarios: list[tuple[Callable[..., Report], int]] = [(torture, args.kills)]
     if args.full and hasattr(signal, "SIGXFSZ"):
         scenarios.append((disk_full, args.full))
     reports = []
     with tempfile.TemporaryDirectory(prefix="crash-") as workdir, ThreadPoolExecutor(len(kinds)) as pool:
         for scenario, rounds in scenarios:
-            runs = [pool.submit(scenario, kind, rounds, Path(workdir), random.Random(f"{args.seed}-{kind}"))
-                    for kind in kinds]
+            runs = [
+                pool.submit(scenario, kind, rounds, Path(workdir), random.Random(f"{args.seed}-{kind}"))
+                for kind in kinds
+            ]
             reports += [run.result() for run in runs]
     print_reports(reports)
     return 0 if all(r.unreadable == r.lost == 0 for r in reports if r.kind == "ours") else 1

@@ -32,29 +32,30 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 _ROOT = Path(__file__).resolve().parent.parent
 for _path in (_ROOT, _ROOT / "mobile"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-import requests  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+import requests
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
 
-from bench import data, host  # noqa: E402
-from bench.server import build_large, load, naive_coverage, timed  # noqa: E402
-from server_sync import models  # noqa: E402
-from server_sync.app import create_app  # noqa: E402
-from server_sync.services import admin, coverage, dashboard, staff, tallies, timeline  # noqa: E402
-from server_sync.web import deps, pages  # noqa: E402
-from survey.indicators import Tally  # noqa: E402
-from tests.server.browser import sign_in_form  # noqa: E402
-from tests.sync.conftest import running_server  # noqa: E402
+from bench import data, host
+from bench.server import build_large, load, naive_coverage, timed
+from server_sync import models
+from server_sync.app import create_app
+from server_sync.services import admin, coverage, dashboard, staff, tallies, timeline
+from server_sync.web import deps, pages
+from survey.indicators import Tally
+from tests.server.browser import sign_in_form
+from tests.sync.conftest import running_server
 
 BUDGET_MS, BUDGET_KB = 100.0, 200.0
 AS_OF = date(2026, 6, 30)  # a past day: the timeline path (the issue's example)
@@ -129,10 +130,22 @@ def build(app: Any, hamlet_count: int, household_count: int, seed: int) -> dict[
         visited = connection.execute(select(func.min(v.c.visited_day), func.max(v.c.visited_day))).one()
         rows = dict(connection.execute(select(t.c.period, func.count()).group_by(t.c.period)).all())
         days = connection.execute(select(func.count(func.distinct(t.c.day))).where(t.c.period == "D")).scalar()
-        largest = connection.execute(select(h.c.hamlet_id, func.count()).group_by(h.c.hamlet_id)
-                                     .order_by(func.count().desc(), h.c.hamlet_id).limit(1)).one()
-    return {"built": built, "visits": visit_count, "rebuilt": rebuilt, "created": created, "visited": visited,
-            "rows": rows, "days": days, "largest": largest}
+        largest = connection.execute(
+            select(h.c.hamlet_id, func.count())
+            .group_by(h.c.hamlet_id)
+            .order_by(func.count().desc(), h.c.hamlet_id)
+            .limit(1)
+        ).one()
+    return {
+        "built": built,
+        "visits": visit_count,
+        "rebuilt": rebuilt,
+        "created": created,
+        "visited": visited,
+        "rows": rows,
+        "days": days,
+        "largest": largest,
+    }
 
 
 def name_households(app: Any, hamlet_count: int, seed: int) -> float:
@@ -145,12 +158,20 @@ def name_households(app: Any, hamlet_count: int, seed: int) -> float:
     raw = app.state.engine.raw_connection()
     cursor = raw.cursor()
     homes = cursor.execute("SELECT id, hamlet_id FROM household").fetchall()
-    rows = [(data.person_name(rng), f"Số {rng.randint(1, 300)}, {names[hamlet]}, xã Thống Nhất",
-             f"09{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.8 else "", home)
-            for home, hamlet in homes]
+    rows = [
+        (
+            data.person_name(rng),
+            f"Số {rng.randint(1, 300)}, {names[hamlet]}, xã Thống Nhất",
+            f"09{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.8 else "",
+            home,
+        )
+        for home, hamlet in homes
+    ]
     cursor.execute("BEGIN")
-    cursor.executemany("UPDATE household SET content = json_set(content, '$.head_name', ?, '$.address', ?, "
-                       "'$.phone', ?) WHERE id = ?", rows)
+    cursor.executemany(
+        "UPDATE household SET content = json_set(content, '$.head_name', ?, '$.address', ?, '$.phone', ?) WHERE id = ?",
+        rows,
+    )
     cursor.execute("COMMIT")
     raw.close()
     return time.perf_counter() - started
@@ -167,20 +188,26 @@ def fetch(client: requests.Session, url: str) -> tuple[float, int, int, int]:
     elapsed = (time.perf_counter() - started) * 1000
     assert answer.status_code == 200, f"{url}: HTTP {answer.status_code}"
     zipped = answer.headers.get("Content-Encoding") == "gzip"
-    head = len(f"HTTP/1.1 {answer.status_code} {answer.reason}\r\n") + sum(
-        len(k) + len(v) + 4 for k, v in answer.headers.items()) + 2
+    head = (
+        len(f"HTTP/1.1 {answer.status_code} {answer.reason}\r\n")
+        + sum(len(k) + len(v) + 4 for k, v in answer.headers.items())
+        + 2
+    )
     return elapsed, len(body), len(gzip.decompress(body)) if zipped else len(body), head
 
 
-def bench_http(base: str, paths: dict[str, str], repeat: int, rename: Callable[[], float],
-               bump: Callable[[], None]) -> dict[str, Any]:
+def bench_http(
+    base: str, paths: dict[str, str], repeat: int, rename: Callable[[], float], bump: Callable[[], None]
+) -> dict[str, Any]:
     """Every page `repeat` times. The overviews are timed cold, as after a sync (`bump` moves
     the change sequence, as every sync does, so the server's overview cache misses), and warm
     (a reload with nothing changed: the cached overview is drawn again)."""
     client = requests.Session()
-    signed = client.post(f"{base}/dash/sign-in", data=sign_in_form(client, base, username=USERNAME, password=PASSWORD,
-                                                                   next="/dash/"),
-                         allow_redirects=False)
+    signed = client.post(
+        f"{base}/dash/sign-in",
+        data=sign_in_form(client, base, username=USERNAME, password=PASSWORD, next="/dash/"),
+        allow_redirects=False,
+    )
     assert signed.status_code == 303 and deps.COOKIE in client.cookies, f"sign-in: HTTP {signed.status_code}"
     out: dict[str, Any] = {"alike": fetch(client, base + paths["hamlet"])}  # once, every head named alike
     out["renamed"] = rename()
@@ -198,7 +225,7 @@ def bench_http(base: str, paths: dict[str, str], repeat: int, rename: Callable[[
         else:
             runs = [fetch(client, base + path) for _ in range(count)]
         out[name] = {"ms": [r[0] for r in runs], "wire": runs[-1][1], "raw": runs[-1][2], "head": runs[-1][3]}
-    out["css"] = dict(zip(("ms", "wire", "raw", "head"), fetch(client, f"{base}/dash/static/dash.css")))
+    out["css"] = dict(zip(("ms", "wire", "raw", "head"), fetch(client, f"{base}/dash/static/dash.css"), strict=False))
     client.close()
     return out
 
@@ -226,12 +253,14 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
         def run() -> Any:
             with sessions() as session:
                 return dashboard.overview(session, session.get(models.Commune, COMMUNE), day, today=today)
+
         return run
 
     def report(day: date | None) -> Callable[[], Any]:
         def run() -> Any:
             with sessions() as session:
                 return coverage.report(session, session.get(models.Commune, COMMUNE), as_of=day)
+
         return run
 
     def trend(day: date | None) -> Callable[[], Any]:
@@ -240,11 +269,13 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
         def run() -> Any:
             with sessions() as session:
                 return coverage.trend(session, session.get(models.Commune, COMMUNE), *span)
+
         return run
 
     client = TestClient(app)
-    signed = client.post("/dash/sign-in", data=sign_in_form(client, username=USERNAME, password=PASSWORD),
-                         follow_redirects=False)
+    signed = client.post(
+        "/dash/sign-in", data=sign_in_form(client, username=USERNAME, password=PASSWORD), follow_redirects=False
+    )
     assert signed.status_code == 303, signed.text[:300]
     with sessions() as session:
         me = staff.identify(session, client.cookies.get(deps.COOKIE))
@@ -255,9 +286,17 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
         """The overview's template with the context `pages.overview` gives it (as `deps.page`)."""
         view = service(day)()
         first_page = dashboard.Pages.of(len(view.rows), "")
-        context = {"lang": "vi", "me": me, "path": "/dash/", "query": f"as_of={day}" if day else "",
-                   "view": view, "shown": dashboard.SHOWN, "pages": first_page,
-                   "rows": view.rows[first_page.first:first_page.last], **pages._dates(day)}
+        context = {
+            "lang": "vi",
+            "me": me,
+            "path": "/dash/",
+            "query": f"as_of={day}" if day else "",
+            "view": view,
+            "shown": dashboard.SHOWN,
+            "pages": first_page,
+            "rows": view.rows[first_page.first : first_page.last],
+            **pages._dates(day),
+        }
         return lambda: template.render(context)
 
     out: dict[str, Any] = {}
@@ -300,16 +339,24 @@ def bench_catch_up(app: Any, visits: int) -> list[float]:
     for _ in range(5):
         with app.state.sessions() as session:
             connection = session.connection()
-            picked = connection.execute(text(
-                "SELECT v.id, h.id, h.hamlet_id, h.created_day, h.removed_day FROM visit v "
-                "JOIN household h ON h.id = v.household_id WHERE v.outcome = 'completed' "
-                "ORDER BY v.id LIMIT :n"), {"n": visits}).all()
-            connection.execute(text("UPDATE visit SET change_seq = 1000000 WHERE id = :v"),
-                               [{"v": row[0]} for row in picked])
-            connection.execute(text(
-                "INSERT OR IGNORE INTO timeline_pending (household_id, old_hamlet_id, old_created_day, "
-                "old_removed_day, seq) VALUES (:h, :hamlet, :c, :r, 1000000)"),
-                [{"h": row[1], "hamlet": row[2], "c": row[3], "r": row[4]} for row in picked])
+            picked = connection.execute(
+                text(
+                    "SELECT v.id, h.id, h.hamlet_id, h.created_day, h.removed_day FROM visit v "
+                    "JOIN household h ON h.id = v.household_id WHERE v.outcome = 'completed' "
+                    "ORDER BY v.id LIMIT :n"
+                ),
+                {"n": visits},
+            ).all()
+            connection.execute(
+                text("UPDATE visit SET change_seq = 1000000 WHERE id = :v"), [{"v": row[0]} for row in picked]
+            )
+            connection.execute(
+                text(
+                    "INSERT OR IGNORE INTO timeline_pending (household_id, old_hamlet_id, old_created_day, "
+                    "old_removed_day, seq) VALUES (:h, :hamlet, :c, :r, 1000000)"
+                ),
+                [{"h": row[1], "hamlet": row[2], "c": row[3], "r": row[4]} for row in picked],
+            )
             started = time.perf_counter()
             taken = timeline.catch_up(session)
             runs.append((time.perf_counter() - started) * 1000)
@@ -327,24 +374,31 @@ def bench_baselines(app: Any, skip_naive: bool) -> dict[str, Any]:
         for day in (AS_OF, AS_OF_BUSY):
             for tally_age in tallies.TALLY_AGES:
                 fast, slow = timeline.as_of(session, ids, day, tally_age), coverage.walk(session, ids, day, tally_age)
-                assert all(tallies.flatten(fast.get(i, Tally())) == tallies.flatten(slow.get(i, Tally()))
-                           for i in ids), f"the timeline differs from coverage.walk on {day}"
+                assert all(
+                    tallies.flatten(fast.get(i, Tally())) == tallies.flatten(slow.get(i, Tally())) for i in ids
+                ), f"the timeline differs from coverage.walk on {day}"
 
     def walk(day: date) -> Callable[[], Any]:
         def run() -> Any:
             with sessions() as session:
                 return coverage.walk(session, ids, day, age)
+
         return run
 
     def old_overview(day: date | None) -> Callable[[], Any]:
         def run() -> Any:
             with walked(), sessions() as session:
                 return dashboard.overview(session, session.get(models.Commune, COMMUNE), day, today=today)
+
         return run
 
-    out: dict[str, Any] = {"walk": timed(walk(AS_OF), 3), "walk_busy": timed(walk(AS_OF_BUSY), 3),
-                           "old_as_of": timed(old_overview(AS_OF), 2), "old_as_of_busy": timed(old_overview(AS_OF_BUSY), 2),
-                           "old_current": timed(old_overview(None), 2)}
+    out: dict[str, Any] = {
+        "walk": timed(walk(AS_OF), 3),
+        "walk_busy": timed(walk(AS_OF_BUSY), 3),
+        "old_as_of": timed(old_overview(AS_OF), 2),
+        "old_as_of_busy": timed(old_overview(AS_OF_BUSY), 2),
+        "old_current": timed(old_overview(None), 2),
+    }
     with sessions() as session:  # the walked overview shows the same figures
         commune = session.get(models.Commune, COMMUNE)
         ours = dashboard.overview(session, commune, AS_OF_BUSY, today=today)
@@ -363,10 +417,18 @@ def bench_baselines(app: Any, skip_naive: bool) -> dict[str, Any]:
 
 def top_functions(profile: cProfile.Profile, requests_made: int) -> list[str]:
     """Cumulative ms per request of the functions that tell where an overview's time goes."""
-    wanted = {("dashboard.py", "overview"), ("dashboard.py", "row"), ("coverage.py", "report"),
-              ("coverage.py", "trend"), ("timeline.py", "quarterly"), ("tallies.py", "hamlet_sums"),
-              ("admin.py", "hamlets_of"), ("admin.py", "coverage_config"), ("indicators.py", "report_from_tallies"),
-              ("environment.py", "render")}
+    wanted = {
+        ("dashboard.py", "overview"),
+        ("dashboard.py", "row"),
+        ("coverage.py", "report"),
+        ("coverage.py", "trend"),
+        ("timeline.py", "quarterly"),
+        ("tallies.py", "hamlet_sums"),
+        ("admin.py", "hamlets_of"),
+        ("admin.py", "coverage_config"),
+        ("indicators.py", "report_from_tallies"),
+        ("environment.py", "render"),
+    }
     found = []
     for (filename, _line, name), (_cc, _nc, _tt, cumulative, _callers) in pstats.Stats(profile).stats.items():
         if (os.path.basename(filename), name) in wanted:
@@ -382,8 +444,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30, help="timed repeats per page (after 3 warm-ups)")
     parser.add_argument("--skip-naive", action="store_true", help="skip compute_coverage over every record (~1 min)")
     args = parser.parse_args()
-    print(f"staff dashboard: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"load average before: {load()}")
+    print(
+        f"staff dashboard: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load average before: {load()}"
+    )
     print(f"  {host.describe()}")
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as folder:
         data_dir = Path(folder) / "server"
@@ -393,55 +457,81 @@ def main() -> int:
         built = build(app, args.hamlets, args.households, args.seed)
         size = os.path.getsize(database) / 1e6
         hamlet_id, hamlet_size = built["largest"]
-        paths = {"current": "/dash/", "all": "/dash/?page=all", "as_of": f"/dash/?as_of={AS_OF}", "as_of_busy": f"/dash/?as_of={AS_OF_BUSY}",
-                 "hamlet": f"/dash/hamlets/{hamlet_id}", "report": "/dash/report"}
+        paths = {
+            "current": "/dash/",
+            "all": "/dash/?page=all",
+            "as_of": f"/dash/?as_of={AS_OF}",
+            "as_of_busy": f"/dash/?as_of={AS_OF_BUSY}",
+            "hamlet": f"/dash/hamlets/{hamlet_id}",
+            "report": "/dash/report",
+        }
         with running_server(data_dir) as base:
-            http = bench_http(base, paths, args.repeat,
-                              lambda: name_households(app, args.hamlets, args.seed), lambda: bump(database))
+            http = bench_http(
+                base, paths, args.repeat, lambda: name_households(app, args.hamlets, args.seed), lambda: bump(database)
+            )
         local = bench_inprocess(app, args.repeat)
         base_ = bench_baselines(app, args.skip_naive)
         with app.state.engine.connect() as connection:
-            visits_in_q3 = connection.execute(text(
-                "SELECT count(*) FROM visit WHERE visited_day BETWEEN '2026-07-01' AND '2026-09-30'")).scalar()
+            visits_in_q3 = connection.execute(
+                text("SELECT count(*) FROM visit WHERE visited_day BETWEEN '2026-07-01' AND '2026-09-30'")
+            ).scalar()
         app.state.engine.dispose()
     print(f"  load average after: {load()} (other processes on this machine slow every wall-clock figure)")
     rows_d, rows_q = built["rows"].get("D", 0), built["rows"].get("Q", 0)
-    print(f"  data: {args.hamlets} hamlets, {args.households} households ({hamlet_size} in the largest hamlet, "
-          f"{hamlet_id}), {built['visits']} completed visits, {size:.0f} MB; built in {built['built']:.1f} s "
-          f"(bench/server.py build_large)")
-    print(f"  spans: households joined {built['created'][0]} … {built['created'][1]} (2026-Q1, Q2), visits "
-          f"{built['visited'][0]} … {built['visited'][1]} (2026-Q3: {visits_in_q3}, Q4: "
-          f"{built['visits'] - visits_in_q3}); today {deps.today()}")
+    print(
+        f"  data: {args.hamlets} hamlets, {args.households} households ({hamlet_size} in the largest hamlet, "
+        f"{hamlet_id}), {built['visits']} completed visits, {size:.0f} MB; built in {built['built']:.1f} s "
+        f"(bench/server.py build_large)"
+    )
+    print(
+        f"  spans: households joined {built['created'][0]} … {built['created'][1]} (2026-Q1, Q2), visits "
+        f"{built['visited'][0]} … {built['visited'][1]} (2026-Q3: {visits_in_q3}, Q4: "
+        f"{built['visits'] - visits_in_q3}); today {deps.today()}"
+    )
     print(f"  households named as bench/data.py does (head, address, phone for 4 in 5): {http['renamed']:.1f} s")
-    print(f"  timeline rebuild: {built['rebuilt']:.1f} s → {rows_d:,} day rows ({built['days']} distinct days) + "
-          f"{rows_q:,} quarter rows over 2 adult ages")
+    print(
+        f"  timeline rebuild: {built['rebuilt']:.1f} s → {rows_d:,} day rows ({built['days']} distinct days) + "
+        f"{rows_q:,} quarter rows over 2 adult ages"
+    )
 
     css = http["css"]
-    print(f"\n  page weight (body bytes; gzip = on the wire with Accept-Encoding: gzip; headers "
-          f"~{http['current']['head'] / 1000:.1f} KB more per response)")
+    print(
+        f"\n  page weight (body bytes; gzip = on the wire with Accept-Encoding: gzip; headers "
+        f"~{http['current']['head'] / 1000:.1f} KB more per response)"
+    )
     for name in ("current", "all", "as_of", "hamlet", "report"):
         h = http[name]
         print(f"    {paths[name]:<34} html {h['raw'] / 1000:7.1f} KB raw  {h['wire'] / 1000:6.1f} KB gzip")
-    print(f"    {'/dash/static/dash.css':<34} css  {css['raw'] / 1000:7.1f} KB raw  {css['wire'] / 1000:6.1f} KB gzip"
-          f" (the page's only other resource; cached after the first page)")
+    print(
+        f"    {'/dash/static/dash.css':<34} css  {css['raw'] / 1000:7.1f} KB raw  {css['wire'] / 1000:6.1f} KB gzip"
+        f" (the page's only other resource; cached after the first page)"
+    )
 
     current_weight = (http["current"]["wire"] + http["current"]["head"] + css["wire"] + css["head"]) / 1000
     current_raw = (http["current"]["raw"] + css["raw"]) / 1000
     as_of_weight = (http["as_of"]["wire"] + http["as_of"]["head"] + css["wire"] + css["head"]) / 1000
-    print("\n  where an overview's time goes, in process (median ms): service = dashboard.overview, of which "
-          "report = coverage.report and trend = coverage.trend; template = overview.html rendered; gzip = its "
-          "HTML at level 9 (GZipMiddleware's default); rest = app − service − template − gzip (session check, "
-          "routing, TestClient); app = the whole page through TestClient right after a change (cache cold)")
-    print(f"    {'page':<20} {'report':>7} {'trend':>7} {'service':>8} {'template':>9} {'gzip':>6} {'rest':>6}"
-          f" {'app (TestClient)':>17} {'HTTP loopback':>14}")
+    print(
+        "\n  where an overview's time goes, in process (median ms): service = dashboard.overview, of which "
+        "report = coverage.report and trend = coverage.trend; template = overview.html rendered; gzip = its "
+        "HTML at level 9 (GZipMiddleware's default); rest = app − service − template − gzip (session check, "
+        "routing, TestClient); app = the whole page through TestClient right after a change (cache cold)"
+    )
+    print(
+        f"    {'page':<20} {'report':>7} {'trend':>7} {'service':>8} {'template':>9} {'gzip':>6} {'rest':>6}"
+        f" {'app (TestClient)':>17} {'HTTP loopback':>14}"
+    )
     for label, day in (("current", None), ("as_of", AS_OF), ("as_of_busy", AS_OF_BUSY)):
         part = {k: statistics.median(v) for k, v in local[label].items()}
         rest = part["app"] - part["service"] - part["render"] - part["gzip"]
-        print(f"    {f'as of {day}' if day else 'current':<20} {part['report']:7.1f} {part['trend']:7.1f} "
-              f"{part['service']:8.1f} {part['render']:9.1f} {part['gzip']:6.1f} {rest:6.1f} {part['app']:17.1f}"
-              f" {statistics.median(http[label]['ms']):14.1f}")
-    print("    cProfile of dashboard.overview + the template, current figures, cumulative per page "
-          "(profiler overhead included):")
+        print(
+            f"    {f'as of {day}' if day else 'current':<20} {part['report']:7.1f} {part['trend']:7.1f} "
+            f"{part['service']:8.1f} {part['render']:9.1f} {part['gzip']:6.1f} {rest:6.1f} {part['app']:17.1f}"
+            f" {statistics.median(http[label]['ms']):14.1f}"
+        )
+    print(
+        "    cProfile of dashboard.overview + the template, current figures, cumulative per page "
+        "(profiler overhead included):"
+    )
     for line in top_functions(local["profile"], 10):
         print(f"      {line}")
 
@@ -451,38 +541,100 @@ def main() -> int:
     ok_as_of = stats(http["as_of"]["ms"])[0] <= BUDGET_MS
     ok_busy = stats(http["as_of_busy"]["ms"])[0] <= BUDGET_MS
     rows: list[tuple[str, str, str, str, bool | None]] = [
-        ("overview /dash/, server time", f"≤ {BUDGET_MS:g} ms", fig(http["current"]["ms"]),
-         f"{fig(base_['old_current'])} (trend walked)", ok_current),
+        (
+            "overview /dash/, server time",
+            f"≤ {BUDGET_MS:g} ms",
+            fig(http["current"]["ms"]),
+            f"{fig(base_['old_current'])} (trend walked)",
+            ok_current,
+        ),
         ("  same, reloaded with nothing changed", "", fig(http["current_warm"]["ms"]), "(cached overview)", None),
-        ("  every hamlet on one page (?page=all)", "", fig(http["all"]["ms"]),
-         f"{(http['all']['wire'] + http['all']['head']) / 1000:.1f} KB gzip, {http['all']['raw'] / 1000:.1f} KB raw", None),
+        (
+            "  every hamlet on one page (?page=all)",
+            "",
+            fig(http["all"]["ms"]),
+            f"{(http['all']['wire'] + http['all']['head']) / 1000:.1f} KB gzip, {http['all']['raw'] / 1000:.1f} KB raw",
+            None,
+        ),
         ("  same, in process (TestClient)", "", fig(local["current"]["app"]), "", None),
-        (f"overview ?as_of={AS_OF}, server time", f"≤ {BUDGET_MS:g} ms", fig(http["as_of"]["ms"]),
-         f"{fig(base_['old_as_of'])} (report + trend walked)", ok_as_of),
+        (
+            f"overview ?as_of={AS_OF}, server time",
+            f"≤ {BUDGET_MS:g} ms",
+            fig(http["as_of"]["ms"]),
+            f"{fig(base_['old_as_of'])} (report + trend walked)",
+            ok_as_of,
+        ),
         ("  same, reloaded with nothing changed", "", fig(http["as_of_warm"]["ms"]), "(cached overview)", None),
         ("  same, in process (TestClient)", "", fig(local["as_of"]["app"]), "", None),
-        ("  coverage as of that day (report)", "", fig(local["as_of"]["report"]),
-         f"{fig(base_['walk'])} (coverage.walk){naive_text}", None),
-        (f"overview ?as_of={AS_OF_BUSY}, server time", f"≤ {BUDGET_MS:g} ms", fig(http["as_of_busy"]["ms"]),
-         f"{fig(base_['old_as_of_busy'])} (report + trend walked)", ok_busy),
-        ("  coverage as of that day (report)", "", fig(local["as_of_busy"]["report"]),
-         f"{fig(base_['walk_busy'])} (coverage.walk)", None),
-        (f"  catch-up after a sync of {SYNC_SIZE} visits", "", fig(local["catch_up"]),
-         "(once, by the first as-of or trend read after it)", None),
-        ("overview page weight, gzip (html+css)", f"≤ {BUDGET_KB:g} KB", f"{current_weight:.1f} KB",
-         f"{current_raw:.1f} KB uncompressed", current_weight <= BUDGET_KB),
-        (f"  ?as_of={AS_OF}, gzip (html+css)", f"≤ {BUDGET_KB:g} KB", f"{as_of_weight:.1f} KB", "",
-         as_of_weight <= BUDGET_KB),
-        (f"hamlet page ({hamlet_id}, {hamlet_size} hh)", "", fig(http["hamlet"]["ms"]),
-         f"{http['hamlet']['wire'] / 1000:.1f} KB gzip, {http['hamlet']['raw'] / 1000:.1f} KB raw", None),
-        ("  same, every head named alike", "", f"{http['alike'][0]:,.0f} ms (once)",
-         f"{http['alike'][1] / 1000:,.1f} KB gzip, {http['alike'][2] / 1000:,.1f} KB raw", None),
-        ("/dash/report", "", fig(http["report"]["ms"]),
-         f"{http['report']['wire'] / 1000:.1f} KB gzip, {http['report']['raw'] / 1000:.1f} KB raw", None),
+        (
+            "  coverage as of that day (report)",
+            "",
+            fig(local["as_of"]["report"]),
+            f"{fig(base_['walk'])} (coverage.walk){naive_text}",
+            None,
+        ),
+        (
+            f"overview ?as_of={AS_OF_BUSY}, server time",
+            f"≤ {BUDGET_MS:g} ms",
+            fig(http["as_of_busy"]["ms"]),
+            f"{fig(base_['old_as_of_busy'])} (report + trend walked)",
+            ok_busy,
+        ),
+        (
+            "  coverage as of that day (report)",
+            "",
+            fig(local["as_of_busy"]["report"]),
+            f"{fig(base_['walk_busy'])} (coverage.walk)",
+            None,
+        ),
+        (
+            f"  catch-up after a sync of {SYNC_SIZE} visits",
+            "",
+            fig(local["catch_up"]),
+            "(once, by the first as-of or trend read after it)",
+            None,
+        ),
+        (
+            "overview page weight, gzip (html+css)",
+            f"≤ {BUDGET_KB:g} KB",
+            f"{current_weight:.1f} KB",
+            f"{current_raw:.1f} KB uncompressed",
+            current_weight <= BUDGET_KB,
+        ),
+        (
+            f"  ?as_of={AS_OF}, gzip (html+css)",
+            f"≤ {BUDGET_KB:g} KB",
+            f"{as_of_weight:.1f} KB",
+            "",
+            as_of_weight <= BUDGET_KB,
+        ),
+        (
+            f"hamlet page ({hamlet_id}, {hamlet_size} hh)",
+            "",
+            fig(http["hamlet"]["ms"]),
+            f"{http['hamlet']['wire'] / 1000:.1f} KB gzip, {http['hamlet']['raw'] / 1000:.1f} KB raw",
+            None,
+        ),
+        (
+            "  same, every head named alike",
+            "",
+            f"{http['alike'][0]:,.0f} ms (once)",
+            f"{http['alike'][1] / 1000:,.1f} KB gzip, {http['alike'][2] / 1000:,.1f} KB raw",
+            None,
+        ),
+        (
+            "/dash/report",
+            "",
+            fig(http["report"]["ms"]),
+            f"{http['report']['wire'] / 1000:.1f} KB gzip, {http['report']['raw'] / 1000:.1f} KB raw",
+            None,
+        ),
     ]
-    print(f"\n  server time = GET over loopback to the last byte (real server, keep-alive, signed in; "
-          f"median / p95, n={args.repeat} after 3 warm-ups), each overview right after a sync (cache cold) "
-          f"unless said; baseline = the old way, in process")
+    print(
+        f"\n  server time = GET over loopback to the last byte (real server, keep-alive, signed in; "
+        f"median / p95, n={args.repeat} after 3 warm-ups), each overview right after a sync (cache cold) "
+        f"unless said; baseline = the old way, in process"
+    )
     print(f"  {'measure':<40} {'budget':>10}  {'ours median / p95':<22} {'baseline (before the timeline)'}")
     for name, budget, ours, base, ok in rows:
         verdict = "" if ok is None else ("ok" if ok else "MISSED")

@@ -12,23 +12,84 @@ _MOBILE = Path(__file__).resolve().parent.parent / "mobile"
 if str(_MOBILE) not in sys.path:
     sys.path.insert(0, str(_MOBILE))
 
-from survey import checklist as checklists  # noqa: E402
-from survey.checklist import Question, evaluate  # noqa: E402
-from survey.records import Consent, Hamlet, Household, Member, Status, Visit  # noqa: E402
+from survey import checklist as checklists
+from survey.checklist import Question, evaluate
+from survey.records import Consent, Hamlet, Household, Member, Status, Visit
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương",
-          "Lý", "Nông", "Lăng", "Vi", "Lộc", "Triệu", "Chu", "Hà", "Mã", "Lương", "Hứa"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Vũ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Nông",
+    "Lăng",
+    "Vi",
+    "Lộc",
+    "Triệu",
+    "Chu",
+    "Hà",
+    "Mã",
+    "Lương",
+    "Hứa",
+]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Hữu", "Thanh", "Quang", "Ngọc", "Xuân", "Thế"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hạnh", "Hùng", "Hương", "Khánh", "Lan",
-         "Linh", "Mai", "Nam", "Nga", "Phúc", "Quân", "Sơn", "Tâm", "Thành", "Thảo", "Tuấn",
-         "Việt", "Yến", "Đông", "Ánh", "Hiền", "Lợi", "Chiến"]
-HAMLET_NAMES = ["Bản Pjạo", "Còn Quan", "Nà Làng", "Khòn Chu", "Pác Mạ", "Đồng Quang",
-                "Minh Hiệp", "Hữu Lân", "Thống Nhất", "Nà Pàn"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Giang",
+    "Hạnh",
+    "Hùng",
+    "Hương",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thành",
+    "Thảo",
+    "Tuấn",
+    "Việt",
+    "Yến",
+    "Đông",
+    "Ánh",
+    "Hiền",
+    "Lợi",
+    "Chiến",
+]
+HAMLET_NAMES = [
+    "Bản Pjạo",
+    "Còn Quan",
+    "Nà Làng",
+    "Khòn Chu",
+    "Pác Mạ",
+    "Đồng Quang",
+    "Minh Hiệp",
+    "Hữu Lân",
+    "Thống Nhất",
+    "Nà Pàn",
+]
 
 
 def hamlets(count: int) -> list[Hamlet]:
-    return [Hamlet(id=f"thon-{i + 1:02d}", name=f"Thôn {HAMLET_NAMES[i % len(HAMLET_NAMES)]} {i + 1}",
-                   commune_code="06577") for i in range(count)]
+    return [
+        Hamlet(id=f"thon-{i + 1:02d}", name=f"Thôn {HAMLET_NAMES[i % len(HAMLET_NAMES)]} {i + 1}", commune_code="06577")
+        for i in range(count)
+    ]
 
 
 def person_name(rng: random.Random) -> str:
@@ -37,21 +98,33 @@ def person_name(rng: random.Random) -> str:
 
 def household(rng: random.Random, hamlet: Hamlet, created_at: str) -> Household:
     home = Household(
-        id=_uuid(rng), hamlet_id=hamlet.id, head_name=person_name(rng),
+        id=_uuid(rng),
+        hamlet_id=hamlet.id,
+        head_name=person_name(rng),
         address=f"Số {rng.randint(1, 300)}, {hamlet.name}, xã Thống Nhất",
-        phone=f"09{rng.randint(10_000_000, 99_999_999)}", created_at=created_at,
+        phone=f"09{rng.randint(10_000_000, 99_999_999)}",
+        created_at=created_at,
         status=Status.SYNCED,
     )
     return home
 
 
-def visit(rng: random.Random, home: Household, visited_at: str, outcome: str = "completed",
-          status: Status = Status.SYNCED) -> Visit:
+def visit(
+    rng: random.Random, home: Household, visited_at: str, outcome: str = "completed", status: Status = Status.SYNCED
+) -> Visit:
     """A visit as a volunteer would record it: 1–6 members, the v1 answers, consent."""
     current = checklists.current()
-    result = Visit(id=_uuid(rng), household_id=home.id, hamlet_id=home.hamlet_id,
-                   visited_at=visited_at, created_at=visited_at, outcome=outcome, status=status,
-                   checklist_version=current.version, volunteer="tcn-" + home.hamlet_id)
+    result = Visit(
+        id=_uuid(rng),
+        household_id=home.id,
+        hamlet_id=home.hamlet_id,
+        visited_at=visited_at,
+        created_at=visited_at,
+        outcome=outcome,
+        status=status,
+        checklist_version=current.version,
+        volunteer="tcn-" + home.hamlet_id,
+    )
     if outcome != "completed":
         return result
     year = int(visited_at[:4])
@@ -96,8 +169,13 @@ def _answer(rng: random.Random, question: Question) -> Any:
             return [question.exclusive[0]]
         return rng.sample(plain, rng.randint(1 if question.required else 0, min(3, len(plain))))
     if question.type == "items":
-        return [{"name": rng.choice(["Hồi", "Quế", "Na Chi Lăng", "Rau sạch", "Miến dong"]),
-                 "promoted_online": rng.choice(["yes", "no"])} for _ in range(rng.randint(0, 3))]
+        return [
+            {
+                "name": rng.choice(["Hồi", "Quế", "Na Chi Lăng", "Rau sạch", "Miến dong"]),
+                "promoted_online": rng.choice(["yes", "no"]),
+            }
+            for _ in range(rng.randint(0, 3))
+        ]
     if question.type == "integer":
         return rng.randint(question.min or 0, question.max or 10)
     return ""
@@ -109,5 +187,7 @@ def _uuid(rng: random.Random) -> str:
 
 
 def moment(rng: random.Random, year: int) -> str:
-    return (f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            f"T{rng.randint(7, 18):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.000+00:00")
+    return (
+        f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        f"T{rng.randint(7, 18):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.000+00:00"
+    )

@@ -36,5 +36,7 @@ def python_loop_seconds(repeat: int = 3) -> float:
 
 
 def describe() -> str:
-    return (f"host: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-            f"10 M-addition Python loop {python_loop_seconds():.2f} s (the lower, the faster the host)")
+    return (
+        f"host: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"10 M-addition Python loop {python_loop_seconds():.2f} s (the lower, the faster the host)"
+    )

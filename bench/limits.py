@@ -41,19 +41,19 @@ for _path in (_ROOT, _ROOT / "mobile"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-import requests  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
+import requests
+from fastapi.testclient import TestClient
 
-from bench import data, host  # noqa: E402
-from bench.server import commune, load, moment  # noqa: E402
-from server_sync import models  # noqa: E402
-from server_sync.app import create_app  # noqa: E402
-from server_sync.services import admin, households, ingest, roster, staff  # noqa: E402
-from server_sync.settings import Limits  # noqa: E402
-from survey.records import Household  # noqa: E402
-from survey.text import fold  # noqa: E402
-from tests.server.browser import sign_in_form  # noqa: E402
-from tests.sync.conftest import free_port  # noqa: E402
+from bench import data, host
+from bench.server import commune, load, moment
+from server_sync import models
+from server_sync.app import create_app
+from server_sync.services import admin, households, ingest, roster, staff
+from server_sync.settings import Limits
+from survey.records import Household
+from survey.text import fold
+from tests.server.browser import sign_in_form
+from tests.sync.conftest import free_port
 
 MIB = 1024 * 1024
 # The commune's server is one office PC (4–8 GB, shared with the OS, the database and a
@@ -70,8 +70,12 @@ def serve(port: int, url: str, mode: str) -> None:
     """The bench's server: `serve` of the CLI with the limits kept or lifted."""
     import uvicorn
 
-    uvicorn.run(create_app(url, limits=LIFTED if mode == "lifted" else Limits()), host="127.0.0.1", port=port,
-                log_level="warning")
+    uvicorn.run(
+        create_app(url, limits=LIFTED if mode == "lifted" else Limits()),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
 
 
 def kib(pid: int, field: str) -> int:
@@ -96,8 +100,12 @@ def largest_batch(seed: int) -> bytes:
     hamlets = data.hamlets(40)
     homes = [data.household(rng, hamlets[i % 40], "2026-01-05T08:00:00.000+00:00") for i in range(5_000)]
     visits = [data.visit(rng, home, moment(rng)) for home in homes for _ in range(4)]
-    body = {"protocol": 2, "cursor": None, "households": [h.to_dict() for h in homes],
-            "visits": [v.to_dict() for v in visits]}
+    body = {
+        "protocol": 2,
+        "cursor": None,
+        "households": [h.to_dict() for h in homes],
+        "visits": [v.to_dict() for v in visits],
+    }
     return gzip.compress(json.dumps(body, ensure_ascii=False).encode())
 
 
@@ -112,8 +120,12 @@ def one_request(folder: Path, database: Path, token: str, mode: str, body: bytes
     shutil.copy(database, case / "server.db")
     port = free_port()
     env = {**os.environ, "PYTHONPATH": f"{_ROOT / 'mobile'}{os.pathsep}{_ROOT}"}
-    process = subprocess.Popen([sys.executable, __file__, "--serve", str(port), f"sqlite:///{case / 'server.db'}",
-                                mode], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(port), f"sqlite:///{case / 'server.db'}", mode],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -126,15 +138,31 @@ def one_request(folder: Path, database: Path, token: str, mode: str, body: bytes
                 time.sleep(0.1)
         resting = kib(process.pid, "VmHWM") / 1024
         started = time.perf_counter()
-        answer = requests.post(f"http://127.0.0.1:{port}/api/v1/sync", data=body, timeout=600, headers={
-            "Content-Type": "application/json", "Content-Encoding": "gzip", "Authorization": f"Bearer {token}"})
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/sync",
+            data=body,
+            timeout=600,
+            headers={
+                "Content-Type": "application/json",
+                "Content-Encoding": "gzip",
+                "Authorization": f"Bearer {token}",
+            },
+        )
         seconds = time.perf_counter() - started
         peak = kib(process.pid, "VmHWM") / 1024
         payload = answer.json()
         code = payload.get("error", {}).get("code", "") if answer.status_code != 200 else ""
         results = [r["result"] for r in payload.get("results", [])]
-        return {"status": answer.status_code, "code": code, "seconds": seconds, "peak": peak, "resting": resting,
-                "accepted": results.count("accepted"), "records": len(results), "body_kb": len(body) / 1024}
+        return {
+            "status": answer.status_code,
+            "code": code,
+            "seconds": seconds,
+            "peak": peak,
+            "resting": resting,
+            "accepted": results.count("accepted"),
+            "records": len(results),
+            "body_kb": len(body) / 1024,
+        }
     finally:
         process.terminate()
         process.wait(30)
@@ -156,12 +184,12 @@ def quadratic_pairs(ids: list[str], names: dict[str, str], phones: dict[str, str
     found: dict[tuple[str, str], str] = {}
     for bucket in by_phone.values():
         for i, a in enumerate(bucket):
-            for b in bucket[i + 1:]:
+            for b in bucket[i + 1 :]:
                 if names[a] and names[b] and households.similar_names(names[a], names[b]):
                     found[(a, b)] = "name_phone"
     for bucket in by_name.values():
         for i, a in enumerate(bucket):
-            for b in bucket[i + 1:]:
+            for b in bucket[i + 1 :]:
                 if not phones[a] or not phones[b]:
                     found.setdefault((a, b), "name")
     return sorted(found, key=lambda k: (found[k] != "name_phone", names[k[0]], k[0], k[1]))[:limit]
@@ -170,16 +198,23 @@ def quadratic_pairs(ids: list[str], names: dict[str, str], phones: dict[str, str
 def look_alike(folder: Path, count: int, skip_naive: bool) -> dict[str, Any]:
     app = create_app(f"sqlite:///{folder / 'look-alike.db'}")
     hamlets, scope, _ = commune(app, 1)
-    homes = [Household(hamlet_id=hamlets[0].id, head_name="Chủ hộ", address="Thôn 1",
-                       created_at="2026-02-01T08:00:00.000+00:00").to_dict() for _ in range(count)]
+    homes = [
+        Household(
+            hamlet_id=hamlets[0].id, head_name="Chủ hộ", address="Thôn 1", created_at="2026-02-01T08:00:00.000+00:00"
+        ).to_dict()
+        for _ in range(count)
+    ]
     with app.state.sessions.begin() as session:
         config = admin.coverage_config(session.get(models.Commune, "06577"))
         done = ingest.ingest(session, scope, homes, [], seq=roster.next_seq(session), config=config)
         assert all(r.result == "accepted" for r in done.results)
         staff.create_staff(session, "06577", "bench", "Bench", "admin", "bench-password-1")
     client = TestClient(app)
-    answer = client.post("/dash/sign-in", data=sign_in_form(client, username="bench", password="bench-password-1"),
-                         follow_redirects=False)
+    answer = client.post(
+        "/dash/sign-in",
+        data=sign_in_form(client, username="bench", password="bench-password-1"),
+        follow_redirects=False,
+    )
     assert answer.status_code == 303, answer.text[:300]
     page_ms = []
     for _ in range(5):
@@ -217,8 +252,10 @@ def main() -> int:
     if args.serve:
         serve(int(args.serve[0]), args.serve[1], args.serve[2])
         return 0
-    print(f"bounded work per request: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"load average before: {load()}")
+    print(
+        f"bounded work per request: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load average before: {load()}"
+    )
     print(f"  {host.describe()}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-limits-") as name:
@@ -230,28 +267,57 @@ def main() -> int:
         four = one_request(folder, database, token, "kept", empty_visits(4_000_000))
         lifted = one_request(folder, database, token, "lifted", empty_visits(100_000))
         rows += [
-            ("largest allowed batch: 5,000 h + 20,000 v", f"≤ {BUDGET_BATCH_MIB:,} MiB",
-             f"{big['peak']:,.0f} MiB, {big['seconds']:.1f} s", f"{big['body_kb']:,.0f} KB gzip, all stored",
-             big["peak"] <= BUDGET_BATCH_MIB),
-            ("1,000,000 empty visits (3 KB gzip)", f"≤ {BUDGET_REFUSED_MIB} MiB",
-             f"{million['peak']:,.0f} MiB, {million['seconds'] * 1000:,.0f} ms", f"{million['status']} {million['code']}",
-             million["peak"] <= BUDGET_REFUSED_MIB),
-            ("4,000,000 empty visits (12 KB gzip)", f"≤ {BUDGET_REFUSED_MIB} MiB",
-             f"{four['peak']:,.0f} MiB, {four['seconds'] * 1000:,.0f} ms", f"{four['status']} {four['code']}",
-             four["peak"] <= BUDGET_REFUSED_MIB),
-            ("baseline: limits lifted, 100,000 empty visits", "",
-             f"{lifted['peak']:,.0f} MiB, {lifted['seconds']:.1f} s",
-             f"{lifted['status']}, {lifted['records']:,} records judged", None),
+            (
+                "largest allowed batch: 5,000 h + 20,000 v",
+                f"≤ {BUDGET_BATCH_MIB:,} MiB",
+                f"{big['peak']:,.0f} MiB, {big['seconds']:.1f} s",
+                f"{big['body_kb']:,.0f} KB gzip, all stored",
+                big["peak"] <= BUDGET_BATCH_MIB,
+            ),
+            (
+                "1,000,000 empty visits (3 KB gzip)",
+                f"≤ {BUDGET_REFUSED_MIB} MiB",
+                f"{million['peak']:,.0f} MiB, {million['seconds'] * 1000:,.0f} ms",
+                f"{million['status']} {million['code']}",
+                million["peak"] <= BUDGET_REFUSED_MIB,
+            ),
+            (
+                "4,000,000 empty visits (12 KB gzip)",
+                f"≤ {BUDGET_REFUSED_MIB} MiB",
+                f"{four['peak']:,.0f} MiB, {four['seconds'] * 1000:,.0f} ms",
+                f"{four['status']} {four['code']}",
+                four["peak"] <= BUDGET_REFUSED_MIB,
+            ),
+            (
+                "baseline: limits lifted, 100,000 empty visits",
+                "",
+                f"{lifted['peak']:,.0f} MiB, {lifted['seconds']:.1f} s",
+                f"{lifted['status']}, {lifted['records']:,} records judged",
+                None,
+            ),
         ]
         print(f"  server at rest (after start and one health check): {big['resting']:,.0f} MiB")
         alike = look_alike(folder, args.look_alike, args.skip_naive)
     page = statistics.median(alike["page_ms"])
-    rows.append((f"hamlet page, {args.look_alike:,} look-alikes, median", f"≤ {BUDGET_PAGE_MS:,} ms",
-                 f"{page:,.0f} ms", f"likely_duplicates {alike['service_ms']:,.0f} ms, {alike['pairs']} pairs",
-                 page <= BUDGET_PAGE_MS))
+    rows.append(
+        (
+            f"hamlet page, {args.look_alike:,} look-alikes, median",
+            f"≤ {BUDGET_PAGE_MS:,} ms",
+            f"{page:,.0f} ms",
+            f"likely_duplicates {alike['service_ms']:,.0f} ms, {alike['pairs']} pairs",
+            page <= BUDGET_PAGE_MS,
+        )
+    )
     if "naive_s" in alike:
-        rows.append(("baseline: every pair built, then capped", "", f"{alike['naive_s'] * 1000:,.0f} ms",
-                     f"{alike['naive_mib']:,.0f} MiB traced, {alike['naive_pairs']} pairs kept", None))
+        rows.append(
+            (
+                "baseline: every pair built, then capped",
+                "",
+                f"{alike['naive_s'] * 1000:,.0f} ms",
+                f"{alike['naive_mib']:,.0f} MiB traced, {alike['naive_pairs']} pairs kept",
+                None,
+            )
+        )
     print(f"  load average after: {load()}")
     print(f"\n  {'measure':<46} {'budget':>12}  {'ours':<22} {'detail':<44}")
     for label, budget, ours, detail, ok in rows:

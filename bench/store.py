@@ -17,20 +17,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 _ROOT = Path(__file__).resolve().parent.parent
 for _path in (_ROOT, _ROOT / "mobile"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from bench import data  # noqa: E402
-from storage import Repository  # noqa: E402
-from survey.records import Household, Status, Visit  # noqa: E402
-from survey.summary import HouseholdSummary, summarize  # noqa: E402
-from survey.text import fold, matches  # noqa: E402
-from tinydb import Query, TinyDB  # noqa: E402  (the baseline; the app never imports tinydb outside storage/)
+from tinydb import Query, TinyDB
+
+from bench import data
+from storage import Repository
+from survey.records import Household, Status, Visit
+from survey.summary import HouseholdSummary, summarize
+from survey.text import fold, matches
 
 HAMLETS, HOUSEHOLDS, VISITS, UNSYNCED = 40, 5_000, 20_000, 50
 TYPED = "nguyen van"
@@ -52,7 +54,7 @@ def device(seed: int) -> tuple[list[data.Hamlet], list[Household], list[Visit]]:
             per_home[i] -= 1
     unsynced = set(rng.sample(range(HOUSEHOLDS), UNSYNCED))
     visits = []
-    for index, (home, count) in enumerate(zip(homes, per_home)):
+    for index, (home, count) in enumerate(zip(homes, per_home, strict=False)):
         times = sorted(data.moment(rng, rng.randint(2026, 2030)) for _ in range(count))
         for n, when in enumerate(times):
             outcome = rng.choices(["completed", "nobody_home", "declined"], [75, 19, 6])[0]
@@ -64,7 +66,7 @@ def device(seed: int) -> tuple[list[data.Hamlet], list[Household], list[Visit]]:
 
 def build(folder: Path, stock_path: Path, seed: int) -> None:
     """Write both stores (run in a child process, so its memory does not count as ours)."""
-    hamlets, homes, visits = build_ours(folder, seed)
+    _hamlets, homes, visits = build_ours(folder, seed)
     build_stock(stock_path, homes, visits)
 
 
@@ -85,9 +87,11 @@ def build_ours(folder: Path, seed: int) -> tuple[list[data.Hamlet], list[Househo
             for visit in by_hamlet.get(hamlet.id, []):
                 repo.save_visit(visit)
     moved = repo.archive_synced()
-    print(f"  ours:  built in {time.perf_counter() - started:.1f} s; {moved} synced visits archived, "
-          f"{VISITS - moved} stay hot; {_size(folder / 'hamlets')} in {HAMLETS} hot shards, "
-          f"{_size(folder / 'archive')} archived")
+    print(
+        f"  ours:  built in {time.perf_counter() - started:.1f} s; {moved} synced visits archived, "
+        f"{VISITS - moved} stay hot; {_size(folder / 'hamlets')} in {HAMLETS} hot shards, "
+        f"{_size(folder / 'archive')} archived"
+    )
     return hamlets, homes, visits
 
 
@@ -98,7 +102,8 @@ def build_stock(stock_path: Path, homes: list[Household], visits: list[Visit]) -
         summaries[visit.household_id] = summaries.get(visit.household_id, HouseholdSummary()).with_visit(visit)
     db = TinyDB(stock_path)
     db.table("households").insert_multiple(
-        {**h.to_dict(), "summary": summaries.get(h.id, summarize([])).to_dict()} for h in homes)
+        {**h.to_dict(), "summary": summaries.get(h.id, summarize([])).to_dict()} for h in homes
+    )
     db.table("visits").insert_multiple(v.to_dict() for v in visits)
     db.close()
     print(f"  stock: built in {time.perf_counter() - started:.1f} s; one file of {_size(stock_path)}")
@@ -145,7 +150,7 @@ def measure_ours(folder: Path, rng: random.Random) -> dict[str, Any]:
         rows = repo.households(hamlet_id)
         for _ in range(50):
             visit = new_visit(rng, rng.choice(rows).household)
-            samples.append(timed(lambda: repo.save_visit(visit)))
+            samples.append(timed(lambda visit=visit: repo.save_visit(visit)))
     results["save"] = stats(samples)
 
     repo = Repository(folder)
@@ -154,8 +159,9 @@ def measure_ours(folder: Path, rng: random.Random) -> dict[str, Any]:
     hamlet_id = hamlet_ids[7]
     fresh = Repository(folder)
     results["search_hamlet_first"] = timed(lambda: fresh.search(TYPED[0], hamlet_id))
-    results["search_hamlet"] = stats([timed(lambda q=q: repo.search(q, hamlet_id))
-                                      for _ in range(20) for q in keystrokes()])
+    results["search_hamlet"] = stats(
+        [timed(lambda q=q: repo.search(q, hamlet_id)) for _ in range(20) for q in keystrokes()]
+    )
     results["found"] = len(repo.search(TYPED, limit=10_000))
     results["rss_mb"] = _peak_rss_mb()
     return results
@@ -208,12 +214,13 @@ def measure_stock(path: Path, hamlet_ids: list[str], rng: random.Random, reps: d
     samples = []
     for _ in range(reps["save"]):
         visit = new_visit(rng, rng.choice(rows)[0])
-        samples.append(timed(lambda: stock_save(db, visit)))
+        samples.append(timed(lambda visit=visit: stock_save(db, visit)))
     results["save"] = stats(samples)
     typed = keystrokes()
     results["search_device"] = stats([timed(lambda q=q: stock_search(db, q)) for q in typed[: reps["search"]]])
-    results["search_hamlet"] = stats([timed(lambda q=q: stock_search(db, q, hamlet_ids[7]))
-                                      for q in typed[: reps["search"]]])
+    results["search_hamlet"] = stats(
+        [timed(lambda q=q: stock_search(db, q, hamlet_ids[7])) for q in typed[: reps["search"]]]
+    )
     return results
 
 
@@ -226,23 +233,33 @@ def report(ours: dict[str, Any], stock: dict[str, Any]) -> None:
         ("search per keystroke, whole device", "search_device", "search"),
         ("search per keystroke, one hamlet", "search_hamlet", "search"),
     ]
-    print(f"\n{'measure':<36}{'budget':>9}  {'ours median / p95 (n)':<26}{'stock median / p95 (n)':<30}{'stock/ours':>10}")
+    print(
+        f"\n{'measure':<36}{'budget':>9}  {'ours median / p95 (n)':<26}{'stock median / p95 (n)':<30}{'stock/ours':>10}"
+    )
     for label, key, budget in lines:
         o_med, o_p95, o_n = ours[key]
         s_med, s_p95, s_n = stock[key]
         verdict = "ok" if o_med <= BUDGET_MS[budget] else "OVER"
-        print(f"{label:<36}{'≤ %g ms' % BUDGET_MS[budget]:>9}  "
-              f"{f'{o_med:.2f} / {o_p95:.2f} ms ({o_n})':<26}{f'{s_med:.1f} / {s_p95:.1f} ms ({s_n})':<30}"
-              f"{_ratio(s_med / o_med):>9}×  {verdict}")
+        print(
+            f"{label:<36}{f'≤ {BUDGET_MS[budget]:g} ms':>9}  "
+            f"{f'{o_med:.2f} / {o_p95:.2f} ms ({o_n})':<26}{f'{s_med:.1f} / {s_p95:.1f} ms ({s_n})':<30}"
+            f"{_ratio(s_med / o_med):>9}×  {verdict}"
+        )
     ratios = {key: _ratio(stock[key][0] / ours[key][0]) for _, key, _ in lines}
-    print(f"\nheadline (stock median / ours median): save a visit {ratios['save']}× faster, "
-          f"cold hamlet list {ratios['list_cold']}× faster, search per keystroke "
-          f"{ratios['search_device']}× (device) and {ratios['search_hamlet']}× (hamlet) faster")
-    print(f"first keystroke on a new instance (opens every shard): {ours['search_first']:.0f} ms whole device, "
-          f"{ours['search_hamlet_first']:.1f} ms one hamlet")
+    print(
+        f"\nheadline (stock median / ours median): save a visit {ratios['save']}× faster, "
+        f"cold hamlet list {ratios['list_cold']}× faster, search per keystroke "
+        f"{ratios['search_device']}× (device) and {ratios['search_hamlet']}× (hamlet) faster"
+    )
+    print(
+        f"first keystroke on a new instance (opens every shard): {ours['search_first']:.0f} ms whole device, "
+        f"{ours['search_hamlet_first']:.1f} ms one hamlet"
+    )
     print(f"households matching {TYPED!r} on the device: {ours['found']}")
-    print(f"peak RSS of our store (all {HAMLETS} hot shards loaded, before stock ran): {ours['rss_mb']:.0f} MB "
-          f"(the interpreter with its imports alone: {ours['rss_base_mb']:.0f} MB)")
+    print(
+        f"peak RSS of our store (all {HAMLETS} hot shards loaded, before stock ran): {ours['rss_mb']:.0f} MB "
+        f"(the interpreter with its imports alone: {ours['rss_base_mb']:.0f} MB)"
+    )
 
 
 def _ratio(value: float) -> str:
@@ -258,20 +275,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.build:
         build(Path(args.build) / "ours", Path(args.build) / "stock.json", args.seed)
         return 0
-    print(f"phone store: {HOUSEHOLDS} households, {VISITS} visits, {HAMLETS} hamlets, {UNSYNCED} unsynced; "
-          f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(
+        f"phone store: {HOUSEHOLDS} households, {VISITS} visits, {HAMLETS} hamlets, {UNSYNCED} unsynced; "
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-store-") as workdir:
-        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--build", workdir, "--seed", str(args.seed)],
-                       check=True)
+        subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--build", workdir, "--seed", str(args.seed)], check=True
+        )
         rng = random.Random(args.seed + 1)
         ours = measure_ours(Path(workdir) / "ours", rng)
         hamlet_ids = [h.id for h in Repository(Path(workdir) / "ours").hamlets()]
         reps = {"list": 5, "save": args.stock_saves, "search": len(keystrokes())}
-        print(f"  stock runs fewer repetitions (each call re-reads its whole file): {reps['list']} list opens, "
-              f"{reps['save']} saves, one typing of {TYPED!r} ({reps['search']} keystrokes) per search")
+        print(
+            f"  stock runs fewer repetitions (each call re-reads its whole file): {reps['list']} list opens, "
+            f"{reps['save']} saves, one typing of {TYPED!r} ({reps['search']} keystrokes) per search"
+        )
         stock = measure_stock(Path(workdir) / "stock.json", hamlet_ids, rng, reps)
     report(ours, stock)
-    over = [k for k, b in (("save", "save"), ("list_cold", "list"), ("search_device", "search")) if ours[k][0] > BUDGET_MS[b]]
+    over = [
+        k
+        for k, b in (("save", "save"), ("list_cold", "list"), ("search_device", "search"))
+        if ours[k][0] > BUDGET_MS[b]
+    ]
     return 1 if over else 0
 
 

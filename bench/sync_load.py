@@ -38,17 +38,16 @@ for _path in (_ROOT, _ROOT / "mobile"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy import create_engine, func, select
 
-from bench import data  # noqa: E402
-from server_sync import db, models  # noqa: E402
-from server_sync.services import admin, enrolment  # noqa: E402
-from storage import Repository  # noqa: E402
-from survey.records import Hamlet, Status  # noqa: E402
-from sync.client import SyncClient  # noqa: E402
-from sync.service import SyncReport, enrol, sync_once  # noqa: E402
-from tests.sync.conftest import COMMUNE, commune_database, running_server  # noqa: E402
-
+from bench import data
+from server_sync import db, models
+from server_sync.services import admin, enrolment
+from storage import Repository
+from survey.records import Hamlet, Status
+from sync.client import SyncClient
+from sync.service import SyncReport, enrol, sync_once
+from tests.sync.conftest import COMMUNE, commune_database, running_server
 
 
 @dataclass
@@ -107,8 +106,9 @@ def add_volunteers(database_url: str, hamlet_ids: list[str], count: int) -> list
     return fleet
 
 
-def enrol_fleet(server_url: str, fleet: list[tuple[str, str, str]], folder: Path,
-                timeout: float = 60.0, retries: int = 3) -> list[Device]:
+def enrol_fleet(
+    server_url: str, fleet: list[tuple[str, str, str]], folder: Path, timeout: float = 60.0, retries: int = 3
+) -> list[Device]:
     """Enrol one phone store per volunteer; its client is the app's (retries with backoff)."""
     devices = []
     for name, hamlet_id, code in fleet:
@@ -117,8 +117,13 @@ def enrol_fleet(server_url: str, fleet: list[tuple[str, str, str]], folder: Path
         hamlet = Hamlet.from_dict(answer["hamlets"][0])
         assert hamlet.id == hamlet_id
         device = Device(name, hamlet, repo, SyncClient(server_url))
-        device.client = SyncClient(server_url, token=repo.setting("token"), read_timeout=timeout,
-                                   retries=retries, sleep=_recording(device.waits))
+        device.client = SyncClient(
+            server_url,
+            token=repo.setting("token"),
+            read_timeout=timeout,
+            retries=retries,
+            sleep=_recording(device.waits),
+        )
         devices.append(device)
     return devices
 
@@ -127,13 +132,16 @@ def _recording(waits: list[float]):
     def sleep(seconds: float) -> None:
         waits.append(seconds)
         time.sleep(seconds)
+
     return sleep
 
 
 def fill(device: Device, rng: random.Random, visits: int) -> None:
     """A day of work: one new household per two visits, two visits each (away, then completed)."""
-    homes = [data.household(rng, device.hamlet, f"2026-06-{1 + i % 28:02d}T07:00:00.000+00:00")
-             for i in range((visits + 1) // 2)]
+    homes = [
+        data.household(rng, device.hamlet, f"2026-06-{1 + i % 28:02d}T07:00:00.000+00:00")
+        for i in range((visits + 1) // 2)
+    ]
     with device.repo.batch():
         for home in homes:
             home.status = Status.COMPLETE
@@ -142,8 +150,10 @@ def fill(device: Device, rng: random.Random, visits: int) -> None:
         for index in range(visits):
             home = homes[index % len(homes)]
             first = index < len(homes)
-            when = (f"2026-{8 if first else 10:02d}-{rng.randint(1, 28):02d}"
-                    f"T{rng.randint(7, 17):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.000+00:00")
+            when = (
+                f"2026-{8 if first else 10:02d}-{rng.randint(1, 28):02d}"
+                f"T{rng.randint(7, 17):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.000+00:00"
+            )
             outcome = rng.choice(["nobody_home", "declined"]) if first and rng.random() < 0.3 else "completed"
             visit = data.visit(rng, home, when, outcome, status=Status.COMPLETE)
             device.repo.save_visit(visit)
@@ -155,6 +165,7 @@ def _timing(device: Device):
         device.request_seconds.append(response.elapsed.total_seconds())
         device.statuses.append(response.status_code)
         device.answered_at.append(time.perf_counter())
+
     return hook
 
 
@@ -208,9 +219,13 @@ def lost_and_doubled(database_url: str, devices: list[Device]) -> dict[str, int]
         with db.session_factory(engine)() as session:
             visits = set(session.scalars(select(models.Visit.id)))
             homes = set(session.scalars(select(models.Household.id)))
-            created = dict(session.execute(
-                select(models.Audit.record_id, func.count()).where(models.Audit.action == "created")
-                .group_by(models.Audit.record_id)).all())
+            created = dict(
+                session.execute(
+                    select(models.Audit.record_id, func.count())
+                    .where(models.Audit.action == "created")
+                    .group_by(models.Audit.record_id)
+                ).all()
+            )
             session.rollback()
     finally:
         engine.dispose()
@@ -229,14 +244,17 @@ def lost_and_doubled(database_url: str, devices: list[Device]) -> dict[str, int]
 
 def trouble(devices: list[Device], server_log: Path | None = None) -> dict[str, int]:
     """What went wrong on the way even if everything landed in the end (retries hide it)."""
-    found = {"server_errors_5xx": sum(s >= 500 for d in devices for s in d.statuses),
-             "retries": sum(len(d.waits) for d in devices)}
+    found = {
+        "server_errors_5xx": sum(s >= 500 for d in devices for s in d.statuses),
+        "retries": sum(len(d.waits) for d in devices),
+    }
     if server_log is not None and server_log.exists():
         text = server_log.read_text(errors="replace")
         lines = text.splitlines()
         found["server log: 500s"] = text.count("Exception in ASGI application")
-        found["of which database is locked"] = sum(line.startswith("sqlalchemy.exc.OperationalError") and
-                                                   "database is locked" in line for line in lines)
+        found["of which database is locked"] = sum(
+            line.startswith("sqlalchemy.exc.OperationalError") and "database is locked" in line for line in lines
+        )
         found["of which pool timed out"] = sum(line.startswith("sqlalchemy.exc.TimeoutError") for line in lines)
     return found
 
@@ -271,27 +289,40 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if not any(check.values()) else 1
 
 
-def report(args: argparse.Namespace, result: LoadResult, check: dict[str, int], problems: dict[str, int],
-           setup: float) -> None:
+def report(
+    args: argparse.Namespace, result: LoadResult, check: dict[str, int], problems: dict[str, int], setup: float
+) -> None:
     def row(label: str, values: list[float]) -> str:
-        return (f"{label:<34}{statistics.median(values) * 1000:>9.0f}{percentile(values, 0.95) * 1000:>9.0f}"
-                f"{max(values) * 1000:>9.0f}{len(values):>7}")
+        return (
+            f"{label:<34}{statistics.median(values) * 1000:>9.0f}{percentile(values, 0.95) * 1000:>9.0f}"
+            f"{max(values) * 1000:>9.0f}{len(values):>7}"
+        )
 
     households = sum(len(d.households) for d in result.devices)
-    print(f"sync load: {args.devices} devices × {args.visits} visits (+{households // args.devices} new households each) "
-          f"over {args.hamlets} hamlets, all released at once; server = `python -m server_sync serve` "
-          f"(uvicorn, 1 process, SQLite WAL); {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"sync load: {args.devices} devices × {args.visits} visits (+{households // args.devices} new households each) "
+        f"over {args.hamlets} hamlets, all released at once; server = `python -m server_sync serve` "
+        f"(uvicorn, 1 process, SQLite WAL); {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"  setup (enrol, first empty sync, fill phone stores): {setup:.1f} s")
     print(f"{'latency (ms)':<34}{'p50':>9}{'p95':>9}{'max':>9}{'n':>7}")
     print(row("sync_once per device", result.sync_seconds))
     print(row("HTTP request (to response headers)", result.request_seconds))
-    print(f"{result.visits_sent} visits + {households} households; start signal → last response: "
-          f"{result.server_seconds:.2f} s = {result.visits_sent / result.server_seconds:,.0f} visits/s through the server; "
-          f"→ last device settled: {result.wall_seconds:.2f} s = {result.visits_sent / result.wall_seconds:,.0f} visits/s end to end")
-    print("on the way: " + ", ".join(f"{k} {v}" for k, v in problems.items())
-          + ("" if not any(problems.values()) else "  (the client retried; see docs/benchmarks.md, Sync)"))
-    print("nothing lost: " + ", ".join(f"{k} {v}" for k, v in check.items())
-          + ("  → ok" if not any(check.values()) else "  → FAILED"))
+    print(
+        f"{result.visits_sent} visits + {households} households; start signal → last response: "
+        f"{result.server_seconds:.2f} s = {result.visits_sent / result.server_seconds:,.0f} visits/s through the server; "
+        f"→ last device settled: {result.wall_seconds:.2f} s = {result.visits_sent / result.wall_seconds:,.0f} visits/s end to end"
+    )
+    print(
+        "on the way: "
+        + ", ".join(f"{k} {v}" for k, v in problems.items())
+        + ("" if not any(problems.values()) else "  (the client retried; see docs/benchmarks.md, Sync)")
+    )
+    print(
+        "nothing lost: "
+        + ", ".join(f"{k} {v}" for k, v in check.items())
+        + ("  → ok" if not any(check.values()) else "  → FAILED")
+    )
 
 
 if __name__ == "__main__":

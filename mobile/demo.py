@@ -18,8 +18,28 @@ DEMO_HAMLETS = (
 )
 FAMILY = ("Hoàng", "Nông", "Lý", "Vi", "Lương", "Nguyễn", "Đặng", "Triệu", "Lăng", "Chu")
 MIDDLE = ("Văn", "Thị", "Đức", "Minh", "Thanh")
-GIVEN = ("An", "Bắc", "Cường", "Dũng", "Hà", "Hạnh", "Hòa", "Hùng", "Lan", "Mai", "Nam", "Phúc",
-         "Quế", "Sơn", "Thắm", "Tuấn", "Vân", "Xuân", "Yến", "Đào")
+GIVEN = (
+    "An",
+    "Bắc",
+    "Cường",
+    "Dũng",
+    "Hà",
+    "Hạnh",
+    "Hòa",
+    "Hùng",
+    "Lan",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Quế",
+    "Sơn",
+    "Thắm",
+    "Tuấn",
+    "Vân",
+    "Xuân",
+    "Yến",
+    "Đào",
+)
 
 
 def seed_demo(repo: Repository, households_per_hamlet: int = 12, seed: int = 2026) -> None:
@@ -45,15 +65,19 @@ def seed_demo(repo: Repository, households_per_hamlet: int = 12, seed: int = 202
 
 def _past_visit(home: Household, rng: random.Random) -> Visit:
     at = f"2026-{rng.randint(3, 9):02d}-{rng.randint(1, 28):02d}T0{rng.randint(7, 9)}:00:00.000+00:00"
-    head = Member(relation="head", birth_year=rng.randint(1950, 1990), sex="male",
-                  answers=_adult_answers(rng))
-    spouse = Member(relation="spouse", birth_year=head.birth_year + rng.randint(-3, 5), sex="female",
-                    answers=_adult_answers(rng))
+    head = Member(relation="head", birth_year=rng.randint(1950, 1990), sex="male", answers=_adult_answers(rng))
+    spouse = Member(
+        relation="spouse", birth_year=head.birth_year + rng.randint(-3, 5), sex="female", answers=_adult_answers(rng)
+    )
     child = Member(relation="child", birth_year=rng.randint(2012, 2022), sex=rng.choice(("male", "female")))
     members = [head, spouse, child]
     visit = Visit(
-        household_id=home.id, hamlet_id=home.hamlet_id, visited_at=at, outcome="completed",
-        consent=Consent(by="Chủ hộ", at=at), members=members,
+        household_id=home.id,
+        hamlet_id=home.hamlet_id,
+        visited_at=at,
+        outcome="completed",
+        consent=Consent(by="Chủ hộ", at=at),
+        members=members,
         answers={
             "members": {"member_count": len(members)},
             "digital_services": {"guided_services": rng.choice((["health"], ["health", "public_admin"], ["none"]))},

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import flet as ft
-
 from shell import build_shell
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"

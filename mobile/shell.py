@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import flet as ft
-
 from i18n import t
 from state import AppState
+
 from storage import default_data_dir
 from storage.owner import StoreInUse
 from survey.times import Clock, system_clock
@@ -43,19 +43,19 @@ def parent_routes(state: AppState, route: str) -> list[str]:
     """The screens a volunteer came through to reach `route`, top-most last."""
     if match := re.match(r"^/hamlet/([\w-]+)/new$", route):
         return ["/", f"/hamlet/{match[1]}"]
-    if route.startswith("/hamlet/") or route.startswith("/follow-ups") or route in ("/settings", "/sync"):
+    if route.startswith(("/hamlet/", "/follow-ups")) or route in ("/settings", "/sync"):
         return ["/"]
     if route == "/enrol":
         return ["/welcome"] if not state.is_set_up else ["/", "/settings"]
     if match := re.match(r"^/household/([\w-]+)/edit$", route):
-        return parent_routes(state, f"/household/{match[1]}") + [f"/household/{match[1]}"]
+        return [*parent_routes(state, f"/household/{match[1]}"), f"/household/{match[1]}"]
     if match := re.match(r"^/household/([\w-]+)$", route):
         found = state.repo.household(match[1])
         return ["/", f"/hamlet/{found.hamlet_id}"] if found else ["/"]
     if match := re.match(r"^/visit/([\w-]+)$", route):
         draft = state.repo.draft(match[1]) or {}
         household_id = draft.get("visit", {}).get("household_id", "")
-        return parent_routes(state, f"/household/{household_id}") + [f"/household/{household_id}"]
+        return [*parent_routes(state, f"/household/{household_id}"), f"/household/{household_id}"]
     return []
 
 
@@ -103,11 +103,17 @@ class Router:
             self.page.pop_dialog()
             await self.page.push_route(f"/visit/{key}")
 
-        self.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(t("resume_title", lang)),
-            content=ft.Text(t("resume_body", lang, name=name), size=16),
-            actions=[ft.TextButton(t("later", lang), on_click=lambda _: self.page.pop_dialog()),
-                     ft.FilledButton(t("resume", lang), on_click=resume)]))
+        self.page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text(t("resume_title", lang)),
+                content=ft.Text(t("resume_body", lang, name=name), size=16),
+                actions=[
+                    ft.TextButton(t("later", lang), on_click=lambda _: self.page.pop_dialog()),
+                    ft.FilledButton(t("resume", lang), on_click=resume),
+                ],
+            )
+        )
 
     async def watch_network(self) -> None:
         """Show the link type; a client that cannot tell (tests, old browsers) means offline."""
@@ -123,7 +129,7 @@ class Router:
 
             connectivity.on_change = changed
             kinds = await asyncio.wait_for(connectivity.get_connectivity(), timeout=5)
-        except Exception:  # noqa: BLE001 - no answer is the same as no network
+        except Exception:
             return
         online = _online(kinds)
         if online != self.ctx.online:
@@ -159,8 +165,16 @@ async def build_shell(page: ft.Page, data_dir: object = None, clock: Clock = sys
         state = await asyncio.to_thread(AppState.open, data_dir or default_data_dir(), clock)
     except StoreInUse as busy:  # another copy of the app has the data folder: say so, touch nothing
         page.views.clear()
-        page.views.append(ft.View(route="/", controls=[
-            ft.Icon(ft.Icons.LOCK, size=48), ft.Text(busy.text("vi"), size=18), ft.Text(busy.text("en"), size=16)]))
+        page.views.append(
+            ft.View(
+                route="/",
+                controls=[
+                    ft.Icon(ft.Icons.LOCK, size=48),
+                    ft.Text(busy.text("vi"), size=18),
+                    ft.Text(busy.text("en"), size=16),
+                ],
+            )
+        )
         page.update()
         return None
     router = Router(page, state)

@@ -9,25 +9,34 @@ import json
 import re
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from demo import seed_demo
+from wizard import VisitWizard
+
 from storage import HouseholdRow, Repository
-from sync.client import SyncClient, SyncError
-from sync.service import ConflictNotice, SyncReport, boot_seconds, enrol, saved_notices, sync_once
 from survey import checklist as checklists
 from survey.errors import Issue, message
-from survey.shape import clean_text
-from survey.indicators import (TALLY_VERSION, Coverage, CoverageConfig, Tally, default_config,
-                               hamlet_tallies, report_from_tallies)
+from survey.indicators import (
+    TALLY_VERSION,
+    Coverage,
+    CoverageConfig,
+    Tally,
+    default_config,
+    hamlet_tallies,
+    report_from_tallies,
+)
 from survey.records import FollowUp, Hamlet, Household, Member, Status, Visit
+from survey.shape import clean_text
 from survey.summary import HouseholdSummary
 from survey.times import CLOCK_TOLERANCE, Clock, instant_or_none, now_iso, start_of_day, system_clock
 from survey.validation import RecordContext, blocking, check_household
-from wizard import VisitWizard
+from sync.client import SyncClient, SyncError
+from sync.service import ConflictNotice, SyncReport, boot_seconds, enrol, saved_notices, sync_once
 
 FILTERS = ("all", "not_visited", "revisit", "follow_up", "declined")
 SYNC_MODES = ("wifi", "any", "manual")
@@ -219,8 +228,9 @@ class AppState:
         if not _CODE.match(code.strip()):
             issues.append(Issue("enrolment_code_invalid", "code"))
         if not issues:
-            self.repo.set_setting("enrolment", {"server_url": server_url.strip().rstrip("/"),
-                                                "code": code.strip(), "status": "pending"})
+            self.repo.set_setting(
+                "enrolment", {"server_url": server_url.strip().rstrip("/"), "code": code.strip(), "status": "pending"}
+            )
         return issues
 
     def enrol(self, server_url: str, code: str, device_name: str = DEVICE_NAME) -> list[Issue]:
@@ -281,9 +291,14 @@ class AppState:
         the server's time at the last sync (DESIGN §5). None when it looks right."""
         now = self.clock()
         if now < start_of_day(self.config.campaign_start, self.config.zone):
-            return Issue("clock_before_campaign", "", {
-                "now": now.astimezone(self.config.zone).strftime("%d/%m/%Y %H:%M"),
-                "start": self.config.campaign_start.strftime("%d/%m/%Y")})
+            return Issue(
+                "clock_before_campaign",
+                "",
+                {
+                    "now": now.astimezone(self.config.zone).strftime("%d/%m/%Y %H:%M"),
+                    "start": self.config.campaign_start.strftime("%d/%m/%Y"),
+                },
+            )
         offset = self.learnt_offset()
         if offset is not None and abs(offset) > CLOCK_TOLERANCE.total_seconds():
             return Issue("clock_far_from_server", "", _difference(abs(offset)))
@@ -318,8 +333,9 @@ class AppState:
             items.append(RejectedItem(record, name, code, context, fix))
         return items
 
-    def edit_household(self, household_id: str, *, head_name: str | None = None, address: str | None = None,
-                       phone: str | None = None) -> tuple[Household | None, list[Issue]]:
+    def edit_household(
+        self, household_id: str, *, head_name: str | None = None, address: str | None = None, phone: str | None = None
+    ) -> tuple[Household | None, list[Issue]]:
         """Change a household's details on the phone (offline), judged by the server's rules
         first; it goes out at the next sync, made on the revision the phone holds."""
         household = self.repo.household(household_id)
@@ -412,14 +428,22 @@ class AppState:
 
     def _hamlet_tally(self, hamlet_id: str, stored: dict[str, Any]) -> Tally:
         fingerprint = self.repo.hamlet_fingerprint(hamlet_id)
-        key = {"file": fingerprint, "adult_age": self.config.adult_age, "version": TALLY_VERSION,
-               "zone": self.config.time_zone}
+        key = {
+            "file": fingerprint,
+            "adult_age": self.config.adult_age,
+            "version": TALLY_VERSION,
+            "zone": self.config.time_zone,
+        }
         entry = stored.get(hamlet_id)
         if fingerprint is not None and entry and entry.get("key") == key:
             return Tally.from_dict(entry["tally"])
         households = [r.household for r in self.repo.households(hamlet_id)]
-        tally = hamlet_tallies(households, self.repo.latest_completed_visits(hamlet_id),
-                               adult_age=self.config.adult_age, tz=self.config.zone).get(hamlet_id, Tally())
+        tally = hamlet_tallies(
+            households,
+            self.repo.latest_completed_visits(hamlet_id),
+            adult_age=self.config.adult_age,
+            tz=self.config.zone,
+        ).get(hamlet_id, Tally())
         if fingerprint is not None:
             stored[hamlet_id] = {"key": key, "tally": tally.to_dict()}
         return tally
@@ -449,11 +473,18 @@ class AppState:
         rows = self.repo.search(query, hamlet_id, limit=10_000) if query.strip() else self.repo.households(hamlet_id)
         return [row for row in rows if _passes(row, filter_by)]
 
-    def add_household(self, hamlet_id: str, head_name: str, address: str = "", phone: str = "") -> tuple[Household | None, list[Issue]]:
+    def add_household(
+        self, hamlet_id: str, head_name: str, address: str = "", phone: str = ""
+    ) -> tuple[Household | None, list[Issue]]:
         """A new household, judged by the rules the server applies before it is saved."""
-        household = Household(hamlet_id=hamlet_id, head_name=clean_text(head_name),
-                              address=clean_text(address), phone=clean_text(phone),
-                              created_at=now_iso(self.clock), checklist_version=checklists.current().version)
+        household = Household(
+            hamlet_id=hamlet_id,
+            head_name=clean_text(head_name),
+            address=clean_text(address),
+            phone=clean_text(phone),
+            created_at=now_iso(self.clock),
+            checklist_version=checklists.current().version,
+        )
         _, issues = check_household(household.to_dict(), self.context())
         if blocking(issues):
             return None, issues
@@ -471,8 +502,14 @@ class AppState:
         row = next((r for r in self.repo.households(household.hamlet_id) if r.household.id == household_id), None)
         summary = row.summary if row else HouseholdSummary()
         latest = next((v for v in visits if v.id == summary.last_completed_visit_id), None)
-        return HouseholdDetail(household, summary, visits, latest.members if latest else [],
-                               summary.follow_ups, self.draft_for(household_id))
+        return HouseholdDetail(
+            household,
+            summary,
+            visits,
+            latest.members if latest else [],
+            summary.follow_ups,
+            self.draft_for(household_id),
+        )
 
     def draft_for(self, household_id: str) -> str | None:
         for key, draft in self.repo.drafts().items():
@@ -491,8 +528,9 @@ class AppState:
             raise KeyError(household_id)
         detail = self.household_detail(household_id)
         previous = next((v for v in detail.visits if v.outcome == "completed"), None) if detail else None
-        wizard = VisitWizard.start(household, previous, volunteer=self.repo.setting("volunteer", ""),
-                                   config=self.config, clock=self.clock)
+        wizard = VisitWizard.start(
+            household, previous, volunteer=self.repo.setting("volunteer", ""), config=self.config, clock=self.clock
+        )
         self.autosave(wizard)
         return wizard
 
@@ -555,15 +593,19 @@ class AppState:
         """Everything on the phone in one JSON file in the app's data folder."""
         folder = (self.data_dir or Path.cwd()) / "exports"
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         target = folder / f"sao-luu-{stamp}.json"
         payload = {
             "format": 1,
-            "exported_at": datetime.now(timezone.utc).isoformat(),
+            "exported_at": datetime.now(UTC).isoformat(),
             "hamlets": [h.to_dict() for h in self.repo.hamlets()],
             "households": [r.household.to_dict() for h in self.repo.hamlets() for r in self.repo.households(h.id)],
-            "visits": [v.to_dict() for h in self.repo.hamlets() for r in self.repo.households(h.id)
-                       for v in self.repo.visits_of(r.household.id)],
+            "visits": [
+                v.to_dict()
+                for h in self.repo.hamlets()
+                for r in self.repo.households(h.id)
+                for v in self.repo.visits_of(r.household.id)
+            ],
             "drafts": self.repo.drafts(),
         }
         temp = target.with_suffix(".tmp")
@@ -579,8 +621,10 @@ def _difference(seconds: float) -> dict[str, Any]:
     if hours >= 48:
         return {"difference_vi": f"{hours // 24} ngày", "difference_en": f"{hours // 24} days"}
     if hours:
-        return {"difference_vi": f"{hours} giờ" + (f" {minutes} phút" if minutes else ""),
-                "difference_en": f"{hours} h" + (f" {minutes} min" if minutes else "")}
+        return {
+            "difference_vi": f"{hours} giờ" + (f" {minutes} phút" if minutes else ""),
+            "difference_en": f"{hours} h" + (f" {minutes} min" if minutes else ""),
+        }
     return {"difference_vi": f"{minutes} phút", "difference_en": f"{minutes} min"}
 
 
@@ -594,11 +638,19 @@ def _passes(row: HouseholdRow, filter_by: str) -> bool:
 
 
 def member_label(member: Member, lang: str) -> str:
-    """"Vợ/chồng, sinh 1975": members have no names on purpose (data minimisation)."""
+    """ "Vợ/chồng, sinh 1975": members have no names on purpose (data minimisation)."""
     relation = checklists.current().question("relation").choice_label(member.relation or "", lang)
     born = "sinh" if lang == "vi" else "born"
     return f"{relation}, {born} {member.birth_year}" if member.birth_year else relation
 
 
-__all__ = ["AppState", "FILTERS", "SYNC_MODES", "ADULT_AGES", "HamletProgress", "HouseholdDetail",
-           "FollowUpItem", "member_label"]
+__all__ = [
+    "ADULT_AGES",
+    "FILTERS",
+    "SYNC_MODES",
+    "AppState",
+    "FollowUpItem",
+    "HamletProgress",
+    "HouseholdDetail",
+    "member_label",
+]

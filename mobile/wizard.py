@@ -48,31 +48,54 @@ class VisitWizard:
 
     # -- construction and autosave -----------------------------------------------------------
     @classmethod
-    def start(cls, household: Household, previous: Visit | None = None, volunteer: str = "", *,
-              config: CoverageConfig | None = None, clock: Clock = system_clock) -> VisitWizard:
+    def start(
+        cls,
+        household: Household,
+        previous: Visit | None = None,
+        volunteer: str = "",
+        *,
+        config: CoverageConfig | None = None,
+        clock: Clock = system_clock,
+    ) -> VisitWizard:
         """A new visit; a household visited before starts from its last roster."""
         definition = checklists.current()
         now = now_iso(clock)
-        visit = Visit(household_id=household.id, hamlet_id=household.hamlet_id, created_at=now, visited_at=now,
-                      checklist_version=definition.version, volunteer=volunteer)
+        visit = Visit(
+            household_id=household.id,
+            hamlet_id=household.hamlet_id,
+            created_at=now,
+            visited_at=now,
+            checklist_version=definition.version,
+            volunteer=volunteer,
+        )
         if previous is not None and previous.outcome == Outcome.COMPLETED:
-            visit.members = [Member(id=m.id, relation=m.relation, birth_year=m.birth_year, sex=m.sex)
-                             for m in previous.members]
+            visit.members = [
+                Member(id=m.id, relation=m.relation, birth_year=m.birth_year, sex=m.sex) for m in previous.members
+            ]
         return cls(visit=visit, household=household, started_at=now, config=config or default_config(), clock=clock)
 
     def to_draft(self) -> dict[str, Any]:
-        return {"format": DRAFT_FORMAT, "visit": self.visit.to_dict(),
-                "household": self.household.to_dict(), "step": self.step_key,
-                "started_at": self.started_at, "saved_at": now_iso()}
+        return {
+            "format": DRAFT_FORMAT,
+            "visit": self.visit.to_dict(),
+            "household": self.household.to_dict(),
+            "step": self.step_key,
+            "started_at": self.started_at,
+            "saved_at": now_iso(),
+        }
 
     @classmethod
-    def from_draft(cls, draft: dict[str, Any], *, config: CoverageConfig | None = None,
-                   clock: Clock = system_clock) -> VisitWizard:
-        wizard = cls(visit=Visit.from_dict(draft["visit"]),
-                     household=Household.from_dict(draft["household"]),
-                     step_key=str(draft.get("step", "outcome")),
-                     started_at=str(draft.get("started_at") or now_iso(clock)),
-                     config=config or default_config(), clock=clock)
+    def from_draft(
+        cls, draft: dict[str, Any], *, config: CoverageConfig | None = None, clock: Clock = system_clock
+    ) -> VisitWizard:
+        wizard = cls(
+            visit=Visit.from_dict(draft["visit"]),
+            household=Household.from_dict(draft["household"]),
+            step_key=str(draft.get("step", "outcome")),
+            started_at=str(draft.get("started_at") or now_iso(clock)),
+            config=config or default_config(),
+            clock=clock,
+        )
         if wizard.step_key not in {s.key for s in wizard.steps()}:
             wizard.step_key = "outcome"
         return wizard
@@ -171,7 +194,7 @@ class VisitWizard:
         if field_name.startswith("follow_ups"):
             return "follow_ups"
         if field_name.startswith("members["):
-            index = int(field_name[len("members["):field_name.index("]")])
+            index = int(field_name[len("members[") : field_name.index("]")])
             question = field_name.split(".", 1)[1] if "." in field_name else ""
             if question in {q.id for q in self.checklist.questions_for("adult")} and index < len(self.visit.members):
                 key = f"adult:{self.visit.members[index].id}"

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
+
+from survey.times import system_clock
 
 from . import __version__, db, web
 from .api import errors
 from .api.routes import coverage, enroll, health, sync
 from .settings import Limits
 
-from survey.times import system_clock  # noqa: E402,I001 - `from . import` above put mobile/ on the path
 
-
-def create_app(database_url: str | None = None, *, limits: Limits | None = None,
-               clock: Callable[[], datetime] = system_clock, busy_seconds: float = db.BUSY_SECONDS) -> FastAPI:
+def create_app(
+    database_url: str | None = None,
+    *,
+    limits: Limits | None = None,
+    clock: Callable[[], datetime] = system_clock,
+    busy_seconds: float = db.BUSY_SECONDS,
+) -> FastAPI:
     """The server over `database_url` (else DATABASE_URL, else SQLite in SERVER_DATA_DIR).
 
     The schema is upgraded to the newest revision first, and derived coverage tallies are
@@ -27,8 +32,13 @@ def create_app(database_url: str | None = None, *, limits: Limits | None = None,
     answers 503 `server_busy`.
     """
     engine, sessions = db.open_current(database_url, busy_seconds=busy_seconds)
-    app = FastAPI(title="Khảo sát CĐS – sync server", version=__version__,
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="Khảo sát CĐS – sync server",
+        version=__version__,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
     app.state.engine, app.state.sessions = engine, sessions
     app.state.read_sessions = db.read_session_factory(engine)
     app.state.limits = limits or Limits()

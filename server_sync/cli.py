@@ -26,9 +26,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 DEFAULT_SERVER_PORT = 8000
@@ -46,31 +47,45 @@ class Usage(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Usage(prog="python -m server_sync",
-                   description="Máy chủ đồng bộ và công cụ quản trị của xã / "
-                               "The commune's sync server and admin tools.")
-    parser.add_argument("--database-url", default=None,
-                        help="SQLAlchemy URL (default: DATABASE_URL, else SQLite in SERVER_DATA_DIR=./data)")
+    parser = Usage(
+        prog="python -m server_sync",
+        description="Máy chủ đồng bộ và công cụ quản trị của xã / The commune's sync server and admin tools.",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL (default: DATABASE_URL, else SQLite in SERVER_DATA_DIR=./data)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="<command>", parser_class=Usage)
 
     serve = commands.add_parser("serve", help="chạy máy chủ / run the HTTP server (migrates first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=DEFAULT_SERVER_PORT)
-    serve.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS,
-                       help="kết nối đồng thời tối đa (quá thì trả 503) / concurrent connections before 503")
-    serve.add_argument("--trusted-proxies", default=os.environ.get("SERVER_TRUSTED_PROXIES", ""),
-                       help="địa chỉ reverse proxy được tin (X-Forwarded-For/-Proto), cách nhau bởi dấu phẩy / "
-                            "reverse proxies whose X-Forwarded-For and -Proto headers are trusted, comma-separated "
-                            "(env SERVER_TRUSTED_PROXIES; default: none)")
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        help="kết nối đồng thời tối đa (quá thì trả 503) / concurrent connections before 503",
+    )
+    serve.add_argument(
+        "--trusted-proxies",
+        default=os.environ.get("SERVER_TRUSTED_PROXIES", ""),
+        help="địa chỉ reverse proxy được tin (X-Forwarded-For/-Proto), cách nhau bởi dấu phẩy / "
+        "reverse proxies whose X-Forwarded-For and -Proto headers are trusted, comma-separated "
+        "(env SERVER_TRUSTED_PROXIES; default: none)",
+    )
     commands.add_parser("migrate", help="nâng cấp CSDL / upgrade the database schema and exit")
-    saved = commands.add_parser("backup", help="sao lưu CSDL SQLite khi máy chủ đang chạy / back up the SQLite "
-                                               "database while the server runs")
+    saved = commands.add_parser(
+        "backup", help="sao lưu CSDL SQLite khi máy chủ đang chạy / back up the SQLite database while the server runs"
+    )
     saved.add_argument("file", help="tệp sao lưu mới / the new backup file")
-    back = commands.add_parser("restore", help="khôi phục từ bản sao lưu (dừng máy chủ trước) / restore a backup "
-                                               "(stop the server first)")
+    back = commands.add_parser(
+        "restore", help="khôi phục từ bản sao lưu (dừng máy chủ trước) / restore a backup (stop the server first)"
+    )
     back.add_argument("file", help="tệp sao lưu / the backup file")
-    back.add_argument("--force", action="store_true",
-                      help="ghi đè CSDL đang có dữ liệu / overwrite a database that holds data")
+    back.add_argument(
+        "--force", action="store_true", help="ghi đè CSDL đang có dữ liệu / overwrite a database that holds data"
+    )
 
     init = commands.add_parser("init-commune", help="thiết lập xã theo mã / set up a commune by its official code")
     init.add_argument("code", help="mã xã/phường chính thức (5 chữ số), e.g. 06577")
@@ -89,9 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     code = commands.add_parser("issue-code", help="cấp mã đăng ký một lần / issue a one-time enrolment code")
     code.add_argument("--volunteer", required=True, help="mã tình nguyện viên / volunteer id")
-    code.add_argument("--server-url", default=None,
-                      help="địa chỉ máy chủ mà điện thoại truy cập được / the address phones reach the server at "
-                           "(default: SERVER_URL, else this machine's LAN address, port 8000)")
+    code.add_argument(
+        "--server-url",
+        default=None,
+        help="địa chỉ máy chủ mà điện thoại truy cập được / the address phones reach the server at "
+        "(default: SERVER_URL, else this machine's LAN address, port 8000)",
+    )
     qr = code.add_mutually_exclusive_group()
     qr.add_argument("--qr", type=Path, default=None, help="tệp PNG mã QR / QR PNG file (default: enrol-<code>.png)")
     qr.add_argument("--no-qr", action="store_true", help="không lưu mã QR / do not save a QR image")
@@ -119,8 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     zone.add_argument("zone", help="IANA zone, e.g. Asia/Ho_Chi_Minh")
     _commune_option(zone)
 
-    start = commands.add_parser("set-campaign-start",
-                                help="ngày bắt đầu chiến dịch / records dated before it are refused")
+    start = commands.add_parser(
+        "set-campaign-start", help="ngày bắt đầu chiến dịch / records dated before it are refused"
+    )
     start.add_argument("day", help="YYYY-MM-DD")
     _commune_option(start)
 
@@ -142,14 +161,21 @@ def _staff_commands(commands: Any) -> None:
     add.add_argument("--username", required=True, help="3–64 ký tự a-z 0-9 . _ -")
     add.add_argument("--name", required=True, help="họ tên / full name")
     # the choices are staff.ROLES, spelt out: building the parser imports no service
-    add.add_argument("--role", choices=("staff", "admin"), default="staff",
-                     help="staff: xem, xuất / view, export; admin: cả quản trị / also manage (default: staff)")
+    add.add_argument(
+        "--role",
+        choices=("staff", "admin"),
+        default="staff",
+        help="staff: xem, xuất / view, export; admin: cả quản trị / also manage (default: staff)",
+    )
     _commune_option(add)
     password = commands.add_parser("set-staff-password", help="đặt lại mật khẩu / set a new password")
     password.add_argument("--username", required=True)
     for parser in (add, password):
-        parser.add_argument("--password-stdin", action="store_true",
-                            help="đọc mật khẩu (một dòng) từ stdin / read the password (one line) from stdin")
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="đọc mật khẩu (một dòng) từ stdin / read the password (one line) from stdin",
+        )
     disable = commands.add_parser("disable-staff", help="khóa tài khoản cán bộ / disable a dashboard account")
     disable.add_argument("--username", required=True)
     listing = commands.add_parser("list-staff", help="danh sách tài khoản cán bộ / list dashboard accounts")
@@ -157,8 +183,9 @@ def _staff_commands(commands: Any) -> None:
 
 
 def _commune_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--commune", default=None,
-                        help="mã xã khi CSDL có nhiều xã / the commune's code when there are several")
+    parser.add_argument(
+        "--commune", default=None, help="mã xã khi CSDL có nhiều xã / the commune's code when there are several"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -181,8 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _err(f"  {vi}", f"  {en}")
         return BAD_INPUT
     except SQLAlchemyError as exc:
-        _err("Không dùng được cơ sở dữ liệu (kiểm tra DATABASE_URL).",
-             f"The database could not be used (check DATABASE_URL): {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}")
+        _err(
+            "Không dùng được cơ sở dữ liệu (kiểm tra DATABASE_URL).",
+            f"The database could not be used (check DATABASE_URL): {exc.__class__.__name__}: {exc.args[0] if exc.args else ''}",
+        )
         return FAILED
 
 
@@ -239,15 +268,23 @@ def _serve(args: argparse.Namespace) -> int:
     db.migrate(engine)  # upgrade head before the first request (create_app checks again: a no-op)
     revision = db.current_revision(engine)
     engine.dispose()
-    _say(f"CSDL ở phiên bản {revision}; máy chủ: http://{args.host}:{args.port}",
-         f"schema at revision {revision}; server: http://{args.host}:{args.port}")
+    _say(
+        f"CSDL ở phiên bản {revision}; máy chủ: http://{args.host}:{args.port}",
+        f"schema at revision {revision}; server: http://{args.host}:{args.port}",
+    )
     sys.stdout.flush()
     # Bounded work per connection (issue 10 §1): idle keep-alive connections close after 5 s,
     # at most --max-connections are served at once (the rest get 503 at once), and a body
     # that stops arriving is dropped by the app (api/body.py: body_timeout).
     app = behind_proxies(create_app(args.database_url), args.trusted_proxies)
-    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False,
-                timeout_keep_alive=KEEP_ALIVE_SECONDS, limit_concurrency=args.max_connections)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        limit_concurrency=args.max_connections,
+    )
     return OK
 
 
@@ -271,10 +308,12 @@ def _backup(args: argparse.Namespace) -> int:
     except backup.BackupError as exc:
         _err(f"Lỗi: {exc.vi}", f"Error: {exc.en}")
         return BAD_INPUT
-    _say(f"Đã sao lưu vào {copied.path} ({copied.size:,} byte; {copied.tables.get('visit', 0):,} chuyến thăm, "
-         f"{copied.tables.get('household', 0):,} hộ).",
-         f"Backed up to {copied.path} ({copied.size:,} bytes; {copied.tables.get('visit', 0):,} visits, "
-         f"{copied.tables.get('household', 0):,} households).")
+    _say(
+        f"Đã sao lưu vào {copied.path} ({copied.size:,} byte; {copied.tables.get('visit', 0):,} chuyến thăm, "
+        f"{copied.tables.get('household', 0):,} hộ).",
+        f"Backed up to {copied.path} ({copied.size:,} bytes; {copied.tables.get('visit', 0):,} visits, "
+        f"{copied.tables.get('household', 0):,} households).",
+    )
     return OK
 
 
@@ -290,10 +329,12 @@ def _restore(args: argparse.Namespace) -> int:
     engine, _ = db.open_current(args.database_url)  # migrated to this version, tallies rebuilt if needed
     revision = db.current_revision(engine)
     engine.dispose()
-    _say(f"Đã khôi phục {copied.path} từ {args.file} ({copied.tables.get('visit', 0):,} chuyến thăm, "
-         f"{copied.tables.get('household', 0):,} hộ); CSDL ở phiên bản {revision}.",
-         f"Restored {copied.path} from {args.file} ({copied.tables.get('visit', 0):,} visits, "
-         f"{copied.tables.get('household', 0):,} households); schema at revision {revision}.")
+    _say(
+        f"Đã khôi phục {copied.path} từ {args.file} ({copied.tables.get('visit', 0):,} chuyến thăm, "
+        f"{copied.tables.get('household', 0):,} hộ); CSDL ở phiên bản {revision}.",
+        f"Restored {copied.path} from {args.file} ({copied.tables.get('visit', 0):,} visits, "
+        f"{copied.tables.get('household', 0):,} households); schema at revision {revision}.",
+    )
     return OK
 
 
@@ -307,8 +348,10 @@ def _init_commune(args: argparse.Namespace) -> int:
     if created:
         _say(f"Đã thiết lập {name} ({code}), tỉnh {province}.", f"Set up {name} ({code}), {province} province.")
     else:
-        _say(f"{name} ({code}), tỉnh {province} đã được thiết lập; giữ nguyên cấu hình.",
-             f"{name} ({code}), {province} was already set up; its configuration is unchanged.")
+        _say(
+            f"{name} ({code}), tỉnh {province} đã được thiết lập; giữ nguyên cấu hình.",
+            f"{name} ({code}), {province} was already set up; its configuration is unchanged.",
+        )
     return OK
 
 
@@ -318,21 +361,28 @@ def _import_hamlets(args: argparse.Namespace) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as exc:
-        raise admin.AdminError(f"Không đọc được tệp {args.file}: {exc.strerror}.",
-                               f"Cannot read {args.file}: {exc.strerror}.") from None
+        raise admin.AdminError(
+            f"Không đọc được tệp {args.file}: {exc.strerror}.", f"Cannot read {args.file}: {exc.strerror}."
+        ) from None
     parsed = admin.parse_hamlets_csv(data)  # every row checked before the database is touched
     with _session(args) as session:
         commune = admin.pick_commune(session, args.commune)
         summary = admin.import_hamlets(session, commune.code, parsed)
         name = commune.name
-    _say(f"{name}: thêm {summary.added} thôn, cập nhật {summary.updated}, giữ nguyên {summary.unchanged}.",
-         f"{name}: {summary.added} hamlet(s) added, {summary.updated} updated, {summary.unchanged} unchanged.")
+    _say(
+        f"{name}: thêm {summary.added} thôn, cập nhật {summary.updated}, giữ nguyên {summary.unchanged}.",
+        f"{name}: {summary.added} hamlet(s) added, {summary.updated} updated, {summary.unchanged} unchanged.",
+    )
     if not parsed.has_team_column:
-        _say("Tệp không có cột team_active_since: cờ Tổ công nghệ số của các thôn đã có giữ nguyên.",
-             "No team_active_since column: existing hamlets keep their digital-tech team flag.")
+        _say(
+            "Tệp không có cột team_active_since: cờ Tổ công nghệ số của các thôn đã có giữ nguyên.",
+            "No team_active_since column: existing hamlets keep their digital-tech team flag.",
+        )
     if summary.not_in_file:
-        _say(f"Các thôn không có trong tệp vẫn được giữ: {', '.join(summary.not_in_file)}.",
-             f"Hamlets not in the file are kept: {', '.join(summary.not_in_file)}.")
+        _say(
+            f"Các thôn không có trong tệp vẫn được giữ: {', '.join(summary.not_in_file)}.",
+            f"Hamlets not in the file are kept: {', '.join(summary.not_in_file)}.",
+        )
     return OK
 
 
@@ -343,8 +393,7 @@ def _add_volunteer(args: argparse.Namespace) -> int:
         commune = admin.pick_commune(session, args.commune)
         volunteer = admin.new_volunteer(session, commune.code, args.name, args.hamlets.split(","))
         volunteer_id, name = volunteer.id, volunteer.name
-    _err(f"Đã thêm tình nguyện viên {name}. Mã tình nguyện viên:",
-         f"Added volunteer {name}. Volunteer id:")
+    _err(f"Đã thêm tình nguyện viên {name}. Mã tình nguyện viên:", f"Added volunteer {name}. Volunteer id:")
     print(volunteer_id)
     return OK
 
@@ -354,8 +403,10 @@ def _list_volunteers(args: argparse.Namespace) -> int:
 
     with _session(args) as session:
         commune = admin.pick_commune(session, args.commune) if args.commune else None
-        rows = [(v.id, v.commune_code, v.name, hamlets)
-                for v, hamlets in admin.volunteers(session, commune.code if commune else None)]
+        rows = [
+            (v.id, v.commune_code, v.name, hamlets)
+            for v, hamlets in admin.volunteers(session, commune.code if commune else None)
+        ]
     if not rows:
         _say("Chưa có tình nguyện viên nào.", "No volunteer yet.")
         return OK
@@ -391,15 +442,21 @@ def _issue_code(args: argparse.Namespace) -> int:
         name = volunteer.name
         code = enrolment.issue_code(session, volunteer.id, ttl=ttl)
     link = admin.enrol_link(server_url, code)
-    _err(f"Mã đăng ký một lần cho {name} (dùng được 1 lần, hết hạn sau {args.days} ngày):",
-         f"One-time enrolment code for {name} (works once, expires in {args.days} days):")
+    _err(
+        f"Mã đăng ký một lần cho {name} (dùng được 1 lần, hết hạn sau {args.days} ngày):",
+        f"One-time enrolment code for {name} (works once, expires in {args.days} days):",
+    )
     print(code)
-    _err(f"Trên điện thoại: Đăng ký với máy chủ của xã → địa chỉ {server_url} và mã {code}.",
-         f"On the phone: Enrol with the commune's server → address {server_url} and code {code}.")
+    _err(
+        f"Trên điện thoại: Đăng ký với máy chủ của xã → địa chỉ {server_url} và mã {code}.",
+        f"On the phone: Enrol with the commune's server → address {server_url} and code {code}.",
+    )
     if not args.no_qr:
         path = write_qr(link, args.qr or Path(f"enrol-{code}.png"))
-        _err(f"Mã QR (địa chỉ máy chủ + mã, không có mật khẩu): {path}",
-             f"QR code (server address + code, no password): {path}  [{link}]")
+        _err(
+            f"Mã QR (địa chỉ máy chủ + mã, không có mật khẩu): {path}",
+            f"QR code (server address + code, no password): {path}  [{link}]",
+        )
     return OK
 
 
@@ -410,13 +467,17 @@ def _revoke_device(args: argparse.Namespace) -> int:
     with _session(args) as session:
         device = session.get(models.Device, args.device_id.strip())
         if device is None:
-            raise admin.AdminError(f"Không có điện thoại mang mã {args.device_id!r} (xem list-devices).",
-                                   f"No device has the id {args.device_id!r} (see list-devices).")
+            raise admin.AdminError(
+                f"Không có điện thoại mang mã {args.device_id!r} (xem list-devices).",
+                f"No device has the id {args.device_id!r} (see list-devices).",
+            )
         revoked = enrolment.revoke_device(session, device.id)
         name = device.name
     if revoked:
-        _say(f"Đã thu hồi điện thoại “{name}”: nó không đồng bộ được nữa.",
-             f"Revoked the phone “{name}”: it can no longer sync.")
+        _say(
+            f"Đã thu hồi điện thoại “{name}”: nó không đồng bộ được nữa.",
+            f"Revoked the phone “{name}”: it can no longer sync.",
+        )
     else:
         _say(f"Điện thoại “{name}” đã bị thu hồi từ trước.", f"The phone “{name}” was already revoked.")
     return OK
@@ -429,14 +490,24 @@ def _list_devices(args: argparse.Namespace) -> int:
         return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
     with _session(args) as session:
-        rows = [(d.id, v.name, d.name, when(d.created_at), when(d.last_seen),
-                 f"thu hồi/revoked {when(d.revoked_at)}" if d.revoked_at else "hoạt động/active")
-                for d, v in admin.devices(session)]
+        rows = [
+            (
+                d.id,
+                v.name,
+                d.name,
+                when(d.created_at),
+                when(d.last_seen),
+                f"thu hồi/revoked {when(d.revoked_at)}" if d.revoked_at else "hoạt động/active",
+            )
+            for d, v in admin.devices(session)
+        ]
     if not rows:
         _say("Chưa có điện thoại nào đăng ký.", "No phone is enrolled yet.")
         return OK
-    print("id\ttình nguyện viên/volunteer\tđiện thoại/device\tđăng ký/enrolled (UTC)\t"
-          "lần cuối/last seen (UTC)\ttrạng thái/status")
+    print(
+        "id\ttình nguyện viên/volunteer\tđiện thoại/device\tđăng ký/enrolled (UTC)\t"
+        "lần cuối/last seen (UTC)\ttrạng thái/status"
+    )
     for row in rows:
         print("\t".join(row))
     return OK
@@ -455,8 +526,9 @@ def _set_target(args: argparse.Namespace) -> int:
     if effective is None:
         _say(f"Chỉ tiêu {args.indicator}: không đặt mức.", f"Indicator {args.indicator}: no target.")
     else:
-        text = (f"{'>' if effective.strict else '≥'} {effective.min:g}%"
-                + (f", ≤ {effective.max:g}%" if effective.max is not None else ""))
+        text = f"{'>' if effective.strict else '≥'} {effective.min:g}%" + (
+            f", ≤ {effective.max:g}%" if effective.max is not None else ""
+        )
         _say(f"Chỉ tiêu {args.indicator}: {text}.", f"Indicator {args.indicator}: {text}.")
     return OK
 
@@ -468,8 +540,10 @@ def _set_adult_age(args: argparse.Namespace) -> int:
         commune = admin.pick_commune(session, args.commune)
         admin.set_adult_age(session, commune, args.age)
         name = commune.name
-    _say(f"{name}: người lớn là từ {args.age} tuổi trở lên trong các báo cáo.",
-         f"{name}: adults are {args.age} and over in reports.")
+    _say(
+        f"{name}: người lớn là từ {args.age} tuổi trở lên trong các báo cáo.",
+        f"{name}: adults are {args.age} and over in reports.",
+    )
     return OK
 
 
@@ -480,8 +554,10 @@ def _set_time_zone(args: argparse.Namespace) -> int:
         commune = admin.pick_commune(session, args.commune)
         admin.set_time_zone(session, commune, args.zone)
         name, zone = commune.name, commune.time_zone
-    _say(f"{name}: ngày trong mọi số liệu là ngày theo múi giờ {zone}; các ngày đã lưu đã được tính lại.",
-         f"{name}: every figure counts days in {zone}; the stored days were recomputed.")
+    _say(
+        f"{name}: ngày trong mọi số liệu là ngày theo múi giờ {zone}; các ngày đã lưu đã được tính lại.",
+        f"{name}: every figure counts days in {zone}; the stored days were recomputed.",
+    )
     return OK
 
 
@@ -492,8 +568,10 @@ def _set_campaign_start(args: argparse.Namespace) -> int:
         commune = admin.pick_commune(session, args.commune)
         admin.set_campaign_start(session, commune, args.day)
         name, day = commune.name, commune.campaign_start
-    _say(f"{name}: chiến dịch bắt đầu ngày {day:%d/%m/%Y}; bản ghi ghi trước ngày đó bị từ chối.",
-         f"{name}: the campaign starts on {day.isoformat()}; records dated before it are refused.")
+    _say(
+        f"{name}: chiến dịch bắt đầu ngày {day:%d/%m/%Y}; bản ghi ghi trước ngày đó bị từ chối.",
+        f"{name}: the campaign starts on {day.isoformat()}; records dated before it are refused.",
+    )
     return OK
 
 
@@ -506,7 +584,10 @@ def _set_team(args: argparse.Namespace) -> int:
     if since is None:
         _say(f"{name}: chưa có Tổ công nghệ số cộng đồng hoạt động.", f"{name}: no active digital-tech team.")
     else:
-        _say(f"{name}: Tổ công nghệ số cộng đồng hoạt động từ {since}.", f"{name}: digital-tech team active since {since}.")
+        _say(
+            f"{name}: Tổ công nghệ số cộng đồng hoạt động từ {since}.",
+            f"{name}: digital-tech team active since {since}.",
+        )
     return OK
 
 
@@ -518,10 +599,12 @@ def _seed_demo(args: argparse.Namespace) -> int:
     if seeded is None:
         _say("CSDL đã có xã: không thêm dữ liệu mẫu.", "The database already has a commune: no demo data added.")
         return OK
-    _say(f"Đã tạo xã mẫu {seeded.commune_code}: {seeded.households} hộ, {seeded.visits} lượt thăm; "
-         f"tình nguyện viên {seeded.volunteer_id}.",
-         f"Seeded demo commune {seeded.commune_code}: {seeded.households} households, {seeded.visits} visits; "
-         f"volunteer {seeded.volunteer_id}.")
+    _say(
+        f"Đã tạo xã mẫu {seeded.commune_code}: {seeded.households} hộ, {seeded.visits} lượt thăm; "
+        f"tình nguyện viên {seeded.volunteer_id}.",
+        f"Seeded demo commune {seeded.commune_code}: {seeded.households} households, {seeded.visits} visits; "
+        f"volunteer {seeded.volunteer_id}.",
+    )
     return OK
 
 
@@ -541,8 +624,9 @@ def _read_password(args: argparse.Namespace, username: str) -> str:
         except EOFError:
             raise admin.AdminError("Không nhận được mật khẩu.", "No password was given.") from None
         if password != again:
-            raise admin.AdminError("Hai lần nhập mật khẩu không khớp; chưa ghi gì.",
-                                   "The two passwords differ; nothing was written.")
+            raise admin.AdminError(
+                "Hai lần nhập mật khẩu không khớp; chưa ghi gì.", "The two passwords differ; nothing was written."
+            )
     staff.check_password(password, username)
     return password
 
@@ -555,14 +639,18 @@ def _add_staff(args: argparse.Namespace) -> int:
     with _session(args) as session:  # a taken username or a missing commune fails before the prompt
         commune_code = admin.pick_commune(session, args.commune).code
         if staff.find_staff(session, username) is not None:
-            raise admin.AdminError(f"Tên đăng nhập {username!r} đã có người dùng.", f"The username {username!r} is taken.")
+            raise admin.AdminError(
+                f"Tên đăng nhập {username!r} đã có người dùng.", f"The username {username!r} is taken."
+            )
     password = _read_password(args, username)
     with _session(args) as session:
         user = staff.create_staff(session, commune_code, username, args.name, args.role, password)
         name, role = user.name, user.role
     vi_role, en_role = staff.ROLE_NAMES[role]
-    _say(f"Đã thêm tài khoản {username} ({name}, {vi_role}) cho xã {commune_code}.",
-         f"Added the account {username} ({name}, {en_role}) for commune {commune_code}.")
+    _say(
+        f"Đã thêm tài khoản {username} ({name}, {vi_role}) cho xã {commune_code}.",
+        f"Added the account {username} ({name}, {en_role}) for commune {commune_code}.",
+    )
     return OK
 
 
@@ -574,8 +662,10 @@ def _set_staff_password(args: argparse.Namespace) -> int:
     password = _read_password(args, username)
     with _session(args) as session:
         staff.set_password(session, username, password)
-    _say(f"Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc.",
-         f"Set a new password for {username}; its open sessions were ended.")
+    _say(
+        f"Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc.",
+        f"Set a new password for {username}; its open sessions were ended.",
+    )
     return OK
 
 
@@ -586,8 +676,10 @@ def _disable_staff(args: argparse.Namespace) -> int:
         username = staff.staff_user(session, args.username).username
         disabled = staff.disable_staff(session, username)
     if disabled:
-        _say(f"Đã khóa tài khoản {username}: không đăng nhập được nữa.",
-             f"Disabled the account {username}: it can no longer sign in.")
+        _say(
+            f"Đã khóa tài khoản {username}: không đăng nhập được nữa.",
+            f"Disabled the account {username}: it can no longer sign in.",
+        )
     else:
         _say(f"Tài khoản {username} đã bị khóa từ trước.", f"The account {username} was already disabled.")
     return OK
@@ -598,9 +690,16 @@ def _list_staff(args: argparse.Namespace) -> int:
 
     with _session(args) as session:
         commune = admin.pick_commune(session, args.commune) if args.commune else None
-        rows = [(u.username, u.commune_code, u.name, u.role,
-                 f"khóa/disabled {u.disabled_at:%Y-%m-%d %H:%M}" if u.disabled_at else "hoạt động/active")
-                for u in staff.list_staff(session, commune.code if commune else None)]
+        rows = [
+            (
+                u.username,
+                u.commune_code,
+                u.name,
+                u.role,
+                f"khóa/disabled {u.disabled_at:%Y-%m-%d %H:%M}" if u.disabled_at else "hoạt động/active",
+            )
+            for u in staff.list_staff(session, commune.code if commune else None)
+        ]
     if not rows:
         _say("Chưa có tài khoản cán bộ nào.", "No staff account yet.")
         return OK

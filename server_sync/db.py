@@ -149,8 +149,13 @@ def fault(exc: BaseException) -> str | None:
     text = str(orig).lower()
     if state in _FULL_STATES or "disk is full" in text or "no space left" in text:
         return "storage_full"
-    if exc.connection_invalidated or state in _BUSY_STATES or "database is locked" in text \
-            or "database is busy" in text or "database table is locked" in text:
+    if (
+        exc.connection_invalidated
+        or state in _BUSY_STATES
+        or "database is locked" in text
+        or "database is busy" in text
+        or "database table is locked" in text
+    ):
         return "server_busy"
     if isinstance(exc, OperationalError) and type(orig).__module__.startswith("psycopg"):
         return "server_busy"  # connection-level trouble on PostgreSQL

@@ -24,10 +24,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 GRACE = 10.0  # seconds a child gets to stop before it is killed
@@ -57,11 +58,14 @@ def prepare(server_url: str, data_dir: Path, database_url: str | None = None) ->
         with sessions.begin() as session:
             seeded = seed_demo(session)
         if seeded is not None:
-            print(f"Đã tạo xã mẫu / Seeded the demo commune {seeded.commune_code}: "
-                  f"{seeded.households} hộ / households, {seeded.visits} lượt thăm / visits")
+            print(
+                f"Đã tạo xã mẫu / Seeded the demo commune {seeded.commune_code}: "
+                f"{seeded.households} hộ / households, {seeded.visits} lượt thăm / visits"
+            )
         with sessions.begin() as session:
-            first = session.scalar(select(models.Volunteer)
-                                   .order_by(models.Volunteer.created_at, models.Volunteer.id).limit(1))
+            first = session.scalar(
+                select(models.Volunteer).order_by(models.Volunteer.created_at, models.Volunteer.id).limit(1)
+            )
             if first is None:
                 return None
             code = enrolment.issue_code(session, first.id, ttl=timedelta(days=1))
@@ -122,19 +126,23 @@ def wait_http(url: str, alive: Callable[[], bool], timeout: float = 90.0) -> boo
     return False
 
 
-def _die_with_parent() -> None:
-    """Linux: a child gets SIGTERM if this launcher dies, even by SIGKILL (no orphans)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+# Linux: each child asks the kernel for SIGTERM when this launcher dies, even by SIGKILL (no
+# orphans), then becomes the real program. Done in the child itself, before exec, instead of
+# a `preexec_fn`, which is unsafe in a process with threads (it runs between fork and exec).
+_DEATH_PACT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG\n"
+    "if os.getppid() != int(os.environ['KHAOSAT_LAUNCHER']): sys.exit(0)  # died before the pact\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
 
 
 def start(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(argv, cwd=ROOT, env=env,
-                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    """Start `argv` (its first item an executable's path) from the repository root."""
+    if sys.platform == "linux":
+        argv = [sys.executable, "-c", _DEATH_PACT, *argv]
+        env = {**env, "KHAOSAT_LAUNCHER": str(os.getpid())}
+    return subprocess.Popen(argv, cwd=ROOT, env=env)
 
 
 def stop(children: list[subprocess.Popen[bytes]]) -> None:
@@ -161,8 +169,11 @@ def main() -> int:
 
     for port, variable in ((server_port, "SERVER_PORT"), (app_port, "PORT")):
         if not port_free(host, port):
-            print(f"Cổng {port} đang bận: chọn cổng khác, ví dụ make run {variable}={port + 1}\n"
-                  f"  Port {port} is in use: choose another, e.g. make run {variable}={port + 1}", file=sys.stderr)
+            print(
+                f"Cổng {port} đang bận: chọn cổng khác, ví dụ make run {variable}={port + 1}\n"
+                f"  Port {port} is in use: choose another, e.g. make run {variable}={port + 1}",
+                file=sys.stderr,
+            )
             return 1
 
     os.environ["SERVER_DATA_DIR"] = str(data_dir)
@@ -183,8 +194,13 @@ def main() -> int:
             if not stopping:
                 print("Máy chủ không khởi động được / The server did not start", file=sys.stderr)
             return 1
-        app_env = {**env, "FLET_FORCE_WEB_SERVER": "1", "FLET_WEB_NO_CDN": "1",
-                   "FLET_SERVER_IP": host, "FLET_SERVER_PORT": str(app_port)}
+        app_env = {
+            **env,
+            "FLET_FORCE_WEB_SERVER": "1",
+            "FLET_WEB_NO_CDN": "1",
+            "FLET_SERVER_IP": host,
+            "FLET_SERVER_PORT": str(app_port),
+        }
         app = start([sys.executable, "mobile/main.py"], app_env)
         children.append(app)
         if not wait_http(app_url, lambda: app.poll() is None and not stopping):
@@ -212,9 +228,13 @@ def banner(app_url: str, server_url: str, enrolment: Enrolment | None) -> str:
         f"  Bảng điều khiển của xã / Commune dashboard: {server_url}/dash/",
     ]
     if enrolment is not None and enrolment.staff:
-        lines.append("    tài khoản / accounts: " + ", ".join(
-            f"{user} / {password} ({'quản trị / admin' if role == 'admin' else 'cán bộ / staff'})"
-            for user, role, password in enrolment.staff))
+        lines.append(
+            "    tài khoản / accounts: "
+            + ", ".join(
+                f"{user} / {password} ({'quản trị / admin' if role == 'admin' else 'cán bộ / staff'})"
+                for user, role, password in enrolment.staff
+            )
+        )
     if enrolment is not None:
         lines += [
             "",

@@ -11,14 +11,14 @@ recomputed when the zone changes.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
 
 
 class Commune(Base):
@@ -99,9 +99,7 @@ class Household(Base):
     # Since 0004: the revision the server last kept (1 when created); only the server sets it.
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
-    __table_args__ = (
-        Index("ix_household_hamlet_seq", "hamlet_id", "change_seq"),
-    )
+    __table_args__ = (Index("ix_household_hamlet_seq", "hamlet_id", "change_seq"),)
 
 
 class Visit(Base):
@@ -121,9 +119,7 @@ class Visit(Base):
     tallies: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # since 0002
     change_seq: Mapped[int | None] = mapped_column(Integer)  # since 0003: the batch that brought it
 
-    __table_args__ = (
-        Index("ix_visit_household", "household_id", "outcome", "visited_day"),
-    )
+    __table_args__ = (Index("ix_visit_household", "household_id", "outcome", "visited_day"),)
 
 
 class Audit(Base):
@@ -274,9 +270,7 @@ class HouseholdPlacement(Base):
     on_roster: Mapped[bool]
     change_seq: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (
-        Index("ix_household_placement_hamlet", "hamlet_id"),
-    )
+    __table_args__ = (Index("ix_household_placement_hamlet", "hamlet_id"),)
 
 
 def _tally_change_columns() -> None:
@@ -286,7 +280,9 @@ def _tally_change_columns() -> None:
 
     for indicator in INDICATOR_IDS:
         for prefix in ("n", "d"):
-            TallyChange.__table__.append_column(Column(f"{prefix}_{indicator}", Integer, nullable=False, server_default="0"))
+            TallyChange.__table__.append_column(
+                Column(f"{prefix}_{indicator}", Integer, nullable=False, server_default="0")
+            )
 
 
 _tally_change_columns()

@@ -42,7 +42,7 @@ def database_url(explicit: str | None = None) -> str:
     """`DATABASE_URL` when set (e.g. postgresql+psycopg://…), else a SQLite file in the data dir."""
     url = explicit or os.environ.get("DATABASE_URL")
     if url:
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
+        if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3, not psycopg2
         return url
     data_dir = Path(os.environ.get("SERVER_DATA_DIR", "./data"))

@@ -18,9 +18,10 @@ import copy
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -54,11 +55,11 @@ class AtomicJSONStorage(Storage):
         self._create_dirs = create_dirs
         if self.path.parent.is_dir():
             remove_leftovers(self.path)
-        self._data: Optional[dict[str, dict[str, Any]]] = None
+        self._data: dict[str, dict[str, Any]] | None = None
         self._loaded = False
         self.read()  # parse now: a corrupted file must fail loudly at open, not at first save
 
-    def read(self) -> Optional[dict[str, dict[str, Any]]]:
+    def read(self) -> dict[str, dict[str, Any]] | None:
         if not self._loaded:
             self._data = _load(self.path)
             self._loaded = True
@@ -82,7 +83,7 @@ class AtomicJSONStorage(Storage):
         self._loaded = False
 
 
-def _load(path: Path) -> Optional[dict[str, dict[str, Any]]]:
+def _load(path: Path) -> dict[str, dict[str, Any]] | None:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -163,17 +164,17 @@ class Transactional(Storage):
     instead, so both backends roll back alike.
     """
 
-    def __init__(self, inner: Storage, on_rollback: Optional[Callable[[], None]] = None) -> None:
+    def __init__(self, inner: Storage, on_rollback: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.inner = inner
         self._depth = 0
-        self._pending: Optional[dict[str, dict[str, Any]]] = None
+        self._pending: dict[str, dict[str, Any]] | None = None
         self._aborted = False
         self._reloads = callable(getattr(inner, "forget", None))
-        self._snapshot: Optional[dict[str, dict[str, Any]]] = None
+        self._snapshot: dict[str, dict[str, Any]] | None = None
         self._on_rollback = on_rollback  # drops what TinyDB cached of the rolled-back data
 
-    def read(self) -> Optional[dict[str, dict[str, Any]]]:
+    def read(self) -> dict[str, dict[str, Any]] | None:
         if self._pending is not None:
             return self._pending
         return self.inner.read()

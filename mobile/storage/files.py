@@ -75,8 +75,11 @@ class DiskBackend:
         return Database(AtomicJSONStorage(self.folder / relative))
 
     def shard_ids(self) -> set[str]:
-        return {name[:-5] for name in _names(self.folder / HAMLETS_DIR)
-                if name.endswith(".json") and _HAMLET_ID.fullmatch(name[:-5])}
+        return {
+            name[:-5]
+            for name in _names(self.folder / HAMLETS_DIR)
+            if name.endswith(".json") and _HAMLET_ID.fullmatch(name[:-5])
+        }
 
     def fingerprint(self, relative: str) -> str | None:
         """A hash of the file's bytes: equal exactly when the content is the same."""
@@ -87,8 +90,9 @@ class DiskBackend:
 
     def archive_years(self, hamlet_id: str) -> list[int]:
         folder = self.folder / ARCHIVE_DIR / check_hamlet_id(hamlet_id)
-        return sorted(int(name[:-5]) for name in _names(folder)
-                      if name.endswith(".json") and _YEAR.fullmatch(name[:-5]))
+        return sorted(
+            int(name[:-5]) for name in _names(folder) if name.endswith(".json") and _YEAR.fullmatch(name[:-5])
+        )
 
 
 def _names(folder: Path) -> list[str]:
@@ -108,8 +112,11 @@ class MemoryBackend:
         return Database(self._files.setdefault(relative, MemoryStorage()))
 
     def _written(self, prefix: str) -> list[str]:
-        return [path[len(prefix):-5] for path, storage in self._files.items()
-                if path.startswith(prefix) and storage.memory is not None]
+        return [
+            path[len(prefix) : -5]
+            for path, storage in self._files.items()
+            if path.startswith(prefix) and storage.memory is not None
+        ]
 
     def shard_ids(self) -> set[str]:
         return set(self._written(f"{HAMLETS_DIR}/"))

@@ -64,8 +64,12 @@ def settle(record: Household | Visit, result: SyncResult) -> bool:
         if result.result in ("accepted", "duplicate", "conflict"):
             if record.status is Status.REJECTED:
                 record.complete()  # the server now accepts what it once refused
-            learns = (isinstance(record, Household) and result.result != "conflict"
-                      and result.revision is not None and record.revision != result.revision)
+            learns = (
+                isinstance(record, Household)
+                and result.result != "conflict"
+                and result.revision is not None
+                and record.revision != result.revision
+            )
             if record.status is Status.SYNCED:
                 if learns:  # a re-sent synced household: only its revision was news
                     record.revision = result.revision  # type: ignore[union-attr]

@@ -85,4 +85,4 @@ def _unlock(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-__all__ = ["FolderLock", "LOCK_FILE", "StoreInUse"]
+__all__ = ["LOCK_FILE", "FolderLock", "StoreInUse"]

@@ -34,19 +34,39 @@ import functools
 import os
 import threading
 import weakref
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from survey.records import Hamlet, Household, Status, Visit
 from survey.text import fold, matches
 
-from .files import (DRAFTS, META, SETTINGS, Backend, DiskBackend, MemoryBackend, archive_path,
-                    check_hamlet_id, shard_path)
+from .files import (
+    DRAFTS,
+    META,
+    SETTINGS,
+    Backend,
+    DiskBackend,
+    MemoryBackend,
+    archive_path,
+    check_hamlet_id,
+    shard_path,
+)
 from .models import HouseholdRow, Outbox, SyncResult, settle
 from .owner import FolderLock
-from .shard import (ArchiveYear, HamletShard, StoreFile, json_copy, plain, put,
-                    refuse_changed_synced, to_household, to_visit, visit_key)
+from .shard import (
+    ArchiveYear,
+    HamletShard,
+    StoreFile,
+    json_copy,
+    plain,
+    put,
+    refuse_changed_synced,
+    to_household,
+    to_visit,
+    visit_key,
+)
 
 _NEEDS_SYNC = (Status.COMPLETE, Status.REJECTED)
 
@@ -55,6 +75,8 @@ def archive_year(visit: Visit) -> int:
     """Which archive file of its hamlet a synced visit goes to: the UTC year of its instant.
     A storage detail only (files stay small); no figure is counted by it."""
     return visit.at.year
+
+
 _Result = TypeVar("_Result")
 
 
@@ -186,7 +208,7 @@ class Repository:
                 try:
                     file.commit()
                 except BaseException:
-                    for rest in files[done + 1:]:
+                    for rest in files[done + 1 :]:
                         rest.abort()
                     raise
 
@@ -263,8 +285,9 @@ class Repository:
         are written target first, source last, and every step can be taken twice."""
         if self._batch is not None:
             raise RuntimeError("a household cannot move inside batch()")
-        count = sum(len(self._archive(source, year).of_household(household_id))
-                    for year in self._backend.archive_years(source))
+        count = sum(
+            len(self._archive(source, year).of_household(household_id)) for year in self._backend.archive_years(source)
+        )
         entry = {"household_id": household_id, "source": source, "target": target, "archived": count}
         self._journal("add", entry)
         self._apply_move(entry)
@@ -273,13 +296,18 @@ class Repository:
     def _apply_move(self, entry: dict[str, Any]) -> None:
         """One move, every step of which may run twice: `entry["archived"]` (how many of its
         visits were in the source's archive when the move began) keeps the counts exact."""
-        household_id, source, target, count = (entry["household_id"], entry["source"], entry["target"],
-                                                int(entry.get("archived", 0)))
+        household_id, source, target, count = (
+            entry["household_id"],
+            entry["source"],
+            entry["target"],
+            int(entry.get("archived", 0)),
+        )
         old = self._shard(check_hamlet_id(source))
         doc = old.household_doc(household_id)
         hot = [json_copy(dict(d)) for d in old.visit_docs(household_id)]
-        archived = {year: self._archive(source, year).of_household(household_id)
-                    for year in self._backend.archive_years(source)}
+        archived = {
+            year: self._archive(source, year).of_household(household_id) for year in self._backend.archive_years(source)
+        }
         if target is not None and doc is not None:
             doc["hamlet_id"] = target
             self._shard(check_hamlet_id(target)).receive(doc, hot, count)
@@ -356,8 +384,14 @@ class Repository:
         indexes = [shard.index() for shard in shards]
         stamp = tuple(x for shard in shards for x in (id(shard), shard.generation))
         if stamp != self._device_index[0]:
-            merged = sorted(((name, h, key, shard) for shard, index in zip(shards, indexes)
-                             for name, h, key in index), key=lambda entry: entry[:2])
+            merged = sorted(
+                (
+                    (name, h, key, shard)
+                    for shard, index in zip(shards, indexes, strict=False)
+                    for name, h, key in index
+                ),
+                key=lambda entry: entry[:2],
+            )
             self._device_index = (stamp, merged)
         return self._device_index[1]
 
@@ -399,8 +433,12 @@ class Repository:
         shard = self._shard_of_household(household_id)
         if shard is None:
             return []
-        docs = {d["id"]: d for a in self._archives_of(shard.hamlet_id) for d in a.docs()
-                if d["household_id"] == household_id}
+        docs = {
+            d["id"]: d
+            for a in self._archives_of(shard.hamlet_id)
+            for d in a.docs()
+            if d["household_id"] == household_id
+        }
         docs.update((d["id"], d) for d in shard.visit_docs(household_id))  # hot copy wins
         return [to_visit(d) for d in sorted(docs.values(), key=visit_key, reverse=True)]
 

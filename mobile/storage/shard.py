@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import marshal
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from tinydb.table import Document, Table
 
 from survey.records import Household, Status, Visit
 from survey.summary import HouseholdSummary, summarize
 from survey.text import fold
 from survey.times import instant_or_none
-from tinydb.table import Document, Table
 
 from .atomic import Database
 from .models import HouseholdRow
@@ -54,7 +56,7 @@ def put(table: Table, doc_id: str, doc: dict[str, Any]) -> None:
         table.insert(Document(doc, doc_id=doc_id))
 
 
-_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def visit_key(visit: Visit | dict[str, Any]) -> tuple[datetime, str]:
@@ -253,8 +255,11 @@ class HamletShard(StoreFile):
                 key = visit_key(doc)
                 if key > latest.get(doc["household_id"], (_NEVER, "")):
                     latest[doc["household_id"]] = key
-        return [d for d in self.visits if d["status"] == Status.SYNCED
-                and d["household_id"] in latest and visit_key(d) < latest[d["household_id"]]]
+        return [
+            d
+            for d in self.visits
+            if d["status"] == Status.SYNCED and d["household_id"] in latest and visit_key(d) < latest[d["household_id"]]
+        ]
 
     def drop_archived(self, visit_ids: list[str]) -> None:
         """Second write of a move: forget visits the archive now holds, and count them."""

@@ -8,10 +8,11 @@ never breaks an old record.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 Scope = Literal["household", "member", "adult"]
 QUESTION_TYPES = ("single", "multi", "integer", "year", "text", "items")
@@ -138,27 +139,19 @@ class Checklist:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Checklist:
         try:
-            catalogue = tuple(
-                CatalogueItem(c["code"], c["scope"], Label.parse(c["label"]))
-                for c in raw["catalogue"]
-            )
+            catalogue = tuple(CatalogueItem(c["code"], c["scope"], Label.parse(c["label"])) for c in raw["catalogue"])
             sections = tuple(_parse_section(s, catalogue) for s in raw["sections"])
             checklist = cls(
                 version=int(raw["version"]),
                 title=Label.parse(raw["title"]),
                 adult_questions_from_age=int(raw["adult_questions_from_age"]),
-                outcomes=tuple(
-                    Choice(o["value"], Label.parse(o["label"])) for o in raw["outcomes"]
-                ),
+                outcomes=tuple(Choice(o["value"], Label.parse(o["label"])) for o in raw["outcomes"]),
                 consent_label=Label.parse(raw["consent"]["label"]),
                 consent_by_label=Label.parse(raw["consent"]["by_label"]),
                 consent_by_max_length=int(raw["consent"]["by_max_length"]),
                 sections=sections,
                 catalogue=catalogue,
-                follow_up_rules=tuple(
-                    FollowUpRule(r["code"], r["scope"], r["when"])
-                    for r in raw["follow_up_rules"]
-                ),
+                follow_up_rules=tuple(FollowUpRule(r["code"], r["scope"], r["when"]) for r in raw["follow_up_rules"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ChecklistError(f"malformed checklist definition: {exc!r}") from exc
@@ -275,7 +268,7 @@ def evaluate(condition: Mapping[str, Any] | None, values: Mapping[str, Any]) -> 
     raise ChecklistError(f"unknown condition {dict(condition)!r}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def versions() -> tuple[int, ...]:
     """Every checklist version shipped with this build, oldest first."""
     folder = resources.files(__package__).joinpath("checklists")
@@ -287,7 +280,7 @@ def versions() -> tuple[int, ...]:
     return tuple(sorted(found))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(version: int) -> Checklist:
     """The definition of one version; KeyError when this build does not ship it."""
     if not isinstance(version, int) or isinstance(version, bool) or version not in versions():

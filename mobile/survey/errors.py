@@ -389,8 +389,8 @@ def shown(value: Any, limit: int = 60) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     text = value if isinstance(value, str) else type(value).__name__
-    text = _CONTROL.sub("\ufffd", text[:limit + 1])
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    text = _CONTROL.sub("\ufffd", text[: limit + 1])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def message(code: str, lang: Lang = "vi", **context: Any) -> str:

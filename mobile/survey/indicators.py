@@ -9,11 +9,11 @@ database sum them, and still compute exactly what the phone computes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping  # isinstance() through typing is slower
+from collections.abc import Iterable, Mapping, Sequence  # isinstance() through typing is slower
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from importlib import resources
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from .checklist import Label
 from .records import Hamlet, Household, Outcome, Visit
@@ -32,28 +32,36 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("adults_ready", Label(
-        "Người lớn có điện thoại thông minh, VNeID mức 2 và tài khoản thanh toán số",
-        "Adults with a smartphone, VNeID level 2 and a digital payment account")),
-    Indicator("adults_online_services", Label(
-        "Người lớn có VNeID và dùng dịch vụ công trực tuyến khi cần",
-        "Adults with VNeID using online public services when needed")),
-    Indicator("households_guided", Label(
-        "Hộ được hướng dẫn dịch vụ số thiết yếu",
-        "Households guided to essential digital services")),
-    Indicator("households_waste_sorting", Label(
-        "Hộ phân loại rác tại nguồn", "Households sorting waste at source")),
-    Indicator("households_waste_partly", Label(
-        "Hộ phân loại rác một phần (tham khảo)", "Households sorting waste partly (for reference)")),
-    Indicator("businesses_digital", Label(
-        "Hộ kinh doanh dùng công cụ số", "Business households using digital tools")),
-    Indicator("products_online", Label(
-        "Sản phẩm chính được quảng bá trên mạng", "Main products promoted online")),
-    Indicator("hamlets_with_team", Label(
-        "Thôn/bản có Tổ công nghệ số cộng đồng hoạt động",
-        "Hamlets with an active community digital-tech team")),
-    Indicator("visit_coverage", Label(
-        "Hộ đã được khảo sát", "Households with a completed visit")),
+    Indicator(
+        "adults_ready",
+        Label(
+            "Người lớn có điện thoại thông minh, VNeID mức 2 và tài khoản thanh toán số",
+            "Adults with a smartphone, VNeID level 2 and a digital payment account",
+        ),
+    ),
+    Indicator(
+        "adults_online_services",
+        Label(
+            "Người lớn có VNeID và dùng dịch vụ công trực tuyến khi cần",
+            "Adults with VNeID using online public services when needed",
+        ),
+    ),
+    Indicator(
+        "households_guided",
+        Label("Hộ được hướng dẫn dịch vụ số thiết yếu", "Households guided to essential digital services"),
+    ),
+    Indicator("households_waste_sorting", Label("Hộ phân loại rác tại nguồn", "Households sorting waste at source")),
+    Indicator(
+        "households_waste_partly",
+        Label("Hộ phân loại rác một phần (tham khảo)", "Households sorting waste partly (for reference)"),
+    ),
+    Indicator("businesses_digital", Label("Hộ kinh doanh dùng công cụ số", "Business households using digital tools")),
+    Indicator("products_online", Label("Sản phẩm chính được quảng bá trên mạng", "Main products promoted online")),
+    Indicator(
+        "hamlets_with_team",
+        Label("Thôn/bản có Tổ công nghệ số cộng đồng hoạt động", "Hamlets with an active community digital-tech team"),
+    ),
+    Indicator("visit_coverage", Label("Hộ đã được khảo sát", "Households with a completed visit")),
 )
 INDICATOR_IDS = tuple(i.id for i in INDICATORS)
 # Bumped whenever a tally would count differently: stored tallies of another version are
@@ -113,9 +121,15 @@ class CoverageConfig:
         for key, value in (raw.get("targets") or {}).items():
             if key not in INDICATOR_IDS:
                 raise ValueError(f"unknown indicator {key!r}")
-            targets[key] = None if value is None else Target(
-                min=float(value["min"]), strict=bool(value.get("strict", False)),
-                max=None if value.get("max") is None else float(value["max"]))
+            targets[key] = (
+                None
+                if value is None
+                else Target(
+                    min=float(value["min"]),
+                    strict=bool(value.get("strict", False)),
+                    max=None if value.get("max") is None else float(value["max"]),
+                )
+            )
         time_zone = str(raw.get("time_zone") or base.time_zone)
         zone(time_zone)  # ZoneUnknown (a ValueError) now, not in a report
         start = raw.get("campaign_start") or base.campaign_start
@@ -129,9 +143,13 @@ class CoverageConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """What `from_dict` reads back (the phone keeps the commune's configuration so)."""
-        return {"adult_age": self.adult_age, "close_margin": self.close_margin,
-                "targets": {k: {"min": t.min, "strict": t.strict, "max": t.max} for k, t in self.targets.items()},
-                "time_zone": self.time_zone, "campaign_start": self.campaign_start.isoformat()}
+        return {
+            "adult_age": self.adult_age,
+            "close_margin": self.close_margin,
+            "targets": {k: {"min": t.min, "strict": t.strict, "max": t.max} for k, t in self.targets.items()},
+            "time_zone": self.time_zone,
+            "campaign_start": self.campaign_start.isoformat(),
+        }
 
     def with_adult_age(self, adult_age: int) -> CoverageConfig:
         return CoverageConfig(adult_age, self.close_margin, self.targets, self.time_zone, self.campaign_start)
@@ -142,18 +160,22 @@ class CoverageConfig:
 
 
 def default_config() -> CoverageConfig:
-    raw = json.loads(
-        resources.files(__package__).joinpath("config", "defaults.json").read_text(encoding="utf-8")
-    )
+    raw = json.loads(resources.files(__package__).joinpath("config", "defaults.json").read_text(encoding="utf-8"))
     targets = {
-        key: Target(min=float(v["min"]), strict=bool(v.get("strict", False)),
-                    max=None if v.get("max") is None else float(v["max"]))
+        key: Target(
+            min=float(v["min"]),
+            strict=bool(v.get("strict", False)),
+            max=None if v.get("max") is None else float(v["max"]),
+        )
         for key, v in raw["targets"].items()
     }
-    return CoverageConfig(int(raw["adult_age"]), float(raw["close_margin"]), targets,
-                          str(raw.get("time_zone") or DEFAULT_TIME_ZONE),
-                          date.fromisoformat(raw["campaign_start"]) if raw.get("campaign_start")
-                          else DEFAULT_CAMPAIGN_START)
+    return CoverageConfig(
+        int(raw["adult_age"]),
+        float(raw["close_margin"]),
+        targets,
+        str(raw.get("time_zone") or DEFAULT_TIME_ZONE),
+        date.fromisoformat(raw["campaign_start"]) if raw.get("campaign_start") else DEFAULT_CAMPAIGN_START,
+    )
 
 
 # -- tallies --------------------------------------------------------------------------------
@@ -331,11 +353,12 @@ def coverage_of(tally: Tally, config: CoverageConfig, hamlet_id: str | None = No
 
 def _coverage(hamlet_id: str | None, tally: Tally, config: CoverageConfig) -> Coverage:
     counts, targets = tally.counts, config.targets
-    return Coverage(hamlet_id, {i: IndicatorValue(i, counts[i][0], counts[i][1], targets.get(i)) for i in INDICATOR_IDS})
+    return Coverage(
+        hamlet_id, {i: IndicatorValue(i, counts[i][0], counts[i][1], targets.get(i)) for i in INDICATOR_IDS}
+    )
 
 
-def latest_completed(visits: Iterable[Visit], as_of: date | None = None,
-                     tz: tzinfo | None = None) -> dict[str, Visit]:
+def latest_completed(visits: Iterable[Visit], as_of: date | None = None, tz: tzinfo | None = None) -> dict[str, Visit]:
     """Each household's latest completed visit on or before the commune day `as_of` (any
     date when None), the latest by instant (never by the text of its time).
 
@@ -374,8 +397,9 @@ def compute_coverage(
     """
     config = config or default_config()
     hamlets = list(hamlets)
-    tallies = hamlet_tallies(households, visits, as_of=as_of, adult_age=config.adult_age,
-                             tz=config.zone, placements=placements)
+    tallies = hamlet_tallies(
+        households, visits, as_of=as_of, adult_age=config.adult_age, tz=config.zone, placements=placements
+    )
     return report_from_tallies(hamlets, tallies, as_of=as_of, config=config, today=today)
 
 
@@ -420,7 +444,19 @@ def indicator_label(indicator: str, lang: str) -> str:
 
 
 __all__ = [
-    "INDICATORS", "INDICATOR_IDS", "Target", "CoverageConfig", "default_config", "Tally",
-    "household_tally", "IndicatorValue", "Coverage", "CoverageReport", "report_from_tallies",
-    "latest_completed", "compute_coverage", "hamlet_tallies", "indicator_label",
+    "INDICATORS",
+    "INDICATOR_IDS",
+    "Coverage",
+    "CoverageConfig",
+    "CoverageReport",
+    "IndicatorValue",
+    "Tally",
+    "Target",
+    "compute_coverage",
+    "default_config",
+    "hamlet_tallies",
+    "household_tally",
+    "indicator_label",
+    "latest_completed",
+    "report_from_tallies",
 ]

@@ -250,7 +250,7 @@ class Visit(Record):
         return day
 
     def year_in(self, tz: tzinfo) -> int:
-        """"The year of that visit" (DESIGN §3: who is an adult), in the commune's calendar."""
+        """ "The year of that visit" (DESIGN §3: who is an adult), in the commune's calendar."""
         return self.day_in(tz).year
 
     def household_values(self) -> dict[str, Any]:
@@ -289,7 +289,8 @@ class Visit(Record):
         data["follow_ups"] = [FollowUp.from_dict(f) for f in _list(data.get("follow_ups")) if isinstance(f, Mapping)]
         answers = data.get("answers")
         data["answers"] = {
-            str(k): dict(v) for k, v in (answers.items() if isinstance(answers, Mapping) else ())
+            str(k): dict(v)
+            for k, v in (answers.items() if isinstance(answers, Mapping) else ())
             if isinstance(v, Mapping)
         }
         return cls(**data)

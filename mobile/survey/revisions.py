@@ -16,8 +16,8 @@ fields, so a phone that fixes a phone number never undoes another phone's move.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .checklist import Label
@@ -70,7 +70,7 @@ def settle(base: Mapping[str, Any] | None, current: Mapping[str, Any], incoming:
         if was is not None and mine == was:
             continue  # the edit did not touch it: the current value stands
         if was is not None and now == was:
-            content.update(zip(keys, mine))
+            content.update(zip(keys, mine, strict=False))
             applied.append(name)
         else:
             lost.append(name)
@@ -81,9 +81,11 @@ def settle(base: Mapping[str, Any] | None, current: Mapping[str, Any], incoming:
 
 def describe(fields: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """The context of a `changed_elsewhere` issue: the fields, named in both languages."""
-    return {"fields": list(fields),
-            "fields_vi": ", ".join(LABELS[f].vi for f in fields if f in LABELS),
-            "fields_en": ", ".join(LABELS[f].en for f in fields if f in LABELS)}
+    return {
+        "fields": list(fields),
+        "fields_vi": ", ".join(LABELS[f].vi for f in fields if f in LABELS),
+        "fields_en": ", ".join(LABELS[f].en for f in fields if f in LABELS),
+    }
 
 
 __all__ = ["FIELDS", "LABELS", "Settled", "describe", "settle"]

@@ -15,9 +15,9 @@ reads the same in every order it is queried.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .records import Household

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping  # not typing.Mapping: isinstance() through typing is slower
-from typing import Any, Iterator
+from collections.abc import (
+    Iterator,
+    Mapping,  # not typing.Mapping: isinstance() through typing is slower
+)
+from typing import Any
 
 from .checklist import Label
 from .errors import Issue, shown
@@ -54,8 +57,11 @@ _FORBIDDEN = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ud800-\\udfff{_INVI
 # over a record's JSON (controls are escaped there, the others stay as they are).
 _FORBIDDEN_ESCAPED = re.compile(f"\\\\(?:u00[01][0-9a-fA-F]|[bf])|[\\ud800-\\udfff{_INVISIBLE}]")
 KINDS: dict[str, tuple[str, str]] = {  # what a value should have been, in words (value_type_invalid)
-    "object": ("một đối tượng", "an object"), "text": ("chữ", "text"), "list": ("một danh sách", "a list"),
-    "integer": ("một số nguyên", "a whole number"), "time": ("một thời điểm", "a time"),
+    "object": ("một đối tượng", "an object"),
+    "text": ("chữ", "text"),
+    "list": ("một danh sách", "a list"),
+    "integer": ("một số nguyên", "a whole number"),
+    "time": ("một thời điểm", "a time"),
     "answers": ("các câu trả lời theo phần", "answers by section"),
     "follow_up": ("một việc cần hỗ trợ có mã", "a follow-up with its code"),
     "valid": ("một giá trị hợp lệ", "a valid value"),
@@ -144,8 +150,9 @@ def _plain_visit(raw: Mapping[str, Any]) -> bool:
     if volunteer is not None and (type(volunteer) is not str or len(volunteer) > FIELD_LIMITS["volunteer"]):
         return False
     consent = get("consent")
-    if consent is not None and (type(consent) is not dict or type(consent.get("by")) is not str
-                                or type(consent.get("at")) is not str):
+    if consent is not None and (
+        type(consent) is not dict or type(consent.get("by")) is not str or type(consent.get("at")) is not str
+    ):
         return False
     members, answers, follow_ups = get("members", []), get("answers", {}), get("follow_ups", [])
     if type(members) is not list or len(members) > MAX_MEMBERS or type(answers) is not dict:
@@ -166,7 +173,8 @@ def _plain_visit(raw: Mapping[str, Any]) -> bool:
             return False
         member_id = item.get("member_id")
         if len(item["code"]) > FIELD_LIMITS["follow_ups.code"] or (
-                member_id is not None and (type(member_id) is not str or not _ID_MATCH(member_id))):
+            member_id is not None and (type(member_id) is not str or not _ID_MATCH(member_id))
+        ):
             return False
     return True
 
@@ -296,5 +304,16 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-__all__ = ["FIELD_LABELS", "FIELD_LIMITS", "ID", "KINDS", "MAX_FOLLOW_UPS", "MAX_MEMBERS", "check_characters",
-           "check_household_shape", "check_visit_shape", "clean_text", "wrong_kind"]
+__all__ = [
+    "FIELD_LABELS",
+    "FIELD_LIMITS",
+    "ID",
+    "KINDS",
+    "MAX_FOLLOW_UPS",
+    "MAX_MEMBERS",
+    "check_characters",
+    "check_household_shape",
+    "check_visit_shape",
+    "clean_text",
+    "wrong_kind",
+]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .followups import open_follow_ups
@@ -52,8 +52,7 @@ class HouseholdSummary:
             updated.last_outcome = visit.outcome
         last_completed = instant_or_none(self.last_completed_at)
         if visit.outcome == Outcome.COMPLETED and (
-            last_completed is None
-            or (at, visit.id) > (last_completed, self.last_completed_visit_id or "")
+            last_completed is None or (at, visit.id) > (last_completed, self.last_completed_visit_id or "")
         ):
             updated.last_completed_visit_id = visit.id
             updated.last_completed_at = visit.visited_at

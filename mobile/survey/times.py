@@ -16,9 +16,9 @@ resort for the default zone only, so a phone never stops for want of a zone file
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -34,7 +34,7 @@ the two-phone scenarios can run phones whose clocks are wrong."""
 
 def system_clock() -> datetime:
     """The machine's clock, as an aware UTC instant."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ZoneUnknown(ValueError):
@@ -69,7 +69,7 @@ def instant(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"time without an offset: {value!r}")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def instant_or_none(value: object) -> datetime | None:
@@ -83,8 +83,8 @@ def instant_or_none(value: object) -> datetime | None:
 def as_utc(moment: datetime) -> datetime:
     """An aware UTC datetime; a naive one is read as UTC (SQLite hands timestamps back naive)."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def iso(moment: datetime) -> str:
@@ -114,7 +114,7 @@ def today(tz: tzinfo, clock: Clock = system_clock) -> date:
 
 def start_of_day(day: date, tz: tzinfo) -> datetime:
     """The first instant of a local day, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def chronological(at: datetime, record_id: str) -> tuple[datetime, str]:
@@ -123,7 +123,21 @@ def chronological(at: datetime, record_id: str) -> tuple[datetime, str]:
 
 
 __all__ = [
-    "CLOCK_TOLERANCE", "Clock", "DEFAULT_CAMPAIGN_START", "DEFAULT_TIME_ZONE", "ZoneUnknown", "as_utc",
-    "chronological", "day_of", "instant", "instant_or_none", "iso", "local_day", "now_iso", "start_of_day",
-    "system_clock", "today", "zone",
+    "CLOCK_TOLERANCE",
+    "DEFAULT_CAMPAIGN_START",
+    "DEFAULT_TIME_ZONE",
+    "Clock",
+    "ZoneUnknown",
+    "as_utc",
+    "chronological",
+    "day_of",
+    "instant",
+    "instant_or_none",
+    "iso",
+    "local_day",
+    "now_iso",
+    "start_of_day",
+    "system_clock",
+    "today",
+    "zone",
 ]

@@ -10,10 +10,10 @@ its content, and return the record with every issue found.
 from __future__ import annotations
 
 import re
-from functools import partial
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from . import checklist as checklists
@@ -21,8 +21,7 @@ from .checklist import Checklist, Question, evaluate
 from .errors import Issue, shown
 from .records import Household, Outcome, Visit
 from .shape import check_characters, check_household_shape, check_visit_shape, wrong_kind
-from .times import (CLOCK_TOLERANCE, DEFAULT_CAMPAIGN_START, as_utc, instant, local_day, start_of_day,
-                    system_clock, zone)
+from .times import CLOCK_TOLERANCE, DEFAULT_CAMPAIGN_START, as_utc, instant, local_day, start_of_day, system_clock, zone
 
 DEFAULT_ADULT_AGE = 18
 # Phone clocks drift; a time a few minutes "in the future" is a clock, not an error.
@@ -53,15 +52,23 @@ class RecordContext:
     @classmethod
     def of(cls, config: Any, now: datetime | None = None, adult_age: int | None = None) -> RecordContext:
         """The context of a commune's `CoverageConfig` at `now` (the system clock when None)."""
-        return cls(now=now or system_clock(), zone=config.zone, campaign_start=config.campaign_start,
-                   adult_age=config.adult_age if adult_age is None else adult_age)
+        return cls(
+            now=now or system_clock(),
+            zone=config.zone,
+            campaign_start=config.campaign_start,
+            adult_age=config.adult_age if adult_age is None else adult_age,
+        )
 
 
 def _context(context: RecordContext | None, now: datetime | None, adult_age: int | None) -> RecordContext:
     context = context or RecordContext()
     if now is not None or adult_age is not None:
-        context = RecordContext(now or context.now, context.zone, context.campaign_start,
-                                context.adult_age if adult_age is None else adult_age)
+        context = RecordContext(
+            now or context.now,
+            context.zone,
+            context.campaign_start,
+            context.adult_age if adult_age is None else adult_age,
+        )
     return context
 
 
@@ -89,13 +96,18 @@ def _read(raw: object, shape: Any, kind: type[Household] | type[Visit]) -> tuple
         return None, issues
     try:
         return kind.from_dict(raw), []  # type: ignore[arg-type]
-    except _SHAPE_ERRORS as exc:  # a value of a form no rule above foresaw
+    except _SHAPE_ERRORS:  # a value of a form no rule above foresaw
         return None, [wrong_kind("", "valid")]
 
 
-def judge_household(household: Household, context: RecordContext | None = None,
-                    content: Mapping[str, Any] | None = None, text: str | None = None, *,
-                    created_known: bool = False) -> list[Issue]:
+def judge_household(
+    household: Household,
+    context: RecordContext | None = None,
+    content: Mapping[str, Any] | None = None,
+    text: str | None = None,
+    *,
+    created_known: bool = False,
+) -> list[Issue]:
     """Every issue of a household read from its dictionary: the characters of what would be
     stored (`content`, its `to_dict()`; `text`, its JSON when the caller made it anyway),
     its times and its content. `created_known`: the server already holds the household, so
@@ -103,17 +115,26 @@ def judge_household(household: Household, context: RecordContext | None = None,
     return _judge(household, partial(validate_household, created_known=created_known), context, content, text)
 
 
-def judge_visit(visit: Visit, context: RecordContext | None = None,
-                content: Mapping[str, Any] | None = None, text: str | None = None) -> list[Issue]:
+def judge_visit(
+    visit: Visit,
+    context: RecordContext | None = None,
+    content: Mapping[str, Any] | None = None,
+    text: str | None = None,
+) -> list[Issue]:
     """Every issue of a visit read from its dictionary (see `judge_household`)."""
     return _judge(visit, validate_visit, context, content, text)
 
 
-def _judge(record: Household | Visit, rules: Any, context: RecordContext | None,
-           content: Mapping[str, Any] | None, text: str | None) -> list[Issue]:
+def _judge(
+    record: Household | Visit,
+    rules: Any,
+    context: RecordContext | None,
+    content: Mapping[str, Any] | None,
+    text: str | None,
+) -> list[Issue]:
     try:
         return check_characters(content if content is not None else record.to_dict(), text) + rules(record, context)
-    except _SHAPE_ERRORS as exc:
+    except _SHAPE_ERRORS:
         return [wrong_kind("", "valid")]
 
 
@@ -149,13 +170,23 @@ def check_time(value: Any, where: str, context: RecordContext, *, required: bool
         moment = instant(value)
     except OverflowError:  # a valid time at the edge of the calendar (year 1 or 9999) once in UTC
         early = datetime.fromisoformat(value).year < context.campaign_start.year
-        return [Issue("time_before_campaign" if early else "time_in_future", where,
-                      {"value": value, "day": shown(value), "start": _dmy(context.campaign_start)})]
+        return [
+            Issue(
+                "time_before_campaign" if early else "time_in_future",
+                where,
+                {"value": value, "day": shown(value), "start": _dmy(context.campaign_start)},
+            )
+        ]
     except (TypeError, ValueError):
         return [Issue("time_invalid", where, {"value": shown(value)})]
     if moment < context.earliest:
-        return [Issue("time_before_campaign", where, {
-            "value": value, "day": _day_text(moment, context, value), "start": _dmy(context.campaign_start)})]
+        return [
+            Issue(
+                "time_before_campaign",
+                where,
+                {"value": value, "day": _day_text(moment, context, value), "start": _dmy(context.campaign_start)},
+            )
+        ]
     if moment > context.latest:
         return [Issue("time_in_future", where, {"value": value, "day": _moment_text(moment, context, value)})]
     return []
@@ -184,8 +215,9 @@ def _moment_text(moment: datetime, context: RecordContext, value: Any) -> str:
 # -- households -----------------------------------------------------------------------------
 
 
-def validate_household(household: Household, context: RecordContext | None = None, *,
-                       created_known: bool = False) -> list[Issue]:
+def validate_household(
+    household: Household, context: RecordContext | None = None, *, created_known: bool = False
+) -> list[Issue]:
     """Every issue of a household's content and times (its form: `survey.shape`).
 
     A household's `created_at` is fixed when the server first accepts it (the server keeps
@@ -201,15 +233,16 @@ def validate_household(household: Household, context: RecordContext | None = Non
     if phone and not _PHONE.match(phone):
         issues.append(Issue("phone_invalid", "phone", {"value": shown(household.phone)}))
     if household.checklist_version not in checklists.versions():
-        issues.append(Issue("checklist_version_unknown", "checklist_version",
-                            {"version": shown(household.checklist_version)}))
-    if household.removed_reason not in _REMOVED_REASONS:
         issues.append(
-            Issue("household_status_invalid", "removed_reason", {"value": shown(household.removed_reason)})
+            Issue("checklist_version_unknown", "checklist_version", {"version": shown(household.checklist_version)})
         )
+    if household.removed_reason not in _REMOVED_REASONS:
+        issues.append(Issue("household_status_invalid", "removed_reason", {"value": shown(household.removed_reason)}))
     created = [] if created_known else check_time(household.created_at, "created_at", context)
-    issues += (created  # one wrong clock, one message
-               or check_time(household.updated_at, "updated_at", context, required=False))
+    issues += (
+        created  # one wrong clock, one message
+        or check_time(household.updated_at, "updated_at", context, required=False)
+    )
     issues += check_time(household.removed_at, "removed_at", context, required=False)
     return issues
 
@@ -218,7 +251,10 @@ def validate_household(household: Household, context: RecordContext | None = Non
 
 
 def validate_visit(
-    visit: Visit, context: RecordContext | None = None, *, adult_age: int | None = None,
+    visit: Visit,
+    context: RecordContext | None = None,
+    *,
+    adult_age: int | None = None,
     now: datetime | None = None,
 ) -> list[Issue]:
     """Every issue of a visit, read with the checklist version it was filled with.
@@ -255,11 +291,14 @@ def check_visit_times(visit: Visit, context: RecordContext) -> list[Issue]:
     """The visit's own time, else its bookkeeping times (one wrong clock, one message), and
     the time of the consent it carries."""
     if visit.created_at == visit.visited_at == visit.updated_at and (
-            visit.consent is None or visit.consent.at in ("", visit.visited_at)):
+        visit.consent is None or visit.consent.at in ("", visit.visited_at)
+    ):
         return check_time(visit.visited_at, "visited_at", context)  # one time, read once
-    issues = (check_time(visit.visited_at, "visited_at", context)
-              or check_time(visit.created_at, "created_at", context)
-              or check_time(visit.updated_at, "updated_at", context, required=False))
+    issues = (
+        check_time(visit.visited_at, "visited_at", context)
+        or check_time(visit.created_at, "created_at", context)
+        or check_time(visit.updated_at, "updated_at", context, required=False)
+    )
     if visit.consent is not None and visit.consent.at:
         issues = issues + check_time(visit.consent.at, "consent.at", context)
     return issues
@@ -279,11 +318,7 @@ def check_no_personal_data(visit: Visit) -> list[Issue]:
     ]
     if not what:
         return []
-    code = (
-        "declined_has_personal_data"
-        if visit.outcome == Outcome.DECLINED
-        else "answers_without_completed_visit"
-    )
+    code = "declined_has_personal_data" if visit.outcome == Outcome.DECLINED else "answers_without_completed_visit"
     return [Issue(code, what[0], {"what": ", ".join(what)})]
 
 
@@ -292,8 +327,13 @@ def check_consent(visit: Visit, definition: Checklist) -> list[Issue]:
     if consent is None or not consent.by.strip() or not consent.at:
         return [Issue("consent_missing", "consent")]
     if len(consent.by) > definition.consent_by_max_length:
-        return [Issue("text_too_long", "consent.by", _ctx(None, max=definition.consent_by_max_length,
-                                                        label=definition.consent_by_label))]
+        return [
+            Issue(
+                "text_too_long",
+                "consent.by",
+                _ctx(None, max=definition.consent_by_max_length, label=definition.consent_by_label),
+            )
+        ]
     return []
 
 
@@ -308,8 +348,7 @@ def check_household_answers(visit: Visit, definition: Checklist, tz: tzinfo | No
             value = answers.get(question.id)
             visible = question.when is None or evaluate(question.when, values)
             if not _clean(question, value, visible, year, plan):
-                issues += check_answer(question, value, visible=visible,
-                                       field=f"{section_id}.{question.id}", year=year)
+                issues += check_answer(question, value, visible=visible, field=f"{section_id}.{question.id}", year=year)
     return issues
 
 
@@ -320,12 +359,23 @@ def check_unknown_questions(visit: Visit, definition: Checklist) -> list[Issue]:
     issues = []
     for section_id, answers in visit.answers.items():
         if section_id not in known:
-            issues.append(Issue("question_unknown", shown(section_id),
-                                {"question": shown(section_id), "version": definition.version}))
+            issues.append(
+                Issue(
+                    "question_unknown",
+                    shown(section_id),
+                    {"question": shown(section_id), "version": definition.version},
+                )
+            )
             continue
-        issues += [Issue("question_unknown", f"{section_id}.{shown(qid)}",
-                         {"question": shown(qid), "version": definition.version})
-                   for qid in answers if qid not in known[section_id]]
+        issues += [
+            Issue(
+                "question_unknown",
+                f"{section_id}.{shown(qid)}",
+                {"question": shown(qid), "version": definition.version},
+            )
+            for qid in answers
+            if qid not in known[section_id]
+        ]
     return issues
 
 
@@ -344,21 +394,28 @@ def check_members(visit: Visit, definition: Checklist, current_year: int, tz: tz
         seen.add(member.id)
         for key in member.answers:
             if key not in plan.member_answer_ids:
-                issues.append(Issue("question_unknown", f"members[{index}].answers.{shown(key)}",
-                                    {"question": shown(key), "version": definition.version}))
+                issues.append(
+                    Issue(
+                        "question_unknown",
+                        f"members[{index}].answers.{shown(key)}",
+                        {"question": shown(key), "version": definition.version},
+                    )
+                )
         for question in plan.member:
             value = member.value(question.id)
             if not _clean(question, value, True, member_year, plan):
-                issues += check_answer(question, value, visible=True,
-                                       field=f"members[{index}].{question.id}", year=member_year)
+                issues += check_answer(
+                    question, value, visible=True, field=f"members[{index}].{question.id}", year=member_year
+                )
         asked = member.is_adult(year, definition.adult_questions_from_age)
         context = {**household, **member.values()}
         for question in plan.adult:
             value = member.value(question.id)
             visible = asked and (question.when is None or evaluate(question.when, context))
             if not _clean(question, value, visible, year, plan):
-                issues += check_answer(question, value, visible=visible,
-                                       field=f"members[{index}].{question.id}", year=year)
+                issues += check_answer(
+                    question, value, visible=visible, field=f"members[{index}].{question.id}", year=year
+                )
     return issues
 
 
@@ -371,11 +428,11 @@ def check_member_count(visit: Visit, adult_age: int, tz: tzinfo | None = None) -
     issues: list[Issue] = []
     adults = len(visit.adults(adult_age, tz))
     if adults > declared:
-        issues.append(Issue("adults_exceed_members", "members.member_count",
-                            {"adults": adults, "members": declared}))
+        issues.append(Issue("adults_exceed_members", "members.member_count", {"adults": adults, "members": declared}))
     if len(visit.members) != declared:
-        issues.append(Issue("roster_size_mismatch", "members.member_count",
-                            {"listed": len(visit.members), "members": declared}))
+        issues.append(
+            Issue("roster_size_mismatch", "members.member_count", {"listed": len(visit.members), "members": declared})
+        )
     return issues
 
 
@@ -416,9 +473,7 @@ def _check_multi(question: Question, value: Any, field: str, year: int) -> list[
     if not isinstance(value, list):
         return [Issue("choice_invalid", field, _ctx(question, value=shown(value)))]
     issues = [
-        Issue("choice_invalid", field, _ctx(question, value=shown(v)))
-        for v in value
-        if v not in question.choice_values
+        Issue("choice_invalid", field, _ctx(question, value=shown(v))) for v in value if v not in question.choice_values
     ]
     for exclusive in question.exclusive:
         if exclusive in value and len(set(value)) > 1:
@@ -459,15 +514,18 @@ def _check_items(question: Question, value: Any, field: str, year: int) -> list[
         return [Issue("choice_invalid", field, _ctx(question, value="…"))]
     issues: list[Issue] = []
     if question.max_items is not None and len(value) > question.max_items:
-        issues.append(Issue("number_out_of_range", field,
-                            _ctx(question, value=len(value), min=0, max=question.max_items)))
+        issues.append(
+            Issue("number_out_of_range", field, _ctx(question, value=len(value), min=0, max=question.max_items))
+        )
     known = {sub.id for sub in question.fields}
     for index, item in enumerate(value):
-        issues += [Issue("question_unknown", f"{field}[{index}].{shown(key)}", {"question": shown(key), "version": ""})
-                   for key in item if key not in known]
+        issues += [
+            Issue("question_unknown", f"{field}[{index}].{shown(key)}", {"question": shown(key), "version": ""})
+            for key in item
+            if key not in known
+        ]
         for sub in question.fields:
-            issues += check_answer(sub, item.get(sub.id), visible=True,
-                                   field=f"{field}[{index}].{sub.id}", year=year)
+            issues += check_answer(sub, item.get(sub.id), visible=True, field=f"{field}[{index}].{sub.id}", year=year)
     return issues
 
 
@@ -541,11 +599,13 @@ def _plan(definition: Checklist) -> _Plan:
         member=definition.questions_for("member"),
         adult=definition.questions_for("adult"),
         known={s.id: frozenset(q.id for q in s.questions) for s in household},
-        member_answer_ids=frozenset(q.id for q in (*definition.questions_for("member"),
-                                                   *definition.questions_for("adult"))),
+        member_answer_ids=frozenset(
+            q.id for q in (*definition.questions_for("member"), *definition.questions_for("adult"))
+        ),
         catalogue_codes=frozenset(definition.catalogue_codes),
-        item_fields={id(q): frozenset(sub.id for sub in q.fields)
-                     for s in definition.sections for q in s.questions if q.fields},
+        item_fields={
+            id(q): frozenset(sub.id for sub in q.fields) for s in definition.sections for q in s.questions if q.fields
+        },
         choices=choices,
     )
     if len(_PLANS) >= 64:  # only tests make many checklists; never grow without bound
@@ -574,8 +634,11 @@ def _clean(question: Question, value: Any, visible: bool, year: int, plan: _Plan
                     return False
             return not any(e in value for e in question.exclusive) or len(set(value)) <= 1
         if kind == "integer":
-            return (_is_int(value) and (question.min is None or question.min <= value)
-                    and (question.max is None or value <= question.max))
+            return (
+                _is_int(value)
+                and (question.min is None or question.min <= value)
+                and (question.max is None or value <= question.max)
+            )
         if kind == "year":
             return _is_int(value) and value <= year and (question.min is None or value >= question.min)
         if kind == "text":

@@ -7,13 +7,14 @@ second row. Client errors (4xx) are never retried: sending the same thing again 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import random
 import time
-import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -65,9 +66,16 @@ class SyncClient:
     def enroll(self, code: str, device_name: str) -> dict[str, Any]:
         return self._call("POST", "enroll", {"code": code, "device_name": device_name}, retry=False)
 
-    def sync(self, cursor: str | None, households: list[dict[str, Any]], visits: list[dict[str, Any]]) -> dict[str, Any]:
-        body = {"protocol": PROTOCOL, "app_version": APP_VERSION, "cursor": cursor,
-                "households": households, "visits": visits}
+    def sync(
+        self, cursor: str | None, households: list[dict[str, Any]], visits: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        body = {
+            "protocol": PROTOCOL,
+            "app_version": APP_VERSION,
+            "cursor": cursor,
+            "households": households,
+            "visits": visits,
+        }
         return self._call("POST", "sync", body, retry=True)
 
     # -- one request, with retries ------------------------------------------------------------
@@ -82,7 +90,7 @@ class SyncClient:
                 asked = error.retry_after or 0.0
             # exponential backoff with jitter: many phones back on Wi-Fi at 17:00 must not
             # hammer the commune office's server in lock-step; a busy server says how long
-            wait = self.backoff * (2 ** attempt) * (0.5 + random.random())
+            wait = self.backoff * (2**attempt) * (0.5 + random.random())
             self.sleep(max(wait, min(asked, MAX_RETRY_AFTER)))
         raise AssertionError("unreachable")
 
@@ -97,8 +105,9 @@ class SyncClient:
             headers["Content-Type"] = "application/json"
             headers["Content-Encoding"] = "gzip"
         try:
-            response = self.session.request(method, self.url(path), data=data, headers=headers,
-                                            timeout=(self.connect_timeout, self.read_timeout))
+            response = self.session.request(
+                method, self.url(path), data=data, headers=headers, timeout=(self.connect_timeout, self.read_timeout)
+            )
         except requests.Timeout as exc:
             raise SyncError("network_timeout") from exc
         except requests.RequestException as exc:
@@ -111,8 +120,13 @@ class SyncClient:
             error = (payload or {}).get("error") if isinstance(payload, dict) else None
             retry_after = _seconds(response.headers.get("Retry-After"))
             if isinstance(error, dict) and error.get("code"):
-                raise SyncError(str(error["code"]), response.status_code, str(error.get("field", "")),
-                                dict(error.get("context") or {}), retry_after)
+                raise SyncError(
+                    str(error["code"]),
+                    response.status_code,
+                    str(error.get("field", "")),
+                    dict(error.get("context") or {}),
+                    retry_after,
+                )
             raise SyncError("server_error", response.status_code, retry_after=retry_after)
         if not isinstance(payload, dict):
             raise SyncError("server_error", response.status_code)

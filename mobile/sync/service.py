@@ -11,8 +11,9 @@ an edit of this phone that did not win is reported by name ("changed on another 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from storage import Repository, SyncResult
 from survey.errors import message
@@ -63,9 +64,16 @@ def enrol(repo: Repository, client: SyncClient, code: str, device_name: str) -> 
     answer = client.enroll(code, device_name)
     with repo.batch():
         repo.set_setting("token", answer["token"])
-        repo.set_setting("enrolment", {
-            "server_url": client.base_url, "status": "enrolled", "device_id": answer.get("device_id"),
-            "volunteer": answer.get("volunteer"), "commune": answer.get("commune")})
+        repo.set_setting(
+            "enrolment",
+            {
+                "server_url": client.base_url,
+                "status": "enrolled",
+                "device_id": answer.get("device_id"),
+                "volunteer": answer.get("volunteer"),
+                "commune": answer.get("commune"),
+            },
+        )
         repo.set_setting("volunteer", (answer.get("volunteer") or {}).get("id", ""))
         if answer.get("config"):
             repo.set_setting("config", answer["config"])
@@ -75,9 +83,14 @@ def enrol(repo: Repository, client: SyncClient, code: str, device_name: str) -> 
     return answer
 
 
-def sync_once(repo: Repository, client: SyncClient,
-              progress: Callable[[int, int], None] | None = None, *, clock: Clock = system_clock,
-              uptime: Callable[[], float] | None = None) -> SyncReport:
+def sync_once(
+    repo: Repository,
+    client: SyncClient,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    clock: Clock = system_clock,
+    uptime: Callable[[], float] | None = None,
+) -> SyncReport:
     """Send everything unsynced in as few round trips as possible, then take the roster.
 
     `clock` is the phone's: at each answer the phone learns how far it is from the server's
@@ -85,8 +98,9 @@ def sync_once(repo: Repository, client: SyncClient,
     """
     report = SyncReport()
     outbox = repo.outbox()
-    records: list[tuple[str, Household | Visit]] = (
-        [("household", h) for h in outbox.households] + [("visit", v) for v in outbox.visits])
+    records: list[tuple[str, Household | Visit]] = [("household", h) for h in outbox.households] + [
+        ("visit", v) for v in outbox.visits
+    ]
     total = len(records)
     cursor = repo.setting("cursor")
     size, start = BATCH, 0
@@ -94,13 +108,14 @@ def sync_once(repo: Repository, client: SyncClient,
     try:
         while start < len(records) or not report.round_trips:
             # households first: a batch may carry a new household and its first visit
-            chunk = records[start:start + size]
+            chunk = records[start : start + size]
             sent = {record.id: record.fingerprint() for _, record in chunk}
             try:
                 answer = client.sync(
                     cursor,
                     [r.to_dict() for kind, r in chunk if kind == "household"],
-                    [r.to_dict() for kind, r in chunk if kind == "visit"])
+                    [r.to_dict() for kind, r in chunk if kind == "visit"],
+                )
             except SyncError as error:
                 if error.too_big and len(chunk) > 1:  # a server with smaller limits: halve and go on
                     size = max(1, len(chunk) // 2)
@@ -161,8 +176,15 @@ def learn_clock(repo: Repository, server_time: Any, clock: Clock, uptime: Callab
     moment = instant_or_none(server_time)
     if moment is not None:
         phone = clock()
-        repo.set_setting("clock", {"offset_seconds": round((phone - moment).total_seconds()),
-                                   "server_time": iso(moment), "phone_time": iso(phone), "uptime": uptime()})
+        repo.set_setting(
+            "clock",
+            {
+                "offset_seconds": round((phone - moment).total_seconds()),
+                "server_time": iso(moment),
+                "phone_time": iso(phone),
+                "uptime": uptime(),
+            },
+        )
 
 
 def saved_notices(repo: Repository) -> list[ConflictNotice]:
@@ -170,17 +192,28 @@ def saved_notices(repo: Repository) -> list[ConflictNotice]:
     found = []
     for raw in repo.setting("sync_notices") or []:
         if isinstance(raw, dict):
-            found.append(ConflictNotice(str(raw.get("household_id", "")), str(raw.get("head_name", "")),
-                                        [str(f) for f in raw.get("fields") or []]))
+            found.append(
+                ConflictNotice(
+                    str(raw.get("household_id", "")),
+                    str(raw.get("head_name", "")),
+                    [str(f) for f in raw.get("fields") or []],
+                )
+            )
     return found
 
 
 def _result(raw: dict[str, Any], sent: dict[str, str]) -> SyncResult:
     revision = raw.get("revision")
-    return SyncResult(kind=raw["kind"], id=raw["id"], result=raw["result"], code=raw.get("code", ""),
-                      field=raw.get("field", ""), context=dict(raw.get("context") or {}),
-                      fingerprint=sent.get(raw["id"], ""),
-                      revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None)
+    return SyncResult(
+        kind=raw["kind"],
+        id=raw["id"],
+        result=raw["result"],
+        code=raw.get("code", ""),
+        field=raw.get("field", ""),
+        context=dict(raw.get("context") or {}),
+        fingerprint=sent.get(raw["id"], ""),
+        revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+    )
 
 
 def apply_roster(repo: Repository, roster: dict[str, Any]) -> tuple[int, list[Household]]:
@@ -203,7 +236,7 @@ def apply_roster(repo: Repository, roster: dict[str, Any]) -> tuple[int, list[Ho
         if local is not None and local.needs_sync:
             continue
         incoming.status, incoming.rejection = Status.SYNCED, None
-        if local is not None and local.hamlet_id != incoming.hamlet_id or incoming.hamlet_id not in mine:
+        if (local is not None and local.hamlet_id != incoming.hamlet_id) or incoming.hamlet_id not in mine:
             if local is not None:
                 moving.append(incoming)
             continue

@@ -6,11 +6,11 @@ A screen never blocks the event loop: anything that reads or writes goes through
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import flet as ft
-
 from state import AppState
 
 T = TypeVar("T")

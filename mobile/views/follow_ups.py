@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import flet as ft
-
 from i18n import t
 from state import member_label
+
 from survey import checklist as checklists
 
 from .context import Ctx
@@ -23,10 +23,18 @@ async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
     definition = checklists.current()
     body: list[ft.Control] = [title(t("follow_ups_nav", lang))]
     if len(hamlets) > 1:
-        body.append(ft.Semantics(identifier="follow-up-hamlet", content=ft.Dropdown(
-            label=t("hamlet", lang), value=chosen.id if chosen else None, text_size=18,
-            options=[ft.DropdownOption(key=h.id, text=h.name) for h in hamlets],
-            on_select=lambda e: ctx.go(f"/follow-ups/{e.control.value}"))))
+        body.append(
+            ft.Semantics(
+                identifier="follow-up-hamlet",
+                content=ft.Dropdown(
+                    label=t("hamlet", lang),
+                    value=chosen.id if chosen else None,
+                    text_size=18,
+                    options=[ft.DropdownOption(key=h.id, text=h.name) for h in hamlets],
+                    on_select=lambda e: ctx.go(f"/follow-ups/{e.control.value}"),
+                ),
+            )
+        )
     household_id, households = None, 0
     for item in items:
         if item.household.id != household_id:
@@ -35,13 +43,23 @@ async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
             if households > SHOWN:
                 body.append(ft.Text(t("more_follow_ups", lang), size=14))
                 break
-            body.append(ft.TextButton(item.household.head_name, key=f"follow-up:{household_id}",
-                                      style=ft.ButtonStyle(text_style=ft.TextStyle(size=17)),
-                                      on_click=lambda _, h=household_id: ctx.go(f"/household/{h}")))
+            body.append(
+                ft.TextButton(
+                    item.household.head_name,
+                    key=f"follow-up:{household_id}",
+                    style=ft.ButtonStyle(text_style=ft.TextStyle(size=17)),
+                    on_click=lambda _, h=household_id: ctx.go(f"/household/{h}"),
+                )
+            )
         who = f" ({member_label(item.member, lang)})" if item.member else ""
         body.append(ft.Text("   • " + definition.catalogue_label(item.follow_up.code, lang) + who, size=15))
     if not items:
         body.append(ft.Text(t("no_follow_ups", lang), size=16))
     route = f"/follow-ups/{chosen.id}" if hamlet_id and chosen else "/follow-ups"
-    return ft.View(route=route, appbar=ft.AppBar(title=ft.Text(t("follow_ups_nav", lang)), automatically_imply_leading=False),
-                   controls=body, scroll=ft.ScrollMode.AUTO, navigation_bar=navigation(ctx, 1))
+    return ft.View(
+        route=route,
+        appbar=ft.AppBar(title=ft.Text(t("follow_ups_nav", lang)), automatically_imply_leading=False),
+        controls=body,
+        scroll=ft.ScrollMode.AUTO,
+        navigation_bar=navigation(ctx, 1),
+    )

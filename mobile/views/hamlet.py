@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import flet as ft
-
 from i18n import t
 from state import FILTERS
+
 from storage import HouseholdRow
 from survey.shape import FIELD_LIMITS
 
@@ -41,8 +41,9 @@ async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
     lang, state = ctx.lang, ctx.state
     hamlet, rows = await ctx.io(lambda: (state.hamlet(hamlet_id), state.households(hamlet_id)))
     if hamlet is None:
-        return ft.View(route=f"/hamlet/{hamlet_id}", appbar=ft.AppBar(title=ft.Text("")),
-                       controls=[ft.Text(t("not_found", lang))])
+        return ft.View(
+            route=f"/hamlet/{hamlet_id}", appbar=ft.AppBar(title=ft.Text("")), controls=[ft.Text(t("not_found", lang))]
+        )
     current = {"query": "", "filter": "all"}
     listing = ft.Column(rows_column(ctx, rows), spacing=0)
 
@@ -62,10 +63,14 @@ async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
         current["filter"] = next(iter(e.control.selected), "all")
         await refresh()
 
-    search = ft.TextField(label=t("search", lang), prefix_icon=ft.Icons.SEARCH, on_change=typed,
-                          text_size=18, key="search")
+    search = ft.TextField(
+        label=t("search", lang), prefix_icon=ft.Icons.SEARCH, on_change=typed, text_size=18, key="search"
+    )
     filters = ft.SegmentedButton(
-        selected=["all"], allow_multiple_selection=False, on_change=filtered, show_selected_icon=False,
+        selected=["all"],
+        allow_multiple_selection=False,
+        on_change=filtered,
+        show_selected_icon=False,
         segments=[ft.Segment(value=f, label=ft.Text(t(f"filter_{f}", lang), size=12)) for f in FILTERS],
     )
     return ft.View(
@@ -73,8 +78,10 @@ async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
         appbar=ft.AppBar(title=ft.Text(hamlet.name)),
         scroll=ft.ScrollMode.AUTO,
         floating_action_button=ft.FloatingActionButton(
-            icon=ft.Icons.ADD, content=ft.Text(t("add_household", lang)),
-            on_click=lambda _: ctx.go(f"/hamlet/{hamlet_id}/new")),
+            icon=ft.Icons.ADD,
+            content=ft.Text(t("add_household", lang)),
+            on_click=lambda _: ctx.go(f"/hamlet/{hamlet_id}/new"),
+        ),
         controls=[search, ft.Row([filters], scroll=ft.ScrollMode.AUTO), listing],
     )
 
@@ -82,12 +89,25 @@ async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
 def household_fields(lang: str, head_name: str = "", address: str = "", phone: str = "") -> tuple[ft.TextField, ...]:
     """The household's details as the volunteer types them, limited as the server's rules
     limit them (survey.shape.FIELD_LIMITS): nothing typed here can be refused for length."""
-    name = ft.TextField(label=t("head_name", lang), value=head_name, text_size=18, autofocus=True,
-                        max_length=FIELD_LIMITS["head_name"])
-    where = ft.TextField(label=t("address", lang), value=address, text_size=18, multiline=True, min_lines=1,
-                         max_lines=4, max_length=FIELD_LIMITS["address"])
-    number = ft.TextField(label=t("phone", lang), value=phone, text_size=18, keyboard_type=ft.KeyboardType.PHONE,
-                          max_length=FIELD_LIMITS["phone"])
+    name = ft.TextField(
+        label=t("head_name", lang), value=head_name, text_size=18, autofocus=True, max_length=FIELD_LIMITS["head_name"]
+    )
+    where = ft.TextField(
+        label=t("address", lang),
+        value=address,
+        text_size=18,
+        multiline=True,
+        min_lines=1,
+        max_lines=4,
+        max_length=FIELD_LIMITS["address"],
+    )
+    number = ft.TextField(
+        label=t("phone", lang),
+        value=phone,
+        text_size=18,
+        keyboard_type=ft.KeyboardType.PHONE,
+        max_length=FIELD_LIMITS["phone"],
+    )
     return name, where, number
 
 
@@ -99,8 +119,9 @@ async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
     messages = ft.Column()
 
     async def save(_: ft.Event) -> None:
-        household, issues = await ctx.io(ctx.state.add_household, hamlet_id, name.value or "",
-                                         address.value or "", phone.value or "")
+        household, issues = await ctx.io(
+            ctx.state.add_household, hamlet_id, name.value or "", address.value or "", phone.value or ""
+        )
         if household is None:
             messages.controls = [ft.Text(i.message(lang), color=ft.Colors.RED_700, size=16) for i in issues]
             messages.update()
@@ -111,6 +132,13 @@ async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
         route=f"/hamlet/{hamlet_id}/new",
         appbar=ft.AppBar(title=ft.Text(t("add_household", lang))),
         scroll=ft.ScrollMode.AUTO,
-        controls=[title(hamlet.name if hamlet else ""), *([clock_banner(clock, lang)] if clock else []),
-                  name, address, phone, messages, big_button(t("save", lang), save, icon=ft.Icons.SAVE)],
+        controls=[
+            title(hamlet.name if hamlet else ""),
+            *([clock_banner(clock, lang)] if clock else []),
+            name,
+            address,
+            phone,
+            messages,
+            big_button(t("save", lang), save, icon=ft.Icons.SAVE),
+        ],
     )

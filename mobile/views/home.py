@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import flet as ft
-
 from i18n import t
 from state import HamletProgress
+
 from .context import Ctx
 from .widgets import clock_banner, demo_banner, moment_text, offline_badge, percent_text, title
 
@@ -15,8 +15,7 @@ MAIN_TARGETS = ("adults_ready", "households_guided")
 def indicator_line(progress: HamletProgress, indicator: str, lang: str) -> ft.Control:
     value = progress.coverage[indicator]
     target = value.target.describe() if value.target else ""
-    text = t(indicator if indicator == "adults_ready" else "guided", lang,
-             value=percent_text(value.percent, lang))
+    text = t(indicator if indicator == "adults_ready" else "guided", lang, value=percent_text(value.percent, lang))
     return ft.Text(f"{text} ({t('target', lang, value=target)})", size=15)
 
 
@@ -27,12 +26,15 @@ def hamlet_card(ctx: Ctx, progress: HamletProgress) -> ft.Control:
         content=ft.Container(
             padding=16,
             on_click=lambda _: ctx.go(f"/hamlet/{progress.hamlet.id}"),
-            content=ft.Column(spacing=6, controls=[
-                ft.Text(progress.hamlet.name, size=20, weight=ft.FontWeight.BOLD),
-                ft.Text(t("visited_of", lang, visited=progress.visited, total=progress.total), size=16),
-                ft.ProgressBar(value=share, height=10),
-                *[indicator_line(progress, i, lang) for i in MAIN_TARGETS],
-            ]),
+            content=ft.Column(
+                spacing=6,
+                controls=[
+                    ft.Text(progress.hamlet.name, size=20, weight=ft.FontWeight.BOLD),
+                    ft.Text(t("visited_of", lang, visited=progress.visited, total=progress.total), size=16),
+                    ft.ProgressBar(value=share, height=10),
+                    *[indicator_line(progress, i, lang) for i in MAIN_TARGETS],
+                ],
+            ),
         )
     )
 
@@ -50,7 +52,8 @@ def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
         ctx.go(routes[int(e.control.selected_index)])
 
     return ft.NavigationBar(
-        selected_index=selected, on_change=chose,
+        selected_index=selected,
+        on_change=chose,
         destinations=[
             ft.NavigationBarDestination(icon=ft.Icons.HOME, label=t("home_nav", ctx.lang)),
             ft.NavigationBarDestination(icon=ft.Icons.VOLUNTEER_ACTIVISM, label=t("follow_ups_nav", ctx.lang)),
@@ -62,7 +65,8 @@ def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
 async def build(ctx: Ctx) -> ft.View:
     state = ctx.state
     progress, counts, last_sync, demo, clock = await ctx.io(
-        lambda: (state.hamlet_progress(), state.sync_counts(), state.last_sync, state.is_demo, state.clock_issue()))
+        lambda: (state.hamlet_progress(), state.sync_counts(), state.last_sync, state.is_demo, state.clock_issue())
+    )
     waiting, refused = counts["complete"], counts["rejected"]
     lang = ctx.lang
     body: list[ft.Control] = []
@@ -72,19 +76,30 @@ async def build(ctx: Ctx) -> ft.View:
         body.append(clock_banner(clock, lang))
     body += [
         title(t("my_hamlets", lang)),
-        ft.ListTile(title=ft.Text(t("waiting_sync", lang, count=waiting), size=16, key="waiting"),
-                    subtitle=ft.Text(when_text(last_sync, lang, state.config.zone), size=14), leading=ft.Icon(ft.Icons.SYNC),
-                    on_click=lambda _: ctx.go("/sync")),
+        ft.ListTile(
+            title=ft.Text(t("waiting_sync", lang, count=waiting), size=16, key="waiting"),
+            subtitle=ft.Text(when_text(last_sync, lang, state.config.zone), size=14),
+            leading=ft.Icon(ft.Icons.SYNC),
+            on_click=lambda _: ctx.go("/sync"),
+        ),
     ]
     if refused:
-        body.append(ft.ListTile(title=ft.Text(t("refused_count", lang, count=refused), size=16, color=ft.Colors.RED_700,
-                                              key="refused"),
-                                leading=ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.RED_700),
-                                on_click=lambda _: ctx.go("/sync")))
+        body.append(
+            ft.ListTile(
+                title=ft.Text(t("refused_count", lang, count=refused), size=16, color=ft.Colors.RED_700, key="refused"),
+                leading=ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.RED_700),
+                on_click=lambda _: ctx.go("/sync"),
+            )
+        )
     body += [hamlet_card(ctx, p) for p in progress] or [ft.Text(t("empty_store", lang), size=18)]
     return ft.View(
         route="/",
-        appbar=ft.AppBar(title=ft.Text(t("app_title", lang)), actions=[offline_badge(ctx.online, lang)],
-                         automatically_imply_leading=False),
-        controls=body, scroll=ft.ScrollMode.AUTO, navigation_bar=navigation(ctx, 0),
+        appbar=ft.AppBar(
+            title=ft.Text(t("app_title", lang)),
+            actions=[offline_badge(ctx.online, lang)],
+            automatically_imply_leading=False,
+        ),
+        controls=body,
+        scroll=ft.ScrollMode.AUTO,
+        navigation_bar=navigation(ctx, 0),
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import flet as ft
-
 from i18n import t
 from state import member_label
+
 from survey import checklist as checklists
 from survey.errors import message
 from survey.records import Status, Visit
@@ -43,8 +43,12 @@ async def build(ctx: Ctx, household_id: str) -> ft.View:
         ctx.go(f"/visit/{wizard.draft_key}")
 
     needs = [
-        ft.Text("• " + definition.catalogue_label(f.code, lang)
-                + (f" ({member_label(members[f.member_id], lang)})" if f.member_id in members else ""), size=15)
+        ft.Text(
+            "• "
+            + definition.catalogue_label(f.code, lang)
+            + (f" ({member_label(members[f.member_id], lang)})" if f.member_id in members else ""),
+            size=15,
+        )
         for f in detail.follow_ups
     ]
     return ft.View(
@@ -55,18 +59,31 @@ async def build(ctx: Ctx, household_id: str) -> ft.View:
             title(household.head_name),
             ft.Text(household.address, size=16),
             *([ft.Text(household.phone, size=16)] if household.phone else []),
-            big_button(t("continue_visit" if detail.draft_key else "new_visit", lang), visit,
-                       icon=ft.Icons.ASSIGNMENT, key="start-visit"),
-            big_button(t("edit_household", lang), lambda _: ctx.go(f"{route}/edit"), icon=ft.Icons.EDIT,
-                       primary=False, key="edit-household"),
+            big_button(
+                t("continue_visit" if detail.draft_key else "new_visit", lang),
+                visit,
+                icon=ft.Icons.ASSIGNMENT,
+                key="start-visit",
+            ),
+            big_button(
+                t("edit_household", lang),
+                lambda _: ctx.go(f"{route}/edit"),
+                icon=ft.Icons.EDIT,
+                primary=False,
+                key="edit-household",
+            ),
             ft.Text(t("members", lang), size=18, weight=ft.FontWeight.BOLD),
-            *([ft.Text("• " + member_label(m, lang), size=15) for m in detail.members]
-              or [ft.Text(t("none_yet", lang), size=15)]),
+            *(
+                [ft.Text("• " + member_label(m, lang), size=15) for m in detail.members]
+                or [ft.Text(t("none_yet", lang), size=15)]
+            ),
             ft.Text(t("open_follow_ups", lang), size=18, weight=ft.FontWeight.BOLD),
             *(needs or [ft.Text(t("none_yet", lang), size=15)]),
             ft.Text(t("visits", lang), size=18, weight=ft.FontWeight.BOLD),
-            *([visit_line(v, lang, ctx.state.config.zone) for v in detail.visits]
-              or [ft.Text(t("none_yet", lang), size=15)]),
+            *(
+                [visit_line(v, lang, ctx.state.config.zone) for v in detail.visits]
+                or [ft.Text(t("none_yet", lang), size=15)]
+            ),
         ],
     )
 
@@ -82,12 +99,24 @@ async def build_edit(ctx: Ctx, household_id: str) -> ft.View:
     name, address, phone = household_fields(lang, household.head_name, household.address, household.phone)
     messages = ft.Column()
     refused = household.rejection or {}
-    reason = ([ft.Text(message(refused.get("code", "server_error"), lang, **refused.get("context", {})),
-                       size=15, color=ft.Colors.RED_700)] if refused else [])
+    reason = (
+        [
+            ft.Text(
+                message(refused.get("code", "server_error"), lang, **refused.get("context", {})),
+                size=15,
+                color=ft.Colors.RED_700,
+            )
+        ]
+        if refused
+        else []
+    )
 
     async def save(_: ft.Event) -> None:
-        edited, issues = await ctx.io(lambda: state.edit_household(
-            household_id, head_name=name.value or "", address=address.value or "", phone=phone.value or ""))
+        edited, issues = await ctx.io(
+            lambda: state.edit_household(
+                household_id, head_name=name.value or "", address=address.value or "", phone=phone.value or ""
+            )
+        )
         if edited is None:
             messages.controls = [ft.Text(i.message(lang), color=ft.Colors.RED_700, size=16) for i in issues]
             messages.update()
@@ -96,7 +125,17 @@ async def build_edit(ctx: Ctx, household_id: str) -> ft.View:
         ctx.go(f"/household/{household_id}")
 
     return ft.View(
-        route=route, appbar=ft.AppBar(title=ft.Text(t("edit_household", lang))), scroll=ft.ScrollMode.AUTO,
-        controls=[title(household.head_name), *([clock_banner(clock, lang)] if clock else []), *reason,
-                  name, address, phone, messages, big_button(t("save", lang), save, icon=ft.Icons.SAVE, key="save-household")],
+        route=route,
+        appbar=ft.AppBar(title=ft.Text(t("edit_household", lang))),
+        scroll=ft.ScrollMode.AUTO,
+        controls=[
+            title(household.head_name),
+            *([clock_banner(clock, lang)] if clock else []),
+            *reason,
+            name,
+            address,
+            phone,
+            messages,
+            big_button(t("save", lang), save, icon=ft.Icons.SAVE, key="save-household"),
+        ],
     )

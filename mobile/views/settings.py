@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import flet as ft
-
 from i18n import t
 from state import ADULT_AGES, SYNC_MODES
 
@@ -16,9 +15,17 @@ def dropdown(identifier: str, label: str, value: str, options: list[tuple[str, s
     # Dropdowns have no accessible label of their own: give it the field's label and the chosen
     # option (what a screen reader says), and an identifier for browser tests.
     chosen = dict(options).get(value, "")
-    return ft.Semantics(identifier=identifier, label=f"{label}: {chosen}", content=ft.Dropdown(
-        label=label, value=value, on_select=on_select, text_size=18,
-        options=[ft.DropdownOption(key=k, text=v) for k, v in options]))
+    return ft.Semantics(
+        identifier=identifier,
+        label=f"{label}: {chosen}",
+        content=ft.Dropdown(
+            label=label,
+            value=value,
+            on_select=on_select,
+            text_size=18,
+            options=[ft.DropdownOption(key=k, text=v) for k, v in options],
+        ),
+    )
 
 
 async def build(ctx: Ctx) -> ft.View:
@@ -42,11 +49,16 @@ async def build(ctx: Ctx) -> ft.View:
     if enrolment is None:
         server = t("not_enrolled", lang)
     else:
-        server = t("enrolled" if enrolment.get("status") == "enrolled" else "enrol_pending", lang,
-                   url=enrolment.get("server_url", ""))
+        server = t(
+            "enrolled" if enrolment.get("status") == "enrolled" else "enrol_pending",
+            lang,
+            url=enrolment.get("server_url", ""),
+        )
     return ft.View(
-        route="/settings", appbar=ft.AppBar(title=ft.Text(t("settings_nav", lang)), automatically_imply_leading=False),
-        scroll=ft.ScrollMode.AUTO, navigation_bar=navigation(ctx, 2),
+        route="/settings",
+        appbar=ft.AppBar(title=ft.Text(t("settings_nav", lang)), automatically_imply_leading=False),
+        scroll=ft.ScrollMode.AUTO,
+        navigation_bar=navigation(ctx, 2),
         controls=[
             title(t("settings_nav", lang)),
             dropdown("language", t("language", lang), lang, [("vi", "Tiếng Việt"), ("en", "English")], language),

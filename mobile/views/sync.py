@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import flet as ft
-
 from i18n import t
 from state import RejectedItem
+
 from survey.errors import message
 
 from .context import Ctx
@@ -18,11 +18,21 @@ from .widgets import big_button, clock_banner, day_text, title
 async def build(ctx: Ctx) -> ft.View:
     lang, state = ctx.lang, ctx.state
     waiting, last, rejected, enrolment, notices, clock = await ctx.io(
-        lambda: (state.waiting_to_sync(), state.last_sync, state.rejected_items(), state.enrolment,
-                 state.last_sync_notices(), state.clock_issue()))
+        lambda: (
+            state.waiting_to_sync(),
+            state.last_sync,
+            state.rejected_items(),
+            state.enrolment,
+            state.last_sync_notices(),
+            state.clock_issue(),
+        )
+    )
     status = ft.Text(t("waiting_sync", lang, count=waiting), size=18, key="sync-waiting")
-    refused = ([ft.Text(t("refused_count", lang, count=len(rejected)), size=16, color=ft.Colors.RED_700,
-                        key="sync-refused")] if rejected else [])
+    refused = (
+        [ft.Text(t("refused_count", lang, count=len(rejected)), size=16, color=ft.Colors.RED_700, key="sync-refused")]
+        if rejected
+        else []
+    )
     progress = ft.ProgressBar(value=0, visible=False, height=10)
     outcome = ft.Column()
 
@@ -51,20 +61,27 @@ async def build(ctx: Ctx) -> ft.View:
     if clock is not None:
         body.append(clock_banner(clock, lang))
     body += [
-        ft.Text(server, size=14), status, *refused,
+        ft.Text(server, size=14),
+        status,
+        *refused,
         ft.Text(when_text(last, lang, state.config.zone), size=14, color=ft.Colors.GREY_700),
-        button, progress, outcome,
+        button,
+        progress,
+        outcome,
     ]
     if notices:
         body.append(ft.Text(t("conflicts_title", lang), size=18, weight=ft.FontWeight.BOLD))
-        body += [ft.Text("• " + n.text(lang), size=15, color=ft.Colors.AMBER_900, key=f"conflict:{n.household_id}")
-                 for n in notices]
+        body += [
+            ft.Text("• " + n.text(lang), size=15, color=ft.Colors.AMBER_900, key=f"conflict:{n.household_id}")
+            for n in notices
+        ]
     if rejected:
         body.append(ft.Text(t("rejected_title", lang), size=18, weight=ft.FontWeight.BOLD))
         for item in rejected:
             body.append(rejected_row(ctx, item))
-    return ft.View(route="/sync", appbar=ft.AppBar(title=ft.Text(t("sync_title", lang))),
-                   controls=body, scroll=ft.ScrollMode.AUTO)
+    return ft.View(
+        route="/sync", appbar=ft.AppBar(title=ft.Text(t("sync_title", lang))), controls=body, scroll=ft.ScrollMode.AUTO
+    )
 
 
 def report_texts(report, lang: str) -> list[ft.Control]:
@@ -74,9 +91,21 @@ def report_texts(report, lang: str) -> list[ft.Control]:
         return []
     if report.error is not None:
         return [ft.Text(message(report.error.code, lang, **report.error.context), color=ft.Colors.RED_700, size=16)]
-    return [ft.Text(t("sync_done", lang, accepted=report.accepted, duplicate=report.duplicate,
-                      conflict=report.conflict, rejected=report.rejected, roster=report.roster_households),
-                    size=16, key="sync-report")]
+    return [
+        ft.Text(
+            t(
+                "sync_done",
+                lang,
+                accepted=report.accepted,
+                duplicate=report.duplicate,
+                conflict=report.conflict,
+                rejected=report.rejected,
+                roster=report.roster_households,
+            ),
+            size=16,
+            key="sync-report",
+        )
+    ]
 
 
 def rejected_row(ctx: Ctx, item: RejectedItem) -> ft.Control:
@@ -109,10 +138,23 @@ def rejected_row(ctx: Ctx, item: RejectedItem) -> ft.Control:
 
         async def fix(_: ft.Event) -> None:
             ctx.go(f"/household/{record.id}/edit")
-    return ft.Card(key=f"rejected:{record.id}", content=ft.Container(padding=12, content=ft.Column([
-        ft.Text(what, size=16, weight=ft.FontWeight.BOLD),
-        ft.Text(item.reason(lang), size=15, color=ft.Colors.RED_700),
-        ft.Text(item.hint(lang), size=15),
-        ft.FilledButton(t("fix_time" if item.fix == "household_time" else "fix", lang), icon=ft.Icons.EDIT,
-                        on_click=fix, style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=20, vertical=14))),
-    ])))
+
+    return ft.Card(
+        key=f"rejected:{record.id}",
+        content=ft.Container(
+            padding=12,
+            content=ft.Column(
+                [
+                    ft.Text(what, size=16, weight=ft.FontWeight.BOLD),
+                    ft.Text(item.reason(lang), size=15, color=ft.Colors.RED_700),
+                    ft.Text(item.hint(lang), size=15),
+                    ft.FilledButton(
+                        t("fix_time" if item.fix == "household_time" else "fix", lang),
+                        icon=ft.Icons.EDIT,
+                        on_click=fix,
+                        style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=20, vertical=14)),
+                    ),
+                ]
+            ),
+        ),
+    )

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import flet as ft
-
 from i18n import t
 from state import member_label
+from wizard import Step, VisitWizard
+
 from survey.checklist import Question
 from survey.records import Outcome
 from survey.validation import blocking
-from wizard import Step, VisitWizard
 
 from .context import Ctx
 from .widgets import BIG, big_button, check_row, clock_banner, issue_texts, question_input, title
@@ -55,8 +55,11 @@ class WizardScreen:
         self.body.controls = controls
         self.buttons.controls = [
             big_button(t("back", lang), self.back, icon=ft.Icons.ARROW_BACK, primary=False, key="back"),
-            *([] if step.kind == "summary" else
-              [big_button(t("next", lang), self.next, icon=ft.Icons.ARROW_FORWARD, key="next")]),
+            *(
+                []
+                if step.kind == "summary"
+                else [big_button(t("next", lang), self.next, icon=ft.Icons.ARROW_FORWARD, key="next")]
+            ),
         ]
         if self.body.parent is not None:  # mounted: push the change to the client
             for control in (self.body, self.buttons, self.progress_text, self.progress_bar):
@@ -72,15 +75,27 @@ class WizardScreen:
         controls: list[ft.Control] = [title(t("outcome_title", self.lang))]
         if self.clock_warning is not None:
             controls.append(clock_banner(self.clock_warning, self.lang))
-        controls.append(ft.RadioGroup(
-            value=self.wizard.visit.outcome, on_change=chose, key="outcome",
-            content=ft.Column([ft.Radio(value=o.value, label=o.label.text(self.lang),
-                                        label_style=ft.TextStyle(size=BIG)) for o in definition.outcomes])))
+        controls.append(
+            ft.RadioGroup(
+                value=self.wizard.visit.outcome,
+                on_change=chose,
+                key="outcome",
+                content=ft.Column(
+                    [
+                        ft.Radio(value=o.value, label=o.label.text(self.lang), label_style=ft.TextStyle(size=BIG))
+                        for o in definition.outcomes
+                    ]
+                ),
+            )
+        )
         times = [i for i in self.wizard.time_issues() if i.field != "consent.at"] if self.wizard.visit.outcome else []
         if times:  # stamped while the clock was wrong: once it is right, one tap takes the time again
             controls += issue_texts(times[:1], self.lang)
-            controls.append(big_button(t("use_time_now", self.lang), self.restamp, icon=ft.Icons.SCHEDULE,
-                                       primary=False, key="restamp"))
+            controls.append(
+                big_button(
+                    t("use_time_now", self.lang), self.restamp, icon=ft.Icons.SCHEDULE, primary=False, key="restamp"
+                )
+            )
         return controls
 
     async def restamp(self, _: ft.Event) -> None:
@@ -90,8 +105,12 @@ class WizardScreen:
 
     def draw_consent(self, step: Step) -> list[ft.Control]:
         definition, consent = self.wizard.checklist, self.wizard.visit.consent
-        who = ft.TextField(label=definition.consent_by_label.text(self.lang), text_size=BIG,
-                           value=consent.by if consent else "", max_length=definition.consent_by_max_length)
+        who = ft.TextField(
+            label=definition.consent_by_label.text(self.lang),
+            text_size=BIG,
+            value=consent.by if consent else "",
+            max_length=definition.consent_by_max_length,
+        )
         agreed = {"value": consent is not None}
 
         def update(_: object = None) -> None:
@@ -103,8 +122,11 @@ class WizardScreen:
             update()
 
         who.on_change = update
-        return [title(t("consent_title", self.lang)), who,
-                check_row(definition.consent_label.text(self.lang), agreed["value"], ticked, key="consent")]
+        return [
+            title(t("consent_title", self.lang)),
+            who,
+            check_row(definition.consent_label.text(self.lang), agreed["value"], ticked, key="consent"),
+        ]
 
     def draw_roster(self, step: Step) -> list[ft.Control]:
         wizard, lang = self.wizard, self.lang
@@ -116,15 +138,35 @@ class WizardScreen:
             heading = t("member_n", lang, n=n)
             if member.is_adult(wizard.year, adult_age):
                 heading += f" ({t('adult_tag', lang)})"
-            fields = [self.input(q, member.value(q.id), member.id, redraw=q.type != "year")
-                      for q in wizard.checklist.questions_for("member")]
+            fields = [
+                self.input(q, member.value(q.id), member.id, redraw=q.type != "year")
+                for q in wizard.checklist.questions_for("member")
+            ]
             # Not one semantic container: each field keeps its own label for screen readers (and tests).
-            controls.append(ft.Card(semantic_container=False, content=ft.Container(padding=12, content=ft.Column([
-                ft.Row([ft.Text(heading, size=BIG, weight=ft.FontWeight.BOLD),
-                        ft.TextButton(t("remove", lang), icon=ft.Icons.DELETE,
-                                      on_click=lambda _, m=member.id: self.remove_member(m))],
-                       alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
-                *fields]))))
+            controls.append(
+                ft.Card(
+                    semantic_container=False,
+                    content=ft.Container(
+                        padding=12,
+                        content=ft.Column(
+                            [
+                                ft.Row(
+                                    [
+                                        ft.Text(heading, size=BIG, weight=ft.FontWeight.BOLD),
+                                        ft.TextButton(
+                                            t("remove", lang),
+                                            icon=ft.Icons.DELETE,
+                                            on_click=lambda _, m=member.id: self.remove_member(m),
+                                        ),
+                                    ],
+                                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+                                ),
+                                *fields,
+                            ]
+                        ),
+                    ),
+                )
+            )
         controls.append(big_button(t("add_member", lang), self.add_member, icon=ft.Icons.PERSON_ADD, primary=False))
         return controls
 
@@ -132,8 +174,10 @@ class WizardScreen:
         member = self.wizard.visit.member(step.member_id or "")
         if member is None:
             return []
-        return [title(t("adult_title", self.lang, who=member_label(member, self.lang))),
-                *[self.input(q, member.value(q.id), member.id) for q in self.wizard.visible_questions(step)]]
+        return [
+            title(t("adult_title", self.lang, who=member_label(member, self.lang))),
+            *[self.input(q, member.value(q.id), member.id) for q in self.wizard.visible_questions(step)],
+        ]
 
     def draw_section(self, step: Step) -> list[ft.Control]:
         section = next(s for s in self.wizard.checklist.sections if s.id == step.section_id)
@@ -151,16 +195,26 @@ class WizardScreen:
         controls: list[ft.Control] = [title(t("follow_ups_title", lang)), ft.Text(t("follow_ups_hint", lang), size=15)]
         for f in suggested:
             who = f" ({member_label(members[f.member_id], lang)})" if f.member_id in members else ""
-            controls.append(ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700),
-                                    ft.Text(definition.catalogue_label(f.code, lang) + who, size=16, expand=True)]))
+            controls.append(
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700),
+                        ft.Text(definition.catalogue_label(f.code, lang) + who, size=16, expand=True),
+                    ]
+                )
+            )
         chosen = {(f.code, f.member_id) for f in wizard.visit.follow_ups}
         derived = {(f.code, f.member_id) for f in suggested}
         for item in definition.catalogue:
             if item.scope != "household" or (item.code, None) in derived:
                 continue
-            controls.append(check_row(
-                item.label.text(lang), (item.code, None) in chosen,
-                lambda on, c=item.code: (wizard.toggle_follow_up(c, None, on), self.changed(redraw=False))))
+            controls.append(
+                check_row(
+                    item.label.text(lang),
+                    (item.code, None) in chosen,
+                    lambda on, c=item.code: (wizard.toggle_follow_up(c, None, on), self.changed(redraw=False)),
+                )
+            )
         return controls
 
     def draw_summary(self, step: Step) -> list[ft.Control]:
@@ -178,10 +232,14 @@ class WizardScreen:
             controls.append(ft.Text(t("fix_first", lang), size=16, weight=ft.FontWeight.BOLD))
             for issue in errors:
                 target = wizard.step_of_field(issue.field)
-                controls.append(ft.Row([
-                    ft.Text(issue.message(lang), color=ft.Colors.RED_700, size=15, expand=True),
-                    ft.TextButton(t("fix", lang), on_click=lambda _, k=target: self.jump(k)),
-                ]))
+                controls.append(
+                    ft.Row(
+                        [
+                            ft.Text(issue.message(lang), color=ft.Colors.RED_700, size=15, expand=True),
+                            ft.TextButton(t("fix", lang), on_click=lambda _, k=target: self.jump(k)),
+                        ]
+                    )
+                )
         controls += issue_texts([i for i in issues if i.severity == "warning"], lang)
         controls.append(big_button(t("save_visit", lang), self.save, icon=ft.Icons.CHECK, key="save-visit"))
         return controls
@@ -207,6 +265,7 @@ class WizardScreen:
 
         rows: list[ft.Control] = [ft.Text(question.label.text(self.lang), size=BIG, weight=ft.FontWeight.W_600)]
         for index, item in enumerate(items):
+
             def named(e: ft.Event, i: int = index) -> None:
                 items[i]["name"] = e.control.value or ""
                 store(False)
@@ -221,13 +280,26 @@ class WizardScreen:
 
             # No expand=True in a wrapping Row (an Expanded inside a Wrap): Flutter cannot lay it
             # out and draws a grey box instead of the field. Unexpanded, the switch wraps below it.
-            rows.append(ft.Row([
-                ft.TextField(label=name_field.label.text(self.lang), value=item.get("name", ""),
-                             text_size=BIG, on_change=named, max_length=name_field.max_length),
-                ft.Switch(label=promoted_field.label.text(self.lang), value=item.get("promoted_online") == "yes",
-                          on_change=promoted),
-                ft.IconButton(ft.Icons.DELETE, on_click=drop),
-            ], wrap=True))
+            rows.append(
+                ft.Row(
+                    [
+                        ft.TextField(
+                            label=name_field.label.text(self.lang),
+                            value=item.get("name", ""),
+                            text_size=BIG,
+                            on_change=named,
+                            max_length=name_field.max_length,
+                        ),
+                        ft.Switch(
+                            label=promoted_field.label.text(self.lang),
+                            value=item.get("promoted_online") == "yes",
+                            on_change=promoted,
+                        ),
+                        ft.IconButton(ft.Icons.DELETE, on_click=drop),
+                    ],
+                    wrap=True,
+                )
+            )
 
         def add(_: ft.Event) -> None:
             items.append({"name": "", "promoted_online": "no"})
@@ -268,8 +340,11 @@ class WizardScreen:
         if not self.wizard.ready_to_save():
             self.show_issues = True
             self.draw()
-            self.ctx.snack(t("fix_first", self.lang) + " " + "; ".join(
-                i.message(self.lang) for i in blocking(self.wizard.issues())[:2]))  # never a silent tap
+            self.ctx.snack(
+                t("fix_first", self.lang)
+                + " "
+                + "; ".join(i.message(self.lang) for i in blocking(self.wizard.issues())[:2])
+            )  # never a silent tap
             return
         await self.ctx.io(self.ctx.state.save_visit, self.wizard)
         self.ctx.snack(t("saved_visit", self.lang))
@@ -290,11 +365,17 @@ class WizardScreen:
             self.ctx.page.pop_dialog()
             self.ctx.background(self.discard)
 
-        self.ctx.page.show_dialog(ft.AlertDialog(
-            title=ft.Text(t("leave_title", lang)), content=ft.Text(t("leave_body", lang), size=16),
-            actions=[ft.TextButton(t("stay", lang), on_click=lambda _: self.ctx.page.pop_dialog()),
-                     ft.TextButton(t("discard", lang), on_click=discard),
-                     ft.FilledButton(t("keep_draft", lang), on_click=keep)]))
+        self.ctx.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text(t("leave_title", lang)),
+                content=ft.Text(t("leave_body", lang), size=16),
+                actions=[
+                    ft.TextButton(t("stay", lang), on_click=lambda _: self.ctx.page.pop_dialog()),
+                    ft.TextButton(t("discard", lang), on_click=discard),
+                    ft.FilledButton(t("keep_draft", lang), on_click=keep),
+                ],
+            )
+        )
 
     async def discard(self) -> None:
         await self.ctx.io(self.ctx.state.discard, self.wizard)
@@ -308,9 +389,12 @@ class WizardScreen:
             self.ask_leave()
 
         view = ft.View(
-            route=route, can_pop=False, on_confirm_pop=confirm_pop,
-            appbar=ft.AppBar(title=ft.Column([ft.Text(self.wizard.household.head_name, size=18), self.progress_text],
-                                             spacing=0)),
+            route=route,
+            can_pop=False,
+            on_confirm_pop=confirm_pop,
+            appbar=ft.AppBar(
+                title=ft.Column([ft.Text(self.wizard.household.head_name, size=18), self.progress_text], spacing=0)
+            ),
             scroll=ft.ScrollMode.AUTO,
             controls=[self.progress_bar, self.body],
             bottom_appbar=ft.BottomAppBar(content=self.buttons),
@@ -322,6 +406,9 @@ async def build(ctx: Ctx, draft_key: str) -> ft.View:
     try:
         wizard, clock = await ctx.io(lambda: (ctx.state.resume(draft_key), ctx.state.clock_issue()))
     except KeyError:
-        return ft.View(route=f"/visit/{draft_key}", appbar=ft.AppBar(title=ft.Text("")),
-                       controls=[ft.Text(t("not_found", ctx.lang))])
+        return ft.View(
+            route=f"/visit/{draft_key}",
+            appbar=ft.AppBar(title=ft.Text("")),
+            controls=[ft.Text(t("not_found", ctx.lang))],
+        )
     return WizardScreen(ctx, wizard, clock).view(f"/visit/{draft_key}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import flet as ft
-
 from i18n import t
 
 from .context import Ctx
@@ -17,6 +16,7 @@ async def build(ctx: Ctx) -> ft.View:
         async def handler(_: ft.Event) -> None:
             await ctx.io(ctx.state.set_language, code)
             await ctx.rerender()
+
         return handler
 
     async def demo(_: ft.Event) -> None:
@@ -35,10 +35,13 @@ async def build(ctx: Ctx) -> ft.View:
         controls=[
             title(t("welcome", lang)),
             ft.Text(t("choose_language", lang), size=18),
-            ft.Row([
-                big_button("Tiếng Việt", pick_language("vi"), primary=lang == "vi"),
-                big_button("English", pick_language("en"), primary=lang == "en"),
-            ], wrap=True),
+            ft.Row(
+                [
+                    big_button("Tiếng Việt", pick_language("vi"), primary=lang == "vi"),
+                    big_button("English", pick_language("en"), primary=lang == "en"),
+                ],
+                wrap=True,
+            ),
             ft.Divider(),
             ft.Text(t("start_how", lang), size=18),
             big_button(t("enrol", lang), lambda _: ctx.go("/enrol"), icon=ft.Icons.QR_CODE),
@@ -50,8 +53,12 @@ async def build(ctx: Ctx) -> ft.View:
 async def build_enrol(ctx: Ctx) -> ft.View:
     lang = ctx.lang
     current = await ctx.io(lambda: ctx.state.enrolment) or {}
-    url = ft.TextField(label=t("server_url", lang), value=current.get("server_url", ""), text_size=18,
-                       keyboard_type=ft.KeyboardType.URL)
+    url = ft.TextField(
+        label=t("server_url", lang),
+        value=current.get("server_url", ""),
+        text_size=18,
+        keyboard_type=ft.KeyboardType.URL,
+    )
     code = ft.TextField(label=t("enrol_code", lang), value=current.get("code", ""), text_size=18)
     messages = ft.Column()
 
@@ -72,6 +79,7 @@ async def build_enrol(ctx: Ctx) -> ft.View:
             ctx.go("/")
 
     return ft.View(
-        route="/enrol", appbar=ft.AppBar(title=ft.Text(t("enrol", lang))),
+        route="/enrol",
+        appbar=ft.AppBar(title=ft.Text(t("enrol", lang))),
         controls=[url, code, messages, big_button(t("save", lang), submit)],
     )

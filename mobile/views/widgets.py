@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import flet as ft
-
 from i18n import t
+
 from survey.checklist import Question
 from survey.errors import Issue
 from survey.times import instant_or_none
@@ -19,10 +20,10 @@ def title(text: str) -> ft.Text:
     return ft.Text(text, size=22, weight=ft.FontWeight.BOLD)
 
 
-def big_button(label: str, on_click: Callable[..., Any], *, icon: Any = None, primary: bool = True,
-               key: str | None = None) -> ft.Control:
-    style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=20, vertical=16),
-                           text_style=ft.TextStyle(size=BIG))
+def big_button(
+    label: str, on_click: Callable[..., Any], *, icon: Any = None, primary: bool = True, key: str | None = None
+) -> ft.Control:
+    style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=20, vertical=16), text_style=ft.TextStyle(size=BIG))
     if primary:
         return ft.FilledButton(label, icon=icon, on_click=on_click, style=style, key=key)
     return ft.OutlinedButton(label, icon=icon, on_click=on_click, style=style, key=key)
@@ -43,16 +44,16 @@ def check_row(label: str, value: bool, on_change: Callable[[bool], None], *, key
     box.on_change = lambda e: flip(bool(e.control.value))
     return ft.Container(
         on_click=lambda _: (flip(not box.value), box.update()),
-        content=ft.Row([box, ft.Text(label, size=BIG, expand=True)],
-                       vertical_alignment=ft.CrossAxisAlignment.START),
+        content=ft.Row([box, ft.Text(label, size=BIG, expand=True)], vertical_alignment=ft.CrossAxisAlignment.START),
     )
 
 
 def issue_texts(issues: list[Issue], lang: str) -> list[ft.Control]:
     """Inline messages from the error catalogue, red for errors, amber for warnings."""
     return [
-        ft.Text(issue.message(lang), size=16,
-                color=ft.Colors.RED_700 if issue.severity == "error" else ft.Colors.AMBER_900)
+        ft.Text(
+            issue.message(lang), size=16, color=ft.Colors.RED_700 if issue.severity == "error" else ft.Colors.AMBER_900
+        )
         for issue in issues
     ]
 
@@ -60,7 +61,8 @@ def issue_texts(issues: list[Issue], lang: str) -> list[ft.Control]:
 def offline_badge(online: bool, lang: str) -> ft.Container:
     return ft.Container(
         content=ft.Text(t("online" if online else "offline", lang), color=ft.Colors.WHITE, size=14),
-        bgcolor=GREEN if online else ft.Colors.GREY_700, border_radius=12,
+        bgcolor=GREEN if online else ft.Colors.GREY_700,
+        border_radius=12,
         padding=ft.Padding.symmetric(horizontal=10, vertical=4),
     )
 
@@ -68,16 +70,24 @@ def offline_badge(online: bool, lang: str) -> ft.Container:
 def clock_banner(issue: Issue, lang: str) -> ft.Container:
     """The phone's clock looks wrong: say so in plain words, where the volunteer looks."""
     return ft.Container(
-        content=ft.Row([ft.Icon(ft.Icons.SCHEDULE, color=ft.Colors.RED_800),
-                        ft.Text(issue.message(lang), size=15, expand=True, key="clock-warning")]),
-        bgcolor=ft.Colors.RED_50 if issue.severity == "error" else ft.Colors.AMBER_100, padding=10, border_radius=8,
+        content=ft.Row(
+            [
+                ft.Icon(ft.Icons.SCHEDULE, color=ft.Colors.RED_800),
+                ft.Text(issue.message(lang), size=15, expand=True, key="clock-warning"),
+            ]
+        ),
+        bgcolor=ft.Colors.RED_50 if issue.severity == "error" else ft.Colors.AMBER_100,
+        padding=10,
+        border_radius=8,
     )
 
 
 def demo_banner(lang: str) -> ft.Container:
     return ft.Container(
         content=ft.Text(t("demo_banner", lang), size=14, weight=ft.FontWeight.BOLD),
-        bgcolor=ft.Colors.AMBER_200, padding=8, border_radius=8,
+        bgcolor=ft.Colors.AMBER_200,
+        padding=8,
+        border_radius=8,
     )
 
 
@@ -85,23 +95,32 @@ def percent_text(value: float | None, lang: str) -> str:
     return t("no_data", lang) if value is None else f"{value:.0f}%"
 
 
-def question_input(question: Question, value: Any, lang: str,
-                   on_answer: Callable[[Any], None], key: str) -> ft.Control:
+def question_input(question: Question, value: Any, lang: str, on_answer: Callable[[Any], None], key: str) -> ft.Control:
     """The input for one checklist question; its type decides the widget."""
     label = question.label.text(lang)
     if question.type == "single":
+
         def chose(e: ft.Event) -> None:
             on_answer(e.control.value)
 
-        return ft.Column([
-            ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
-            ft.RadioGroup(
-                key=key, value=value, on_change=chose,
-                content=ft.Column([ft.Radio(value=c.value, label=c.label.text(lang),
-                                            label_style=ft.TextStyle(size=BIG))
-                                   for c in question.choices], spacing=0),
-            ),
-        ], spacing=4)
+        return ft.Column(
+            [
+                ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
+                ft.RadioGroup(
+                    key=key,
+                    value=value,
+                    on_change=chose,
+                    content=ft.Column(
+                        [
+                            ft.Radio(value=c.value, label=c.label.text(lang), label_style=ft.TextStyle(size=BIG))
+                            for c in question.choices
+                        ],
+                        spacing=0,
+                    ),
+                ),
+            ],
+            spacing=4,
+        )
     if question.type == "multi":
         chosen = list(value or [])
 
@@ -113,25 +132,43 @@ def question_input(question: Question, value: Any, lang: str,
                     current = [choice] if choice in exclusive else [v for v in current if v not in exclusive] + [choice]
                 chosen[:] = current
                 on_answer(list(current))
+
             return handler
 
-        return ft.Column([
-            ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
-            *[check_row(c.label.text(lang), c.value in chosen, toggle(c.value), key=f"{key}:{c.value}")
-              for c in question.choices],
-        ], spacing=0)
+        return ft.Column(
+            [
+                ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
+                *[
+                    check_row(c.label.text(lang), c.value in chosen, toggle(c.value), key=f"{key}:{c.value}")
+                    for c in question.choices
+                ],
+            ],
+            spacing=0,
+        )
     if question.type in ("integer", "year"):
+
         def typed_number(e: ft.Event) -> None:
             text = (e.control.value or "").strip()
             on_answer(int(text) if text.isdigit() else (text or None))
 
-        return ft.TextField(label=label, value="" if value is None else str(value), key=key,
-                            keyboard_type=ft.KeyboardType.NUMBER, on_change=typed_number,
-                            text_size=BIG, max_length=4 if question.type == "year" else 3)
+        return ft.TextField(
+            label=label,
+            value="" if value is None else str(value),
+            key=key,
+            keyboard_type=ft.KeyboardType.NUMBER,
+            on_change=typed_number,
+            text_size=BIG,
+            max_length=4 if question.type == "year" else 3,
+        )
     if question.type == "text":
-        return ft.TextField(label=label, value=value or "", key=key, text_size=BIG,
-                            max_length=question.max_length,
-                            on_change=lambda e: on_answer(e.control.value))
+        return ft.TextField(
+            label=label,
+            value=value or "",
+            key=key,
+            text_size=BIG,
+            max_length=question.max_length,
+            on_change=lambda e: on_answer(e.control.value),
+        )
     raise ValueError(f"no input for question type {question.type}")
 
 

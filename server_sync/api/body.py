@@ -20,7 +20,8 @@ import asyncio
 import json
 import re
 import zlib
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -44,8 +45,9 @@ NowDep = Annotated[datetime, Depends(server_now)]
 _bearer = HTTPBearer(auto_error=False, description="The device token from /api/v1/enroll")
 
 
-def current_device(request: Request,
-                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> DeviceScope:
+def current_device(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> DeviceScope:
     """Who is calling, checked in a short transaction of its own.
 
     On SQLite every transaction takes the write lock (BEGIN IMMEDIATE). Authenticating on
@@ -72,8 +74,11 @@ def device_of(request: Request) -> DeviceScope:
     before reading the body). Raises `Refused` (401) as `authenticate` does."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    credentials = (HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
-                   if scheme.lower() == "bearer" and token.strip() else None)
+    credentials = (
+        HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+        if scheme.lower() == "bearer" and token.strip()
+        else None
+    )
     return current_device(request, credentials)
 
 

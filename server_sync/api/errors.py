@@ -24,8 +24,14 @@ log = logging.getLogger("server_sync")
 def error_body(code: str, field: str = "", context: dict[str, Any] | None = None) -> dict[str, Any]:
     context = dict(context or {})
     values = {**context, "field": field}
-    return {"error": {"code": code, "field": field, "context": context,
-                      "message": {"vi": message(code, "vi", **values), "en": message(code, "en", **values)}}}
+    return {
+        "error": {
+            "code": code,
+            "field": field,
+            "context": context,
+            "message": {"vi": message(code, "vi", **values), "en": message(code, "en", **values)},
+        }
+    }
 
 
 def field_path(location: tuple[Any, ...]) -> str:
@@ -36,8 +42,14 @@ def field_path(location: tuple[Any, ...]) -> str:
     return path
 
 
-def respond(request: Request, code: str, field: str = "", context: dict[str, Any] | None = None,
-            status: int = 422, headers: dict[str, str] | None = None) -> Response:
+def respond(
+    request: Request,
+    code: str,
+    field: str = "",
+    context: dict[str, Any] | None = None,
+    status: int = 422,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """The error body, or an error page for the staff dashboard's paths (see server_sync/web)."""
     web_error = getattr(request.app.state, "web_error", None)
     if web_error is not None and request.url.path.startswith("/dash"):
@@ -61,7 +73,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        code = {400: "body_not_json", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "schema_invalid")
+        code = {400: "body_not_json", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "schema_invalid"
+        )
         return respond(request, code, status=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(DBAPIError)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from survey.errors import message
 from survey.indicators import Coverage, CoverageConfig, CoverageReport, IndicatorValue, Target
@@ -17,9 +17,13 @@ def target(value: Target | None) -> schemas.TargetOut | None:
 
 def indicator(value: IndicatorValue, close_margin: float) -> schemas.IndicatorOut:
     percent = value.percent
-    return schemas.IndicatorOut(numerator=value.numerator, denominator=value.denominator,
-                                percent=None if percent is None else round(percent, 2),
-                                target=target(value.target), status=value.status(close_margin))
+    return schemas.IndicatorOut(
+        numerator=value.numerator,
+        denominator=value.denominator,
+        percent=None if percent is None else round(percent, 2),
+        target=target(value.target),
+        status=value.status(close_margin),
+    )
 
 
 def indicators(coverage: Coverage, config: CoverageConfig) -> dict[str, schemas.IndicatorOut]:
@@ -27,9 +31,13 @@ def indicators(coverage: Coverage, config: CoverageConfig) -> dict[str, schemas.
 
 
 def config(value: CoverageConfig) -> schemas.ConfigOut:
-    return schemas.ConfigOut(adult_age=value.adult_age, close_margin=value.close_margin,
-                             targets={k: t for k, v in value.targets.items() if (t := target(v))},
-                             time_zone=value.time_zone, campaign_start=value.campaign_start.isoformat())
+    return schemas.ConfigOut(
+        adult_age=value.adult_age,
+        close_margin=value.close_margin,
+        targets={k: t for k, v in value.targets.items() if (t := target(v))},
+        time_zone=value.time_zone,
+        campaign_start=value.campaign_start.isoformat(),
+    )
 
 
 def result(value: RecordResult) -> schemas.ResultOut:
@@ -37,9 +45,15 @@ def result(value: RecordResult) -> schemas.ResultOut:
         return schemas.ResultOut(kind=value.kind, id=value.id, result=value.result, revision=value.revision)
     values = {**value.context, "field": value.field}
     return schemas.ResultOut(
-        kind=value.kind, id=value.id, result=value.result, code=value.code, field=value.field,
-        context=value.context, revision=value.revision,
-        message=schemas.Message(vi=message(value.code, "vi", **values), en=message(value.code, "en", **values)))
+        kind=value.kind,
+        id=value.id,
+        result=value.result,
+        code=value.code,
+        field=value.field,
+        context=value.context,
+        revision=value.revision,
+        message=schemas.Message(vi=message(value.code, "vi", **values), en=message(value.code, "en", **values)),
+    )
 
 
 def coverage(report: CoverageReport, hamlet_ids: Iterable[str], names: dict[str, str]) -> schemas.CoverageOut:
@@ -48,6 +62,11 @@ def coverage(report: CoverageReport, hamlet_ids: Iterable[str], names: dict[str,
         day=(report.day or report.shown_day).isoformat(),
         adult_age=report.config.adult_age,
         commune=indicators(report.total, report.config),
-        hamlets=[schemas.HamletCoverageOut(id=h, name=names.get(h, h),
-                                           indicators=indicators(report.hamlets[h], report.config))
-                 for h in hamlet_ids if h in report.hamlets])
+        hamlets=[
+            schemas.HamletCoverageOut(
+                id=h, name=names.get(h, h), indicators=indicators(report.hamlets[h], report.config)
+            )
+            for h in hamlet_ids
+            if h in report.hamlets
+        ],
+    )

@@ -24,36 +24,68 @@ class _In(BaseModel):
 # what the server takes). The server does not validate records against these: each record is
 # judged by the domain's rules (`survey.validation`), and a bad one is rejected alone.
 _ID = {"type": "string", "pattern": f"^{ID.pattern}$"}
-_TIME = {"type": "string", "format": "date-time", "maxLength": MAX_TIME_TEXT,
-         "description": "ISO 8601 with its offset, e.g. 2026-03-10T09:30:00.000+07:00"}
+_TIME = {
+    "type": "string",
+    "format": "date-time",
+    "maxLength": MAX_TIME_TEXT,
+    "description": "ISO 8601 with its offset, e.g. 2026-03-10T09:30:00.000+07:00",
+}
 _TIME_OR_NULL = {"anyOf": [_TIME, {"type": "null"}]}
-_TEXT = {name: {"anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}]}
-         for name, limit in FIELD_LIMITS.items()}
-_COMMON = {"id": _ID, "hamlet_id": _ID, "created_at": _TIME, "updated_at": _TIME_OR_NULL,
-           "status": {"type": "string", "enum": sorted(STATUSES)},
-           "checklist_version": {"type": "integer", "minimum": 1}}
+_TEXT = {
+    name: {"anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}]} for name, limit in FIELD_LIMITS.items()
+}
+_COMMON = {
+    "id": _ID,
+    "hamlet_id": _ID,
+    "created_at": _TIME,
+    "updated_at": _TIME_OR_NULL,
+    "status": {"type": "string", "enum": sorted(STATUSES)},
+    "checklist_version": {"type": "integer", "minimum": 1},
+}
 HOUSEHOLD_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["id", "hamlet_id", "head_name", "created_at"],
-    "properties": {**_COMMON, "head_name": {"type": "string", "minLength": 1, "maxLength": FIELD_LIMITS["head_name"]},
-                   "address": _TEXT["address"], "phone": _TEXT["phone"],
-                   "revision": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
-                                "description": "the server's revision this edit was made on; null when new"},
-                   "removed_at": _TIME_OR_NULL,
-                   "removed_reason": {"anyOf": [{"type": "string", "enum": ["moved", "duplicate"]}, {"type": "null"}]}},
+    "type": "object",
+    "required": ["id", "hamlet_id", "head_name", "created_at"],
+    "properties": {
+        **_COMMON,
+        "head_name": {"type": "string", "minLength": 1, "maxLength": FIELD_LIMITS["head_name"]},
+        "address": _TEXT["address"],
+        "phone": _TEXT["phone"],
+        "revision": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "description": "the server's revision this edit was made on; null when new",
+        },
+        "removed_at": _TIME_OR_NULL,
+        "removed_reason": {"anyOf": [{"type": "string", "enum": ["moved", "duplicate"]}, {"type": "null"}]},
+    },
 }
 VISIT_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["id", "household_id", "hamlet_id", "visited_at", "outcome", "created_at"],
-    "properties": {**_COMMON, "household_id": _ID, "visited_at": _TIME,
-                   "outcome": {"type": "string", "enum": [o.value for o in Outcome]},
-                   "volunteer": _TEXT["volunteer"],
-                   "consent": {"anyOf": [{"type": "object", "properties": {"by": {"type": "string"}, "at": _TIME}},
-                                         {"type": "null"}]},
-                   "members": {"type": "array", "maxItems": MAX_MEMBERS, "items": {
-                       "type": "object", "required": ["id"],
-                       "properties": {"id": _ID, "birth_year": {"type": ["integer", "null"]},
-                                      "answers": {"type": "object", "description": "member questions of the checklist"}}}},
-                   "answers": {"type": "object", "description": "household answers by section of the checklist"},
-                   "follow_ups": {"type": "array", "maxItems": MAX_FOLLOW_UPS, "items": {"type": "object"}}},
+    "type": "object",
+    "required": ["id", "household_id", "hamlet_id", "visited_at", "outcome", "created_at"],
+    "properties": {
+        **_COMMON,
+        "household_id": _ID,
+        "visited_at": _TIME,
+        "outcome": {"type": "string", "enum": [o.value for o in Outcome]},
+        "volunteer": _TEXT["volunteer"],
+        "consent": {
+            "anyOf": [{"type": "object", "properties": {"by": {"type": "string"}, "at": _TIME}}, {"type": "null"}]
+        },
+        "members": {
+            "type": "array",
+            "maxItems": MAX_MEMBERS,
+            "items": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {
+                    "id": _ID,
+                    "birth_year": {"type": ["integer", "null"]},
+                    "answers": {"type": "object", "description": "member questions of the checklist"},
+                },
+            },
+        },
+        "answers": {"type": "object", "description": "household answers by section of the checklist"},
+        "follow_ups": {"type": "array", "maxItems": MAX_FOLLOW_UPS, "items": {"type": "object"}},
+    },
 }
 
 
@@ -61,10 +93,12 @@ class SyncIn(_In):
     protocol: int
     app_version: Annotated[str, Field(max_length=32)] = ""
     cursor: Annotated[str, Field(max_length=20, pattern=r"^[0-9]*$")] | None = None
-    households: Annotated[list[Any], WithJsonSchema({"type": "array", "items": HOUSEHOLD_SCHEMA, "maxItems": 5_000})] = \
-        Field(default=[], description="Household objects (Household.to_dict()), judged one by one")
-    visits: Annotated[list[Any], WithJsonSchema({"type": "array", "items": VISIT_SCHEMA, "maxItems": 20_000})] = \
-        Field(default=[], description="Visit objects (Visit.to_dict()), judged one by one")
+    households: Annotated[
+        list[Any], WithJsonSchema({"type": "array", "items": HOUSEHOLD_SCHEMA, "maxItems": 5_000})
+    ] = Field(default=[], description="Household objects (Household.to_dict()), judged one by one")
+    visits: Annotated[list[Any], WithJsonSchema({"type": "array", "items": VISIT_SCHEMA, "maxItems": 20_000})] = Field(
+        default=[], description="Visit objects (Visit.to_dict()), judged one by one"
+    )
 
 
 class EnrollIn(_In):

@@ -8,9 +8,10 @@ import os
 import re
 import socket
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sqlalchemy import insert, select
@@ -23,34 +24,49 @@ from .. import models
 from . import tallies
 
 
-def create_commune(session: Session, code: str, name: str, province: str, *,
-                   adult_age: int = 18, close_margin: float = 10.0,
-                   targets: Mapping[str, Any] | None = None, time_zone: str = DEFAULT_TIME_ZONE,
-                   campaign_start: date = DEFAULT_CAMPAIGN_START) -> models.Commune:
+def create_commune(
+    session: Session,
+    code: str,
+    name: str,
+    province: str,
+    *,
+    adult_age: int = 18,
+    close_margin: float = 10.0,
+    targets: Mapping[str, Any] | None = None,
+    time_zone: str = DEFAULT_TIME_ZONE,
+    campaign_start: date = DEFAULT_CAMPAIGN_START,
+) -> models.Commune:
     targets = dict(targets or {})
     CoverageConfig.from_dict({"targets": targets, "time_zone": time_zone})  # fails here, not in a report
-    commune = models.Commune(code=code, name=name, province=province, adult_age=adult_age,
-                             close_margin=close_margin, targets=targets, time_zone=time_zone,
-                             campaign_start=campaign_start)
+    commune = models.Commune(
+        code=code,
+        name=name,
+        province=province,
+        adult_age=adult_age,
+        close_margin=close_margin,
+        targets=targets,
+        time_zone=time_zone,
+        campaign_start=campaign_start,
+    )
     session.add(commune)
     session.flush()
     return commune
 
 
-def add_hamlet(session: Session, commune_code: str, hamlet_id: str, name: str,
-               team_active_since: str | None = None) -> models.Hamlet:
-    hamlet = models.Hamlet(id=hamlet_id, commune_code=commune_code, name=name,
-                           team_active_since=team_active_since)
+def add_hamlet(
+    session: Session, commune_code: str, hamlet_id: str, name: str, team_active_since: str | None = None
+) -> models.Hamlet:
+    hamlet = models.Hamlet(id=hamlet_id, commune_code=commune_code, name=name, team_active_since=team_active_since)
     session.add(hamlet)
     session.flush()
     session.execute(insert(models.HamletTally), tallies.zero_rows([hamlet_id]))
     return hamlet
 
 
-def add_volunteer(session: Session, commune_code: str, name: str,
-                  hamlet_ids: Iterable[str]) -> models.Volunteer:
-    volunteer = models.Volunteer(id=str(uuid.uuid4()), commune_code=commune_code, name=name,
-                                 created_at=datetime.now(timezone.utc))
+def add_volunteer(session: Session, commune_code: str, name: str, hamlet_ids: Iterable[str]) -> models.Volunteer:
+    volunteer = models.Volunteer(
+        id=str(uuid.uuid4()), commune_code=commune_code, name=name, created_at=datetime.now(UTC)
+    )
     session.add(volunteer)
     session.flush()
     for hamlet_id in hamlet_ids:
@@ -61,15 +77,23 @@ def add_volunteer(session: Session, commune_code: str, name: str,
 
 def coverage_config(commune: models.Commune) -> CoverageConfig:
     """The commune's configuration as the domain reads it (survey.indicators.CoverageConfig)."""
-    return CoverageConfig.from_dict({"adult_age": commune.adult_age, "close_margin": commune.close_margin,
-                                     "targets": commune.targets or {},
-                                     "time_zone": commune.time_zone or DEFAULT_TIME_ZONE,
-                                     "campaign_start": commune.campaign_start or DEFAULT_CAMPAIGN_START})
+    return CoverageConfig.from_dict(
+        {
+            "adult_age": commune.adult_age,
+            "close_margin": commune.close_margin,
+            "targets": commune.targets or {},
+            "time_zone": commune.time_zone or DEFAULT_TIME_ZONE,
+            "campaign_start": commune.campaign_start or DEFAULT_CAMPAIGN_START,
+        }
+    )
 
 
 def hamlets_of(session: Session, commune_code: str) -> list[models.Hamlet]:
-    return list(session.scalars(select(models.Hamlet).where(models.Hamlet.commune_code == commune_code)
-                                .order_by(models.Hamlet.id)))
+    return list(
+        session.scalars(
+            select(models.Hamlet).where(models.Hamlet.commune_code == commune_code).order_by(models.Hamlet.id)
+        )
+    )
 
 
 # -- the admin CLI's operations (server_sync/cli.py) ------------------------------------------
@@ -103,13 +127,17 @@ def lookup_commune(code: str) -> OfficialCommune:
 
     text = (code or "").strip()
     if not text.isdigit() or len(text) > 5:
-        raise AdminError(f"Mã xã/phường {code!r} không hợp lệ: cần tối đa 5 chữ số, ví dụ 06577.",
-                         f"Commune/ward code {code!r} is not valid: up to 5 digits, e.g. 06577.")
+        raise AdminError(
+            f"Mã xã/phường {code!r} không hợp lệ: cần tối đa 5 chữ số, ví dụ 06577.",
+            f"Commune/ward code {code!r} is not valid: up to 5 digits, e.g. 06577.",
+        )
     try:
         ward = Ward.from_code(int(text))
     except ValueError:
-        raise AdminError(f"Không có xã/phường nào mang mã {text.zfill(5)} (danh mục sau sáp nhập 2025).",
-                         f"No commune or ward has the code {text.zfill(5)} (post-2025 official list).") from None
+        raise AdminError(
+            f"Không có xã/phường nào mang mã {text.zfill(5)} (danh mục sau sáp nhập 2025).",
+            f"No commune or ward has the code {text.zfill(5)} (post-2025 official list).",
+        ) from None
     return OfficialCommune(f"{int(ward.code):05d}", ward.name, Province.from_code(ward.province_code).name)
 
 
@@ -133,17 +161,23 @@ def pick_commune(session: Session, code: str | None = None) -> models.Commune:
     if code:
         commune = session.get(models.Commune, code.strip().zfill(5))
         if commune is None:
-            raise AdminError(f"Chưa thiết lập xã {code}: chạy init-commune {code} trước.",
-                             f"Commune {code} is not set up: run init-commune {code} first.")
+            raise AdminError(
+                f"Chưa thiết lập xã {code}: chạy init-commune {code} trước.",
+                f"Commune {code} is not set up: run init-commune {code} first.",
+            )
         return commune
     found = communes(session)
     if not found:
-        raise AdminError("Chưa thiết lập xã nào: chạy init-commune <mã xã> trước.",
-                         "No commune is set up yet: run init-commune <official code> first.")
+        raise AdminError(
+            "Chưa thiết lập xã nào: chạy init-commune <mã xã> trước.",
+            "No commune is set up yet: run init-commune <official code> first.",
+        )
     if len(found) > 1:
         codes = ", ".join(c.code for c in found)
-        raise AdminError(f"Có nhiều xã ({codes}): chọn một bằng --commune.",
-                         f"There are several communes ({codes}): choose one with --commune.")
+        raise AdminError(
+            f"Có nhiều xã ({codes}): chọn một bằng --commune.",
+            f"There are several communes ({codes}): choose one with --commune.",
+        )
     return found[0]
 
 
@@ -155,8 +189,10 @@ def check_day(value: str) -> str:
             return date.fromisoformat(text).isoformat()
     except ValueError:
         pass
-    raise AdminError(f"Ngày {value!r} không hợp lệ: viết dạng NNNN-TT-NN, ví dụ 2026-03-01.",
-                     f"Date {value!r} is not valid: write it as YYYY-MM-DD, e.g. 2026-03-01.")
+    raise AdminError(
+        f"Ngày {value!r} không hợp lệ: viết dạng NNNN-TT-NN, ví dụ 2026-03-01.",
+        f"Date {value!r} is not valid: write it as YYYY-MM-DD, e.g. 2026-03-01.",
+    )
 
 
 # -- hamlets from a CSV file ------------------------------------------------------------------
@@ -186,17 +222,25 @@ def parse_hamlets_csv(data: bytes) -> HamletImport:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise AdminError(f"Tệp không phải UTF-8 (dòng {line}): lưu lại dưới dạng “CSV UTF-8”.",
-                         f"The file is not UTF-8 (line {line}): save it again as “CSV UTF-8”.") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise AdminError(
+            f"Tệp không phải UTF-8 (dòng {line}): lưu lại dưới dạng “CSV UTF-8”.",
+            f"The file is not UTF-8 (line {line}): save it again as “CSV UTF-8”.",
+        ) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     columns = [c.strip().lower() for c in header or []]
-    if columns[:2] != ["id", "name"] or any(c not in HAMLET_COLUMNS for c in columns) or len(set(columns)) != len(columns):
-        raise AdminError("Dòng 1 phải là tiêu đề: id,name hoặc id,name,team_active_since.",
-                         "Line 1 must be the header: id,name or id,name,team_active_since.")
+    if (
+        columns[:2] != ["id", "name"]
+        or any(c not in HAMLET_COLUMNS for c in columns)
+        or len(set(columns)) != len(columns)
+    ):
+        raise AdminError(
+            "Dòng 1 phải là tiêu đề: id,name hoặc id,name,team_active_since.",
+            "Line 1 must be the header: id,name or id,name,team_active_since.",
+        )
     has_team = "team_active_since" in columns
     rows: list[HamletRow] = []
     problems: list[tuple[str, str]] = []
@@ -207,39 +251,62 @@ def parse_hamlets_csv(data: bytes) -> HamletImport:
             continue  # a blank line
         here: list[tuple[str, str]] = []
         if len(cells) != len(columns):
-            here.append((f"Dòng {line}: có {len(cells)} cột, cần {len(columns)}.",
-                         f"Line {line}: {len(cells)} columns, expected {len(columns)}."))
+            here.append(
+                (
+                    f"Dòng {line}: có {len(cells)} cột, cần {len(columns)}.",
+                    f"Line {line}: {len(cells)} columns, expected {len(columns)}.",
+                )
+            )
             problems += here
             continue
-        values = dict(zip(columns, (c.strip() for c in cells)))
+        values = dict(zip(columns, (c.strip() for c in cells), strict=False))
         hamlet_id, name = values["id"], values["name"]
         since = values.get("team_active_since") or None
         if not SLUG.fullmatch(hamlet_id):
-            here.append((f"Dòng {line}: mã thôn {hamlet_id!r} không hợp lệ (chữ không dấu, số, - và _, 1–64 ký tự).",
-                         f"Line {line}: hamlet id {hamlet_id!r} is not valid (ASCII letters, digits, - and _, 1–64)."))
+            here.append(
+                (
+                    f"Dòng {line}: mã thôn {hamlet_id!r} không hợp lệ (chữ không dấu, số, - và _, 1–64 ký tự).",
+                    f"Line {line}: hamlet id {hamlet_id!r} is not valid (ASCII letters, digits, - and _, 1–64).",
+                )
+            )
         elif hamlet_id in seen:
-            here.append((f"Dòng {line}: mã thôn {hamlet_id!r} đã có ở dòng {seen[hamlet_id]}.",
-                         f"Line {line}: hamlet id {hamlet_id!r} already appears on line {seen[hamlet_id]}."))
+            here.append(
+                (
+                    f"Dòng {line}: mã thôn {hamlet_id!r} đã có ở dòng {seen[hamlet_id]}.",
+                    f"Line {line}: hamlet id {hamlet_id!r} already appears on line {seen[hamlet_id]}.",
+                )
+            )
         else:
             seen[hamlet_id] = line
         if not name:
             here.append((f"Dòng {line}: thiếu tên thôn.", f"Line {line}: the hamlet name is missing."))
         elif len(name) > NAME_MAX:
-            here.append((f"Dòng {line}: tên thôn dài quá {NAME_MAX} ký tự.",
-                         f"Line {line}: the hamlet name is longer than {NAME_MAX} characters."))
+            here.append(
+                (
+                    f"Dòng {line}: tên thôn dài quá {NAME_MAX} ký tự.",
+                    f"Line {line}: the hamlet name is longer than {NAME_MAX} characters.",
+                )
+            )
         if since is not None:
             try:
                 since = check_day(since)
             except AdminError:
-                here.append((f"Dòng {line}: ngày có tổ công nghệ số {since!r} không hợp lệ (NNNN-TT-NN).",
-                             f"Line {line}: team_active_since {since!r} is not a date (YYYY-MM-DD)."))
+                here.append(
+                    (
+                        f"Dòng {line}: ngày có tổ công nghệ số {since!r} không hợp lệ (NNNN-TT-NN).",
+                        f"Line {line}: team_active_since {since!r} is not a date (YYYY-MM-DD).",
+                    )
+                )
         if here:
             problems += here
         else:
             rows.append(HamletRow(line, hamlet_id, name, since))
     if problems:
-        raise AdminError(f"Tệp có {len(problems)} lỗi; chưa ghi gì.",
-                         f"The file has {len(problems)} problem(s); nothing was written.", problems)
+        raise AdminError(
+            f"Tệp có {len(problems)} lỗi; chưa ghi gì.",
+            f"The file has {len(problems)} problem(s); nothing was written.",
+            problems,
+        )
     if not rows:
         raise AdminError("Tệp không có thôn nào.", "The file lists no hamlet.")
     return HamletImport(rows, has_team)
@@ -256,15 +323,26 @@ class ImportSummary:
 def import_hamlets(session: Session, commune_code: str, data: HamletImport) -> ImportSummary:
     """Add new hamlets and update names (and team flags when the column is there). Hamlets
     missing from the file are kept: households and visits belong to them."""
-    existing = {h.id: h for h in session.scalars(
-        select(models.Hamlet).where(models.Hamlet.id.in_([r.id for r in data.rows])))}
-    elsewhere = [(r.line, r.id, existing[r.id].commune_code) for r in data.rows
-                 if r.id in existing and existing[r.id].commune_code != commune_code]
+    existing = {
+        h.id: h for h in session.scalars(select(models.Hamlet).where(models.Hamlet.id.in_([r.id for r in data.rows])))
+    }
+    elsewhere = [
+        (r.line, r.id, existing[r.id].commune_code)
+        for r in data.rows
+        if r.id in existing and existing[r.id].commune_code != commune_code
+    ]
     if elsewhere:
-        raise AdminError(f"{len(elsewhere)} mã thôn đã thuộc xã khác; chưa ghi gì.",
-                         f"{len(elsewhere)} hamlet id(s) already belong to another commune; nothing was written.",
-                         [(f"Dòng {line}: mã thôn {hid!r} thuộc xã {other}.",
-                           f"Line {line}: hamlet id {hid!r} belongs to commune {other}.") for line, hid, other in elsewhere])
+        raise AdminError(
+            f"{len(elsewhere)} mã thôn đã thuộc xã khác; chưa ghi gì.",
+            f"{len(elsewhere)} hamlet id(s) already belong to another commune; nothing was written.",
+            [
+                (
+                    f"Dòng {line}: mã thôn {hid!r} thuộc xã {other}.",
+                    f"Line {line}: hamlet id {hid!r} belongs to commune {other}.",
+                )
+                for line, hid, other in elsewhere
+            ],
+        )
     added = updated = unchanged = 0
     for row in data.rows:
         hamlet = existing.get(row.id)
@@ -291,24 +369,32 @@ def new_volunteer(session: Session, commune_code: str, name: str, hamlet_ids: It
     name = " ".join((name or "").split())
     wanted = list(dict.fromkeys(h.strip() for h in hamlet_ids if h.strip()))
     if not name or len(name) > NAME_MAX:
-        raise AdminError(f"Tên tình nguyện viên phải có từ 1 đến {NAME_MAX} ký tự.",
-                         f"The volunteer's name must have 1 to {NAME_MAX} characters.")
+        raise AdminError(
+            f"Tên tình nguyện viên phải có từ 1 đến {NAME_MAX} ký tự.",
+            f"The volunteer's name must have 1 to {NAME_MAX} characters.",
+        )
     if not wanted:
-        raise AdminError("Cần ít nhất một thôn (--hamlets thon-a,thon-b).",
-                         "At least one hamlet is needed (--hamlets thon-a,thon-b).")
+        raise AdminError(
+            "Cần ít nhất một thôn (--hamlets thon-a,thon-b).",
+            "At least one hamlet is needed (--hamlets thon-a,thon-b).",
+        )
     known = {h.id for h in hamlets_of(session, commune_code)}
     unknown = [h for h in wanted if h not in known]
     if unknown:
-        raise AdminError(f"Xã {commune_code} không có thôn: {', '.join(unknown)}.",
-                         f"Commune {commune_code} has no hamlet: {', '.join(unknown)}.")
+        raise AdminError(
+            f"Xã {commune_code} không có thôn: {', '.join(unknown)}.",
+            f"Commune {commune_code} has no hamlet: {', '.join(unknown)}.",
+        )
     return add_volunteer(session, commune_code, name, wanted)
 
 
 def volunteer(session: Session, volunteer_id: str) -> models.Volunteer:
     found = session.get(models.Volunteer, (volunteer_id or "").strip())
     if found is None:
-        raise AdminError(f"Không có tình nguyện viên mang mã {volunteer_id!r} (xem list-volunteers).",
-                         f"No volunteer has the id {volunteer_id!r} (see list-volunteers).")
+        raise AdminError(
+            f"Không có tình nguyện viên mang mã {volunteer_id!r} (xem list-volunteers).",
+            f"No volunteer has the id {volunteer_id!r} (see list-volunteers).",
+        )
     return found
 
 
@@ -318,16 +404,21 @@ def volunteers(session: Session, commune_code: str | None = None) -> list[tuple[
         statement = statement.where(models.Volunteer.commune_code == commune_code)
     found = list(session.scalars(statement))
     scopes: dict[str, list[str]] = {}
-    for vid, hid in session.execute(select(models.VolunteerHamlet.volunteer_id, models.VolunteerHamlet.hamlet_id)
-                                    .order_by(models.VolunteerHamlet.hamlet_id)):
+    for vid, hid in session.execute(
+        select(models.VolunteerHamlet.volunteer_id, models.VolunteerHamlet.hamlet_id).order_by(
+            models.VolunteerHamlet.hamlet_id
+        )
+    ):
         scopes.setdefault(vid, []).append(hid)
     return [(v, scopes.get(v.id, [])) for v in found]
 
 
 def devices(session: Session, commune_code: str | None = None) -> list[tuple[models.Device, models.Volunteer]]:
-    statement = (select(models.Device, models.Volunteer)
-                 .join(models.Volunteer, models.Device.volunteer_id == models.Volunteer.id)
-                 .order_by(models.Device.created_at, models.Device.id))
+    statement = (
+        select(models.Device, models.Volunteer)
+        .join(models.Volunteer, models.Device.volunteer_id == models.Volunteer.id)
+        .order_by(models.Device.created_at, models.Device.id)
+    )
     if commune_code:
         statement = statement.where(models.Volunteer.commune_code == commune_code)
     return list(session.execute(statement).all())
@@ -341,12 +432,19 @@ def check_server_url(url: str) -> str:
         parts.port  # noqa: B018 — raises on a bad port
     except ValueError:
         parts = None
-    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
-            or parts.username is not None or parts.password is not None or parts.query or parts.fragment):
-        raise AdminError(f"Địa chỉ máy chủ {url!r} không hợp lệ: cần dạng http://192.168.1.10:8000 "
-                         "(không kèm mật khẩu).",
-                         f"Server address {url!r} is not valid: expected e.g. http://192.168.1.10:8000 "
-                         "(no user or password).")
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise AdminError(
+            f"Địa chỉ máy chủ {url!r} không hợp lệ: cần dạng http://192.168.1.10:8000 (không kèm mật khẩu).",
+            f"Server address {url!r} is not valid: expected e.g. http://192.168.1.10:8000 (no user or password).",
+        )
     return text
 
 
@@ -371,8 +469,10 @@ def code_ttl(days: int) -> timedelta:
     """How long a new enrolment code works: 1 to 90 days."""
     low, high = CODE_DAYS
     if not low <= days <= high:
-        raise AdminError(f"Mã đăng ký phải có hiệu lực từ {low} đến {high} ngày.",
-                         f"An enrolment code must be valid for {low} to {high} days.")
+        raise AdminError(
+            f"Mã đăng ký phải có hiệu lực từ {low} đến {high} ngày.",
+            f"An enrolment code must be valid for {low} to {high} days.",
+        )
     return timedelta(days=days)
 
 
@@ -395,12 +495,20 @@ def parse_enrol_link(link: str) -> tuple[str, str]:
     return query["server"][0], query["code"][0]
 
 
-def set_target(session: Session, commune: models.Commune, indicator: str, target: Mapping[str, Any] | None,
-               *, default: bool = False) -> dict[str, Any]:
+def set_target(
+    session: Session,
+    commune: models.Commune,
+    indicator: str,
+    target: Mapping[str, Any] | None,
+    *,
+    default: bool = False,
+) -> dict[str, Any]:
     """Override one indicator's target (None: no target at all; default: back to the default)."""
     if indicator not in INDICATOR_IDS:
-        raise AdminError(f"Không có chỉ tiêu {indicator!r}. Các chỉ tiêu: {', '.join(INDICATOR_IDS)}.",
-                         f"No indicator {indicator!r}. Indicators: {', '.join(INDICATOR_IDS)}.")
+        raise AdminError(
+            f"Không có chỉ tiêu {indicator!r}. Các chỉ tiêu: {', '.join(INDICATOR_IDS)}.",
+            f"No indicator {indicator!r}. Indicators: {', '.join(INDICATOR_IDS)}.",
+        )
     targets = dict(commune.targets or {})
     if default:
         targets.pop(indicator, None)
@@ -409,8 +517,10 @@ def set_target(session: Session, commune: models.Commune, indicator: str, target
     else:
         low, high = target["min"], target.get("max")
         if not 0 <= low <= 100 or (high is not None and not low <= high <= 100):
-            raise AdminError("Chỉ tiêu phải trong khoảng 0–100, và --max không nhỏ hơn --min.",
-                             "Targets are 0–100, and --max is not below --min.")
+            raise AdminError(
+                "Chỉ tiêu phải trong khoảng 0–100, và --max không nhỏ hơn --min.",
+                "Targets are 0–100, and --max is not below --min.",
+            )
         targets[indicator] = {"min": low, "strict": bool(target.get("strict", False)), "max": high}
     CoverageConfig.from_dict({"targets": targets})
     commune.targets = targets  # a new dict: the JSON column sees the change
@@ -428,8 +538,9 @@ def set_adult_age(session: Session, commune: models.Commune, age: int) -> None:
 def set_close_margin(session: Session, commune: models.Commune, margin: float) -> None:
     """How many percentage points below its target an indicator still counts as "close"."""
     if not 0 <= margin <= 100:  # NaN fails too
-        raise AdminError("Biên “gần đạt” phải trong khoảng 0–100 điểm phần trăm.",
-                         "The “close” margin is 0–100 percentage points.")
+        raise AdminError(
+            "Biên “gần đạt” phải trong khoảng 0–100 điểm phần trăm.", "The “close” margin is 0–100 percentage points."
+        )
     commune.close_margin = float(margin)
     session.flush()
 
@@ -441,8 +552,10 @@ def set_time_zone(session: Session, commune: models.Commune, name: str) -> None:
     try:
         zone(name)
     except ZoneUnknown:
-        raise AdminError(f"Không có múi giờ {name!r} (ví dụ: Asia/Ho_Chi_Minh).",
-                         f"There is no time zone {name!r} (e.g. Asia/Ho_Chi_Minh).") from None
+        raise AdminError(
+            f"Không có múi giờ {name!r} (ví dụ: Asia/Ho_Chi_Minh).",
+            f"There is no time zone {name!r} (e.g. Asia/Ho_Chi_Minh).",
+        ) from None
     if name == commune.time_zone:
         return
     commune.time_zone = name

@@ -41,13 +41,18 @@ def sqlite_path(url: str | None) -> Path:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         raise BackupError(
             "Sao lưu bằng lệnh này chỉ dành cho SQLite; với PostgreSQL hãy dùng pg_dump / pg_restore (xem README).",
-            "This command backs up SQLite only; for PostgreSQL use pg_dump / pg_restore (see the README).")
+            "This command backs up SQLite only; for PostgreSQL use pg_dump / pg_restore (see the README).",
+        )
     return Path(parsed.database)
 
 
 def _tables(connection: sqlite3.Connection) -> dict[str, int]:
-    names = [row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        row[0]
+        for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     return {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
@@ -58,8 +63,10 @@ def backup(url: str | None, target: Path) -> Copied:
     if not source.exists():
         raise BackupError(f"Không có cơ sở dữ liệu ở {source}.", f"There is no database at {source}.")
     if target.exists():
-        raise BackupError(f"Tệp {target} đã có; hãy chọn tên khác (bản sao lưu không bao giờ ghi đè).",
-                          f"{target} exists; choose another name (a backup never overwrites).")
+        raise BackupError(
+            f"Tệp {target} đã có; hãy chọn tên khác (bản sao lưu không bao giờ ghi đè).",
+            f"{target} exists; choose another name (a backup never overwrites).",
+        )
     partial = target.with_name(target.name + ".partial")
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
@@ -93,15 +100,21 @@ def restore(url: str | None, source: Path, *, force: bool = False) -> Copied:
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
             check = src.execute("PRAGMA integrity_check").fetchone()[0]
-            ours = src.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('alembic_version', 'commune')"
-                               ).fetchone()[0] == 2
+            ours = (
+                src.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name IN ('alembic_version', 'commune')"
+                ).fetchone()[0]
+                == 2
+            )
         finally:
             src.close()
     except sqlite3.DatabaseError:
         check, ours = "not a database", False
     if check != "ok" or not ours:
-        raise BackupError(f"{source} không phải bản sao lưu nguyên vẹn của máy chủ này ({check}).",
-                          f"{source} is not an intact backup of this server ({check}).")
+        raise BackupError(
+            f"{source} không phải bản sao lưu nguyên vẹn của máy chủ này ({check}).",
+            f"{source} is not an intact backup of this server ({check}).",
+        )
     if target.exists() and not force:
         existing = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
         try:
@@ -112,7 +125,8 @@ def restore(url: str | None, source: Path, *, force: bool = False) -> Copied:
         if communes:
             raise BackupError(
                 f"Cơ sở dữ liệu {target} đang có dữ liệu của {communes} xã; thêm --force để ghi đè (hãy sao lưu nó trước).",
-                f"The database {target} holds {communes} commune(s); add --force to overwrite it (back it up first).")
+                f"The database {target} holds {communes} commune(s); add --force to overwrite it (back it up first).",
+            )
     target.parent.mkdir(parents=True, exist_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:

@@ -11,8 +11,8 @@ and the completed visits up to that date: slower, and exactly what
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,14 +31,23 @@ def commune_hamlets(session: Session, commune: models.Commune) -> list[Hamlet]:
     """The commune's hamlets as the domain sees them (read once per page, then passed on),
     by id, from plain rows (no ORM objects: a thousand of them are built per sync)."""
     h = models.Hamlet.__table__
-    rows = session.connection().execute(select(h.c.id, h.c.name, h.c.commune_code, h.c.team_active_since)
-                                        .where(h.c.commune_code == commune.code).order_by(h.c.id))
+    rows = session.connection().execute(
+        select(h.c.id, h.c.name, h.c.commune_code, h.c.team_active_since)
+        .where(h.c.commune_code == commune.code)
+        .order_by(h.c.id)
+    )
     return [Hamlet(id=i, name=n, commune_code=c, team_active_since=t) for i, n, c, t in rows]
 
 
-def report(session: Session, commune: models.Commune, *, as_of: date | None = None,
-           adult_age: int | None = None, hamlets: list[Hamlet] | None = None,
-           today: date | None = None) -> CoverageReport:
+def report(
+    session: Session,
+    commune: models.Commune,
+    *,
+    as_of: date | None = None,
+    adult_age: int | None = None,
+    hamlets: list[Hamlet] | None = None,
+    today: date | None = None,
+) -> CoverageReport:
     """Every indicator per hamlet and for the commune, as of a commune day, or current: as of
     `today`, the commune's today (from the system clock when not given; DESIGN §3)."""
     config = coverage_config(commune)
@@ -68,7 +77,9 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
         roster = select(h.c.id, h.c.hamlet_id).where(h.c.hamlet_id.in_(hamlet_ids), h.c.removed_at.is_(None))
         hamlet_of = {row[0]: row[1] for row in session.execute(roster)}
     else:
-        ever = sorted({row[0] for row in session.execute(select(p.c.household_id).where(p.c.hamlet_id.in_(hamlet_ids)))})
+        ever = sorted(
+            {row[0] for row in session.execute(select(p.c.household_id).where(p.c.hamlet_id.in_(hamlet_ids)))}
+        )
         hamlet_of = {}
         for household_id, placed in history.placements(session, ever).items():
             found = placement_on([pl for pl, _ in placed], as_of)
@@ -79,9 +90,9 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
     ids = sorted(hamlet_of)
     latest: dict[str, tuple[object, str, object, str]] = {}
     for start in range(0, len(ids), 500):
-        visits = (select(v.c.household_id, v.c.visited_at, v.c.id, v.c.tallies if stored_age else v.c.content,
-                         v.c.hamlet_id)
-                  .where(v.c.outcome == "completed", v.c.household_id.in_(ids[start:start + 500])))
+        visits = select(
+            v.c.household_id, v.c.visited_at, v.c.id, v.c.tallies if stored_age else v.c.content, v.c.hamlet_id
+        ).where(v.c.outcome == "completed", v.c.household_id.in_(ids[start : start + 500]))
         if as_of is not None:
             visits = visits.where(v.c.visited_day <= as_of)
         for household_id, visited_at, visit_id, payload, visit_hamlet in session.execute(visits):
@@ -101,21 +112,33 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
     return {hamlet_id: tallies.unflatten(flat) for hamlet_id, flat in sums.items()}
 
 
-def trend(session: Session, commune: models.Commune, first: date, last: date, *,
-          hamlet_id: str | None = None, hamlets: list[Hamlet] | None = None,
-          today: date | None = None) -> list[tuple[date, Coverage]]:
+def trend(
+    session: Session,
+    commune: models.Commune,
+    first: date,
+    last: date,
+    *,
+    hamlet_id: str | None = None,
+    hamlets: list[Hamlet] | None = None,
+    today: date | None = None,
+) -> list[tuple[date, Coverage]]:
     """Coverage of the commune (or one hamlet) at the end of each quarter from `first`'s to
     `last`'s: the campaign so far, from the quarterly sums of the timeline in one query. A
     quarter not over yet holds today's figures (a team from next month is not counted)."""
     config = coverage_config(commune)
     today = today or config.today(system_clock)
-    chosen = [h for h in (hamlets if hamlets is not None else commune_hamlets(session, commune))
-              if hamlet_id is None or h.id == hamlet_id]
+    chosen = [
+        h
+        for h in (hamlets if hamlets is not None else commune_hamlets(session, commune))
+        if hamlet_id is None or h.id == hamlet_id
+    ]
     if not chosen:
         return []
     if config.adult_age not in tallies.TALLY_AGES or timeline.behind(session):
-        return [(day, _total(report(session, commune, as_of=day, today=today), hamlet_id))
-                for day in timeline.quarter_ends(first, last)]
+        return [
+            (day, _total(report(session, commune, as_of=day, today=today), hamlet_id))
+            for day in timeline.quarter_ends(first, last)
+        ]
     ids = None if hamlet_id is None else [hamlet_id]
     out = []
     for day, tally in timeline.quarterly(session, ids, config.adult_age, first, last):

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -97,7 +97,9 @@ def shortfall(value: IndicatorValue) -> float | None:
 def row(hamlet_id: str | None, name: str, cov: Coverage, close_margin: float) -> Row:
     values = tuple(cov[i] for i in SHOWN)
     statuses = tuple(v.status(close_margin) for v in values)
-    gaps = [shortfall(v) for v, s in zip(values, statuses) if s in ("close", "far")]  # met: 0, no data: out
+    gaps = [
+        shortfall(v) for v, s in zip(values, statuses, strict=False) if s in ("close", "far")
+    ]  # met: 0, no data: out
     met = statuses.count("met")
     total = sum(g or 0.0 for g in gaps)
     return Row(hamlet_id, name, values, statuses, total / (len(gaps) + met) if gaps or met else 0.0)
@@ -125,8 +127,9 @@ class OverviewCache:
                 self._found.popitem(last=False)
 
 
-def overview(session: Session, commune: models.Commune, as_of: date | None, *, today: date,
-             cache: OverviewCache | None = None) -> Overview:
+def overview(
+    session: Session, commune: models.Commune, as_of: date | None, *, today: date, cache: OverviewCache | None = None
+) -> Overview:
     """The overview, computed once per state of the data when given a cache: a reload, or
     another staff member opening it, reuses it until a sync, a merge or a set-up change. The
     key holds the change sequence every record write takes (roster.next_seq), the commune's
@@ -134,10 +137,20 @@ def overview(session: Session, commune: models.Commune, as_of: date | None, *, t
     hamlets = coverage.commune_hamlets(session, commune)
     if cache is None:
         return _overview(session, commune, hamlets, as_of, today)
-    key = (commune.code, commune.name, commune.province, commune.adult_age, commune.close_margin,
-           commune.time_zone, commune.campaign_start,
-           json.dumps(commune.targets or {}, sort_keys=True), tuple((h.id, h.name, h.team_active_since) for h in hamlets),
-           as_of, today, roster.current_seq(session))
+    key = (
+        commune.code,
+        commune.name,
+        commune.province,
+        commune.adult_age,
+        commune.close_margin,
+        commune.time_zone,
+        commune.campaign_start,
+        json.dumps(commune.targets or {}, sort_keys=True),
+        tuple((h.id, h.name, h.team_active_since) for h in hamlets),
+        as_of,
+        today,
+        roster.current_seq(session),
+    )
     found = cache.get(key)
     if found is None:
         found = _overview(session, commune, hamlets, as_of, today)
@@ -145,8 +158,9 @@ def overview(session: Session, commune: models.Commune, as_of: date | None, *, t
     return found
 
 
-def _overview(session: Session, commune: models.Commune, hamlets: list[Any], as_of: date | None,
-              today: date) -> Overview:
+def _overview(
+    session: Session, commune: models.Commune, hamlets: list[Any], as_of: date | None, today: date
+) -> Overview:
     report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets, today=today)
     margin = report.config.close_margin
     names = {h.id: h.name for h in hamlets}
@@ -154,8 +168,15 @@ def _overview(session: Session, commune: models.Commune, hamlets: list[Any], as_
     # Most lagging first; then fewer households visited; then by name, so the order is stable.
     rows.sort(key=lambda r: (-r.lag, r.values[SHOWN.index("visit_coverage")].percent or 0.0, r.name))
     trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlets=hamlets, today=today)
-    return Overview(CommuneInfo(commune.code, commune.name, commune.province), as_of, report,
-                    row(None, commune.name, report.total, margin), tuple(rows), tuple(trend), margin)
+    return Overview(
+        CommuneInfo(commune.code, commune.name, commune.province),
+        as_of,
+        report,
+        row(None, commune.name, report.total, margin),
+        tuple(rows),
+        tuple(trend),
+        margin,
+    )
 
 
 @dataclass(frozen=True)
@@ -191,7 +212,9 @@ class Pages:
 
 
 # `YYYY-Qn` labels and their last day, from the campaign's first quarter to the final review.
-QUARTERS = tuple((f"{d.year}-Q{(d.month - 1) // 3 + 1}", d) for d in timeline.quarter_ends(CAMPAIGN_START, FINAL_REVIEW))
+QUARTERS = tuple(
+    (f"{d.year}-Q{(d.month - 1) // 3 + 1}", d) for d in timeline.quarter_ends(CAMPAIGN_START, FINAL_REVIEW)
+)
 
 
 def trend_span(as_of: date | None, today: date) -> tuple[date, date]:
@@ -208,13 +231,16 @@ class HamletView:
     close_margin: float
 
 
-def overview_of_hamlet(session: Session, commune: models.Commune, hamlet_id: str, as_of: date | None, *,
-                       today: date) -> HamletView:
+def overview_of_hamlet(
+    session: Session, commune: models.Commune, hamlet_id: str, as_of: date | None, *, today: date
+) -> HamletView:
     hamlets = coverage.commune_hamlets(session, commune)
     report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets, today=today)
     margin = report.config.close_margin
     names = {h.id: h.name for h in hamlets}
-    trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlet_id=hamlet_id, hamlets=hamlets,
-                           today=today)
-    return HamletView(row(hamlet_id, names.get(hamlet_id, hamlet_id), report.hamlets[hamlet_id], margin),
-                      tuple(trend), margin)
+    trend = coverage.trend(
+        session, commune, *trend_span(as_of, today), hamlet_id=hamlet_id, hamlets=hamlets, today=today
+    )
+    return HamletView(
+        row(hamlet_id, names.get(hamlet_id, hamlet_id), report.hamlets[hamlet_id], margin), tuple(trend), margin
+    )

@@ -11,7 +11,7 @@ import math
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
@@ -50,35 +50,44 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def issue_code(session: Session, volunteer_id: str, *, ttl: timedelta = CODE_TTL,
-               now: datetime | None = None) -> str:
+def issue_code(session: Session, volunteer_id: str, *, ttl: timedelta = CODE_TTL, now: datetime | None = None) -> str:
     """A new one-time code for a volunteer's phone; the plain code is returned only here."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     plain = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    session.add(models.EnrolmentCode(volunteer_id=volunteer_id, code_hash=digest(plain),
-                                     created_at=now, expires_at=now + ttl))
+    session.add(
+        models.EnrolmentCode(volunteer_id=volunteer_id, code_hash=digest(plain), created_at=now, expires_at=now + ttl)
+    )
     session.flush()
     return f"{plain[:4]}-{plain[4:]}"
 
 
 def enroll(session: Session, code: str, device_name: str, *, now: datetime | None = None) -> Enrolment:
-    now = now or datetime.now(timezone.utc)
-    row = session.scalar(select(models.EnrolmentCode)
-                         .where(models.EnrolmentCode.code_hash == digest(normalise_code(code))))
+    now = now or datetime.now(UTC)
+    row = session.scalar(
+        select(models.EnrolmentCode).where(models.EnrolmentCode.code_hash == digest(normalise_code(code)))
+    )
     if row is None:
         raise Refused("enrolment_code_invalid", "code")
     if row.used_at is not None:
         raise Refused("enrolment_code_used", "code")
     if _aware(row.expires_at) <= now:
         raise Refused("enrolment_code_expired", "code")
-    claimed = session.execute(update(models.EnrolmentCode)
-                              .where(models.EnrolmentCode.id == row.id, models.EnrolmentCode.used_at.is_(None))
-                              .values(used_at=now))
+    claimed = session.execute(
+        update(models.EnrolmentCode)
+        .where(models.EnrolmentCode.id == row.id, models.EnrolmentCode.used_at.is_(None))
+        .values(used_at=now)
+    )
     if claimed.rowcount != 1:  # another phone used it a moment ago
         raise Refused("enrolment_code_used", "code")
     token = secrets.token_urlsafe(32)
-    device = models.Device(id=str(uuid.uuid4()), volunteer_id=row.volunteer_id, name=device_name,
-                           token_hash=digest(token), created_at=now, last_seen=now)
+    device = models.Device(
+        id=str(uuid.uuid4()),
+        volunteer_id=row.volunteer_id,
+        name=device_name,
+        token_hash=digest(token),
+        created_at=now,
+        last_seen=now,
+    )
     session.add(device)
     session.flush()
     return Enrolment(token, _scope(session, device))
@@ -89,22 +98,28 @@ ENROL_WINDOW = timedelta(minutes=15)
 _ENROL = "#enrol"  # failures are kept beside sign-in failures, under a name no username can have
 
 
-def enroll_from(session: Session, code: str, device_name: str, client: str, *,
-                now: datetime | None = None) -> Enrolment:
+def enroll_from(
+    session: Session, code: str, device_name: str, client: str, *, now: datetime | None = None
+) -> Enrolment:
     """`enroll` for a caller at `client` (its address), with a per-client limit: after
     ENROL_FAILURES wrong, used or expired codes within ENROL_WINDOW the client is refused
     (429 `enrolment_locked`) until the oldest leaves the window, without the code being
     looked at. Guessing a code is infeasible in its space; this keeps it so. A failure is
     flushed before the refusal is raised: the caller commits it. Attempts from one client
     are serialised on PostgreSQL (SQLite's writers are serial already)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     client = (client or "")[:64]
     failures = models.SignInFailure
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"e:{client}"})
-    recent = [_aware(at) for at in session.scalars(
-        select(failures.at).where(failures.username == _ENROL, failures.client == client,
-                                  failures.at > now - ENROL_WINDOW).order_by(failures.at))]
+    recent = [
+        _aware(at)
+        for at in session.scalars(
+            select(failures.at)
+            .where(failures.username == _ENROL, failures.client == client, failures.at > now - ENROL_WINDOW)
+            .order_by(failures.at)
+        )
+    ]
     if len(recent) >= ENROL_FAILURES:
         unlock = recent[len(recent) - ENROL_FAILURES] + ENROL_WINDOW
         raise Refused("enrolment_locked", "code", {"minutes": max(1, math.ceil((unlock - now).total_seconds() / 60))})
@@ -116,8 +131,9 @@ def enroll_from(session: Session, code: str, device_name: str, client: str, *,
         raise
 
 
-def authenticate(session: Session, token: str | None, *, now: datetime | None = None,
-                 touch: bool = True) -> DeviceScope:
+def authenticate(
+    session: Session, token: str | None, *, now: datetime | None = None, touch: bool = True
+) -> DeviceScope:
     """The device a token names, with its volunteer's scope; `last_seen` moves at most once
     per interval unless `touch` is False (a read-only session). Raises `Refused`:
     token_missing, token_invalid, token_revoked (401)."""
@@ -128,27 +144,30 @@ def authenticate(session: Session, token: str | None, *, now: datetime | None = 
         raise Refused("token_invalid")
     if device.revoked_at is not None:
         raise Refused("token_revoked")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if touch and (device.last_seen is None or _aware(device.last_seen) < now - SEEN_EVERY):
         device.last_seen = now
     return _scope(session, device)
 
 
 def revoke_device(session: Session, device_id: str, *, now: datetime | None = None) -> bool:
-    result = session.execute(update(models.Device)
-                             .where(models.Device.id == device_id, models.Device.revoked_at.is_(None))
-                             .values(revoked_at=now or datetime.now(timezone.utc)))
+    result = session.execute(
+        update(models.Device)
+        .where(models.Device.id == device_id, models.Device.revoked_at.is_(None))
+        .values(revoked_at=now or datetime.now(UTC))
+    )
     return result.rowcount == 1
 
 
 def _scope(session: Session, device: models.Device) -> DeviceScope:
     volunteer = session.get(models.Volunteer, device.volunteer_id)
     assert volunteer is not None  # a foreign key
-    hamlets = session.scalars(select(models.VolunteerHamlet.hamlet_id)
-                              .where(models.VolunteerHamlet.volunteer_id == volunteer.id))
+    hamlets = session.scalars(
+        select(models.VolunteerHamlet.hamlet_id).where(models.VolunteerHamlet.volunteer_id == volunteer.id)
+    )
     return DeviceScope(device.id, volunteer.id, volunteer.name, volunteer.commune_code, frozenset(hamlets))
 
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything the server stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -97,7 +98,7 @@ def tab_names(titles: Sequence[str]) -> list[str]:
         while name.casefold() in taken or name.casefold() == "history":  # "History" is Excel's
             n += 1
             suffix = f" ({n})"
-            name = base[:TAB_NAME_MAX - len(suffix)].rstrip() + suffix
+            name = base[: TAB_NAME_MAX - len(suffix)].rstrip() + suffix
         taken.add(name.casefold())
         names.append(name)
     return names
@@ -138,8 +139,8 @@ def _fill(ws: Worksheet, sheet: Sheet) -> None:
                 shown = len(text)
             widths[k] = max(widths[k], shown)
     header_lines = 1
-    for k, width in enumerate(widths):
-        width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+    for k, longest in enumerate(widths):
+        width = min(max(longest + 2, MIN_WIDTH), MAX_WIDTH)
         ws.column_dimensions[get_column_letter(k + 1)].width = width
         if k < len(sheet.header):
             header_lines = max(header_lines, math.ceil(len(str(sheet.header[k])) / (width - 1)))
@@ -169,7 +170,7 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str = "", subtitle: str = "") -> 
         raise ValueError("an XLSX file needs at least one sheet")
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for sheet, name in zip(sheets, tab_names([s.title for s in sheets])):
+    for sheet, name in zip(sheets, tab_names([s.title for s in sheets]), strict=False):
         ws = workbook.create_sheet(name)
         _fill(ws, sheet)
         _print_setup(ws, title, subtitle)
@@ -184,21 +185,45 @@ def to_xlsx(sheets: Sequence[Sheet], *, title: str = "", subtitle: str = "") -> 
 
 WORDS: dict[str, dict[str, str]] = {
     "vi": {
-        "wide_title": "Chỉ tiêu theo thôn", "long_title": "Chỉ tiêu (dạng bảng dọc)",
-        "hamlet": "Thôn/bản", "commune_total": "Toàn xã", "indicator_id": "Mã chỉ tiêu",
-        "indicator": "Chỉ tiêu", "numerator": "Tử số", "denominator": "Mẫu số", "percent": "%",
-        "target": "Mục tiêu", "status": "Đánh giá", "as_of": "Số liệu đến ngày",
-        "current": "Hiện tại", "document": "Chỉ tiêu chuyển đổi số",
-        "met": "Đạt", "close": "Gần đạt", "far": "Còn xa", "no_data": "Chưa có số liệu",
+        "wide_title": "Chỉ tiêu theo thôn",
+        "long_title": "Chỉ tiêu (dạng bảng dọc)",
+        "hamlet": "Thôn/bản",
+        "commune_total": "Toàn xã",
+        "indicator_id": "Mã chỉ tiêu",
+        "indicator": "Chỉ tiêu",
+        "numerator": "Tử số",
+        "denominator": "Mẫu số",
+        "percent": "%",
+        "target": "Mục tiêu",
+        "status": "Đánh giá",
+        "as_of": "Số liệu đến ngày",
+        "current": "Hiện tại",
+        "document": "Chỉ tiêu chuyển đổi số",
+        "met": "Đạt",
+        "close": "Gần đạt",
+        "far": "Còn xa",
+        "no_data": "Chưa có số liệu",
         "no_target": "Không có chỉ tiêu",
     },
     "en": {
-        "wide_title": "Indicators by hamlet", "long_title": "Indicators (long table)",
-        "hamlet": "Hamlet", "commune_total": "Whole commune", "indicator_id": "Indicator id",
-        "indicator": "Indicator", "numerator": "Numerator", "denominator": "Denominator",
-        "percent": "%", "target": "Target", "status": "Status", "as_of": "Figures as of",
-        "current": "Current", "document": "Digital transformation indicators",
-        "met": "Met", "close": "Close", "far": "Far", "no_data": "No data",
+        "wide_title": "Indicators by hamlet",
+        "long_title": "Indicators (long table)",
+        "hamlet": "Hamlet",
+        "commune_total": "Whole commune",
+        "indicator_id": "Indicator id",
+        "indicator": "Indicator",
+        "numerator": "Numerator",
+        "denominator": "Denominator",
+        "percent": "%",
+        "target": "Target",
+        "status": "Status",
+        "as_of": "Figures as of",
+        "current": "Current",
+        "document": "Digital transformation indicators",
+        "met": "Met",
+        "close": "Close",
+        "far": "Far",
+        "no_data": "No data",
         "no_target": "No target",
     },
 }
@@ -214,16 +239,19 @@ def _share(numerator: int, denominator: int) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
 
-def _rows(report: CoverageReport, hamlet_names: Mapping[str, str], lang: str,
-          commune_name: str) -> list[tuple[str, Coverage]]:
+def _rows(
+    report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, commune_name: str
+) -> list[tuple[str, Coverage]]:
     """(name, coverage): the commune first, then hamlets in the caller's order; a hamlet the
     report has but the names lack comes last under its id rather than vanishing."""
     total = _words(lang)["commune_total"]
     rows = [(f"{total} ({commune_name})" if commune_name else total, report.total)]
-    rows += [(name, report.hamlets[hamlet_id]) for hamlet_id, name in hamlet_names.items()
-             if hamlet_id in report.hamlets]
-    rows += [(hamlet_id, coverage) for hamlet_id, coverage in sorted(report.hamlets.items())
-             if hamlet_id not in hamlet_names]
+    rows += [
+        (name, report.hamlets[hamlet_id]) for hamlet_id, name in hamlet_names.items() if hamlet_id in report.hamlets
+    ]
+    rows += [
+        (hamlet_id, coverage) for hamlet_id, coverage in sorted(report.hamlets.items()) if hamlet_id not in hamlet_names
+    ]
     return rows
 
 
@@ -234,8 +262,9 @@ def as_of_text(report: CoverageReport, lang: str, today: date | None = None) -> 
     return f"{_words(lang)['current']} ({(today or report.shown_day).isoformat()})"
 
 
-def indicator_sheets(report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, *,
-                     commune_name: str, today: date | None = None) -> list[Sheet]:
+def indicator_sheets(
+    report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, *, commune_name: str, today: date | None = None
+) -> list[Sheet]:
     """The wide table staff read (a row per hamlet, three columns per indicator) and the long
     one for pivot tables and the report upward (a row per hamlet and indicator)."""
     words = _words(lang)
@@ -243,8 +272,7 @@ def indicator_sheets(report: CoverageReport, hamlet_names: Mapping[str, str], la
     header = [words["hamlet"]]
     for indicator in INDICATORS:
         label = indicator.label.text(lang)
-        header += [f"{label}: {words['numerator']}", f"{label}: {words['denominator']}",
-                   f"{label}: {words['percent']}"]
+        header += [f"{label}: {words['numerator']}", f"{label}: {words['denominator']}", f"{label}: {words['percent']}"]
     wide_rows = []
     for name, coverage in rows:
         row: list[Any] = [name]
@@ -252,39 +280,73 @@ def indicator_sheets(report: CoverageReport, hamlet_names: Mapping[str, str], la
             value = coverage[indicator.id]
             row += [value.numerator, value.denominator, _share(value.numerator, value.denominator)]
         wide_rows.append(row)
-    wide = Sheet(words["wide_title"], header, wide_rows,
-                 frozenset(3 + 3 * k for k in range(len(INDICATORS))))
+    wide = Sheet(words["wide_title"], header, wide_rows, frozenset(3 + 3 * k for k in range(len(INDICATORS))))
 
     when = as_of_text(report, lang, today)
     margin = report.config.close_margin
     long_rows = [
-        [name, indicator.id, indicator.label.text(lang), value.numerator, value.denominator,
-         _share(value.numerator, value.denominator),
-         None if value.target is None else value.target.describe(), words[value.status(margin)], when]
+        [
+            name,
+            indicator.id,
+            indicator.label.text(lang),
+            value.numerator,
+            value.denominator,
+            _share(value.numerator, value.denominator),
+            None if value.target is None else value.target.describe(),
+            words[value.status(margin)],
+            when,
+        ]
         for name, coverage in rows
         for indicator in INDICATORS
         for value in (coverage[indicator.id],)
     ]
-    long_header = [words[k] for k in ("hamlet", "indicator_id", "indicator", "numerator", "denominator",
-                                      "percent", "target", "status", "as_of")]
+    long_header = [
+        words[k]
+        for k in (
+            "hamlet",
+            "indicator_id",
+            "indicator",
+            "numerator",
+            "denominator",
+            "percent",
+            "target",
+            "status",
+            "as_of",
+        )
+    ]
     return [wide, Sheet(words["long_title"], long_header, long_rows, frozenset({5}))]
 
 
-def indicator_csv(report: CoverageReport, hamlet_names: Mapping[str, str], lang: str,
-                  commune_name: str, *, today: date | None = None) -> bytes:
+def indicator_csv(
+    report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, commune_name: str, *, today: date | None = None
+) -> bytes:
     """The long table: one file that pivots, and the shape the report upward asks for."""
     return to_csv(indicator_sheets(report, hamlet_names, lang, commune_name=commune_name, today=today)[1])
 
 
-def indicator_xlsx(report: CoverageReport, hamlet_names: Mapping[str, str], lang: str,
-                   commune_name: str, *, today: date | None = None) -> bytes:
+def indicator_xlsx(
+    report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, commune_name: str, *, today: date | None = None
+) -> bytes:
     """Both tables in one workbook, titled with the commune and the date of the figures."""
     words = _words(lang)
     title = f"{words['document']} – {commune_name}" if commune_name else words["document"]
     subtitle = f"{words['as_of']}: {as_of_text(report, lang, today)}"
-    return to_xlsx(indicator_sheets(report, hamlet_names, lang, commune_name=commune_name, today=today),
-                   title=title, subtitle=subtitle)
+    return to_xlsx(
+        indicator_sheets(report, hamlet_names, lang, commune_name=commune_name, today=today),
+        title=title,
+        subtitle=subtitle,
+    )
 
 
-__all__ = ["Sheet", "safe_text", "to_csv", "tab_names", "to_xlsx", "WORDS", "as_of_text",
-           "indicator_sheets", "indicator_csv", "indicator_xlsx"]
+__all__ = [
+    "WORDS",
+    "Sheet",
+    "as_of_text",
+    "indicator_csv",
+    "indicator_sheets",
+    "indicator_xlsx",
+    "safe_text",
+    "tab_names",
+    "to_csv",
+    "to_xlsx",
+]

@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, tzinfo
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -52,8 +53,11 @@ def placements(session: Session, household_ids: Iterable[str]) -> dict[str, list
     found: dict[str, list[tuple[Placement, int]]] = {}
     connection = session.connection()
     for start in range(0, len(ids), CHUNK):
-        statement = (select(_P.c.household_id, _P.c.day, _P.c.hamlet_id, _P.c.on_roster, _P.c.change_seq)
-                     .where(_P.c.household_id.in_(ids[start:start + CHUNK])).order_by(_P.c.household_id, _P.c.position))
+        statement = (
+            select(_P.c.household_id, _P.c.day, _P.c.hamlet_id, _P.c.on_roster, _P.c.change_seq)
+            .where(_P.c.household_id.in_(ids[start : start + CHUNK]))
+            .order_by(_P.c.household_id, _P.c.position)
+        )
         for home_id, day, hamlet_id, on_roster, seq in connection.execute(statement):
             found.setdefault(home_id, []).append((Placement(day, hamlet_id, bool(on_roster)), seq))
     return found
@@ -61,9 +65,18 @@ def placements(session: Session, household_ids: Iterable[str]) -> dict[str, list
 
 def rows(household_id: str, before: list[Placement], after: list[Placement], seq: int) -> list[dict[str, Any]]:
     """The placement rows to insert when a household's history grows from `before` to `after`."""
-    return [{"household_id": household_id, "position": position, "day": p.day, "hamlet_id": p.hamlet_id,
-             "on_roster": p.on_roster, "change_seq": seq}
-            for position, p in enumerate(after) if position >= len(before)]
+    return [
+        {
+            "household_id": household_id,
+            "position": position,
+            "day": p.day,
+            "hamlet_id": p.hamlet_id,
+            "on_roster": p.on_roster,
+            "change_seq": seq,
+        }
+        for position, p in enumerate(after)
+        if position >= len(before)
+    ]
 
 
 def insert_rows(session: Session, new_rows: list[dict[str, Any]]) -> None:
@@ -82,21 +95,30 @@ def recompute(session: Session) -> None:
         visit_days.append({"b_id": visit_id, "d": local_day(as_utc(visited_at), zone_of.get(hamlet_id, default))})
     statement = update(_V).where(_V.c.id == bindparam("b_id")).values(visited_day=bindparam("d"))
     for start in range(0, len(visit_days), 5_000):
-        connection.execute(statement, visit_days[start:start + 5_000])
+        connection.execute(statement, visit_days[start : start + 5_000])
 
     home_days = []
     for home_id, hamlet_id, created_at, removed_at in connection.execute(
-            select(_H.c.id, _H.c.hamlet_id, _H.c.created_at, _H.c.removed_at)):
+        select(_H.c.id, _H.c.hamlet_id, _H.c.created_at, _H.c.removed_at)
+    ):
         tz = zone_of.get(hamlet_id, default)
-        home_days.append({"b_id": home_id, "c": local_day(as_utc(created_at), tz),
-                          "r": None if removed_at is None else local_day(as_utc(removed_at), tz)})
-    statement = update(_H).where(_H.c.id == bindparam("b_id")).values(created_day=bindparam("c"), removed_day=bindparam("r"))
+        home_days.append(
+            {
+                "b_id": home_id,
+                "c": local_day(as_utc(created_at), tz),
+                "r": None if removed_at is None else local_day(as_utc(removed_at), tz),
+            }
+        )
+    statement = (
+        update(_H).where(_H.c.id == bindparam("b_id")).values(created_day=bindparam("c"), removed_day=bindparam("r"))
+    )
     for start in range(0, len(home_days), 5_000):
-        connection.execute(statement, home_days[start:start + 5_000])
+        connection.execute(statement, home_days[start : start + 5_000])
 
     versions: dict[str, list[tuple[int, dict[str, Any], Any, int]]] = defaultdict(list)
     for home_id, revision, content, received_at, seq in connection.execute(
-            select(_R.c.household_id, _R.c.revision, _R.c.content, _R.c.received_at, _R.c.change_seq)):
+        select(_R.c.household_id, _R.c.revision, _R.c.content, _R.c.received_at, _R.c.change_seq)
+    ):
         versions[home_id].append((revision, content, received_at, seq))
     connection.execute(delete(_P))
     new_rows: list[dict[str, Any]] = []

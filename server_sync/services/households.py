@@ -10,10 +10,11 @@ details (head name, address, phone) are filled only when the caller's role may s
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -100,11 +101,15 @@ def hamlet_status(session: Session, hamlet_id: str, *, fields: frozenset[str]) -
     """
     hamlet = _hamlet(session, hamlet_id)
     columns = [_H.c.id, _H.c.created_day] + ([_H.c.content] if fields else [])
-    homes = {row[0]: row for row in session.execute(
-        select(*columns).where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)))}
-    visits = (select(_V.c.household_id, _V.c.visited_at, _V.c.id, _V.c.outcome, _V.c.visited_day)
-              .select_from(_V.join(_H, _V.c.household_id == _H.c.id))
-              .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)))
+    homes = {
+        row[0]: row
+        for row in session.execute(select(*columns).where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)))
+    }
+    visits = (
+        select(_V.c.household_id, _V.c.visited_at, _V.c.id, _V.c.outcome, _V.c.visited_day)
+        .select_from(_V.join(_H, _V.c.household_id == _H.c.id))
+        .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None))
+    )
     attempts: dict[str, int] = {}
     latest: dict[str, tuple[datetime, str, str | None, date | None]] = {}
     completed: set[str] = set()
@@ -123,13 +128,20 @@ def hamlet_status(session: Session, hamlet_id: str, *, fields: frozenset[str]) -
         created_on = row[1]
         last = latest.get(household_id)
         last_on = _day(last[3], last[0]) if last else None
-        status = HouseholdStatus(household_id, *_visible(row[2] if fields else None, fields), created_on,
-                                 attempts.get(household_id, 0), last_on, last[2] if last else None,
-                                 last_on or created_on)
+        status = HouseholdStatus(
+            household_id,
+            *_visible(row[2] if fields else None, fields),
+            created_on,
+            attempts.get(household_id, 0),
+            last_on,
+            last[2] if last else None,
+            last_on or created_on,
+        )
         group = "not_visited" if last is None else "declined" if last[2] == Outcome.DECLINED else "to_revisit"
         groups[group].append(status)
-    ordered = {name: tuple(sorted(items, key=lambda s: (s.waiting_since, s.household_id)))
-               for name, items in groups.items()}
+    ordered = {
+        name: tuple(sorted(items, key=lambda s: (s.waiting_since, s.household_id))) for name, items in groups.items()
+    }
     return HamletStatus(hamlet.id, hamlet.name, len(homes), len(completed), **ordered)
 
 
@@ -153,16 +165,18 @@ class FollowUpRow:
     visit_id: str
 
 
-def follow_ups(session: Session, commune_code: str, *, hamlet_id: str | None = None,
-               fields: frozenset[str]) -> list[FollowUpRow]:
+def follow_ups(
+    session: Session, commune_code: str, *, hamlet_id: str | None = None, fields: frozenset[str]
+) -> list[FollowUpRow]:
     """What each roster household still needs, from its latest completed visit, with the
     same rules the volunteer's phone applies (`survey.followups.open_follow_ups`)."""
     hamlets = models.Hamlet.__table__
     columns = [_H.c.hamlet_id, hamlets.c.name, _H.c.id, _V.c.content, _V.c.visited_day, _V.c.visited_at]
-    statement = (select(*columns, *([_H.c.content] if fields else []))
-                 .select_from(_H.join(hamlets, _H.c.hamlet_id == hamlets.c.id)
-                              .join(_V, _V.c.id == _H.c.latest_visit_id))
-                 .where(hamlets.c.commune_code == commune_code, _H.c.removed_at.is_(None)))
+    statement = (
+        select(*columns, *([_H.c.content] if fields else []))
+        .select_from(_H.join(hamlets, _H.c.hamlet_id == hamlets.c.id).join(_V, _V.c.id == _H.c.latest_visit_id))
+        .where(hamlets.c.commune_code == commune_code, _H.c.removed_at.is_(None))
+    )
     if hamlet_id is not None:
         statement = statement.where(_H.c.hamlet_id == hamlet_id)
     rows: list[FollowUpRow] = []
@@ -173,15 +187,35 @@ def follow_ups(session: Session, commune_code: str, *, hamlet_id: str | None = N
         personal = _visible(found[6] if fields else None, fields)
         for need in open_follow_ups(visit):
             member = visit.member(need.member_id) if need.member_id else None
-            rows.append(FollowUpRow(
-                home_hamlet, hamlet_name, household_id, *personal, need.member_id,
-                _choice_label(definition, "relation", member.relation) if member else None,
-                member.birth_year if member else None, need.code, _catalogue_label(definition, need.code),
-                _day(visited_day, visited_at), visit.id))
+            rows.append(
+                FollowUpRow(
+                    home_hamlet,
+                    hamlet_name,
+                    household_id,
+                    *personal,
+                    need.member_id,
+                    _choice_label(definition, "relation", member.relation) if member else None,
+                    member.birth_year if member else None,
+                    need.code,
+                    _catalogue_label(definition, need.code),
+                    _day(visited_day, visited_at),
+                    visit.id,
+                )
+            )
     order = {code: k for k, code in enumerate(checklists.current().catalogue_codes)}
-    rows.sort(key=lambda r: (fold(r.hamlet_name), r.hamlet_id, fold(r.head_name or ""), r.household_id,
-                             r.member_id is not None, r.birth_year or 0, r.member_id or "",
-                             order.get(r.code, len(order)), r.code))
+    rows.sort(
+        key=lambda r: (
+            fold(r.hamlet_name),
+            r.hamlet_id,
+            fold(r.head_name or ""),
+            r.household_id,
+            r.member_id is not None,
+            r.birth_year or 0,
+            r.member_id or "",
+            order.get(r.code, len(order)),
+            r.code,
+        )
+    )
     return rows
 
 
@@ -221,8 +255,7 @@ _SHEET_COLUMNS = (  # (column, vi, en); a personal column is there only when the
 _WHOLE_HOUSEHOLD = Label("Cả hộ", "Whole household")
 
 
-def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *,
-                    fields: frozenset[str] | None = None) -> Sheet:
+def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *, fields: frozenset[str] | None = None) -> Sheet:
     """The follow-up list as a table to download, headed in `lang` ("vi", else English).
 
     A personal column appears only when `fields` allows it; without `fields`, only when the
@@ -230,17 +263,30 @@ def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *,
     never has a phone column, not even an empty one.
     """
     if fields is None:
-        fields = frozenset(name for k, name in enumerate(PERSONAL_FIELDS)
-                           if any((r.head_name, r.address, r.phone)[k] is not None for r in rows))
+        fields = frozenset(
+            name
+            for k, name in enumerate(PERSONAL_FIELDS)
+            if any((r.head_name, r.address, r.phone)[k] is not None for r in rows)
+        )
     columns = [c for c in _SHEET_COLUMNS if c[0] not in PERSONAL_FIELDS or c[0] in fields]
     header = [vi if lang == "vi" else en for _, vi, en in columns]
     cells = []
     for r in rows:
-        values = {"hamlet": r.hamlet_name, "head_name": r.head_name, "address": r.address, "phone": r.phone,
-                  "member": _WHOLE_HOUSEHOLD.text(lang) if r.member_id is None
-                  else r.relation.text(lang) if r.relation else "",
-                  "birth_year": r.birth_year, "follow_up": r.label.text(lang),
-                  "visited_on": r.visited_on.isoformat(), "household_id": r.household_id}
+        values = {
+            "hamlet": r.hamlet_name,
+            "head_name": r.head_name,
+            "address": r.address,
+            "phone": r.phone,
+            "member": _WHOLE_HOUSEHOLD.text(lang)
+            if r.member_id is None
+            else r.relation.text(lang)
+            if r.relation
+            else "",
+            "birth_year": r.birth_year,
+            "follow_up": r.label.text(lang),
+            "visited_on": r.visited_on.isoformat(),
+            "household_id": r.household_id,
+        }
         cells.append([values[c[0]] for c in columns])
     title = "Việc cần hỗ trợ" if lang == "vi" else "Follow-ups"
     return Sheet(title, header, cells)
@@ -297,9 +343,14 @@ DUPLICATES_SHOWN = 200
 DUPLICATE_CHECKS = 50_000
 
 
-def likely_duplicates(session: Session, hamlet_id: str, *,
-                      fields: frozenset[str] = frozenset({"head_name", "address"}),
-                      limit: int = DUPLICATES_SHOWN, checks: int = DUPLICATE_CHECKS) -> list[DuplicatePair]:
+def likely_duplicates(
+    session: Session,
+    hamlet_id: str,
+    *,
+    fields: frozenset[str] = frozenset({"head_name", "address"}),
+    limit: int = DUPLICATES_SHOWN,
+    checks: int = DUPLICATE_CHECKS,
+) -> list[DuplicatePair]:
     """Roster households of one hamlet that may be one household entered twice (two
     volunteers, or a phone reinstalled), strongest first; pairs staff dismissed are left out.
 
@@ -311,8 +362,11 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
     Returns at most `limit` pairs, each with the smaller household id first.
     """
     tz = _zone_of(session, _hamlet(session, hamlet_id))
-    rows = session.execute(select(_H.c.id, _H.c.content, _H.c.created_day, _H.c.latest_visited_at)
-                           .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None))).all()
+    rows = session.execute(
+        select(_H.c.id, _H.c.content, _H.c.created_day, _H.c.latest_visited_at).where(
+            _H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)
+        )
+    ).all()
     names = {row[0]: fold(str(row[1].get("head_name") or "")) for row in rows}
     phones = {row[0]: normalise_phone(row[1].get("phone")) for row in rows}
     by_phone: dict[str, list[str]] = {}
@@ -323,20 +377,24 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
         if names[household_id]:
             by_name.setdefault(names[household_id], []).append(household_id)
     dd = models.DuplicateDismissal.__table__
-    dismissed = {(first, second) for first, second in session.execute(
-        select(dd.c.first_id, dd.c.second_id).select_from(dd.join(_H, dd.c.first_id == _H.c.id))
-        .where(_H.c.hamlet_id == hamlet_id))}
+    dismissed = {
+        (first, second)
+        for first, second in session.execute(
+            select(dd.c.first_id, dd.c.second_id)
+            .select_from(dd.join(_H, dd.c.first_id == _H.c.id))
+            .where(_H.c.hamlet_id == hamlet_id)
+        )
+    }
 
     def candidates() -> Iterator[tuple[str, str, str]]:
         for bucket in sorted(by_phone.values(), key=lambda b: (names[b[0]], b[0])):
             for i, a in enumerate(bucket):
-                for b in bucket[i + 1:]:
-                    yield a, b, ("name_phone" if names[a] and names[b] and similar_names(names[a], names[b])
-                                 else "")
+                for b in bucket[i + 1 :]:
+                    yield a, b, ("name_phone" if names[a] and names[b] and similar_names(names[a], names[b]) else "")
         for name in sorted(by_name):
             bucket = by_name[name]
             for i, a in enumerate(bucket):
-                for b in bucket[i + 1:]:
+                for b in bucket[i + 1 :]:
                     yield a, b, ("name" if not phones[a] or not phones[b] else "")
 
     found: dict[tuple[str, str], str] = {}
@@ -354,8 +412,13 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
 
     def side(household_id: str) -> DuplicateSide:
         _, content, created_day, latest_visited_at = by_id[household_id]
-        return DuplicateSide(household_id, *_visible(content, fields), created_day, counts.get(household_id, 0),
-                             local_day(as_utc(latest_visited_at), tz) if latest_visited_at else None)
+        return DuplicateSide(
+            household_id,
+            *_visible(content, fields),
+            created_day,
+            counts.get(household_id, 0),
+            local_day(as_utc(latest_visited_at), tz) if latest_visited_at else None,
+        )
 
     return [DuplicatePair(side(a), side(b), found[(a, b)]) for a, b in kept]
 
@@ -363,9 +426,14 @@ def likely_duplicates(session: Session, hamlet_id: str, *,
 def _visit_counts(session: Session, ids: Iterable[str]) -> dict[str, int]:
     wanted, counts = sorted(ids), {}
     for start in range(0, len(wanted), CHUNK):
-        counts.update((household_id, n) for household_id, n in session.execute(
-            select(_V.c.household_id, func.count()).where(_V.c.household_id.in_(wanted[start:start + CHUNK]))
-            .group_by(_V.c.household_id)))
+        counts.update(
+            (household_id, n)
+            for household_id, n in session.execute(
+                select(_V.c.household_id, func.count())
+                .where(_V.c.household_id.in_(wanted[start : start + CHUNK]))
+                .group_by(_V.c.household_id)
+            )
+        )
     return counts
 
 
@@ -382,16 +450,23 @@ def _pair(session: Session, a_id: str, b_id: str, hamlet_id: str) -> tuple[model
     household of another hamlet (or commune) is reported as not found."""
     if a_id == b_id:
         raise AdminError("Hai hộ phải khác nhau.", "The two households must be different.")
-    found = {h.id: h for h in session.scalars(select(models.Household).where(
-        models.Household.id.in_([a_id, b_id]), models.Household.hamlet_id == hamlet_id))}
+    found = {
+        h.id: h
+        for h in session.scalars(
+            select(models.Household).where(
+                models.Household.id.in_([a_id, b_id]), models.Household.hamlet_id == hamlet_id
+            )
+        )
+    }
     missing = [i for i in (a_id, b_id) if i not in found]
     if missing:
         raise AdminError(f"Không có hộ mang mã {', '.join(missing)}.", f"No household has the id {', '.join(missing)}.")
     return found[a_id], found[b_id]
 
 
-def dismiss_duplicate(session: Session, a_id: str, b_id: str, staff_user_id: int, *, hamlet_id: str,
-                      now: datetime | None = None) -> bool:
+def dismiss_duplicate(
+    session: Session, a_id: str, b_id: str, staff_user_id: int, *, hamlet_id: str, now: datetime | None = None
+) -> bool:
     """Record that staff judged the pair not to be one household; True if newly recorded
     (a second click, or the pair in the other order, changes nothing). Both must be
     households of `hamlet_id` (AdminError otherwise)."""
@@ -399,14 +474,18 @@ def dismiss_duplicate(session: Session, a_id: str, b_id: str, staff_user_id: int
     first, second = sorted((a_id, b_id))
     if session.get(models.DuplicateDismissal, (first, second)) is not None:
         return False
-    session.add(models.DuplicateDismissal(first_id=first, second_id=second, staff_user_id=staff_user_id,
-                                          at=now or datetime.now(timezone.utc)))
+    session.add(
+        models.DuplicateDismissal(
+            first_id=first, second_id=second, staff_user_id=staff_user_id, at=now or datetime.now(UTC)
+        )
+    )
     session.flush()
     return True
 
 
-def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id: int, *, hamlet_id: str,
-                    now: datetime | None = None) -> None:
+def merge_duplicate(
+    session: Session, keep_id: str, drop_id: str, staff_user_id: int, *, hamlet_id: str, now: datetime | None = None
+) -> None:
     """Take `drop_id` off the roster as a duplicate of `keep_id`, both households of
     `hamlet_id` (AdminError otherwise).
 
@@ -416,12 +495,14 @@ def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id:
     the phones' roster pulls all follow, as for an edit from a phone. The dropped
     household's visits stay (they are append-only) but no longer count.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seq = roster.next_seq(session)  # taken first: it serialises writers, so the reads below are current
     keep, drop = _pair(session, keep_id, drop_id, hamlet_id)
     for home in (keep, drop):
         if home.removed_at is not None:
-            raise AdminError(f"Hộ {home.id} đã bị đưa khỏi danh sách.", f"Household {home.id} is already off the roster.")
+            raise AdminError(
+                f"Hộ {home.id} đã bị đưa khỏi danh sách.", f"Household {home.id} is already off the roster."
+            )
     hamlet = _hamlet(session, drop.hamlet_id)
     commune = session.get(models.Commune, hamlet.commune_code)
     assert commune is not None  # a foreign key
@@ -429,13 +510,22 @@ def merge_duplicate(session: Session, keep_id: str, drop_id: str, staff_user_id:
     record.revision = drop.revision  # made on what the server keeps: it becomes the next revision
     record.removed_at = record.updated_at = iso(now)
     record.removed_reason = "duplicate"
-    scope = DeviceScope(device_id=None, volunteer_id="", volunteer_name="",
-                        commune_code=commune.code, hamlet_ids=frozenset({hamlet.id}), staff_user_id=staff_user_id)
-    [result] = ingest.ingest(session, scope, [record.to_dict()], [], seq=seq, config=coverage_config(commune),
-                             now=now).results
+    scope = DeviceScope(
+        device_id=None,
+        volunteer_id="",
+        volunteer_name="",
+        commune_code=commune.code,
+        hamlet_ids=frozenset({hamlet.id}),
+        staff_user_id=staff_user_id,
+    )
+    [result] = ingest.ingest(
+        session, scope, [record.to_dict()], [], seq=seq, config=coverage_config(commune), now=now
+    ).results
     if result.result != "accepted":  # the stored record breaks today's rules: nothing was written
-        raise AdminError(f"Không thể cập nhật hộ {drop.id} ({result.code}).",
-                         f"Household {drop.id} could not be updated ({result.code}).")
+        raise AdminError(
+            f"Không thể cập nhật hộ {drop.id} ({result.code}).",
+            f"Household {drop.id} could not be updated ({result.code}).",
+        )
     session.expire(drop)  # ingest wrote through the connection: the ORM copy is stale
 
 
@@ -463,12 +553,17 @@ def volunteer_activity(session: Session, hamlet_id: str, *, today: date) -> list
     """Who works this hamlet and how lately: the volunteers assigned to it and anyone whose
     phone recorded visits to its households (removed households included: the work was done)."""
     _hamlet(session, hamlet_id)
-    assigned = set(session.scalars(select(models.VolunteerHamlet.volunteer_id)
-                                   .where(models.VolunteerHamlet.hamlet_id == hamlet_id)))
-    work = (select(_D.c.volunteer_id, _V.c.visited_day, _V.c.outcome, func.count())
-            .select_from(_V.join(_H, _V.c.household_id == _H.c.id).join(_D, _V.c.device_id == _D.c.id))
-            .where(_H.c.hamlet_id == hamlet_id)
-            .group_by(_D.c.volunteer_id, _V.c.visited_day, _V.c.outcome))
+    assigned = set(
+        session.scalars(
+            select(models.VolunteerHamlet.volunteer_id).where(models.VolunteerHamlet.hamlet_id == hamlet_id)
+        )
+    )
+    work = (
+        select(_D.c.volunteer_id, _V.c.visited_day, _V.c.outcome, func.count())
+        .select_from(_V.join(_H, _V.c.household_id == _H.c.id).join(_D, _V.c.device_id == _D.c.id))
+        .where(_H.c.hamlet_id == hamlet_id)
+        .group_by(_D.c.volunteer_id, _V.c.visited_day, _V.c.outcome)
+    )
     week, month = today - timedelta(days=6), today - timedelta(days=29)
     counts: dict[str, list[int]] = {}  # visits and completed: 7 days, 30 days, total
     last_day: dict[str, date] = {}
@@ -484,21 +579,36 @@ def volunteer_activity(session: Session, hamlet_id: str, *, today: date) -> list
     ids = sorted(assigned | counts.keys())
     if not ids:
         return []
-    names = {volunteer_id: name for volunteer_id, name in session.execute(
-        select(models.Volunteer.id, models.Volunteer.name).where(models.Volunteer.id.in_(ids)))}
+    names = {
+        volunteer_id: name
+        for volunteer_id, name in session.execute(
+            select(models.Volunteer.id, models.Volunteer.name).where(models.Volunteer.id.in_(ids))
+        )
+    }
     devices: dict[str, list[Any]] = {}  # active, revoked, last seen
     for volunteer_id, revoked_at, last_seen in session.execute(
-            select(_D.c.volunteer_id, _D.c.revoked_at, _D.c.last_seen).where(_D.c.volunteer_id.in_(ids))):
+        select(_D.c.volunteer_id, _D.c.revoked_at, _D.c.last_seen).where(_D.c.volunteer_id.in_(ids))
+    ):
         acc = devices.setdefault(volunteer_id, [0, 0, None])
         acc[1 if revoked_at is not None else 0] += 1
         if last_seen is not None:
-            seen = last_seen if last_seen.tzinfo else last_seen.replace(tzinfo=timezone.utc)
+            seen = last_seen if last_seen.tzinfo else last_seen.replace(tzinfo=UTC)
             acc[2] = seen if acc[2] is None else max(acc[2], seen)
     result = []
     for volunteer_id in ids:
         c = counts.get(volunteer_id, [0] * 6)
         active, revoked, seen = devices.get(volunteer_id, [0, 0, None])
-        result.append(VolunteerActivity(volunteer_id, names.get(volunteer_id, ""), volunteer_id in assigned,
-                                        *c, last_day.get(volunteer_id), seen, active, revoked))
+        result.append(
+            VolunteerActivity(
+                volunteer_id,
+                names.get(volunteer_id, ""),
+                volunteer_id in assigned,
+                *c,
+                last_day.get(volunteer_id),
+                seen,
+                active,
+                revoked,
+            )
+        )
     result.sort(key=lambda a: (not a.assigned, fold(a.name), a.volunteer_id))
     return result

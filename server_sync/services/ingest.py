@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Dialect, bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -34,8 +35,7 @@ from survey.revisions import describe, settle
 from survey.roster import Placement, follow
 from survey.shape import ID
 from survey.times import as_utc, instant, local_day
-from survey.validation import (RecordContext, blocking, judge_household, judge_visit, read_household,
-                               read_visit)
+from survey.validation import RecordContext, blocking, judge_household, judge_visit, read_household, read_visit
 
 from .. import models
 from . import history, tallies, timeline
@@ -136,22 +136,36 @@ def _visit_content(visit: Visit) -> dict[str, Any] | None:
     for m in visit.members:
         if type(m) is not Member or type(m.answers) is not dict:
             return None
-        members.append({"id": m.id, "relation": _leaf(m.relation), "birth_year": _leaf(m.birth_year),
-                        "sex": _leaf(m.sex), "answers": m.answers})
+        members.append(
+            {
+                "id": m.id,
+                "relation": _leaf(m.relation),
+                "birth_year": _leaf(m.birth_year),
+                "sex": _leaf(m.sex),
+                "answers": m.answers,
+            }
+        )
     follow_ups = []
     for f in visit.follow_ups:
         if type(f) is not FollowUp:
             return None
         follow_ups.append({"code": f.code, "member_id": _leaf(f.member_id)})
     return {
-        "id": visit.id, "created_at": visit.created_at, "updated_at": visit.updated_at,
-        "status": "synced", "rejection": None, "checklist_version": visit.checklist_version,
-        "household_id": visit.household_id, "hamlet_id": visit.hamlet_id, "visited_at": visit.visited_at,
+        "id": visit.id,
+        "created_at": visit.created_at,
+        "updated_at": visit.updated_at,
+        "status": "synced",
+        "rejection": None,
+        "checklist_version": visit.checklist_version,
+        "household_id": visit.household_id,
+        "hamlet_id": visit.hamlet_id,
+        "visited_at": visit.visited_at,
         "outcome": _leaf(visit.outcome),
         "consent": None if consent is None else {"by": consent.by, "at": consent.at},
         "members": members,
         "answers": visit.answers,
-        "follow_ups": follow_ups, "volunteer": _leaf(visit.volunteer),
+        "follow_ups": follow_ups,
+        "volunteer": _leaf(visit.volunteer),
     }
 
 
@@ -178,15 +192,23 @@ def _plain(value: Any) -> Any:
 # -- the batch --------------------------------------------------------------------------------
 
 
-def ingest(session: Session, scope: DeviceScope, households: Sequence[Any], visits: Sequence[Any], *,
-           seq: int, config: CoverageConfig, now: datetime | None = None) -> Ingested:
+def ingest(
+    session: Session,
+    scope: DeviceScope,
+    households: Sequence[Any],
+    visits: Sequence[Any],
+    *,
+    seq: int,
+    config: CoverageConfig,
+    now: datetime | None = None,
+) -> Ingested:
     """Apply a batch inside the caller's transaction; `seq` marks what it changes for rosters.
 
     Records are judged at `now` (the server's clock) with the commune's configuration: its
     time zone, campaign start and adult age.
     """
     session.flush()  # the batch writes through the connection: the ORM's pending rows go first
-    batch = _Batch(session, scope, seq, as_utc(now or datetime.now(timezone.utc)), config)
+    batch = _Batch(session, scope, seq, as_utc(now or datetime.now(UTC)), config)
     batch.load_homes([_text_id(raw, "id") for raw in households], full=True)
     batch.load_homes([_text_id(raw, "household_id") for raw in visits], full=False)
     results = [batch.household(raw) for raw in households]
@@ -244,8 +266,7 @@ class _Home:
 class _Batch:
     """One batch's decisions, in the order records came, kept in memory until `write()`."""
 
-    def __init__(self, session: Session, scope: DeviceScope, seq: int, now: datetime,
-                 config: CoverageConfig) -> None:
+    def __init__(self, session: Session, scope: DeviceScope, seq: int, now: datetime, config: CoverageConfig) -> None:
         self.session, self.scope, self.seq, self.now = session, scope, seq, now
         self.config, self.zone = config, config.zone
         self.today = local_day(now, self.zone)
@@ -268,25 +289,49 @@ class _Batch:
         """Read the stored households among `ids` not read yet: one query per CHUNK ids."""
         wanted = sorted({i for i in ids if i and i not in self.looked_up})
         self.looked_up.update(wanted)
-        columns = [_H.c.id, _H.c.hamlet_id, _H.c.removed_at, _H.c.latest_visit_id, _H.c.latest_visited_at,
-                   _H.c.tallies, _H.c.created_day, _H.c.removed_day]
+        columns = [
+            _H.c.id,
+            _H.c.hamlet_id,
+            _H.c.removed_at,
+            _H.c.latest_visit_id,
+            _H.c.latest_visited_at,
+            _H.c.tallies,
+            _H.c.created_day,
+            _H.c.removed_day,
+        ]
         if full:
             columns += [_H.c.fingerprint, _H.c.revision, _H.c.content]
         connection = self.session.connection()
         for start in range(0, len(wanted), CHUNK):
-            for row in connection.execute(select(*columns).where(_H.c.id.in_(wanted[start:start + CHUNK]))):
+            for row in connection.execute(select(*columns).where(_H.c.id.in_(wanted[start : start + CHUNK]))):
                 self.homes[row[0]] = _Home(*row)
 
-    def _audit(self, kind: str, record_id: str, action: str, old: _Home | None = None,
-               new_fp: str | None = None, new_json: str = "null") -> None:
+    def _audit(
+        self,
+        kind: str,
+        record_id: str,
+        action: str,
+        old: _Home | None = None,
+        new_fp: str | None = None,
+        new_json: str = "null",
+    ) -> None:
         """One audit row; contents travel as JSON text (`new_json`: the stored text of the new one)."""
         if old is not None and old.content_json is None:
             old.content_json = _dumps(old.content)
-        self.audits.append({"at": self.now, "device_id": self.scope.device_id,
-                            "staff_user_id": self.scope.staff_user_id, "kind": kind, "record_id": record_id,
-                            "action": action, "old_fingerprint": old.fingerprint if old else None,
-                            "old_content_json": old.content_json if old else "null", "new_fingerprint": new_fp,
-                            "new_content_json": new_json})
+        self.audits.append(
+            {
+                "at": self.now,
+                "device_id": self.scope.device_id,
+                "staff_user_id": self.scope.staff_user_id,
+                "kind": kind,
+                "record_id": record_id,
+                "action": action,
+                "old_fingerprint": old.fingerprint if old else None,
+                "old_content_json": old.content_json if old else "null",
+                "new_fingerprint": new_fp,
+                "new_content_json": new_json,
+            }
+        )
 
     def _contribute(self, home: _Home, sign: int) -> None:
         if home.removed_at is None:
@@ -338,27 +383,33 @@ class _Batch:
         if not settled.changed:
             self._audit("household", record.id, "conflict", existing, fp, text)
             return _conflict(record.id, lost, existing.revision)
-        result = self._keep(existing, Household.from_dict(settled.content), dict(settled.content),
-                            existing.revision + 1, "merged")
+        result = self._keep(
+            existing, Household.from_dict(settled.content), dict(settled.content), existing.revision + 1, "merged"
+        )
         return _conflict(record.id, lost, result.revision) if settled.lost else result
 
     def _base_content(self, household_id: str, revision: int) -> dict[str, Any] | None:
         if (household_id, revision) in self.kept:
             return self.kept[(household_id, revision)]
-        row = self.session.connection().execute(
-            select(_R.c.content).where(_R.c.household_id == household_id, _R.c.revision == revision)).first()
+        row = (
+            self.session.connection()
+            .execute(select(_R.c.content).where(_R.c.household_id == household_id, _R.c.revision == revision))
+            .first()
+        )
         return None if row is None else dict(row[0])
 
-    def _keep(self, existing: _Home | None, record: Household, content: dict[str, Any], revision: int,
-              action: str) -> RecordResult:
+    def _keep(
+        self, existing: _Home | None, record: Household, content: dict[str, Any], revision: int, action: str
+    ) -> RecordResult:
         """Make `record` the household's revision `revision`: row, revision, placements, tallies."""
         content = {**content, "revision": revision, "status": "synced", "rejection": None}
         fp, text = identify(content)
         self._audit("household", record.id, action, existing, fp, text)
         home = existing
         if home is None:
-            home = self.homes[record.id] = _Home(record.id, record.hamlet_id, None, None, None,
-                                                 tallies.NEVER_VISITED, new=True, placements=[])
+            home = self.homes[record.id] = _Home(
+                record.id, record.hamlet_id, None, None, None, tallies.NEVER_VISITED, new=True, placements=[]
+            )
         else:
             self._contribute(home, -1)
             if home.placements is None:
@@ -371,14 +422,27 @@ class _Batch:
         home.hamlet_id, home.removed_at, home.revision = record.hamlet_id, removed_at, revision
         home.content, home.content_json, home.fingerprint = content, text, fp
         home.record = {
-            "hamlet_id": record.hamlet_id, "content_json": text, "fingerprint": fp, "revision": revision,
-            "created_at": instant(record.created_at), "updated_at": instant(record.updated_at),
-            "removed_at": removed_at, "created_day": local_day(instant(record.created_at), self.zone),
-            "removed_day": local_day(removed_at, self.zone) if removed_at else None, "received_at": self.now,
+            "hamlet_id": record.hamlet_id,
+            "content_json": text,
+            "fingerprint": fp,
+            "revision": revision,
+            "created_at": instant(record.created_at),
+            "updated_at": instant(record.updated_at),
+            "removed_at": removed_at,
+            "created_day": local_day(instant(record.created_at), self.zone),
+            "removed_day": local_day(removed_at, self.zone) if removed_at else None,
+            "received_at": self.now,
         }
         home.created_day, home.removed_day = home.record["created_day"], home.record["removed_day"]
-        self.revision_rows.append({"household_id": home.id, "revision": revision, "content_json": text,
-                                   "change_seq": self.seq, "received_at": self.now})
+        self.revision_rows.append(
+            {
+                "household_id": home.id,
+                "revision": revision,
+                "content_json": text,
+                "change_seq": self.seq,
+                "received_at": self.now,
+            }
+        )
         self.kept[(home.id, revision)] = content
         self._contribute(home, +1)
         return RecordResult("household", record.id, "accepted", revision=revision)
@@ -418,12 +482,13 @@ class _Batch:
         found: dict[str, str] = {}
         connection = self.session.connection()
         for start in range(0, len(ids), CHUNK):
-            statement = select(_V.c.id, _V.c.fingerprint).where(_V.c.id.in_(ids[start:start + CHUNK]))
+            statement = select(_V.c.id, _V.c.fingerprint).where(_V.c.id.in_(ids[start : start + CHUNK]))
             found.update((row[0], row[1]) for row in connection.execute(statement))
         return found
 
-    def _visit(self, record: Visit,
-               known: dict[str, str]) -> tuple[RecordResult, dict[str, Any] | None, dict[str, Any] | None]:
+    def _visit(
+        self, record: Visit, known: dict[str, str]
+    ) -> tuple[RecordResult, dict[str, Any] | None, dict[str, Any] | None]:
         """The result for one visit; when accepted, its row and its tallies (None unless completed)."""
         if record.hamlet_id not in self.scope.hamlet_ids:
             issue = Issue("hamlet_forbidden", "hamlet_id", {"hamlet": record.hamlet_id})
@@ -448,10 +513,20 @@ class _Batch:
         at = record.at
         completed = record.outcome == Outcome.COMPLETED
         visit_tallies = tallies.visit_tallies(record, self.zone) if completed else None
-        row = {"id": record.id, "household_id": record.household_id, "hamlet_id": record.hamlet_id,
-               "visited_at": at, "visited_day": local_day(at, self.zone), "outcome": record.outcome,
-               "content_json": text, "fingerprint": fp, "received_at": self.now,
-               "device_id": self.scope.device_id, "tallies_json": _dumps(visit_tallies), "change_seq": self.seq}
+        row = {
+            "id": record.id,
+            "household_id": record.household_id,
+            "hamlet_id": record.hamlet_id,
+            "visited_at": at,
+            "visited_day": local_day(at, self.zone),
+            "outcome": record.outcome,
+            "content_json": text,
+            "fingerprint": fp,
+            "received_at": self.now,
+            "device_id": self.scope.device_id,
+            "tallies_json": _dumps(visit_tallies),
+            "change_seq": self.seq,
+        }
         return RecordResult("visit", record.id, "accepted"), row, visit_tallies
 
     # -- writing ------------------------------------------------------------------------------
@@ -461,8 +536,12 @@ class _Batch:
         connection = self.session.connection()
         new, rewritten, moved = [], [], []
         for home in self.homes.values():
-            latest = {"latest_visit_id": home.latest_visit_id, "latest_visited_at": home.latest_visited_at,
-                      "tallies_json": home.tallies_json or _dumps(home.tallies), "change_seq": self.seq}
+            latest = {
+                "latest_visit_id": home.latest_visit_id,
+                "latest_visited_at": home.latest_visited_at,
+                "tallies_json": home.tallies_json or _dumps(home.tallies),
+                "change_seq": self.seq,
+            }
             if home.new:
                 new.append({"id": home.id, **(home.record or {}), **latest})
             elif home.record is not None:

@@ -8,8 +8,9 @@ skips a change committed later.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -31,8 +32,9 @@ class Roster:
 def next_seq(session: Session) -> int:
     """Take the next change sequence; the row stays locked until the transaction ends."""
     counter = models.ChangeCounter.__table__
-    result = session.execute(update(counter).where(counter.c.id == 1)
-                             .values(value=counter.c.value + 1).returning(counter.c.value))
+    result = session.execute(
+        update(counter).where(counter.c.id == 1).values(value=counter.c.value + 1).returning(counter.c.value)
+    )
     return int(result.scalar_one())
 
 
@@ -51,17 +53,17 @@ def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: I
     if cursor is not None and cursor > new_cursor:
         cursor = None  # not a cursor of this database (restored from a backup?): send everything
     hamlet_ids = sorted(scope.hamlet_ids)
-    hamlets = session.scalars(select(models.Hamlet).where(models.Hamlet.id.in_(hamlet_ids))
-                              .order_by(models.Hamlet.id))
+    hamlets = session.scalars(select(models.Hamlet).where(models.Hamlet.id.in_(hamlet_ids)).order_by(models.Hamlet.id))
     h, p = models.Household.__table__, models.HouseholdPlacement.__table__
     statement = select(h.c.content, h.c.latest_visit_id).where(h.c.hamlet_id.in_(hamlet_ids))
-    wanted = sorted(set(also))[:CHUNK * 20]  # one batch's households at most
+    wanted = sorted(set(also))[: CHUNK * 20]  # one batch's households at most
     if cursor is not None:
         ever_here = select(p.c.household_id).where(p.c.hamlet_id.in_(hamlet_ids))
-        statement = (select(h.c.content, h.c.latest_visit_id)
-                     .where(or_(h.c.hamlet_id.in_(hamlet_ids), h.c.id.in_(ever_here)))
-                     .where(or_(h.c.change_seq > cursor, h.c.id.in_(wanted)) if wanted
-                            else h.c.change_seq > cursor))
+        statement = (
+            select(h.c.content, h.c.latest_visit_id)
+            .where(or_(h.c.hamlet_id.in_(hamlet_ids), h.c.id.in_(ever_here)))
+            .where(or_(h.c.change_seq > cursor, h.c.id.in_(wanted)) if wanted else h.c.change_seq > cursor)
+        )
     households, visit_ids = [], []
     for content, latest_visit_id in session.execute(statement.order_by(h.c.change_seq, h.c.id)):
         households.append(content)
@@ -70,9 +72,13 @@ def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: I
     visits: list[dict[str, Any]] = []
     v = models.Visit.__table__
     for start in range(0, len(visit_ids), CHUNK):
-        visits += session.scalars(select(v.c.content).where(v.c.id.in_(visit_ids[start:start + CHUNK])))
+        visits += session.scalars(select(v.c.content).where(v.c.id.in_(visit_ids[start : start + CHUNK])))
     return Roster(
-        hamlets=[{"id": x.id, "name": x.name, "commune_code": x.commune_code,
-                  "team_active_since": x.team_active_since} for x in hamlets],
-        households=households, visits=visits, cursor=new_cursor,
+        hamlets=[
+            {"id": x.id, "name": x.name, "commune_code": x.commune_code, "team_active_since": x.team_active_since}
+            for x in hamlets
+        ],
+        households=households,
+        visits=visits,
+        cursor=new_cursor,
     )

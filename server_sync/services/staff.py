@@ -29,7 +29,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -97,18 +97,34 @@ def may_see(role: str, field: str) -> bool:
 # -- accounts (admin CLI, and later the dashboard's admin pages) ------------------------------
 
 
-def create_staff(session: Session, commune_code: str, username: str, name: str, role: str, password: str,
-                 *, now: datetime | None = None) -> models.StaffUser:
+def create_staff(
+    session: Session,
+    commune_code: str,
+    username: str,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+) -> models.StaffUser:
     username, name = check_username(username), check_name(name)
     check_role(role)
     check_password(password, username)
     if session.get(models.Commune, commune_code) is None:
-        raise AdminError(f"Chưa thiết lập xã {commune_code}: chạy init-commune {commune_code} trước.",
-                         f"Commune {commune_code} is not set up: run init-commune {commune_code} first.")
+        raise AdminError(
+            f"Chưa thiết lập xã {commune_code}: chạy init-commune {commune_code} trước.",
+            f"Commune {commune_code} is not set up: run init-commune {commune_code} first.",
+        )
     if find_staff(session, username) is not None:
         raise AdminError(f"Tên đăng nhập {username!r} đã có người dùng.", f"The username {username!r} is taken.")
-    user = models.StaffUser(commune_code=commune_code, username=username, name=name, role=role,
-                            password_hash=HASHER.hash(password), created_at=_utc(now))
+    user = models.StaffUser(
+        commune_code=commune_code,
+        username=username,
+        name=name,
+        role=role,
+        password_hash=HASHER.hash(password),
+        created_at=_utc(now),
+    )
     session.add(user)
     session.flush()
     return user
@@ -161,16 +177,20 @@ def staff_user(session: Session, username: str) -> models.StaffUser:
     """The account of this username, or `AdminError` naming it."""
     user = find_staff(session, username)
     if user is None:
-        raise AdminError(f"Không có tài khoản cán bộ {username!r} (xem list-staff).",
-                         f"No staff account is named {username!r} (see list-staff).")
+        raise AdminError(
+            f"Không có tài khoản cán bộ {username!r} (xem list-staff).",
+            f"No staff account is named {username!r} (see list-staff).",
+        )
     return user
 
 
 def check_username(username: str) -> str:
     name = _normal(username)
     if not USERNAME.fullmatch(name):
-        raise AdminError(f"Tên đăng nhập {username!r} không hợp lệ: 3–64 ký tự gồm chữ không dấu, số, “.”, “_” và “-”.",
-                         f"Username {username!r} is not valid: 3–64 of ASCII letters, digits, '.', '_' and '-'.")
+        raise AdminError(
+            f"Tên đăng nhập {username!r} không hợp lệ: 3–64 ký tự gồm chữ không dấu, số, “.”, “_” và “-”.",
+            f"Username {username!r} is not valid: 3–64 of ASCII letters, digits, '.', '_' and '-'.",
+        )
     return name
 
 
@@ -178,26 +198,32 @@ def check_name(name: str) -> str:
     """The person's name with its whitespace collapsed, 1 to NAME_MAX characters."""
     name = " ".join((name or "").split())
     if not name or len(name) > NAME_MAX:
-        raise AdminError(f"Họ tên phải có từ 1 đến {NAME_MAX} ký tự.",
-                         f"The name must have 1 to {NAME_MAX} characters.")
+        raise AdminError(
+            f"Họ tên phải có từ 1 đến {NAME_MAX} ký tự.", f"The name must have 1 to {NAME_MAX} characters."
+        )
     return name
 
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise AdminError(f"Vai trò {role!r} không hợp lệ: chọn {' hoặc '.join(ROLES)}.",
-                         f"Role {role!r} is not valid: choose {' or '.join(ROLES)}.")
+        raise AdminError(
+            f"Vai trò {role!r} không hợp lệ: chọn {' hoặc '.join(ROLES)}.",
+            f"Role {role!r} is not valid: choose {' or '.join(ROLES)}.",
+        )
     return role
 
 
 def check_password(password: str, username: str) -> str:
     """The rules a new password must meet; it is never stripped or changed."""
     if len(password or "") < PASSWORD_MIN:
-        raise AdminError(f"Mật khẩu phải có ít nhất {PASSWORD_MIN} ký tự.",
-                         f"The password must have at least {PASSWORD_MIN} characters.")
+        raise AdminError(
+            f"Mật khẩu phải có ít nhất {PASSWORD_MIN} ký tự.",
+            f"The password must have at least {PASSWORD_MIN} characters.",
+        )
     if len(password) > PASSWORD_MAX:
-        raise AdminError(f"Mật khẩu dài quá {PASSWORD_MAX} ký tự.",
-                         f"The password is longer than {PASSWORD_MAX} characters.")
+        raise AdminError(
+            f"Mật khẩu dài quá {PASSWORD_MAX} ký tự.", f"The password is longer than {PASSWORD_MAX} characters."
+        )
     if password.strip().lower() == _normal(username):
         raise AdminError("Mật khẩu không được trùng tên đăng nhập.", "The password must not be the username.")
     return password
@@ -206,8 +232,9 @@ def check_password(password: str, username: str) -> str:
 # -- signing in and out ---------------------------------------------------------------------
 
 
-def sign_in(session: Session, username: str, password: str, client: str, *,
-            now: datetime | None = None) -> tuple[str, StaffIdentity]:
+def sign_in(
+    session: Session, username: str, password: str, client: str, *, now: datetime | None = None
+) -> tuple[str, StaffIdentity]:
     """The plain session token (for the cookie, never stored) and who signed in.
 
     Unknown user, disabled user and wrong password are one refusal, `sign_in_failed`, and
@@ -235,13 +262,22 @@ def sign_in(session: Session, username: str, password: str, client: str, *,
         raise _failed(session, login, client, now)
     if not _verify(user.password_hash, password) or user.disabled_at is not None:
         raise _failed(session, login, client, now)
-    session.execute(delete(models.SignInFailure).where(  # this client's, not a guesser's elsewhere
-        models.SignInFailure.username == login, models.SignInFailure.client == client))
+    session.execute(
+        delete(models.SignInFailure).where(  # this client's, not a guesser's elsewhere
+            models.SignInFailure.username == login, models.SignInFailure.client == client
+        )
+    )
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
     token = secrets.token_urlsafe(32)
-    row = models.StaffSession(token_hash=digest(token), user_id=user.id, csrf=secrets.token_urlsafe(24),
-                              created_at=now, expires_at=now + SESSION_TTL, last_seen=now)
+    row = models.StaffSession(
+        token_hash=digest(token),
+        user_id=user.id,
+        csrf=secrets.token_urlsafe(24),
+        created_at=now,
+        expires_at=now + SESSION_TTL,
+        last_seen=now,
+    )
     session.add(row)
     session.flush()
     return token, _identity(user, row)
@@ -261,8 +297,7 @@ def identify(session: Session, token: str | None, *, now: datetime | None = None
     now = _utc(now)
     user = session.get(models.StaffUser, row.user_id)
     last_seen = _aware(row.last_seen)
-    if (user is None or user.disabled_at is not None or _aware(row.expires_at) <= now
-            or now - last_seen >= IDLE_TTL):
+    if user is None or user.disabled_at is not None or _aware(row.expires_at) <= now or now - last_seen >= IDLE_TTL:
         if touch:
             session.delete(row)
             session.flush()
@@ -276,8 +311,10 @@ def sign_out(session: Session, token: str | None) -> bool:
     """End this session; False when there was none (signing out twice is harmless)."""
     if not token:
         return False
-    return session.execute(delete(models.StaffSession)
-                           .where(models.StaffSession.token_hash == digest(token))).rowcount == 1
+    return (
+        session.execute(delete(models.StaffSession).where(models.StaffSession.token_hash == digest(token))).rowcount
+        == 1
+    )
 
 
 def require_admin(identity: StaffIdentity) -> None:
@@ -302,14 +339,23 @@ def _locked_until(session: Session, login: str, client: str, now: datetime) -> d
     since = now - FAILURE_WINDOW
     failures = models.SignInFailure
     ends: list[datetime] = []
-    pair = [_aware(at) for at in session.scalars(
-        select(failures.at).where(failures.username == login, failures.client == client, failures.at > since)
-        .order_by(failures.at))]
+    pair = [
+        _aware(at)
+        for at in session.scalars(
+            select(failures.at)
+            .where(failures.username == login, failures.client == client, failures.at > since)
+            .order_by(failures.at)
+        )
+    ]
     if len(pair) >= FREE_FAILURES:
         delay = min(FIRST_DELAY * 2 ** (len(pair) - FREE_FAILURES), FAILURE_WINDOW)
         ends.append(pair[-1] + delay)
-    anyone = [_aware(at) for at in session.scalars(
-        select(failures.at).where(failures.client == client, failures.at > since).order_by(failures.at))]
+    anyone = [
+        _aware(at)
+        for at in session.scalars(
+            select(failures.at).where(failures.client == client, failures.at > since).order_by(failures.at)
+        )
+    ]
     if len(anyone) >= CLIENT_LIMIT:
         ends.append(anyone[len(anyone) - CLIENT_LIMIT] + FAILURE_WINDOW)
     latest = max(ends) if ends else None
@@ -335,11 +381,15 @@ def _failed(session: Session, login: str, client: str, now: datetime) -> Refused
 def _purge(session: Session, now: datetime) -> None:
     """Sessions past either expiry and failures older than a day: nobody needs them."""
     fetch = {"synchronize_session": "fetch"}  # not "evaluate": SQLite's loaded times are naive
-    session.execute(delete(models.StaffSession).where(or_(
-        models.StaffSession.expires_at <= now, models.StaffSession.last_seen <= now - IDLE_TTL)),
-        execution_options=fetch)
-    session.execute(delete(models.SignInFailure).where(models.SignInFailure.at < now - FAILURE_KEPT),
-                    execution_options=fetch)
+    session.execute(
+        delete(models.StaffSession).where(
+            or_(models.StaffSession.expires_at <= now, models.StaffSession.last_seen <= now - IDLE_TTL)
+        ),
+        execution_options=fetch,
+    )
+    session.execute(
+        delete(models.SignInFailure).where(models.SignInFailure.at < now - FAILURE_KEPT), execution_options=fetch
+    )
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -361,8 +411,9 @@ def _end_sessions(session: Session, user_id: int) -> None:
 
 
 def _identity(user: models.StaffUser, row: models.StaffSession) -> StaffIdentity:
-    return StaffIdentity(user.id, user.username, user.name, user.role, user.commune_code, row.csrf,
-                         _aware(row.expires_at))
+    return StaffIdentity(
+        user.id, user.username, user.name, user.role, user.commune_code, row.csrf, _aware(row.expires_at)
+    )
 
 
 def _normal(username: str | None) -> str:
@@ -373,10 +424,9 @@ def _normal(username: str | None) -> str:
 
 def _utc(now: datetime | None) -> datetime:
     """`now` in UTC: SQLite stores times without their offset, so every stored time is UTC."""
-    return _aware(now).astimezone(timezone.utc) if now else datetime.now(timezone.utc)
+    return _aware(now).astimezone(UTC) if now else datetime.now(UTC)
 
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything the server stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -5,9 +5,10 @@ one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -40,13 +41,21 @@ def parse_cursor(cursor: str | None) -> int | None:
     return int(cursor)
 
 
-def sync(session: Session, scope: DeviceScope, *, protocol: int, cursor: str | None,
-         households: Sequence[Any], visits: Sequence[Any], now: datetime | None = None) -> SyncOutcome:
+def sync(
+    session: Session,
+    scope: DeviceScope,
+    *,
+    protocol: int,
+    cursor: str | None,
+    households: Sequence[Any],
+    visits: Sequence[Any],
+    now: datetime | None = None,
+) -> SyncOutcome:
     """Apply a batch and answer it (docs/sync-protocol.md); `now` is the server's clock."""
     if protocol != PROTOCOL:
         raise Refused("protocol_unsupported", "protocol", {"value": protocol})
     since = parse_cursor(cursor)
-    now = as_utc(now or datetime.now(timezone.utc))
+    now = as_utc(now or datetime.now(UTC))
     commune = session.get(models.Commune, scope.commune_code)
     assert commune is not None  # a foreign key
     config = coverage_config(commune)
@@ -55,5 +64,10 @@ def sync(session: Session, scope: DeviceScope, *, protocol: int, cursor: str | N
         seq = roster.next_seq(session)  # also serialises writers until commit
         done = ingest.ingest(session, scope, households, visits, seq=seq, config=config, now=now)
         session.flush()
-    return SyncOutcome(done.results, roster.changes(session, scope, since, also=done.returned),
-                       coverage.report(session, commune, today=local_day(now, config.zone)), now, config)
+    return SyncOutcome(
+        done.results,
+        roster.changes(session, scope, since, also=done.returned),
+        coverage.report(session, commune, today=local_day(now, config.zone)),
+        now,
+        config,
+    )

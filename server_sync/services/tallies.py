@@ -13,8 +13,9 @@ upgrade or whenever `TALLY_VERSION`, the maintained ages or a commune's time zon
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import tzinfo
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import Integer, bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ def flatten(tally: Tally) -> Flat:
 
 def unflatten(flat: Iterable[int]) -> Tally:
     values = list(flat)
-    return Tally.from_dict({i: values[2 * k: 2 * k + 2] for k, i in enumerate(INDICATOR_IDS)})
+    return Tally.from_dict({i: values[2 * k : 2 * k + 2] for k, i in enumerate(INDICATOR_IDS)})
 
 
 def visit_tallies(visit: Visit | None, tz: tzinfo | None = None) -> dict[str, Flat]:
@@ -101,8 +102,12 @@ _APPLY = _apply_statement()
 
 
 def zero_rows(hamlet_ids: Iterable[str]) -> list[dict[str, Any]]:
-    return [{"hamlet_id": h, "adult_age": age, "indicator": i, "numerator": 0, "denominator": 0}
-            for h in hamlet_ids for age in TALLY_AGES for i in INDICATOR_IDS]
+    return [
+        {"hamlet_id": h, "adult_age": age, "indicator": i, "numerator": 0, "denominator": 0}
+        for h in hamlet_ids
+        for age in TALLY_AGES
+        for i in INDICATOR_IDS
+    ]
 
 
 def hamlet_sums(session: Session, hamlet_ids: Iterable[str], adult_age: int) -> dict[str, Tally]:
@@ -112,7 +117,8 @@ def hamlet_sums(session: Session, hamlet_ids: Iterable[str], adult_age: int) -> 
     marker = "%s" if connection.dialect.name == "postgresql" else "?"
     rows = connection.exec_driver_sql(
         f"SELECT hamlet_id, indicator, numerator, denominator FROM hamlet_tally WHERE adult_age = {marker}",
-        (adult_age,)).fetchall()
+        (adult_age,),
+    ).fetchall()
     wanted = set(hamlet_ids)
     counts: dict[str, dict[str, list[int]]] = {}
     for hamlet_id, indicator, numerator, denominator in rows:
@@ -159,8 +165,9 @@ def rebuild(session: Session) -> None:
     zone_of, default = zones(session), zone()
     latest: dict[str, tuple[Any, str]] = {}
     updates = []
-    rows = connection.execute(select(v.c.id, v.c.household_id, v.c.hamlet_id, v.c.visited_at, v.c.content)
-                              .where(v.c.outcome == "completed"))
+    rows = connection.execute(
+        select(v.c.id, v.c.household_id, v.c.hamlet_id, v.c.visited_at, v.c.content).where(v.c.outcome == "completed")
+    )
     for visit_id, household_id, hamlet_id, visited_at, content in rows:
         updates.append({"vid": visit_id, "t": visit_tallies(Visit.from_dict(content), zone_of.get(hamlet_id, default))})
         key = (as_utc(visited_at), visit_id)
@@ -179,13 +186,14 @@ def rebuild(session: Session) -> None:
             add(deltas, hamlet_id, tallies, +1)
     if household_updates:
         connection.execute(
-            update(h).where(h.c.id == bindparam("hid"))
+            update(h)
+            .where(h.c.id == bindparam("hid"))
             .values(latest_visit_id=bindparam("lv"), latest_visited_at=bindparam("la"), tallies=bindparam("t")),
-            household_updates)
+            household_updates,
+        )
     t = models.HamletTally.__table__
     connection.execute(delete(t))
     hamlets = [row[0] for row in connection.execute(select(models.Hamlet.__table__.c.id))]
     if hamlets:
         connection.execute(insert(t), zero_rows(hamlets))
     apply(session, deltas)
-

@@ -21,9 +21,10 @@ the old steps out, the new ones in. `rebuild` recomputes everything from the sto
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -92,11 +93,12 @@ class History:
 
     def before(self, seq: int) -> History | None:
         """The history as batches before `seq` left it; None when it did not exist yet."""
-        kept = [p for p, s in zip(self.placements, self.placement_seqs) if s < seq]
+        kept = [p for p, s in zip(self.placements, self.placement_seqs, strict=False) if s < seq]
         if not kept:
             return None
-        return History(kept, [v for v in self.visits if v.seq is None or v.seq < seq],
-                       [s for s in self.placement_seqs if s < seq])
+        return History(
+            kept, [v for v in self.visits if v.seq is None or v.seq < seq], [s for s in self.placement_seqs if s < seq]
+        )
 
 
 def add(changes: Changes, history: History | None, sign: int) -> None:
@@ -112,16 +114,21 @@ def replace(changes: Changes, old: History | None, new: History) -> None:
         return
     before, after = old.steps(), new.steps()
     same = 0
-    while (same < len(before) and same < len(after) and before[same][:2] == after[same][:2]
-           and before[same][2] is after[same][2]):
+    while (
+        same < len(before)
+        and same < len(after)
+        and before[same][:2] == after[same][:2]
+        and before[same][2] is after[same][2]
+    ):
         same += 1
     previous = before[same - 1][1:] if same else (None, None)
     _add_steps(changes, before[same:], previous, -1)
     _add_steps(changes, after[same:], previous, +1)
 
 
-def _add_steps(changes: Changes, steps: Sequence[Step],
-               previous: tuple[str | None, Mapping[str, Flat] | None], sign: int) -> None:
+def _add_steps(
+    changes: Changes, steps: Sequence[Step], previous: tuple[str | None, Mapping[str, Flat] | None], sign: int
+) -> None:
     """At each step, what the household contributed so far leaves its hamlet and what it
     contributes now joins its (perhaps other) hamlet; `sign` -1 takes the steps back."""
     was_hamlet, was = previous
@@ -165,9 +172,11 @@ def apply(session: Session, changes: Changes) -> None:
 
 def _upsert_sql(marker: str) -> str:
     names = ("hamlet_id", "adult_age", "period", "day", *COLUMNS)
-    return (f"INSERT INTO tally_change ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))}) "
-            "ON CONFLICT (hamlet_id, adult_age, period, day) DO UPDATE SET "
-            + ", ".join(f"{c} = tally_change.{c} + excluded.{c}" for c in COLUMNS))
+    return (
+        f"INSERT INTO tally_change ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))}) "
+        "ON CONFLICT (hamlet_id, adult_age, period, day) DO UPDATE SET "
+        + ", ".join(f"{c} = tally_change.{c} + excluded.{c}" for c in COLUMNS)
+    )
 
 
 _UPSERT = {marker: _upsert_sql(marker) for marker in ("?", "%s")}
@@ -177,8 +186,10 @@ _UPSERT = {marker: _upsert_sql(marker) for marker in ("?", "%s")}
 
 
 def _sums(statement: Any, session: Session, key_columns: int) -> dict[tuple[Any, ...], Flat]:
-    return {tuple(row[:key_columns]): [int(n or 0) for n in row[key_columns:]]
-            for row in session.connection().execute(statement)}
+    return {
+        tuple(row[:key_columns]): [int(n or 0) for n in row[key_columns:]]
+        for row in session.connection().execute(statement)
+    }
 
 
 def _summed() -> list[Any]:
@@ -209,8 +220,9 @@ def as_of(session: Session, hamlet_ids: Iterable[str], day: date, adult_age: int
     return {key[0]: to_tally(flat) for key, flat in sums.items() if key[0] in wanted}
 
 
-def quarterly(session: Session, hamlet_ids: Sequence[str] | None, adult_age: int,
-              first: date, last: date) -> list[tuple[date, Tally]]:
+def quarterly(
+    session: Session, hamlet_ids: Sequence[str] | None, adult_age: int, first: date, last: date
+) -> list[tuple[date, Tally]]:
     """The summed tally of `hamlet_ids` (all when None) at the end of every quarter from the
     one holding `first` to the one holding `last`, oldest first; one query."""
     catch_up(session)
@@ -254,16 +266,18 @@ def histories(session: Session, household_ids: Iterable[str]) -> dict[str, Histo
     from .history import placements
 
     v = models.Visit.__table__
-    visits = (select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies, v.c.change_seq)
-              .where(v.c.outcome == "completed", v.c.visited_day.is_not(None), v.c.tallies.is_not(None)))
+    visits = select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies, v.c.change_seq).where(
+        v.c.outcome == "completed", v.c.visited_day.is_not(None), v.c.tallies.is_not(None)
+    )
     found: dict[str, History] = {}
     connection = session.connection()
     ids = sorted(set(household_ids))
-    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         for home_id, placed in placements(session, chunk).items():
             found[home_id] = History([p for p, _ in placed], [], [s for _, s in placed])
         for home_id, day, visited_at, visit_id, stored, seq in connection.execute(
-                visits.where(v.c.household_id.in_(chunk))):
+            visits.where(v.c.household_id.in_(chunk))
+        ):
             history = found.get(home_id)
             if history is not None:
                 history.visits.append(CompletedVisit(day, as_utc(visited_at), visit_id, stored, seq))
@@ -280,7 +294,7 @@ def rebuild(session: Session, *, households_per_pass: int = 5_000) -> None:
     ids = [row[0] for row in connection.execute(select(h.c.id).order_by(h.c.id))]
     for start in range(0, len(ids), households_per_pass):
         changes: Changes = {}
-        for history in histories(session, ids[start:start + households_per_pass]).values():
+        for history in histories(session, ids[start : start + households_per_pass]).values():
             add(changes, history, +1)
         apply(session, changes)
 
@@ -298,7 +312,9 @@ def queue(session: Session, touched: Iterable[str], seq: int) -> None:
     marker = "%s" if connection.dialect.name == "postgresql" else "?"
     connection.exec_driver_sql(
         f"INSERT INTO timeline_pending (household_id, seq) VALUES ({marker}, {marker}) "
-        "ON CONFLICT (household_id) DO NOTHING", rows)
+        "ON CONFLICT (household_id) DO NOTHING",
+        rows,
+    )
 
 
 def behind(session: Session) -> bool:
@@ -306,8 +322,10 @@ def behind(session: Session) -> bool:
     session (which cannot catch up) while households wait in the list. Then figures as of a
     day are counted from the records instead (`coverage.walk`): slower, and exact."""
     connection = session.connection()
-    return bool(connection.get_execution_options().get("read_only")) and \
-        connection.execute(select(_P.c.household_id).limit(1)).first() is not None
+    return (
+        bool(connection.get_execution_options().get("read_only"))
+        and connection.execute(select(_P.c.household_id).limit(1)).first() is not None
+    )
 
 
 def catch_up(session: Session) -> int:

@@ -22,7 +22,7 @@ from .deps import PREFIX, SignInNeeded, language, page, sign_in_url
 STATIC = Path(__file__).resolve().parent / "static"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -65,8 +65,15 @@ def is_web(request: Request) -> bool:
 def error_page(request: Request, code: str, field: str, context: dict[str, Any], status: int) -> Response:
     lang = language(request)
     values = {**context, "field": field}
-    return page(request, "error.html", lang, {
-        "code": code, "status": status,
-        "message": message(code, lang, **values),
-        "other": message(code, "en" if lang == "vi" else "vi", **values),
-    }, status=status)
+    return page(
+        request,
+        "error.html",
+        lang,
+        {
+            "code": code,
+            "status": status,
+            "message": message(code, lang, **values),
+            "other": message(code, "en" if lang == "vi" else "vi", **values),
+        },
+        status=status,
+    )

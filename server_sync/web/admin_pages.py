@@ -14,9 +14,10 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Annotated, Any, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -41,8 +42,15 @@ router = APIRouter(prefix=HOME, include_in_schema=False)
 CSV_MAX_BYTES = 1024 * 1024  # a commune's hamlet list is a few kilobytes
 CODE_DAYS_DEFAULT = 7
 # the notice after a change (`done=`) and the card it is shown in (where the redirect scrolls)
-DONE = {"imported": "hamlets", "team_set": "hamlets", "team_cleared": "hamlets", "volunteer_added": "volunteers",
-        "revoked": "devices", "already_revoked": "devices", "targets_saved": "targets"}
+DONE = {
+    "imported": "hamlets",
+    "team_set": "hamlets",
+    "team_cleared": "hamlets",
+    "volunteer_added": "volunteers",
+    "revoked": "devices",
+    "already_revoked": "devices",
+    "targets_saved": "targets",
+}
 Text = Annotated[str, Form()]
 
 
@@ -97,8 +105,10 @@ def _view(session: Session, commune: models.Commune, form: dict[str, Any]) -> di
     phones: dict[str, list[models.Device]] = {}
     for device, volunteer in devices:
         phones.setdefault(volunteer.id, []).append(device)
-    volunteers = [VolunteerRow(v, [(h, names.get(h, h)) for h in ids], phones.get(v.id, []))
-                  for v, ids in admin.volunteers(session, commune.code)]
+    volunteers = [
+        VolunteerRow(v, [(h, names.get(h, h)) for h in ids], phones.get(v.id, []))
+        for v, ids in admin.volunteers(session, commune.code)
+    ]
     current, defaults = admin.coverage_config(commune).targets, default_config().targets
     submitted = form.get("targets", {})
     targets = []
@@ -107,24 +117,44 @@ def _view(session: Session, commune: models.Commune, form: dict[str, Any]) -> di
             low, strict, high = submitted[item.id]
         else:
             target = current.get(item.id)
-            low, strict, high = ((_number(target.min), target.strict, _number(target.max)) if target
-                                 else ("", False, ""))
+            low, strict, high = (_number(target.min), target.strict, _number(target.max)) if target else ("", False, "")
         targets.append(TargetRow(item.id, low, strict, high, defaults.get(item.id)))
-    return {"commune": commune, "hamlets": hamlets, "volunteers": volunteers, "devices": devices,
-            "targets": targets,
-            "close_margin": form.get("close_margin", _number(commune.close_margin)),
-            "adult_age": form.get("adult_age", str(commune.adult_age)),
-            "time_zone": form.get("time_zone", commune.time_zone),
-            "campaign_start": form.get("campaign_start", commune.campaign_start.isoformat()),
-            "new_volunteer": form.get("new_volunteer", ("", [])),
-            "code_days": CODE_DAYS_DEFAULT, "code_days_range": admin.CODE_DAYS}
+    return {
+        "commune": commune,
+        "hamlets": hamlets,
+        "volunteers": volunteers,
+        "devices": devices,
+        "targets": targets,
+        "close_margin": form.get("close_margin", _number(commune.close_margin)),
+        "adult_age": form.get("adult_age", str(commune.adult_age)),
+        "time_zone": form.get("time_zone", commune.time_zone),
+        "campaign_start": form.get("campaign_start", commune.campaign_start.isoformat()),
+        "new_volunteer": form.get("new_volunteer", ("", [])),
+        "code_days": CODE_DAYS_DEFAULT,
+        "code_days_range": admin.CODE_DAYS,
+    }
 
 
-def _render(request: Request, me: staff.StaffIdentity, lang: str, session: Session, *, status: int = 200,
-            error: AdminError | None = None, card: str = "", form: dict[str, Any] | None = None) -> Any:
+def _render(
+    request: Request,
+    me: staff.StaffIdentity,
+    lang: str,
+    session: Session,
+    *,
+    status: int = 200,
+    error: AdminError | None = None,
+    card: str = "",
+    form: dict[str, Any] | None = None,
+) -> Any:
     commune = _commune(session, me)
-    context = {**_view(session, commune, form or {}), "home": HOME, "moment": moments(commune),
-               "error": error, "card": card, "done": _done(request) if error is None else None}
+    context = {
+        **_view(session, commune, form or {}),
+        "home": HOME,
+        "moment": moments(commune),
+        "error": error,
+        "card": card,
+        "done": _done(request) if error is None else None,
+    }
     return page(request, "admin.html", lang, context, status=status, identity=me)
 
 
@@ -156,8 +186,15 @@ def _back(card: str, done: str, **counts: int) -> RedirectResponse:
     return RedirectResponse(f"{HOME}?{query}#{card}", status_code=303)
 
 
-def _refused(request: Request, me: staff.StaffIdentity, lang: str, session: Session, error: AdminError,
-             card: str, form: dict[str, Any] | None = None) -> Any:
+def _refused(
+    request: Request,
+    me: staff.StaffIdentity,
+    lang: str,
+    session: Session,
+    error: AdminError,
+    card: str,
+    form: dict[str, Any] | None = None,
+) -> Any:
     session.rollback()  # nothing of this request is kept, and the page shows what is stored
     return _render(request, me, lang, session, status=422, error=error, card=card, form=form)
 
@@ -197,14 +234,22 @@ def _upload(file: UploadFile | None) -> bytes:
     if not data:
         raise AdminError("Chưa chọn tệp CSV, hoặc tệp trống.", "No CSV file was chosen, or the file is empty.")
     if len(data) > CSV_MAX_BYTES or b"\x00" in data:
-        raise AdminError(f"Tệp không phải là tệp CSV (lớn quá {CSV_MAX_BYTES // 1024} KB, hoặc có ký tự NUL).",
-                         f"The file is not a CSV file (over {CSV_MAX_BYTES // 1024} KB, or with NUL characters).")
+        raise AdminError(
+            f"Tệp không phải là tệp CSV (lớn quá {CSV_MAX_BYTES // 1024} KB, hoặc có ký tự NUL).",
+            f"The file is not a CSV file (over {CSV_MAX_BYTES // 1024} KB, or with NUL characters).",
+        )
     return data
 
 
 @router.post("/hamlets/import")
-def import_hamlets(request: Request, me: AdminDep, lang: LangDep, session: SessionDep, csrf: Text = "",
-                   file: Annotated[UploadFile | None, File()] = None) -> Any:
+def import_hamlets(
+    request: Request,
+    me: AdminDep,
+    lang: LangDep,
+    session: SessionDep,
+    csrf: Text = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Any:
     staff.check_csrf(me, csrf)
     try:
         parsed = admin.parse_hamlets_csv(_upload(file))  # every row checked before anything is written
@@ -212,13 +257,28 @@ def import_hamlets(request: Request, me: AdminDep, lang: LangDep, session: Sessi
     except AdminError as error:
         return _refused(request, me, lang, session, error, "hamlets")
     session.commit()
-    return _back("hamlets", "imported", added=summary.added, updated=summary.updated, unchanged=summary.unchanged,
-                 kept=len(summary.not_in_file), team=int(parsed.has_team_column))
+    return _back(
+        "hamlets",
+        "imported",
+        added=summary.added,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        kept=len(summary.not_in_file),
+        team=int(parsed.has_team_column),
+    )
 
 
 @router.post("/hamlets/{hamlet_id}/team")
-def set_team(request: Request, hamlet_id: str, me: AdminDep, lang: LangDep, session: SessionDep,
-             csrf: Text = "", since: Text = "", action: Text = "set") -> Any:
+def set_team(
+    request: Request,
+    hamlet_id: str,
+    me: AdminDep,
+    lang: LangDep,
+    session: SessionDep,
+    csrf: Text = "",
+    since: Text = "",
+    action: Text = "set",
+) -> Any:
     staff.check_csrf(me, csrf)
     hamlet = _own_hamlet(session, me, hamlet_id)
     if action not in ("set", "clear"):
@@ -235,14 +295,22 @@ def set_team(request: Request, hamlet_id: str, me: AdminDep, lang: LangDep, sess
 
 
 @router.post("/volunteers")
-def add_volunteer(request: Request, me: AdminDep, lang: LangDep, session: SessionDep, csrf: Text = "",
-                  name: Text = "", hamlets: Annotated[list[str], Form()] = []) -> Any:  # noqa: B006 — FastAPI copies it
+def add_volunteer(
+    request: Request,
+    me: AdminDep,
+    lang: LangDep,
+    session: SessionDep,
+    csrf: Text = "",
+    name: Text = "",
+    hamlets: Annotated[list[str], Form()] = [],  # noqa: B006 — FastAPI copies it
+) -> Any:
     staff.check_csrf(me, csrf)
     try:
         admin.new_volunteer(session, me.commune_code, _stored(name), hamlets)
     except AdminError as error:
-        return _refused(request, me, lang, session, error, "volunteers",
-                        {"new_volunteer": (name[:admin.NAME_MAX], hamlets)})
+        return _refused(
+            request, me, lang, session, error, "volunteers", {"new_volunteer": (name[: admin.NAME_MAX], hamlets)}
+        )
     session.commit()
     return _back("volunteers", "volunteer_added")
 
@@ -278,14 +346,23 @@ def _days(text: str) -> int:
     value = _whole(text, digits=3)
     if value is None:
         low, high = admin.CODE_DAYS
-        raise AdminError(f"Số ngày hiệu lực {text[:20]!r} không phải là số nguyên từ {low} đến {high}.",
-                         f"The number of days {text[:20]!r} is not a whole number from {low} to {high}.")
+        raise AdminError(
+            f"Số ngày hiệu lực {text[:20]!r} không phải là số nguyên từ {low} đến {high}.",
+            f"The number of days {text[:20]!r} is not a whole number from {low} to {high}.",
+        )
     return value
 
 
 @router.post("/volunteers/{volunteer_id}/code")
-def issue_code(request: Request, volunteer_id: str, me: AdminDep, lang: LangDep, session: SessionDep,
-               csrf: Text = "", days: Text = str(CODE_DAYS_DEFAULT)) -> Any:
+def issue_code(
+    request: Request,
+    volunteer_id: str,
+    me: AdminDep,
+    lang: LangDep,
+    session: SessionDep,
+    csrf: Text = "",
+    days: Text = str(CODE_DAYS_DEFAULT),
+) -> Any:
     staff.check_csrf(me, csrf)
     volunteer = _own_volunteer(session, me, volunteer_id)
     try:
@@ -293,29 +370,53 @@ def issue_code(request: Request, volunteer_id: str, me: AdminDep, lang: LangDep,
         address = admin.check_server_url(server_url(request))
     except AdminError as error:
         return _refused(request, me, lang, session, error, "codes")
-    now = datetime.now(timezone.utc)  # enrolment checks expiry by the system clock too
+    now = datetime.now(UTC)  # enrolment checks expiry by the system clock too
     code = enrolment.issue_code(session, volunteer.id, ttl=ttl, now=now)  # only its hash is stored
     session.commit()
     link = admin.enrol_link(address, code)
     # the same QR as the CLI's PNG (error correction M); a viewBox, so the stylesheet sizes it
     svg = segno.make(link, error="m", micro=False).svg_inline(scale=8, border=4, omitsize=True)
-    return page(request, "admin_code.html", lang, {
-        "volunteer": volunteer, "code": code, "link": link, "server": address, "qr": Markup(svg),
-        "expires": moments(_commune(session, me))(now + ttl, lang), "days": ttl.days, "home": HOME}, identity=me)
+    return page(
+        request,
+        "admin_code.html",
+        lang,
+        {
+            "volunteer": volunteer,
+            "code": code,
+            "link": link,
+            "server": address,
+            "qr": Markup(svg),
+            "expires": moments(_commune(session, me))(now + ttl, lang),
+            "days": ttl.days,
+            "home": HOME,
+        },
+        identity=me,
+    )
 
 
 @router.post("/devices/{device_id}/revoke")
-def revoke_device(request: Request, device_id: str, me: AdminDep, lang: LangDep, session: SessionDep,
-                  csrf: Text = "", confirm: Text = "") -> Any:
+def revoke_device(
+    request: Request,
+    device_id: str,
+    me: AdminDep,
+    lang: LangDep,
+    session: SessionDep,
+    csrf: Text = "",
+    confirm: Text = "",
+) -> Any:
     """The first POST asks for confirmation (a page, no script); the second, `confirm=1`, revokes."""
     staff.check_csrf(me, csrf)
     device, volunteer = _own_device(session, me, device_id)
     if device.revoked_at is not None:
         return _back("devices", "already_revoked")
     if confirm != "1":
-        return page(request, "admin_revoke.html", lang, {"device": device, "volunteer": volunteer,
-                                                         "moment": moments(_commune(session, me)), "home": HOME},
-                    identity=me)
+        return page(
+            request,
+            "admin_revoke.html",
+            lang,
+            {"device": device, "volunteer": volunteer, "moment": moments(_commune(session, me)), "home": HOME},
+            identity=me,
+        )
     revoked = enrolment.revoke_device(session, device.id)
     session.commit()
     return _back("devices", "revoked" if revoked else "already_revoked")
@@ -349,15 +450,21 @@ def _target(low_text: str, high_text: str, strict: bool) -> dict[str, Any] | Non
 
 
 @router.post("/targets")
-def save_targets(request: Request, me: AdminDep, lang: LangDep, session: SessionDep, csrf: Text = "",
-                 indicator: Annotated[list[str], Form()] = [],  # noqa: B006 — FastAPI copies these
-                 min: Annotated[list[str], Form()] = [],  # noqa: A002, B006 — the form's field names
-                 max: Annotated[list[str], Form()] = [],  # noqa: A002, B006
-                 strict: Annotated[list[str], Form()] = [],  # noqa: B006 — the ids whose box is ticked
-                 close_margin: Annotated[str | None, Form()] = None,
-                 adult_age: Annotated[str | None, Form()] = None,
-                 time_zone: Annotated[str | None, Form()] = None,
-                 campaign_start: Annotated[str | None, Form()] = None) -> Any:
+def save_targets(
+    request: Request,
+    me: AdminDep,
+    lang: LangDep,
+    session: SessionDep,
+    csrf: Text = "",
+    indicator: Annotated[list[str], Form()] = [],  # noqa: B006 — FastAPI copies these
+    min: Annotated[list[str], Form()] = [],  # noqa: B006 — the form's field names
+    max: Annotated[list[str], Form()] = [],  # noqa: B006
+    strict: Annotated[list[str], Form()] = [],  # noqa: B006 — the ids whose box is ticked
+    close_margin: Annotated[str | None, Form()] = None,
+    adult_age: Annotated[str | None, Form()] = None,
+    time_zone: Annotated[str | None, Form()] = None,
+    campaign_start: Annotated[str | None, Form()] = None,
+) -> Any:
     """Every indicator's target, the close margin, the adult age, the commune's time zone and
     campaign start, all or nothing. A target equal to the default is stored as "the default",
     so a later change of defaults reaches it."""
@@ -365,16 +472,19 @@ def save_targets(request: Request, me: AdminDep, lang: LangDep, session: Session
     commune = _commune(session, me)
     problems: list[tuple[str, str]] = []
     if not len(indicator) == len(min) == len(max):
-        problems.append(("Biểu mẫu chỉ tiêu không đầy đủ; hãy tải lại trang.",
-                         "The targets form is incomplete; reload the page."))
+        problems.append(
+            ("Biểu mẫu chỉ tiêu không đầy đủ; hãy tải lại trang.", "The targets form is incomplete; reload the page.")
+        )
     defaults = default_config().targets
-    for indicator_id, low, high in zip(indicator, min, max):
+    for indicator_id, low, high in zip(indicator, min, max, strict=False):
         try:
             target = _target(low, high, indicator_id in strict)
             wanted = None if target is None else Target(target["min"], target["strict"], target["max"])
             admin.set_target(session, commune, indicator_id, target, default=wanted == defaults.get(indicator_id))
         except AdminError as error:
-            problems.append((f"{i18n.label('vi', indicator_id)}: {error.vi}", f"{i18n.label('en', indicator_id)}: {error.en}"))
+            problems.append(
+                (f"{i18n.label('vi', indicator_id)}: {error.vi}", f"{i18n.label('en', indicator_id)}: {error.en}")
+            )
     if close_margin is not None:
         try:
             margin = _percent(close_margin, "Biên “gần đạt”", "The “close” margin")
@@ -397,11 +507,16 @@ def save_targets(request: Request, me: AdminDep, lang: LangDep, session: Session
         except AdminError as error:
             problems.append((error.vi, error.en))
     if problems:
-        form = {"targets": {i: (lo, i in strict, hi) for i, lo, hi in zip(indicator, min, max)},
-                "close_margin": close_margin or "", "adult_age": adult_age or "",
-                "time_zone": time_zone or "", "campaign_start": campaign_start or ""}
-        error = AdminError(f"Có {len(problems)} lỗi; chưa ghi gì.", f"{len(problems)} problem(s); nothing was saved.",
-                           problems)
+        form = {
+            "targets": {i: (lo, i in strict, hi) for i, lo, hi in zip(indicator, min, max, strict=False)},
+            "close_margin": close_margin or "",
+            "adult_age": adult_age or "",
+            "time_zone": time_zone or "",
+            "campaign_start": campaign_start or "",
+        }
+        error = AdminError(
+            f"Có {len(problems)} lỗi; chưa ghi gì.", f"{len(problems)} problem(s); nothing was saved.", problems
+        )
         return _refused(request, me, lang, session, error, "targets", form)
     session.commit()
     return _back("targets", "targets_saved")
@@ -417,6 +532,12 @@ def _to_admin_page(request: Request, me: AdminDep) -> Response:
     return RedirectResponse(HOME + (f"?lang={lang}" if lang in i18n.LANGS else ""), status_code=303)
 
 
-for _path in ("/hamlets/import", "/hamlets/{hamlet_id}/team", "/volunteers", "/volunteers/{volunteer_id}/code",
-              "/devices/{device_id}/revoke", "/targets"):
+for _path in (
+    "/hamlets/import",
+    "/hamlets/{hamlet_id}/team",
+    "/volunteers",
+    "/volunteers/{volunteer_id}/code",
+    "/devices/{device_id}/revoke",
+    "/targets",
+):
     router.add_api_route(_path, _to_admin_page, methods=["GET"], include_in_schema=False)

@@ -14,9 +14,11 @@ def cell(value: IndicatorValue, status: str, lang: str) -> str:
     """`<td>` with the percentage, `n/d` beneath, and the status as class (colour, tint bar)."""
     percent = value.percent
     bar = "" if percent is None else f" p{percent:.0f}"
-    return (f'<td class="c {status}{bar}">{i18n.percent(percent, lang)}'
-            f"<small>{value.numerator}/{value.denominator}</small></td>")
+    return (
+        f'<td class="c {status}{bar}">{i18n.percent(percent, lang)}'
+        f"<small>{value.numerator}/{value.denominator}</small></td>"
+    )
 
 
 def cells(values: tuple[IndicatorValue, ...], statuses: tuple[str, ...], lang: str) -> Markup:
-    return Markup("".join(cell(v, s, lang) for v, s in zip(values, statuses)))
+    return Markup("".join(cell(v, s, lang) for v, s in zip(values, statuses, strict=False)))

@@ -30,8 +30,16 @@ LANG_COOKIE = "khaosat_lang"
 PREFIX = "/dash"
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-templates.env.globals.update(message=message, cells=cells.cells, t=i18n.t, label=i18n.label, short=i18n.short, pct=i18n.percent, day=i18n.day,
-                             prefix=PREFIX)
+templates.env.globals.update(
+    message=message,
+    cells=cells.cells,
+    t=i18n.t,
+    label=i18n.label,
+    short=i18n.short,
+    pct=i18n.percent,
+    day=i18n.day,
+    prefix=PREFIX,
+)
 
 
 def today(request: Request, commune: Any) -> date:
@@ -115,12 +123,22 @@ def safe_next(next_url: str | None) -> str:
     return f"{PREFIX}/"
 
 
-def page(request: Request, name: str, lang: str, context: dict[str, Any], *, status: int = 200,
-         identity: staff.StaffIdentity | None = None) -> Any:
+def page(
+    request: Request,
+    name: str,
+    lang: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    identity: staff.StaffIdentity | None = None,
+) -> Any:
     """Render a template with what every page needs; remembers an explicit `?lang=`."""
     response = templates.TemplateResponse(
-        request, name, {"lang": lang, "me": identity, "path": request.url.path,
-                        "query": request.url.query, **context}, status_code=status)
+        request,
+        name,
+        {"lang": lang, "me": identity, "path": request.url.path, "query": request.url.query, **context},
+        status_code=status,
+    )
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response

@@ -25,13 +25,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "quarter": ("Quý", "Quarter"),
     "interim": ("Sơ kết (hết Q4/2027)", "Interim review (end Q4 2027)"),
     "final": ("Tổng kết (hết Q3/2030)", "Final review (end Q3 2030)"),
-    "future_note": ("Ngày được chọn còn ở tương lai: số liệu là số liệu đến hôm nay.",
-                    "The chosen date is in the future: the figures are those known today."),
+    "future_note": (
+        "Ngày được chọn còn ở tương lai: số liệu là số liệu đến hôm nay.",
+        "The chosen date is in the future: the figures are those known today.",
+    ),
     "commune_total": ("Toàn xã", "Whole commune"),
     "hamlet": ("Thôn/bản", "Hamlet"),
     "hamlets": ("Các thôn/bản", "Hamlets"),
-    "sorted_by_lag": ("Xếp theo mức chậm so với chỉ tiêu (chậm nhất trước)",
-                      "Sorted by how far they lag behind the targets (furthest first)"),
+    "sorted_by_lag": (
+        "Xếp theo mức chậm so với chỉ tiêu (chậm nhất trước)",
+        "Sorted by how far they lag behind the targets (furthest first)",
+    ),
     "indicator": ("Chỉ tiêu", "Indicator"),
     "target": ("Mục tiêu", "Target"),
     "result": ("Kết quả", "Result"),
@@ -47,8 +51,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "follow_up_list": ("Danh sách cần hỗ trợ", "Follow-up list"),
     "xlsx_hint": ("Nên dùng XLSX khi mở bằng Excel.", "Prefer XLSX when opening in Excel."),
     "print": ("In báo cáo", "Print"),
-    "report_title": ("Báo cáo kết quả thực hiện chỉ tiêu chuyển đổi số, chuyển đổi xanh",
-                     "Report on the digital and green transition indicators"),
+    "report_title": (
+        "Báo cáo kết quả thực hiện chỉ tiêu chuyển đổi số, chuyển đổi xanh",
+        "Report on the digital and green transition indicators",
+    ),
     "prepared_by": ("Người lập biểu", "Prepared by"),
     "approved_by": ("Lãnh đạo đơn vị", "Approved by"),
     "printed_on": ("Ngày lập", "Printed on"),
@@ -103,12 +109,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "adm_save": ("Lưu", "Save"),
     "adm_clear": ("Bỏ", "Clear"),
     "adm_import": ("Nhập thôn từ tệp CSV", "Import hamlets from a CSV file"),
-    "adm_import_hint": ("Tệp CSV UTF-8, dòng đầu là id,name hoặc id,name,team_active_since (ngày dạng NNNN-TT-NN). "
-                        "Thôn mới được thêm, thôn đã có được cập nhật; thôn không có trong tệp vẫn được giữ. "
-                        "Tệp có lỗi thì không ghi gì.",
-                        "A UTF-8 CSV file whose first line is id,name or id,name,team_active_since (dates as "
-                        "YYYY-MM-DD). New hamlets are added, known ones updated; hamlets not in the file are "
-                        "kept. A file with any error writes nothing."),
+    "adm_import_hint": (
+        "Tệp CSV UTF-8, dòng đầu là id,name hoặc id,name,team_active_since (ngày dạng NNNN-TT-NN). "
+        "Thôn mới được thêm, thôn đã có được cập nhật; thôn không có trong tệp vẫn được giữ. "
+        "Tệp có lỗi thì không ghi gì.",
+        "A UTF-8 CSV file whose first line is id,name or id,name,team_active_since (dates as "
+        "YYYY-MM-DD). New hamlets are added, known ones updated; hamlets not in the file are "
+        "kept. A file with any error writes nothing.",
+    ),
     "adm_csv_file": ("Tệp CSV", "CSV file"),
     "adm_upload": ("Nhập tệp", "Import the file"),
     "adm_volunteers": ("Tình nguyện viên", "Volunteers"),
@@ -117,23 +125,30 @@ TEXT: dict[str, tuple[str, str]] = {
     "adm_covers": ("Thôn phụ trách", "Hamlets covered"),
     "adm_add": ("Thêm", "Add"),
     "adm_codes": ("Mã đăng ký điện thoại", "Enrolment codes"),
-    "adm_codes_hint": ("Mỗi mã chỉ dùng được một lần và chỉ hiện một lần; máy chủ chỉ lưu bản băm của mã. "
-                       "Mã cấp trước mà chưa dùng vẫn còn hiệu lực đến khi hết hạn.",
-                       "Each code works once and is shown once; the server keeps only a hash of it. "
-                       "Codes issued earlier and not yet used stay valid until they expire."),
+    "adm_codes_hint": (
+        "Mỗi mã chỉ dùng được một lần và chỉ hiện một lần; máy chủ chỉ lưu bản băm của mã. "
+        "Mã cấp trước mà chưa dùng vẫn còn hiệu lực đến khi hết hạn.",
+        "Each code works once and is shown once; the server keeps only a hash of it. "
+        "Codes issued earlier and not yet used stay valid until they expire.",
+    ),
     "adm_days": ("Hiệu lực (ngày)", "Valid for (days)"),
     "adm_days_unit": ("ngày", "days"),
     "adm_issue": ("Cấp mã", "Issue a code"),
     "adm_code_title": ("Mã đăng ký một lần", "One-time enrolment code"),
-    "adm_code_once": ("Mã này chỉ hiện một lần, máy chủ không lưu lại. Nếu làm mất, hãy cấp mã mới.",
-                      "This code is shown only once; the server does not keep it. If it is lost, issue a new one."),
-    "adm_code_steps": ("Trên điện thoại: Đăng ký với máy chủ của xã → quét mã QR, hoặc nhập địa chỉ máy chủ và mã.",
-                       "On the phone: Enrol with the commune's server → scan the QR code, or type the server "
-                       "address and the code."),
+    "adm_code_once": (
+        "Mã này chỉ hiện một lần, máy chủ không lưu lại. Nếu làm mất, hãy cấp mã mới.",
+        "This code is shown only once; the server does not keep it. If it is lost, issue a new one.",
+    ),
+    "adm_code_steps": (
+        "Trên điện thoại: Đăng ký với máy chủ của xã → quét mã QR, hoặc nhập địa chỉ máy chủ và mã.",
+        "On the phone: Enrol with the commune's server → scan the QR code, or type the server address and the code.",
+    ),
     "adm_server": ("Địa chỉ máy chủ", "Server address"),
     "adm_expires": ("Hết hạn", "Expires"),
-    "adm_qr": ("Mã QR: địa chỉ máy chủ và mã đăng ký (không có mật khẩu)",
-               "QR code: the server address and the enrolment code (no password)"),
+    "adm_qr": (
+        "Mã QR: địa chỉ máy chủ và mã đăng ký (không có mật khẩu)",
+        "QR code: the server address and the enrolment code (no password)",
+    ),
     "adm_back": ("Về trang quản trị", "Back to administration"),
     "adm_devices": ("Điện thoại đã đăng ký", "Enrolled phones"),
     "adm_device": ("Điện thoại", "Phone"),
@@ -144,10 +159,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "adm_revoked": ("Đã thu hồi", "Revoked"),
     "adm_revoke": ("Thu hồi", "Revoke"),
     "adm_revoke_title": ("Thu hồi điện thoại này?", "Revoke this phone?"),
-    "adm_revoke_warn": ("Điện thoại sẽ không đồng bộ được nữa. Dữ liệu chưa đồng bộ vẫn nằm trên máy; "
-                        "muốn dùng lại máy này phải cấp mã đăng ký mới.",
-                        "The phone will no longer be able to sync. What it has not synced stays on it; "
-                        "to use it again, issue a new enrolment code."),
+    "adm_revoke_warn": (
+        "Điện thoại sẽ không đồng bộ được nữa. Dữ liệu chưa đồng bộ vẫn nằm trên máy; "
+        "muốn dùng lại máy này phải cấp mã đăng ký mới.",
+        "The phone will no longer be able to sync. What it has not synced stays on it; "
+        "to use it again, issue a new enrolment code.",
+    ),
     "adm_revoke_yes": ("Có, thu hồi", "Yes, revoke"),
     "adm_cancel": ("Hủy", "Cancel"),
     "adm_targets": ("Chỉ tiêu và cấu hình", "Targets and settings"),
@@ -155,33 +172,51 @@ TEXT: dict[str, tuple[str, str]] = {
     "adm_strict": ("Phải vượt (>)", "Must exceed (>)"),
     "adm_max": ("Tối đa (%)", "Maximum (%)"),
     "adm_default": ("Mặc định", "Default"),
-    "adm_targets_hint": ("Để trống ô tối thiểu: không đặt chỉ tiêu. Ô tối đa cho chỉ tiêu dạng khoảng "
-                         "(ví dụ 30–50%). Giá trị bằng mặc định thì theo mặc định.",
-                         "Leave the minimum empty for no target. The maximum is for a range target "
-                         "(e.g. 30–50%). A value equal to the default follows the default."),
-    "adm_close_margin": ("Biên “gần đạt” (điểm phần trăm dưới chỉ tiêu)",
-                         "“Close” margin (percentage points below the target)"),
+    "adm_targets_hint": (
+        "Để trống ô tối thiểu: không đặt chỉ tiêu. Ô tối đa cho chỉ tiêu dạng khoảng "
+        "(ví dụ 30–50%). Giá trị bằng mặc định thì theo mặc định.",
+        "Leave the minimum empty for no target. The maximum is for a range target "
+        "(e.g. 30–50%). A value equal to the default follows the default.",
+    ),
+    "adm_close_margin": (
+        "Biên “gần đạt” (điểm phần trăm dưới chỉ tiêu)",
+        "“Close” margin (percentage points below the target)",
+    ),
     "adm_adult_age": ("Tuổi người lớn", "Adult age"),
     "adm_time_zone": ("Múi giờ của xã", "The commune's time zone"),
     "adm_campaign_start": ("Ngày bắt đầu chiến dịch", "Campaign start"),
-    "adm_time_hint": ("Mọi số liệu tính theo ngày ở múi giờ này (mặc định Asia/Ho_Chi_Minh); bản ghi ghi trước "
-                      "ngày bắt đầu chiến dịch bị từ chối.",
-                      "Every figure counts days in this zone (default Asia/Ho_Chi_Minh); records dated before "
-                      "the campaign start are refused."),
-    "adm_adult_age_hint": ("Mặc định 18; một số chỉ tiêu quốc gia dùng 15.",
-                           "18 by default; some national indicators use 15."),
-    "adm_done_imported": ("Đã nhập thôn: thêm {added}, cập nhật {updated}, giữ nguyên {unchanged}.",
-                          "Hamlets imported: {added} added, {updated} updated, {unchanged} unchanged."),
-    "adm_done_kept": ("{kept} thôn không có trong tệp vẫn được giữ.",
-                      "{kept} hamlet(s) not in the file are kept."),
-    "adm_done_no_team": ("Tệp không có cột team_active_since: ngày có Tổ công nghệ số của các thôn đã có giữ nguyên.",
-                         "No team_active_since column: known hamlets keep their digital-tech team date."),
+    "adm_time_hint": (
+        "Mọi số liệu tính theo ngày ở múi giờ này (mặc định Asia/Ho_Chi_Minh); bản ghi ghi trước "
+        "ngày bắt đầu chiến dịch bị từ chối.",
+        "Every figure counts days in this zone (default Asia/Ho_Chi_Minh); records dated before "
+        "the campaign start are refused.",
+    ),
+    "adm_adult_age_hint": (
+        "Mặc định 18; một số chỉ tiêu quốc gia dùng 15.",
+        "18 by default; some national indicators use 15.",
+    ),
+    "adm_done_imported": (
+        "Đã nhập thôn: thêm {added}, cập nhật {updated}, giữ nguyên {unchanged}.",
+        "Hamlets imported: {added} added, {updated} updated, {unchanged} unchanged.",
+    ),
+    "adm_done_kept": ("{kept} thôn không có trong tệp vẫn được giữ.", "{kept} hamlet(s) not in the file are kept."),
+    "adm_done_no_team": (
+        "Tệp không có cột team_active_since: ngày có Tổ công nghệ số của các thôn đã có giữ nguyên.",
+        "No team_active_since column: known hamlets keep their digital-tech team date.",
+    ),
     "adm_done_team_set": ("Đã lưu ngày có Tổ công nghệ số.", "The digital-tech team date is saved."),
-    "adm_done_team_cleared": ("Đã ghi nhận: thôn chưa có Tổ công nghệ số hoạt động.",
-                              "Noted: the hamlet has no active digital-tech team."),
-    "adm_done_volunteer_added": ("Đã thêm tình nguyện viên. Cấp mã đăng ký cho điện thoại ở mục “Mã đăng ký điện thoại”.",
-                                 "The volunteer is added. Issue a code for their phone under “Enrolment codes”."),
-    "adm_done_revoked": ("Đã thu hồi điện thoại: nó không đồng bộ được nữa.", "The phone is revoked: it can no longer sync."),
+    "adm_done_team_cleared": (
+        "Đã ghi nhận: thôn chưa có Tổ công nghệ số hoạt động.",
+        "Noted: the hamlet has no active digital-tech team.",
+    ),
+    "adm_done_volunteer_added": (
+        "Đã thêm tình nguyện viên. Cấp mã đăng ký cho điện thoại ở mục “Mã đăng ký điện thoại”.",
+        "The volunteer is added. Issue a code for their phone under “Enrolment codes”.",
+    ),
+    "adm_done_revoked": (
+        "Đã thu hồi điện thoại: nó không đồng bộ được nữa.",
+        "The phone is revoked: it can no longer sync.",
+    ),
     "adm_done_already_revoked": ("Điện thoại này đã bị thu hồi từ trước.", "That phone was already revoked."),
     "adm_done_targets_saved": ("Đã lưu chỉ tiêu và cấu hình.", "Targets and settings are saved."),
 }

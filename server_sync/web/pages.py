@@ -33,8 +33,15 @@ def _sign_in_form(request: Request, lang: str, context: dict[str, Any], status: 
     other site can sign a browser into an account of its choosing (login CSRF)."""
     token = secrets.token_urlsafe(24)
     response = page(request, "sign_in.html", lang, {**context, "csrf": token}, status=status)
-    response.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, path=PREFIX, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        max_age=3600,
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -45,25 +52,45 @@ def sign_in_page(request: Request, lang: LangDep, next: str = "", reason: str = 
 
 
 @router.post("/sign-in")
-def sign_in(request: Request, lang: LangDep, username: Annotated[str, Form()] = "",
-            password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
-            csrf: Annotated[str, Form()] = "") -> Any:
+def sign_in(
+    request: Request,
+    lang: LangDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Any:
     expected = request.cookies.get(SIGN_IN_COOKIE, "")
     if not (csrf and expected and hmac.compare_digest(csrf.encode(), expected.encode())):
-        return _sign_in_form(request, lang, {"next": safe_next(next), "notice": "", "username": username[:64],
-                                             "error": Refused("csrf_invalid")}, status=403)
+        return _sign_in_form(
+            request,
+            lang,
+            {"next": safe_next(next), "notice": "", "username": username[:64], "error": Refused("csrf_invalid")},
+            status=403,
+        )
     client = request.client.host if request.client else ""
     with request.app.state.sessions() as session:
         try:
-            token, identity = staff.sign_in(session, username[:200], password[:1024], client)
+            token, _identity = staff.sign_in(session, username[:200], password[:1024], client)
         except Refused as refused:
             session.commit()  # the failure counts towards the lock even though the answer is no
-            return _sign_in_form(request, lang, {"next": safe_next(next), "notice": "", "error": refused,
-                                                 "username": username[:64]}, status=refused.status)
+            return _sign_in_form(
+                request,
+                lang,
+                {"next": safe_next(next), "notice": "", "error": refused, "username": username[:64]},
+                status=refused.status,
+            )
         session.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, token, max_age=int(staff.SESSION_TTL.total_seconds()), path=PREFIX,
-                        httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(staff.SESSION_TTL.total_seconds()),
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
     return response
 
@@ -91,23 +118,44 @@ def _commune(session: Any, me: staff.StaffIdentity) -> models.Commune:
 
 def _dates(as_of: Any, now: Any) -> dict[str, Any]:
     shown = as_of or now
-    return {"as_of": as_of, "today": now, "future": as_of is not None and as_of > now,
-            "quarter_shown": timeline.quarter_end(shown.year, (shown.month - 1) // 3 + 1),
-            "quarters": dashboard.QUARTERS, "interim": dashboard.INTERIM_REVIEW,
-            "final": dashboard.FINAL_REVIEW}
+    return {
+        "as_of": as_of,
+        "today": now,
+        "future": as_of is not None and as_of > now,
+        "quarter_shown": timeline.quarter_end(shown.year, (shown.month - 1) // 3 + 1),
+        "quarters": dashboard.QUARTERS,
+        "interim": dashboard.INTERIM_REVIEW,
+        "final": dashboard.FINAL_REVIEW,
+    }
 
 
 @router.get("/")
-def overview(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "",
-             page_: Annotated[str, Query(alias="page")] = "") -> Any:
+def overview(
+    request: Request,
+    me: StaffDep,
+    lang: LangDep,
+    session: SessionDep,
+    as_of: str = "",
+    page_: Annotated[str, Query(alias="page")] = "",
+) -> Any:
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
     now = today(request, commune)
     view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
     pages_ = dashboard.Pages.of(len(view.rows), page_)
-    return page(request, "overview.html", lang, {"view": view, "shown": dashboard.SHOWN, "pages": pages_,
-                                                 "rows": view.rows[pages_.first:pages_.last], **_dates(day, now)},
-                identity=me)
+    return page(
+        request,
+        "overview.html",
+        lang,
+        {
+            "view": view,
+            "shown": dashboard.SHOWN,
+            "pages": pages_,
+            "rows": view.rows[pages_.first : pages_.last],
+            **_dates(day, now),
+        },
+        identity=me,
+    )
 
 
 @router.get("/report")
@@ -117,8 +165,13 @@ def report(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, a
     now = today(request, commune)
     view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
     rows = sorted(view.rows, key=lambda r: r.name)
-    return page(request, "report.html", lang, {"view": view, "rows": rows, "shown": dashboard.SHOWN,
-                                               **_dates(day, now)}, identity=me)
+    return page(
+        request,
+        "report.html",
+        lang,
+        {"view": view, "rows": rows, "shown": dashboard.SHOWN, **_dates(day, now)},
+        identity=me,
+    )
 
 
 def _hamlet(session: Any, me: staff.StaffIdentity, hamlet_id: str) -> models.Hamlet:
@@ -131,8 +184,9 @@ def _hamlet(session: Any, me: staff.StaffIdentity, hamlet_id: str) -> models.Ham
 
 
 @router.get("/hamlets/{hamlet_id}")
-def hamlet_page(request: Request, hamlet_id: str, me: StaffDep, lang: LangDep, session: SessionDep,
-                as_of: str = "", done: str = "") -> Any:
+def hamlet_page(
+    request: Request, hamlet_id: str, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "", done: str = ""
+) -> Any:
     day = dashboard.parse_as_of(as_of)
     hamlet = _hamlet(session, me, hamlet_id)
     commune = _commune(session, me)
@@ -140,7 +194,10 @@ def hamlet_page(request: Request, hamlet_id: str, me: StaffDep, lang: LangDep, s
     now = today(request, commune)
     view = dashboard.overview_of_hamlet(session, commune, hamlet.id, day, today=now)
     context = {
-        "hamlet": hamlet, "view": view, "shown": dashboard.SHOWN, "fields": fields,
+        "hamlet": hamlet,
+        "view": view,
+        "shown": dashboard.SHOWN,
+        "fields": fields,
         "status": households.hamlet_status(session, hamlet.id, fields=fields),
         "follow_ups": households.follow_ups(session, commune.code, hamlet_id=hamlet.id, fields=fields),
         "duplicates": households.likely_duplicates(session, hamlet.id, fields=fields),
@@ -152,9 +209,16 @@ def hamlet_page(request: Request, hamlet_id: str, me: StaffDep, lang: LangDep, s
 
 
 @router.post("/hamlets/{hamlet_id}/duplicates")
-def decide_duplicate(request: Request, hamlet_id: str, me: StaffDep, session: SessionDep,
-                     first: Annotated[str, Form()] = "", second: Annotated[str, Form()] = "",
-                     decision: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Any:
+def decide_duplicate(
+    request: Request,
+    hamlet_id: str,
+    me: StaffDep,
+    session: SessionDep,
+    first: Annotated[str, Form()] = "",
+    second: Annotated[str, Form()] = "",
+    decision: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Any:
     staff.check_csrf(me, csrf)
     staff.require_admin(me)
     hamlet = _hamlet(session, me, hamlet_id)
@@ -164,8 +228,9 @@ def decide_duplicate(request: Request, hamlet_id: str, me: StaffDep, session: Se
         raise Refused("not_found")  # a household of another hamlet or commune does not exist here
     try:
         if decision == "merge":
-            households.merge_duplicate(session, first, second, me.user_id, hamlet_id=hamlet.id,
-                                       now=request.app.state.clock())
+            households.merge_duplicate(
+                session, first, second, me.user_id, hamlet_id=hamlet.id, now=request.app.state.clock()
+            )
         elif decision == "dismiss":
             households.dismiss_duplicate(session, first, second, me.user_id, hamlet_id=hamlet.id)
         else:
@@ -181,11 +246,12 @@ def decide_duplicate(request: Request, hamlet_id: str, me: StaffDep, session: Se
 
 
 def _download(data: bytes, stem: str, ascii_stem: str, kind: str) -> Response:
-    media = {"csv": "text/csv; charset=utf-8",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[kind]
+    media = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[kind]
     disposition = f"attachment; filename=\"{ascii_stem}.{kind}\"; filename*=UTF-8''{quote(stem)}.{kind}"
-    return Response(data, media_type=media, headers={"Content-Disposition": disposition,
-                                                     "Cache-Control": "no-store"})
+    return Response(data, media_type=media, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 def _kind(kind: str) -> str:
@@ -195,8 +261,9 @@ def _kind(kind: str) -> str:
 
 
 @router.get("/exports/indicators.{kind}")
-def indicators_download(request: Request, kind: str, me: StaffDep, lang: LangDep, session: SessionDep,
-                        as_of: str = "") -> Response:
+def indicators_download(
+    request: Request, kind: str, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = ""
+) -> Response:
     kind = _kind(kind)
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
@@ -220,8 +287,10 @@ def follow_ups_download(kind: str, me: StaffDep, lang: LangDep, session: Session
     fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
     rows = households.follow_ups(session, commune.code, hamlet_id=hamlet_id, fields=fields)
     sheet = households.follow_up_sheet(rows, lang, fields=fields)
-    data = exports.to_csv(sheet) if kind == "csv" else exports.to_xlsx([sheet], title=sheet.title,
-                                                                       subtitle=commune.name)
-    stem = ("can-ho-tro" if lang == "vi" else "follow-ups") + f"-{commune.code}" + (f"-{hamlet_id}" if hamlet_id else "")
+    data = (
+        exports.to_csv(sheet) if kind == "csv" else exports.to_xlsx([sheet], title=sheet.title, subtitle=commune.name)
+    )
+    stem = (
+        ("can-ho-tro" if lang == "vi" else "follow-ups") + f"-{commune.code}" + (f"-{hamlet_id}" if hamlet_id else "")
+    )
     return _download(data, stem, stem, kind)
-

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import flet as ft
 import msgpack
 from flet.controls.base_control import BaseControl
 from flet.messaging.connection import Connection
-from flet.messaging.protocol import configure_encode_object_for_msgpack
-from flet.messaging.protocol import MessageAction
+from flet.messaging.protocol import MessageAction, configure_encode_object_for_msgpack
 from flet.messaging.session import Session
 from flet.pubsub.pubsub_hub import PubSubHub
-
 from shell import Router, build_shell
 
 
@@ -101,8 +100,11 @@ class App:
         """Let navigation and background saves finish, as a client would wait for them."""
         for _ in range(50):
             await asyncio.sleep(0.01)
-            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()
-                       and "watch_network" not in repr(t.get_coro())]
+            pending = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not asyncio.current_task() and not t.done() and "watch_network" not in repr(t.get_coro())
+            ]
             if not pending:
                 return
             await asyncio.wait(pending, timeout=2)
@@ -136,8 +138,17 @@ def walk(control: Any) -> Iterator[Any]:
     if control is None:
         return
     yield control
-    for name in ("appbar", "bottom_appbar", "content", "title", "subtitle", "leading", "label",
-                 "floating_action_button", "navigation_bar"):
+    for name in (
+        "appbar",
+        "bottom_appbar",
+        "content",
+        "title",
+        "subtitle",
+        "leading",
+        "label",
+        "floating_action_button",
+        "navigation_bar",
+    ):
         child = getattr(control, name, None)
         if isinstance(child, ft.BaseControl):
             yield from walk(child)

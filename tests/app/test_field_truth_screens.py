@@ -4,11 +4,11 @@ named with what to do, an edit that lost to another phone's, a clock that is wro
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import flet as ft
-
 from state import AppState
+
 from storage import SyncResult
 from survey.records import Hamlet
 from survey.shape import FIELD_LIMITS
@@ -28,13 +28,14 @@ def prepared(tmp_path) -> tuple[AppState, str]:
     state.repo.save_hamlets([Hamlet(id="na-pan", name="Thôn Nà Pàn")])
     home, issues = state.add_household("na-pan", "Nông Văn Dũng", "Xóm Chợ", "0912345678")
     assert home is not None, issues
-    state.repo.record_results([SyncResult("household", home.id, "rejected", "phone_invalid", "phone",
-                                          {"value": "0912345678"})])
+    state.repo.record_results(
+        [SyncResult("household", home.id, "rejected", "phone_invalid", "phone", {"value": "0912345678"})]
+    )
     return state, home.id
 
 
 def test_a_refused_household_is_named_explained_and_fixed_on_the_phone(tmp_path):
-    state, home_id = prepared(tmp_path)
+    _state, home_id = prepared(tmp_path)
 
     async def scenario():
         app = await start_app(tmp_path)
@@ -56,6 +57,7 @@ def test_a_refused_household_is_named_explained_and_fixed_on_the_phone(tmp_path)
         assert app.view.route == f"/household/{home_id}"
         await app.go("/sync")
         assert "Hộ: Nông Văn Dũng" not in app.texts()  # nothing left to fix: it waits to be sent
+
     run(scenario)
     again = AppState.open(tmp_path)
     kept = again.repo.household(home_id)
@@ -68,21 +70,32 @@ def test_the_sync_screen_counts_apart_and_names_what_another_phone_changed(tmp_p
     async def scenario():
         app = await start_app(tmp_path)
         app.router.state.last_report = SyncReport(
-            sent=4, accepted=1, duplicate=2, conflict=1, round_trips=1,
-            conflicts=[ConflictNotice("h-1", "Lý Văn Khánh", ["phone"])])
+            sent=4,
+            accepted=1,
+            duplicate=2,
+            conflict=1,
+            round_trips=1,
+            conflicts=[ConflictNotice("h-1", "Lý Văn Khánh", ["phone"])],
+        )
         await app.go("/sync")
         shown = app.texts()
-        assert any(s.startswith("Xong: 1 bản ghi mới hoặc đã sửa lên máy chủ, 2 máy chủ đã có từ trước, "
-                                "1 hộ đã được sửa trên máy khác, 0 bị từ chối") for s in shown)
+        assert any(
+            s.startswith(
+                "Xong: 1 bản ghi mới hoặc đã sửa lên máy chủ, 2 máy chủ đã có từ trước, "
+                "1 hộ đã được sửa trên máy khác, 0 bị từ chối"
+            )
+            for s in shown
+        )
         assert "Đã được sửa trên máy khác" in shown
         assert any(s.startswith("• Lý Văn Khánh: Đã được sửa trên máy khác trước: Số điện thoại.") for s in shown)
+
     run(scenario)
 
 
 def test_a_clock_before_the_campaign_is_said_plainly_and_a_visit_can_take_the_time_again(tmp_path):
     state, home_id = prepared(tmp_path)
     state.repo.close()
-    wrong = {"now": datetime(2000, 1, 1, 0, 5, tzinfo=timezone.utc)}
+    wrong = {"now": datetime(2000, 1, 1, 0, 5, tzinfo=UTC)}
 
     async def scenario():
         app = await start_app(tmp_path, clock=lambda: wrong["now"])
@@ -93,17 +106,24 @@ def test_a_clock_before_the_campaign_is_said_plainly_and_a_visit_can_take_the_ti
         group = app.find(ft.RadioGroup, key="outcome")
         await app.choose(group, "nobody_home")
         assert any("lúc ghi có lẽ bị sai" in s for s in app.texts())  # refused before saving, with what to do
-        wrong["now"] = datetime.now(timezone.utc) - timedelta(minutes=1)  # the volunteer sets the clock
+        wrong["now"] = datetime.now(UTC) - timedelta(minutes=1)  # the volunteer sets the clock
         await tap(app, "Ngày giờ đã đúng: lấy giờ hiện tại")
         assert not any("lúc ghi có lẽ bị sai" in s or "Ngày giờ của điện thoại đang là" in s for s in app.texts())
         assert app.router.state.resume(app.view.route.split("/")[-1]).ready_to_save()
+
     run(scenario)
 
 
 def test_a_clock_far_from_the_servers_is_warned_about_before_saving(tmp_path):
     state, _ = prepared(tmp_path)
-    state.repo.set_setting("clock", {"offset_seconds": 7 * 3600, "server_time": "2026-11-29T05:00:00.000+00:00",
-                                     "phone_time": "2026-11-29T12:00:00.000+00:00"})
+    state.repo.set_setting(
+        "clock",
+        {
+            "offset_seconds": 7 * 3600,
+            "server_time": "2026-11-29T05:00:00.000+00:00",
+            "phone_time": "2026-11-29T12:00:00.000+00:00",
+        },
+    )
     state.repo.close()
 
     async def scenario():
@@ -111,4 +131,5 @@ def test_a_clock_far_from_the_servers_is_warned_about_before_saving(tmp_path):
         await app.go("/hamlet/na-pan/new")
         banner = app.find(ft.Text, key="clock-warning")
         assert "lệch khoảng 7 giờ" in banner.value and "GMT+7" in banner.value
+
     run(scenario)

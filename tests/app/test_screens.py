@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import flet as ft
-
 from state import AppState
 
 from .harness import App, start_app
@@ -25,6 +24,7 @@ async def tap(app: App, label: str) -> None:
 
 def _walk_buttons(app: App):
     from .harness import walk
+
     for control in walk(app.view):
         if isinstance(control, (ft.FilledButton, ft.OutlinedButton, ft.TextButton)):
             yield control
@@ -59,6 +59,7 @@ def test_demo_then_home_lists_demo_hamlets(tmp_path):
         shown = app.texts()
         assert "Thôn Nà Pàn" in shown and "4/12 hộ đã khảo sát" in shown
         assert any("DỮ LIỆU MẪU" in s for s in shown)
+
     run(scenario)
 
 
@@ -70,6 +71,7 @@ def test_language_switch_to_english_on_first_run(tmp_path):
         assert "Welcome!" in app.texts()
         await tap(app, "Try with demo data")
         assert "My hamlets" in app.texts()
+
     run(scenario)
 
 
@@ -89,6 +91,7 @@ def test_enrolment_form_checks_input_and_keeps_it(tmp_path):
         state = AppState.open(tmp_path)
         assert state.enrolment == {"server_url": "http://127.0.0.1:9", "code": "ABCD-1234", "status": "pending"}
         assert app.view.route == "/"
+
     run(scenario)
 
 
@@ -115,6 +118,7 @@ def test_hamlet_search_without_diacritics_and_filters(tmp_path):
         await app.fire(segments, "change")
         tiles = [c for c in app.view.controls[-1].controls if isinstance(c, ft.ListTile)]
         assert len(tiles) == 9  # 12 demo households, 4 visited, plus the new one
+
     run(scenario)
 
 
@@ -135,8 +139,12 @@ def test_full_visit_through_the_wizard(tmp_path):
         await tick_consent(app)
         await tap(app, "Tiếp")
         await type_into(app, "Số nhân khẩu của hộ", "4")
-        for relation, year, sex in (("head", 1978, "male"), ("spouse", 1980, "female"),
-                                    ("child", 2012, "male"), ("child", 2016, "female")):
+        for relation, year, sex in (
+            ("head", 1978, "male"),
+            ("spouse", 1980, "female"),
+            ("child", 2012, "male"),
+            ("child", 2016, "female"),
+        ):
             await tap(app, "Thêm thành viên")
             member = app.router.state.resume(_draft(app)).visit.members[-1]
             await choose_radio(app, f"{member.id}:relation", relation)
@@ -148,8 +156,12 @@ def test_full_visit_through_the_wizard(tmp_path):
         assert any(s.startswith("Người lớn: Chủ hộ") for s in app.texts())
         wizard = state.resume(_draft(app))
         head, spouse = wizard.adults_asked()
-        for key, value in (("phone_type", "smartphone"), ("vneid", "level2"), ("vneid_seen", "seen"),
-                           ("online_services", "used")):
+        for key, value in (
+            ("phone_type", "smartphone"),
+            ("vneid", "level2"),
+            ("vneid_seen", "seen"),
+            ("online_services", "used"),
+        ):
             await choose_radio(app, f"{head.id}:{key}", value)
         await tick(app, f"{head.id}:payment_accounts:bank_app")
         await tap(app, "Tiếp")
@@ -181,6 +193,7 @@ def test_full_visit_through_the_wizard(tmp_path):
         assert (progress.visited, progress.total) == (5, 13)
         await app.go("/follow-ups")
         assert any("Hỗ trợ đăng ký tài khoản VNeID (Vợ/chồng, sinh 1980)" in s for s in app.texts())
+
     run(scenario)
 
 
@@ -191,6 +204,7 @@ async def tick_consent(app: App) -> None:
 
 def _walk(app: App):
     from .harness import walk
+
     return walk(app.view)
 
 
@@ -225,6 +239,7 @@ def test_restart_mid_wizard_offers_to_resume_exactly_there(tmp_path):
         assert app.view.route == f"/visit/{key}"
         assert "Bước 3/6" in app.texts() or any("Bước 3/" in s for s in app.texts())
         assert app.find(ft.TextField, label="Số nhân khẩu của hộ").value == "2"
+
     run(second_run)
 
 
@@ -245,4 +260,5 @@ def test_settings_change_language_adult_age_and_export(tmp_path):
         shown = app.texts()
         assert "Needs help" in shown and "Hamlet" in shown
         assert any(s.strip().startswith("• Help") for s in shown)
+
     run(scenario)

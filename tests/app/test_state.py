@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from state import AppState, member_label
+
 from storage import Repository
 from survey.records import Household, Member
-
 from tests.survey.builders import adult, completed_visit
 
 
@@ -24,8 +23,11 @@ def test_demo_is_marked_and_seeded_once(state):
     assert state.is_demo and state.is_set_up
     before = [(p.hamlet.id, p.total) for p in state.hamlet_progress()]
     state.use_demo()
-    assert [(p.hamlet.id, p.total) for p in state.hamlet_progress()] == before == [
-        ("demo-na-pan", 12), ("demo-khuoi-cap", 12), ("demo-dong-moi", 12)]
+    assert (
+        [(p.hamlet.id, p.total) for p in state.hamlet_progress()]
+        == before
+        == [("demo-na-pan", 12), ("demo-khuoi-cap", 12), ("demo-dong-moi", 12)]
+    )
     assert state.waiting_to_sync() == 0  # demo records never go to a server
 
 
@@ -74,7 +76,8 @@ def test_saving_a_visit_updates_progress_and_follow_ups(state):
     assert (progress.visited, progress.total) == (5, 13)
     mine = [i for i in state.follow_up_list("demo-na-pan") if i.household.id == home.id]
     assert [(i.follow_up.code, member_label(i.member, "vi")) for i in mine] == [
-        ("install_vneid", "Vợ/chồng, sinh 1972")]
+        ("install_vneid", "Vợ/chồng, sinh 1972")
+    ]
     assert state.latest_draft() is None
     assert state.waiting_to_sync() == 2  # the household and its visit
 
@@ -136,8 +139,10 @@ def test_stored_tallies_are_reused_only_while_the_hamlet_file_is_unchanged(tmp_p
     assert {p.hamlet.id: (p.visited, p.total) for p in again.hamlet_progress()}["demo-na-pan"] == (4, 13)
     # A different adult age never reuses a tally counted with another one.
     again.set_adult_age(15)
-    assert AppState.open(tmp_path).hamlet_progress()[0].coverage["adults_ready"].denominator >= \
-        first.hamlet_progress()[0].coverage["adults_ready"].denominator
+    assert (
+        AppState.open(tmp_path).hamlet_progress()[0].coverage["adults_ready"].denominator
+        >= first.hamlet_progress()[0].coverage["adults_ready"].denominator
+    )
 
 
 def test_every_write_through_the_app_leaves_fresh_stored_tallies(state, tmp_path):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from survey.records import FollowUp, Member, Status
 from wizard import VisitWizard
 
+from survey.records import FollowUp, Member, Status
 from tests.survey.builders import adult, child, completed_visit, household
 
 
@@ -34,9 +34,19 @@ def test_a_visit_that_was_not_completed_has_two_steps():
 def test_steps_follow_the_checklist_and_the_roster():
     wizard = filled_wizard()
     head, spouse, kid = wizard.visit.members
-    assert keys(wizard) == ["outcome", "consent", "roster", f"adult:{head.id}", f"adult:{spouse.id}",
-                            "section:digital_services", "section:environment", "section:business",
-                            "section:guidance", "follow_ups", "summary"]
+    assert keys(wizard) == [
+        "outcome",
+        "consent",
+        "roster",
+        f"adult:{head.id}",
+        f"adult:{spouse.id}",
+        "section:digital_services",
+        "section:environment",
+        "section:business",
+        "section:guidance",
+        "follow_ups",
+        "summary",
+    ]
     kid.birth_year = 2010  # 16 in 2026: asked the adult questions (from 15), counted at 15 only
     assert f"adult:{kid.id}" in keys(wizard)
 

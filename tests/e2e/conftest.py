@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -22,8 +22,14 @@ from .phone import PHONE, UI_TIMEOUT, AppServer, Phone
 
 ON_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 # -- the browser ------------------------------------------------------------------------------
@@ -93,8 +99,9 @@ def phone(browser, app_server: AppServer, request: pytest.FixtureRequest) -> Ite
             try:
                 device.shot("failure")
                 (device.artifacts / "failure-accessibility.txt").write_text(
-                    device.page.locator("body").aria_snapshot(), "utf-8")
-            except Exception:  # noqa: BLE001 - a broken page must not hide the test's own failure
-                pass
+                    device.page.locator("body").aria_snapshot(), "utf-8"
+                )
+            except Exception as exc:  # the test's own failure is what matters; say why there is no shot
+                print(f"no failure screenshot: {exc}")
     finally:
         context.close()

@@ -49,13 +49,24 @@ class AppServer:
     def start(self) -> None:
         assert self.process is None, "already running"
         self.starts += 1
-        env = dict(os.environ, FLET_FORCE_WEB_SERVER="1", FLET_WEB_NO_CDN="1", FLET_SERVER_IP="127.0.0.1",
-                   FLET_SERVER_PORT=str(self.port), FLET_APP_STORAGE_DATA=str(self.data_dir))
+        env = dict(
+            os.environ,
+            FLET_FORCE_WEB_SERVER="1",
+            FLET_WEB_NO_CDN="1",
+            FLET_SERVER_IP="127.0.0.1",
+            FLET_SERVER_PORT=str(self.port),
+            FLET_APP_STORAGE_DATA=str(self.data_dir),
+        )
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"app-{self.starts}.log", "wb")
-        self.process = subprocess.Popen([sys.executable, str(REPO / "mobile" / "main.py")], cwd=REPO, env=env,
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(self.log_dir / f"app-{self.starts}.log", "wb") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, str(REPO / "mobile" / "main.py")],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -223,22 +234,24 @@ class Phone:
 
     def _check(self, role: str, label: str, nth: int) -> None:
         target = self.page.get_by_role(role, name=label, exact=True).nth(nth)
-        for attempt in range(3):
+        for _ in range(3):
             self._press(target)
             if _wait_until(lambda: target.get_attribute("aria-checked") == "true", timeout=3):
                 return
         raise AssertionError(f"the {role} {label!r} does not get checked")
 
     def _focus(self, field, label: str) -> None:
+        last: Exception | None = None
         for _ in range(3):
             self._press(field)
             try:
-                self.page.wait_for_function("el => document.activeElement === el", arg=field.element_handle(),
-                                            timeout=3000)
+                self.page.wait_for_function(
+                    "el => document.activeElement === el", arg=field.element_handle(), timeout=3000
+                )
                 return
-            except Exception:  # noqa: BLE001 - a tap that only stopped a scroll: tap again
-                pass
-        raise AssertionError(f"the field {label!r} never took the focus")
+            except Exception as exc:  # not focused yet (a Flutter repaint): press again
+                last = exc
+        raise AssertionError(f"the field {label!r} never took the focus: {last}")
 
     def _press(self, target) -> None:
         """Scroll the control into view, let the scroll come to rest, then tap it.

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -39,14 +39,25 @@ STAFF = ("canbo.vhxh", "Mật khẩu cán bộ 2026")
 # Hamlets: (id, name, digital-tech team active since). Names are chosen so that the order by
 # name (the printed report), by visit coverage and by lag (the overview) are three orders.
 NA_PAN, KHUOI_CAP, PAC_MA = "na-pan", "khuoi-cap", "pac-ma"
-HAMLETS = [(NA_PAN, "Thôn Nà Pàn", "2026-03-01"), (KHUOI_CAP, "Bản Khuổi Cáp", None),
-           (PAC_MA, "Bản Pác Mạ", "2025-10-01")]
+HAMLETS = [
+    (NA_PAN, "Thôn Nà Pàn", "2026-03-01"),
+    (KHUOI_CAP, "Bản Khuổi Cáp", None),
+    (PAC_MA, "Bản Pác Mạ", "2025-10-01"),
+]
 NAMES = {hamlet_id: name for hamlet_id, name, _ in HAMLETS}
 
 # What the overview's columns are, in order (asserted against dashboard.SHOWN).
-SHOWN = ("adults_ready", "adults_online_services", "households_guided", "households_waste_sorting",
-         "households_waste_partly", "businesses_digital", "products_online", "hamlets_with_team",
-         "visit_coverage")
+SHOWN = (
+    "adults_ready",
+    "adults_online_services",
+    "households_guided",
+    "households_waste_sorting",
+    "households_waste_partly",
+    "businesses_digital",
+    "products_online",
+    "hamlets_with_team",
+    "visit_coverage",
+)
 
 PHONE_OF_BA = "0987 654 321"  # a household's phone: only an admin may see it
 
@@ -67,8 +78,15 @@ def records() -> tuple[list, list, list]:
     tu = household(NA_PAN, "Hà Thị Tư", created_at=at("2026-02-01"))
     nam = household(NA_PAN, "Lộc Văn Năm", created_at=at("2025-10-05"))
     chin = household(NA_PAN, "Đinh Văn Chín", created_at=at("2025-10-01"))
-    chin_moved = household(NA_PAN, "Đinh Văn Chín", id=chin.id, created_at=chin.created_at,
-                           removed_at=at("2026-06-01"), removed_reason="moved", updated_at=at("2026-06-01"))
+    chin_moved = household(
+        NA_PAN,
+        "Đinh Văn Chín",
+        id=chin.id,
+        created_at=chin.created_at,
+        removed_at=at("2026-06-01"),
+        removed_reason="moved",
+        updated_at=at("2026-06-01"),
+    )
     # -- Bản Khuổi Cáp (no team)
     tam = household(KHUOI_CAP, "Nông Văn Tâm", created_at=at("2025-09-01"))
     muoi = household(KHUOI_CAP, "Chu Thị Mười", created_at=at("2025-09-01"))
@@ -81,53 +99,94 @@ def records() -> tuple[list, list, list]:
         # An: completed 2025-11-10 with the head ready and the spouse on VNeID level 1 (not
         # ready, online "not needed" counts), completed again 2026-05-10 with both ready, then
         # nobody home 2026-09-01, which erases nothing.
-        completed_visit(an, members=[adult(1980, **ready),
-                                     adult(1985, relation="spouse", vneid="level1", online="not_needed")],
-                        guided=["health"], waste="yes", visited_at=at("2025-11-10")),
-        completed_visit(an, members=[adult(1980, **ready),
-                                     adult(1985, relation="spouse", phone="smartphone", vneid="level2",
-                                           payments=["e_wallet"], online="not_needed")],
-                        guided=["health"], waste="yes", visited_at=at("2026-05-10")),
+        completed_visit(
+            an,
+            members=[adult(1980, **ready), adult(1985, relation="spouse", vneid="level1", online="not_needed")],
+            guided=["health"],
+            waste="yes",
+            visited_at=at("2025-11-10"),
+        ),
+        completed_visit(
+            an,
+            members=[
+                adult(1980, **ready),
+                adult(
+                    1985,
+                    relation="spouse",
+                    phone="smartphone",
+                    vneid="level2",
+                    payments=["e_wallet"],
+                    online="not_needed",
+                ),
+            ],
+            guided=["health"],
+            waste="yes",
+            visited_at=at("2026-05-10"),
+        ),
         other_visit(an, "nobody_home", at("2026-09-01")),
         # Mai: a business household, completed 2026-02-15: one adult ready, guided to nothing,
         # sorts waste only partly, sells on social networks, two products, one promoted online.
-        completed_visit(mai, members=[adult(1970, **ready)], guided=["none"], waste="partly", business=True,
-                        tools=["social_sales"], products=[{"name": "Hồi", "promoted_online": "yes"},
-                                                          {"name": "Quế", "promoted_online": "no"}],
-                        visited_at=at("2026-02-15")),
+        completed_visit(
+            mai,
+            members=[adult(1970, **ready)],
+            guided=["none"],
+            waste="partly",
+            business=True,
+            tools=["social_sales"],
+            products=[{"name": "Hồi", "promoted_online": "yes"}, {"name": "Quế", "promoted_online": "no"}],
+            visited_at=at("2026-02-15"),
+        ),
         # Ba: nobody home twice (one each side of the year end): to revisit.
         other_visit(ba, "nobody_home", at("2025-12-20")),
         other_visit(ba, "nobody_home", at("2026-04-02")),
         # Tư: never visited. Năm: declined on the quarter's last day.
         other_visit(nam, "declined", at("2026-03-31")),
         # Chín: completed 2025-12-01 (one adult ready, guided, no waste sorting), moved away 2026-06-01.
-        completed_visit(chin, members=[adult(1990, **ready)], guided=["health"], waste="no",
-                        visited_at=at("2025-12-01")),
+        completed_visit(
+            chin, members=[adult(1990, **ready)], guided=["health"], waste="no", visited_at=at("2025-12-01")
+        ),
         # Tâm: completed on 2026-03-31 (the quarter's last day): a head with a feature phone and
         # no VNeID, a son of 18 on VNeID level 1 (online yes, ready no), a grandson of 16 who
         # has everything but is no adult at 18, and a child; a business with no digital tool.
-        completed_visit(tam, members=[adult(1960, phone="feature_phone", vneid="none", payments=["none"],
-                                            online="not_used"),
-                                      adult(2008, relation="child", phone="smartphone", vneid="level1",
-                                            payments=["none"], online="used"),
-                                      adult(2010, relation="grandchild", **ready), child(2015)],
-                        guided=["none"], waste="no", business=True, tools=["none"],
-                        products=[{"name": "Gạo nếp", "promoted_online": "no"}], visited_at=at("2026-03-31")),
+        completed_visit(
+            tam,
+            members=[
+                adult(1960, phone="feature_phone", vneid="none", payments=["none"], online="not_used"),
+                adult(2008, relation="child", phone="smartphone", vneid="level1", payments=["none"], online="used"),
+                adult(2010, relation="grandchild", **ready),
+                child(2015),
+            ],
+            guided=["none"],
+            waste="no",
+            business=True,
+            tools=["none"],
+            products=[{"name": "Gạo nếp", "promoted_online": "no"}],
+            visited_at=at("2026-03-31"),
+        ),
         # Mười: declined 2025-12-15, then completed 2026-07-01: one adult ready, guided, sorts waste.
         other_visit(muoi, "declined", at("2025-12-15")),
-        completed_visit(muoi, members=[adult(1975, **ready)], guided=["public_admin"], waste="yes",
-                        visited_at=at("2026-07-01")),
+        completed_visit(
+            muoi, members=[adult(1975, **ready)], guided=["public_admin"], waste="yes", visited_at=at("2026-07-01")
+        ),
         # Sáu: joined the roster 2026-04-10, declined 2026-05-01.
         other_visit(sau, "declined", at("2026-05-01")),
         # Bảy: completed 2025-09-20: one adult ready, guided, sorts waste.
-        completed_visit(bay, members=[adult(1982, **ready)], guided=["education"], waste="yes",
-                        visited_at=at("2025-09-20")),
+        completed_visit(
+            bay, members=[adult(1982, **ready)], guided=["education"], waste="yes", visited_at=at("2025-09-20")
+        ),
         # Tám: nobody home on the quarter's last day, completed the day after (2026-04-01): one
         # adult ready, guided, sorts waste, a business taking QR payments, its honey promoted online.
         other_visit(tam2, "nobody_home", at("2026-03-31")),
-        completed_visit(tam2, members=[adult(1990, **ready)], guided=["health"], waste="yes", business=True,
-                        tools=["cashless"], products=[{"name": "Mật ong", "promoted_online": "yes"}],
-                        visited_at=at("2026-04-01")),
+        completed_visit(
+            tam2,
+            members=[adult(1990, **ready)],
+            guided=["health"],
+            waste="yes",
+            business=True,
+            tools=["cashless"],
+            products=[{"name": "Mật ong", "promoted_online": "yes"}],
+            visited_at=at("2026-04-01"),
+        ),
     ]
     return [an, mai, ba, tu, nam, chin, tam, muoi, sau, bay, tam2], visits, [chin_moved]
 
@@ -212,9 +271,14 @@ def seed(database_url: str, volunteer_id: str) -> None:
             session.commit()
             cursor = None
             for batch_homes, batch_visits in ((homes, visits), (later, [])):
-                done = sync.sync(session, scope, protocol=PROTOCOL, cursor=cursor,
-                                 households=[h.to_dict() for h in batch_homes],
-                                 visits=[v.to_dict() for v in batch_visits])
+                done = sync.sync(
+                    session,
+                    scope,
+                    protocol=PROTOCOL,
+                    cursor=cursor,
+                    households=[h.to_dict() for h in batch_homes],
+                    visits=[v.to_dict() for v in batch_visits],
+                )
                 session.commit()
                 refused = [r for r in done.results if r.result != "accepted"]
                 assert not refused, refused
@@ -229,7 +293,8 @@ def seed(database_url: str, volunteer_id: str) -> None:
 def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("dashboard")
     database_url, volunteers = commune_database(  # a commune whose campaign began in 2025
-        data_dir, HAMLETS, {"Hoa": ("Hoàng Thị Hoa", [NA_PAN, KHUOI_CAP, PAC_MA])}, campaign_start=date(2025, 1, 1))
+        data_dir, HAMLETS, {"Hoa": ("Hoàng Thị Hoa", [NA_PAN, KHUOI_CAP, PAC_MA])}, campaign_start=date(2025, 1, 1)
+    )
     seed(database_url, volunteers["Hoa"])
     with running_server(data_dir) as url:
         yield url
@@ -258,7 +323,8 @@ class Desk:
         # The pages' CSP (style-src 'self') blocks style attributes: none may be relied on.
         # (Chromium itself leaves empty ones on form fields it may autofill.)
         styled = self.page.locator('[style]:not([style=""])').evaluate_all(
-            "els => els.map(e => e.outerHTML.slice(0, 120))")
+            "els => els.map(e => e.outerHTML.slice(0, 120))"
+        )
         self.problems += [f"[style attribute] {self.page.url}: {html}" for html in styled]
         return path
 
@@ -285,16 +351,18 @@ def desk(browser, dashboard_url: str, request: pytest.FixtureRequest) -> Iterato
     context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
     page = context.new_page()
     found = Desk(dashboard_url, page, _artifact_dir(request))
-    page.on("console", lambda m: found.problems.append(f"[{m.type}] {page.url}: {m.text}")
-            if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: found.problems.append(f"[{m.type}] {page.url}: {m.text}") if m.type in ("error", "warning") else None,
+    )
     page.on("pageerror", lambda e: found.problems.append(f"[pageerror] {page.url}: {e}"))
     try:
         yield found
         if getattr(request.node, "e2e_failed", False):
             try:
                 found.shot("failure")
-            except Exception:  # noqa: BLE001 - a broken page must not hide the test's own failure
-                pass
+            except Exception as exc:  # the test's own failure is what matters; say why there is no shot
+                print(f"no failure screenshot: {exc}")
     finally:
         context.close()
 
@@ -485,12 +553,16 @@ def test_indicator_xlsx_downloaded_from_the_overview(desk: Desk) -> None:
     hamlet_rows = {wide.cell(r, 1).value: r for r in range(3, wide.max_row + 1)}
     assert set(hamlet_rows) == set(NAMES.values())
     khuoi_cap = hamlet_rows[NAMES[KHUOI_CAP]]
-    got = [f"{wide.cell(khuoi_cap, 2 + 3 * k).value}/{wide.cell(khuoi_cap, 3 + 3 * k).value}"
-           for k in range(len(SHOWN))]
+    got = [
+        f"{wide.cell(khuoi_cap, 2 + 3 * k).value}/{wide.cell(khuoi_cap, 3 + 3 * k).value}" for k in range(len(SHOWN))
+    ]
     assert got == list(TODAY[KHUOI_CAP])
     # Sheet 2, long: one row per (row, indicator); the commune's visit coverage 6/10 = 60%.
-    rows = [r for r in long.iter_rows(min_row=2, values_only=True)
-            if r[0].startswith("Toàn xã") and r[1] == "visit_coverage"]
+    rows = [
+        r
+        for r in long.iter_rows(min_row=2, values_only=True)
+        if r[0].startswith("Toàn xã") and r[1] == "visit_coverage"
+    ]
     assert [(r[3], r[4], r[5]) for r in rows] == [(6, 10, pytest.approx(0.6))]
 
     # After picking 2026-Q1, the page's download link carries the day, and the file its figures.

@@ -31,11 +31,17 @@ BACK = re.compile(r"^\s*Back\s*$")
 
 def issue_code(data_dir: Path, volunteer: str) -> str:
     """A one-time code from the real admin command line, as a commune's admin gets one."""
-    env = {**os.environ, "SERVER_DATA_DIR": str(data_dir),
-           "PYTHONPATH": f"{REPO / 'mobile'}{os.pathsep}{REPO}"}
+    env = {**os.environ, "SERVER_DATA_DIR": str(data_dir), "PYTHONPATH": f"{REPO / 'mobile'}{os.pathsep}{REPO}"}
     env.pop("DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "server_sync", "issue-code", "--volunteer", volunteer, "--no-qr"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(  # the return code is asserted below
+        [sys.executable, "-m", "server_sync", "issue-code", "--volunteer", volunteer, "--no-qr"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     code = done.stdout.strip()
     assert code and "\n" not in code, done.stdout
@@ -71,8 +77,9 @@ def server_counts(database_url: str) -> tuple[int, int, list[str | None], int]:
 def test_enrol_visit_and_sync_reach_the_server(phone: Phone, tmp_path: Path) -> None:
     data_dir = tmp_path / "sync-server"
     data_dir.mkdir()
-    database_url, volunteers = commune_database(data_dir, [(HAMLET_ID, HAMLET, "2026-03-01")],
-                                                {"Hoa": ("Hoàng Thị Hoa", [HAMLET_ID])})
+    database_url, volunteers = commune_database(
+        data_dir, [(HAMLET_ID, HAMLET, "2026-03-01")], {"Hoa": ("Hoàng Thị Hoa", [HAMLET_ID])}
+    )
     code = issue_code(data_dir, volunteers["Hoa"])
     with running_server(data_dir) as server_url:
         # Enrol: the server's address and the one-time code.
@@ -124,8 +131,10 @@ def test_enrol_visit_and_sync_reach_the_server(phone: Phone, tmp_path: Path) -> 
         phone.tap("Đồng bộ ngay")
         phone.see("0 bản ghi chờ đồng bộ")
         phone.see("Đồng bộ lần cuối")
-        phone.see("Xong: 2 bản ghi mới hoặc đã sửa lên máy chủ, 0 máy chủ đã có từ trước, 0 hộ đã được sửa trên máy khác, "
-                  "0 bị từ chối")  # the result stays until the next sync
+        phone.see(
+            "Xong: 2 bản ghi mới hoặc đã sửa lên máy chủ, 0 máy chủ đã có từ trước, 0 hộ đã được sửa trên máy khác, "
+            "0 bị từ chối"
+        )  # the result stays until the next sync
         phone.shot("sync-done")
 
         # The server's own database holds what the phone recorded.

@@ -143,12 +143,16 @@ def test_complete_visit_survives_a_restart(phone: Phone, app_server: AppServer) 
 
     phone.tap("Back")
     phone.see("Tìm theo tên chủ hộ, địa chỉ")
-    phone.wait_until(lambda: phone.page.get_by_role("button", name=DEMO_ROW).count() == 12,
-                     "the hamlet does not list its 12 demo households")
+    phone.wait_until(
+        lambda: phone.page.get_by_role("button", name=DEMO_ROW).count() == 12,
+        "the hamlet does not list its 12 demo households",
+    )
     phone.type_into("Tìm theo tên chủ hộ, địa chỉ", "nguyen van binh")
     phone.see("Nguyễn Văn Bình")
-    phone.wait_until(lambda: phone.page.get_by_role("button", name=DEMO_ROW).count() == 0,
-                     "the search without diacritics still lists other households")
+    phone.wait_until(
+        lambda: phone.page.get_by_role("button", name=DEMO_ROW).count() == 0,
+        "the search without diacritics still lists other households",
+    )
     assert phone.page.get_by_role("button", name=re.compile("^Nguyễn Văn Bình")).count() == 1
     phone.shot("hamlet-search")
 

@@ -11,10 +11,11 @@ import gzip
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,15 +65,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     schema = f"t_{uuid.uuid4().hex[:12]}"
     _pg_admin(f"CREATE SCHEMA {schema}")
     try:
-        yield (f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}"
-               f"?options=-csearch_path%3D{schema}")
+        yield (f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}?options=-csearch_path%3D{schema}")
     finally:
         _pg_admin(f"DROP SCHEMA {schema} CASCADE")
 
 
 # The server's clock in these tests: fixed, so that "today", "current" and "in the future"
 # mean the same on every run, whatever the date (DESIGN §3: current figures are as of today).
-SERVER_NOW = datetime(2026, 11, 29, 5, 0, tzinfo=timezone.utc)  # 12:00 on 29/11/2026 in Vietnam
+SERVER_NOW = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)  # 12:00 on 29/11/2026 in Vietnam
 
 
 @pytest.fixture
@@ -102,14 +102,24 @@ class World:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def sync(self, households: list[Any] = (), visits: list[Any] = (), cursor: str | None = None,
-             *, gzipped: bool = False, token: str | None = None) -> Any:
-        body = {"protocol": 2, "app_version": "0.1.0", "cursor": cursor,
-                "households": [h.to_dict() if hasattr(h, "to_dict") else h for h in households],
-                "visits": [v.to_dict() if hasattr(v, "to_dict") else v for v in visits]}
+    def sync(
+        self,
+        households: list[Any] = (),
+        visits: list[Any] = (),
+        cursor: str | None = None,
+        *,
+        gzipped: bool = False,
+        token: str | None = None,
+    ) -> Any:
+        body = {
+            "protocol": 2,
+            "app_version": "0.1.0",
+            "cursor": cursor,
+            "households": [h.to_dict() if hasattr(h, "to_dict") else h for h in households],
+            "visits": [v.to_dict() if hasattr(v, "to_dict") else v for v in visits],
+        }
         raw = json.dumps(body).encode()
-        headers = {"Content-Type": "application/json",
-                   "Authorization": f"Bearer {token or self.token}"}
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token or self.token}"}
         if gzipped:
             raw, headers["Content-Encoding"] = gzip.compress(raw), "gzip"
         return self.client.post("/api/v1/sync", content=raw, headers=headers)
@@ -118,15 +128,17 @@ class World:
         return self.app.state.sessions.begin()
 
 
-HAMLETS = [("thon-na-pan", "Thôn Nà Pàn", "2026-03-01"), ("thon-khon-chu", "Thôn Khòn Chu", None),
-           ("thon-pac-ma", "Thôn Pác Mạ", "2027-01-01")]
+HAMLETS = [
+    ("thon-na-pan", "Thôn Nà Pàn", "2026-03-01"),
+    ("thon-khon-chu", "Thôn Khòn Chu", None),
+    ("thon-pac-ma", "Thôn Pác Mạ", "2027-01-01"),
+]
 SCOPE = ("thon-na-pan", "thon-khon-chu")  # the volunteer's; thon-pac-ma is someone else's
 
 
 def build_commune(app: Any) -> str:
     with app.state.sessions.begin() as session:
-        admin.create_commune(session, "06577", "Xã Thống Nhất", "Lạng Sơn",
-                             targets={"adults_ready": {"min": 90}})
+        admin.create_commune(session, "06577", "Xã Thống Nhất", "Lạng Sơn", targets={"adults_ready": {"min": 90}})
         for hamlet_id, name, since in HAMLETS:
             admin.add_hamlet(session, "06577", hamlet_id, name, since)
         volunteer = admin.add_volunteer(session, "06577", "Hoàng Thị Hoa", SCOPE)

@@ -22,8 +22,12 @@ BATCH = 10  # households per sync, each with one visit: a consistent copy holds 
 def rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        names = [r[0] for r in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        names = [
+            r[0]
+            for r in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {name: sorted(connection.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
     finally:
         connection.close()
@@ -39,8 +43,11 @@ def enrol(url: str, code: str) -> str:
 def test_a_backup_taken_while_phones_sync_restores_every_row(tmp_path: Path) -> None:
     data_dir = tmp_path / "server"
     data_dir.mkdir()
-    database_url, volunteers = commune_database(data_dir, [("na-pan", "Thôn Nà Pàn", None)],
-                                                {"Hoa": ("Hoàng Thị Hoa", ["na-pan"]), "Tú": ("Lý Văn Tú", ["na-pan"])})
+    database_url, volunteers = commune_database(
+        data_dir,
+        [("na-pan", "Thôn Nà Pàn", None)],
+        {"Hoa": ("Hoàng Thị Hoa", ["na-pan"]), "Tú": ("Lý Văn Tú", ["na-pan"])},
+    )
     backup_file = tmp_path / "backup.db"
     with running_server(data_dir) as url:
         from tests.sync.conftest import Server
@@ -54,10 +61,14 @@ def test_a_backup_taken_while_phones_sync_restores_every_row(tmp_path: Path) -> 
         def phone(token: str) -> None:
             while not stop.is_set():
                 homes = [household("na-pan", f"Hộ {len(synced)}-{n}") for n in range(BATCH)]
-                body = {"protocol": 2, "households": [h.to_dict() for h in homes],
-                        "visits": [completed_visit(h).to_dict() for h in homes]}
-                answer = requests.post(f"{url}/api/v1/sync", json=body, timeout=60,
-                                       headers={"Authorization": f"Bearer {token}"})
+                body = {
+                    "protocol": 2,
+                    "households": [h.to_dict() for h in homes],
+                    "visits": [completed_visit(h).to_dict() for h in homes],
+                }
+                answer = requests.post(
+                    f"{url}/api/v1/sync", json=body, timeout=60, headers={"Authorization": f"Bearer {token}"}
+                )
                 if answer.status_code != 200:
                     errors.append(answer.text[:200])
                     return
@@ -98,8 +109,9 @@ def test_a_backup_taken_while_phones_sync_restores_every_row(tmp_path: Path) -> 
     assert rows(backup_file) == saved
 
 
-def test_backup_and_restore_refuse_what_they_cannot_do_and_change_nothing(tmp_path: Path,
-                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_backup_and_restore_refuse_what_they_cannot_do_and_change_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'server.db'}"
     assert cli.main(["--database-url", url, "init-commune", "06577"]) == cli.OK
     existing = tmp_path / "exists.db"

@@ -26,10 +26,12 @@ from server_sync.services import admin, enrolment
 from tests.server.browser import sign_in_form
 
 ROOT = Path(__file__).resolve().parents[2]
-CSV = ("id,name,team_active_since\n"
-       "thon-na-pan,Thôn Nà Pàn,2026-03-01\n"
-       "thon-ban-cao,Thôn Bản Cao,\n"
-       "thon-khon-chu,Thôn Khòn Chu,\n")
+CSV = (
+    "id,name,team_active_since\n"
+    "thon-na-pan,Thôn Nà Pàn,2026-03-01\n"
+    "thon-ban-cao,Thôn Bản Cao,\n"
+    "thon-khon-chu,Thôn Khòn Chu,\n"
+)
 
 
 def run(url: str, *argv: str) -> int:
@@ -60,7 +62,8 @@ def setup_commune(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_init_commune_sets_up_xa_thong_nhat_and_rerunning_is_harmless(
-        database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(database_url, "init-commune", "06577") == 0
     assert "Xã Thống Nhất" in capsys.readouterr().out
     [commune] = rows(database_url, models.Commune)
@@ -79,7 +82,8 @@ def test_init_commune_sets_up_xa_thong_nhat_and_rerunning_is_harmless(
 
 @pytest.mark.parametrize("code", ["99999", "abc", "123456", ""])
 def test_unknown_commune_code_is_refused_and_nothing_written(
-        code: str, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code: str, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(database_url, "init-commune", code) == 2
     err = capsys.readouterr().err
     assert "Lỗi" in err and "Error" in err
@@ -98,7 +102,8 @@ def test_commands_before_init_commune_say_what_to_do(tmp_path: Path, capsys: pyt
 
 
 def test_import_hamlets_with_bom_then_reimport_updates_and_is_idempotent(
-        database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(database_url, "init-commune", "06577") == 0
     path = tmp_path / "thon.csv"
     path.write_bytes(b"\xef\xbb\xbf" + CSV.replace("\n", "\r\n").encode("utf-8"))  # Excel's "CSV UTF-8"
@@ -123,18 +128,22 @@ def test_import_hamlets_with_bom_then_reimport_updates_and_is_idempotent(
 
 
 def test_bad_csv_rows_are_all_reported_by_line_and_nothing_is_written(
-        database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(database_url, "init-commune", "06577") == 0
     path = tmp_path / "thon.csv"
-    path.write_text("id,name,team_active_since\n"
-                    "thon-na-pan,Thôn Nà Pàn,2026-03-01\n"  # line 2: fine
-                    "thôn-bản-cao,Thôn Bản Cao,\n"  # 3: not a slug
-                    "\n"  # 4: blank, skipped
-                    "thon-khon-chu,,\n"  # 5: no name
-                    "thon-na-pan,Again,\n"  # 6: duplicate of line 2
-                    "thon-pac-ma,Thôn Pác Mạ,01/03/2026\n"  # 7: not ISO
-                    "thon-x,Thôn X\n"  # 8: missing a column
-                    '"thon-y","Thôn Y, ""mới""",\n', encoding="utf-8")  # 9: fine (quoted)
+    path.write_text(
+        "id,name,team_active_since\n"
+        "thon-na-pan,Thôn Nà Pàn,2026-03-01\n"  # line 2: fine
+        "thôn-bản-cao,Thôn Bản Cao,\n"  # 3: not a slug
+        "\n"  # 4: blank, skipped
+        "thon-khon-chu,,\n"  # 5: no name
+        "thon-na-pan,Again,\n"  # 6: duplicate of line 2
+        "thon-pac-ma,Thôn Pác Mạ,01/03/2026\n"  # 7: not ISO
+        "thon-x,Thôn X\n"  # 8: missing a column
+        '"thon-y","Thôn Y, ""mới""",\n',
+        encoding="utf-8",
+    )  # 9: fine (quoted)
     assert run(database_url, "import-hamlets", str(path)) == 2
     err = capsys.readouterr().err
     for line in (3, 5, 6, 7, 8):
@@ -163,33 +172,49 @@ def png_modules(path: Path, scale: int, border: int) -> list[list[bool]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks = 8, {}
     while pos < len(data):
-        (length,), kind = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
-        assert zlib.crc32(kind + body) == struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0]
+        (length,), kind = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        assert zlib.crc32(kind + body) == struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0]
         chunks[kind] = chunks.get(kind, b"") + body
         pos += 12 + length
     width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
     assert (depth, colour) == (1, 0) and width == height
     raw, stride, pixels, previous = zlib.decompress(chunks[b"IDAT"]), (width + 7) // 8, [], bytes((width + 7) // 8)
     for y in range(height):
-        line = raw[y * (stride + 1):(y + 1) * (stride + 1)]
+        line = raw[y * (stride + 1) : (y + 1) * (stride + 1)]
         kind, row = line[0], line[1:]
         assert kind in (0, 2), "only None and Up filters expected"
-        row = bytes((a + b) & 0xFF for a, b in zip(row, previous)) if kind == 2 else row
+        row = bytes((a + b) & 0xFF for a, b in zip(row, previous, strict=False)) if kind == 2 else row
         pixels.append([not (row[x // 8] >> (7 - x % 8)) & 1 for x in range(width)])  # 0 = black = dark
         previous = row
     size = width // scale - 2 * border
-    return [[pixels[(border + r) * scale + scale // 2][(border + c) * scale + scale // 2] for c in range(size)]
-            for r in range(size)]
+    return [
+        [pixels[(border + r) * scale + scale // 2][(border + c) * scale + scale // 2] for c in range(size)]
+        for r in range(size)
+    ]
 
 
 def test_issue_code_prints_a_code_that_enrols_once_and_a_qr_of_url_and_code(
-        database_url: str, client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database_url: str, client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     volunteer_id = setup_commune(database_url, tmp_path, capsys)
     assert len(volunteer_id) == 36  # stdout is the id alone
     qr = tmp_path / "qr" / "hoa.png"
-    assert run(database_url, "issue-code", "--volunteer", volunteer_id,
-               "--server-url", "http://192.168.1.10:8000/", "--qr", str(qr), "--days", "3") == 0
+    assert (
+        run(
+            database_url,
+            "issue-code",
+            "--volunteer",
+            volunteer_id,
+            "--server-url",
+            "http://192.168.1.10:8000/",
+            "--qr",
+            str(qr),
+            "--days",
+            "3",
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     code = captured.out.strip()
     assert len(code) == 9 and code[4] == "-" and "http://192.168.1.10:8000" in captured.err
@@ -229,8 +254,9 @@ class enrolment_rows:
         self.engine.dispose()
 
 
-def test_default_qr_file_and_no_qr(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_qr_file_and_no_qr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path / 'server.db'}"
     volunteer_id = setup_commune(url, tmp_path, capsys)
     monkeypatch.chdir(tmp_path)
@@ -244,8 +270,9 @@ def test_default_qr_file_and_no_qr(tmp_path: Path, capsys: pytest.CaptureFixture
     assert len(list(tmp_path.glob("enrol-*.png"))) == 1
 
 
-def test_bad_input_exits_2_and_writes_nothing(database_url: str, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_exits_2_and_writes_nothing(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     volunteer_id = setup_commune(database_url, tmp_path, capsys)
     bad = [
         ["add-volunteer", "--name", "Lý Văn Nam", "--hamlets", "thon-na-pan,thon-khong-co"],
@@ -285,13 +312,24 @@ def test_bad_input_exits_2_and_writes_nothing(database_url: str, tmp_path: Path,
 # -- devices -----------------------------------------------------------------------------------------------
 
 
-def test_a_revoked_phone_gets_401_from_sync(database_url: str, client: TestClient, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_revoked_phone_gets_401_from_sync(
+    database_url: str, client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     volunteer_id = setup_commune(database_url, tmp_path, capsys)
     tokens = {}
     for phone in ("Samsung A05 của chị Hoa", "Nokia 4G"):
-        assert run(database_url, "issue-code", "--volunteer", volunteer_id, "--no-qr",
-                   "--server-url", "http://127.0.0.1:8000") == 0
+        assert (
+            run(
+                database_url,
+                "issue-code",
+                "--volunteer",
+                volunteer_id,
+                "--no-qr",
+                "--server-url",
+                "http://127.0.0.1:8000",
+            )
+            == 0
+        )
         code = capsys.readouterr().out.strip()
         enrolled = client.post("/api/v1/enroll", json={"code": code, "device_name": phone}).json()
         tokens[enrolled["device_id"]] = enrolled["token"]
@@ -316,7 +354,7 @@ def test_a_revoked_phone_gets_401_from_sync(database_url: str, client: TestClien
     assert "already revoked" in capsys.readouterr().out
     assert run(database_url, "list-devices") == 0
     listing = capsys.readouterr().out
-    assert [line for line in listing.splitlines() if lost in line][0].count("revoked") == 1
+    assert next(line for line in listing.splitlines() if lost in line).count("revoked") == 1
     with enrolment_rows(database_url) as (_, devices):
         assert all(d.token_hash not in tokens.values() for d in devices)
 
@@ -324,8 +362,9 @@ def test_a_revoked_phone_gets_401_from_sync(database_url: str, client: TestClien
 # -- configuration -------------------------------------------------------------------------------------------
 
 
-def test_targets_adult_age_and_team_flags(database_url: str, client: TestClient, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_targets_adult_age_and_team_flags(
+    database_url: str, client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     volunteer_id = setup_commune(database_url, tmp_path, capsys)
     assert run(database_url, "set-target", "products_online", "--min", "30", "--max", "50") == 0
     assert run(database_url, "set-target", "adults_ready", "--min", "95", "--strict") == 0
@@ -347,8 +386,10 @@ def test_targets_adult_age_and_team_flags(database_url: str, client: TestClient,
     assert hamlets == {"thon-na-pan": None, "thon-ban-cao": "2026-04-01", "thon-khon-chu": None}
 
     # What a phone then receives at enrolment.
-    assert run(database_url, "issue-code", "--volunteer", volunteer_id, "--no-qr",
-               "--server-url", "http://127.0.0.1:8000") == 0
+    assert (
+        run(database_url, "issue-code", "--volunteer", volunteer_id, "--no-qr", "--server-url", "http://127.0.0.1:8000")
+        == 0
+    )
     code = capsys.readouterr().out.strip()
     enrolled = client.post("/api/v1/enroll", json={"code": code, "device_name": "A05"}).json()
     assert enrolled["config"]["adult_age"] == 15
@@ -359,7 +400,8 @@ def test_targets_adult_age_and_team_flags(database_url: str, client: TestClient,
 
 
 def test_commune_is_chosen_with_commune_when_there_are_several(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'server.db'}"
     assert run(url, "init-commune", "06577") == 0
     assert run(url, "init-commune", "00070") == 0  # Phường Hoàn Kiếm, Hà Nội
@@ -368,15 +410,15 @@ def test_commune_is_chosen_with_commune_when_there_are_several(
     assert "--commune" in capsys.readouterr().err
     assert run(url, "set-adult-age", "15", "--commune", "70") == 0
     ages = {c.code: (c.name, c.province, c.adult_age) for c in rows(url, models.Commune)}
-    assert ages == {"06577": ("Xã Thống Nhất", "Lạng Sơn", 18),
-                    "00070": ("Phường Hoàn Kiếm", "Thành phố Hà Nội", 15)}
+    assert ages == {"06577": ("Xã Thống Nhất", "Lạng Sơn", 18), "00070": ("Phường Hoàn Kiếm", "Thành phố Hà Nội", 15)}
 
 
 # -- the demo ---------------------------------------------------------------------------------------------------
 
 
-def test_seed_demo_only_on_an_empty_database(database_url: str, client: TestClient,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_seed_demo_only_on_an_empty_database(
+    database_url: str, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(database_url, "seed-demo") == 0
     assert "Seeded demo commune 06577" in capsys.readouterr().out
     households, visits = len(rows(database_url, models.Household)), len(rows(database_url, models.Visit))
@@ -387,12 +429,17 @@ def test_seed_demo_only_on_an_empty_database(database_url: str, client: TestClie
     assert len(rows(database_url, models.Household)) == households
 
     [volunteer] = rows(database_url, models.Volunteer)
-    assert run(database_url, "issue-code", "--volunteer", volunteer.id, "--no-qr",
-               "--server-url", "http://127.0.0.1:8000") == 0
+    assert (
+        run(database_url, "issue-code", "--volunteer", volunteer.id, "--no-qr", "--server-url", "http://127.0.0.1:8000")
+        == 0
+    )
     code = capsys.readouterr().out.strip()
     token = client.post("/api/v1/enroll", json={"code": code, "device_name": "demo"}).json()["token"]
-    synced = client.post("/api/v1/sync", headers={"Authorization": f"Bearer {token}"},
-                         json={"protocol": 2, "app_version": "0.1.0", "cursor": None, "households": [], "visits": []})
+    synced = client.post(
+        "/api/v1/sync",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"protocol": 2, "app_version": "0.1.0", "cursor": None, "households": [], "visits": []},
+    )
     assert synced.status_code == 200
     roster = synced.json()["roster"]
     assert {h["hamlet_id"] for h in roster["households"]} == {"thon-na-pan", "thon-ban-cao"}
@@ -404,8 +451,15 @@ def test_seed_demo_only_on_an_empty_database(database_url: str, client: TestClie
 
 
 def cli(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "server_sync", *argv], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "server_sync", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_python_m_server_sync_as_a_subprocess(tmp_path: Path) -> None:
@@ -434,8 +488,14 @@ def test_serve_migrates_then_answers_health(tmp_path: Path) -> None:
     env = {**os.environ, "SERVER_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "server_sync", "serve", "--port", str(port)], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server_sync", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline, health = time.monotonic() + 60, None
         while time.monotonic() < deadline and server.poll() is None:
@@ -468,7 +528,8 @@ def test_write_qr_makes_a_png(tmp_path: Path) -> None:
 
 
 def test_make_runs_preparation_seeds_once_and_issues_a_working_code(
-        database_url: str, client: TestClient, tmp_path: Path) -> None:
+    database_url: str, client: TestClient, tmp_path: Path
+) -> None:
     from server_sync import devrun
 
     first = devrun.prepare("http://127.0.0.1:8000", tmp_path / "data", database_url)
@@ -488,6 +549,7 @@ def test_make_runs_preparation_seeds_once_and_issues_a_working_code(
     assert (tmp_path / "data" / "demo-staff.txt").stat().st_mode & 0o077 == 0
     assert "/dash/" in text and first.staff[0][2] in text
     for username, _role, password in first.staff:
-        response = client.post("/dash/sign-in", data=sign_in_form(client, username=username, password=password),
-                               follow_redirects=False)
+        response = client.post(
+            "/dash/sign-in", data=sign_in_form(client, username=username, password=password), follow_redirects=False
+        )
         assert response.status_code == 303 and "khaosat_staff" in response.cookies

@@ -8,9 +8,9 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
@@ -40,8 +40,9 @@ def typed(monkeypatch: pytest.MonkeyPatch, *answers: str) -> None:
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(queue))
 
 
-def add(url: str, monkeypatch: pytest.MonkeyPatch, username: str = "lan.nguyen", password: str = PASSWORD,
-        *extra: str) -> int:
+def add(
+    url: str, monkeypatch: pytest.MonkeyPatch, username: str = "lan.nguyen", password: str = PASSWORD, *extra: str
+) -> int:
     stdin(monkeypatch, password + "\n")
     return run(url, "add-staff", "--username", username, "--name", "Nguyễn Thị Lan", "--password-stdin", *extra)
 
@@ -61,14 +62,27 @@ def sign_in(url: str, username: str, password: str) -> staff.StaffIdentity:
         return staff.sign_in(session, username, password, "127.0.0.1")[1]
 
 
-def test_add_staff_makes_an_account_that_signs_in(url: str, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_staff_makes_an_account_that_signs_in(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     assert add(url, monkeypatch, "Lan.Nguyen") == 0
     assert "lan.nguyen" in capsys.readouterr().out
     stdin(monkeypatch, "quan-tri-vien-2026\r\n")
-    assert run(url, "add-staff", "--username", "quan.tri", "--name", "Hoàng Văn Quân", "--role", "admin",
-               "--password-stdin") == 0
+    assert (
+        run(
+            url,
+            "add-staff",
+            "--username",
+            "quan.tri",
+            "--name",
+            "Hoàng Văn Quân",
+            "--role",
+            "admin",
+            "--password-stdin",
+        )
+        == 0
+    )
     accounts = {u.username: u for u in rows(url, models.StaffUser)}
     assert {name: u.role for name, u in accounts.items()} == {"lan.nguyen": "staff", "quan.tri": "admin"}
     assert all(u.password_hash.startswith("$argon2id$") for u in accounts.values())
@@ -79,8 +93,9 @@ def test_add_staff_makes_an_account_that_signs_in(url: str, monkeypatch: pytest.
     assert sign_in(url, "quan.tri", "quan-tri-vien-2026").is_admin
 
 
-def test_typed_passwords_must_match(url: str, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_typed_passwords_must_match(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     typed(monkeypatch, "mot-mat-khau-dai", "mot-mat-khau-dai!")
     assert run(url, "add-staff", "--username", "lan.nguyen", "--name", "Lan") == 2
     err = capsys.readouterr().err
@@ -91,18 +106,22 @@ def test_typed_passwords_must_match(url: str, monkeypatch: pytest.MonkeyPatch,
     assert sign_in(url, "lan.nguyen", "mot-mat-khau-dai").username == "lan.nguyen"
 
 
-@pytest.mark.parametrize("argv, password", [
-    (["--username", "ab", "--name", "Lan"], PASSWORD),  # username too short
-    (["--username", "lan nguyen", "--name", "Lan"], PASSWORD),
-    (["--username", "lan.nguyen", "--name", "  "], PASSWORD),
-    (["--username", "lan.nguyen", "--name", "Lan"], "ngan-9chr"),
-    (["--username", "lan.nguyen", "--name", "Lan"], "LAN.NGUYEN"),  # the username as password
-    (["--username", "lan.nguyen", "--name", "Lan"], ""),  # nothing on stdin
-    (["--username", "lan.nguyen", "--name", "Lan", "--role", "boss"], PASSWORD),
-    (["--username", "lan.nguyen", "--name", "Lan", "--commune", "99999"], PASSWORD),
-])
-def test_bad_input_exits_2_and_writes_nothing(url: str, monkeypatch: pytest.MonkeyPatch, argv: list[str],
-                                              password: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv, password",
+    [
+        (["--username", "ab", "--name", "Lan"], PASSWORD),  # username too short
+        (["--username", "lan nguyen", "--name", "Lan"], PASSWORD),
+        (["--username", "lan.nguyen", "--name", "  "], PASSWORD),
+        (["--username", "lan.nguyen", "--name", "Lan"], "ngan-9chr"),
+        (["--username", "lan.nguyen", "--name", "Lan"], "LAN.NGUYEN"),  # the username as password
+        (["--username", "lan.nguyen", "--name", "Lan"], ""),  # nothing on stdin
+        (["--username", "lan.nguyen", "--name", "Lan", "--role", "boss"], PASSWORD),
+        (["--username", "lan.nguyen", "--name", "Lan", "--commune", "99999"], PASSWORD),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(
+    url: str, monkeypatch: pytest.MonkeyPatch, argv: list[str], password: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     stdin(monkeypatch, password + "\n" if password else "")
     assert run(url, "add-staff", *argv, "--password-stdin") == 2
     assert "error" in capsys.readouterr().err.lower()
@@ -118,8 +137,9 @@ def test_a_taken_username_is_refused_before_the_prompt(url: str, monkeypatch: py
     assert (kept.name, kept.password_hash) == ("Nguyễn Thị Lan", before)
 
 
-def test_add_staff_before_init_commune_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_staff_before_init_commune_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     assert add(url, monkeypatch) == 2
     assert "init-commune" in capsys.readouterr().err
@@ -143,8 +163,9 @@ def test_set_staff_password_replaces_it_and_ends_sessions(url: str, monkeypatch:
     assert rows(url, models.StaffUser)[0].password_hash == before
 
 
-def test_disable_staff_stops_sign_in_and_rerunning_is_harmless(url: str, monkeypatch: pytest.MonkeyPatch,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_disable_staff_stops_sign_in_and_rerunning_is_harmless(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert add(url, monkeypatch) == 0
     sign_in(url, "lan.nguyen", PASSWORD)
     assert run(url, "disable-staff", "--username", "lan.nguyen") == 0
@@ -158,8 +179,9 @@ def test_disable_staff_stops_sign_in_and_rerunning_is_harmless(url: str, monkeyp
     assert run(url, "disable-staff", "--username", "nobody.here") == 2
 
 
-def test_list_staff_shows_accounts_never_hashes(url: str, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_staff_shows_accounts_never_hashes(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     assert run(url, "list-staff") == 0
     assert "No staff account yet" in capsys.readouterr().out
@@ -180,12 +202,21 @@ def test_add_staff_reads_the_password_from_a_real_stdin(tmp_path: Path) -> None:
     env.pop("DATABASE_URL", None)
 
     def cli(*argv: str, given: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "server_sync", *argv], cwd=ROOT, env=env, input=given,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "server_sync", *argv],
+            cwd=ROOT,
+            env=env,
+            input=given,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     assert cli("init-commune", "06577").returncode == 0
-    done = cli("add-staff", "--username", "lan.nguyen", "--name", "Nguyễn Thị Lan", "--password-stdin",
-               given=PASSWORD + "\n")
+    done = cli(
+        "add-staff", "--username", "lan.nguyen", "--name", "Nguyễn Thị Lan", "--password-stdin", given=PASSWORD + "\n"
+    )
     assert done.returncode == 0, done.stderr
     listed = cli("list-staff")
     assert "lan.nguyen\t06577\tNguyễn Thị Lan\tstaff" in listed.stdout, listed.stderr

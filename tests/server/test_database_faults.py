@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import date
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -90,13 +90,21 @@ def test_a_locked_database_is_503_server_busy_and_reads_keep_working(busy_world:
         for url in ("/api/v1/coverage", "/api/v1/coverage?as_of=2026-06-30"):
             got = world.client.get(url, headers=world.auth)
             assert got.status_code == 200, (url, got.text)
-        for url in ("/dash/", "/dash/?as_of=2026-06-30", "/dash/hamlets/thon-na-pan", "/dash/report",
-                    "/dash/exports/indicators.xlsx", "/dash/exports/follow-ups.csv"):
+        for url in (
+            "/dash/",
+            "/dash/?as_of=2026-06-30",
+            "/dash/hamlets/thon-na-pan",
+            "/dash/report",
+            "/dash/exports/indicators.xlsx",
+            "/dash/exports/follow-ups.csv",
+        ):
             got = office.get(url)
             assert got.status_code == 200, (url, got.status_code)
         # a page that writes says so on a page of its own (never a 500)
-        page = office.post("/dash/hamlets/thon-na-pan/duplicates", {
-            "csrf": office.csrf(), "first": pair[0].id, "second": pair[1].id, "decision": "merge"})
+        page = office.post(
+            "/dash/hamlets/thon-na-pan/duplicates",
+            {"csrf": office.csrf(), "first": pair[0].id, "second": pair[1].id, "decision": "merge"},
+        )
         assert page.status_code == 503 and 'data-code="server_busy"' in page.text
     assert snapshot(world.app) == before
     assert world.sync([household("thon-na-pan")]).status_code == 200  # the lock gone, it goes through
@@ -116,8 +124,9 @@ def test_the_phone_waits_as_long_as_a_busy_server_asks_then_says_it_is_busy(busy
         if server.started or not thread.is_alive():
             ready.set()
     slept: list[float] = []
-    client = SyncClient(f"http://127.0.0.1:{sock.getsockname()[1]}", token=world.token, sleep=slept.append,
-                        backoff=0.01)
+    client = SyncClient(
+        f"http://127.0.0.1:{sock.getsockname()[1]}", token=world.token, sleep=slept.append, backoff=0.01
+    )
     try:
         with Holder(world.app), pytest.raises(SyncError) as raised:
             client.sync(None, [household("thon-na-pan").to_dict()], [])
@@ -159,8 +168,14 @@ def test_a_full_disk_is_507_storage_full_and_reads_keep_working(database_url: st
             assert answer.json()["error"]["code"] == "storage_full"
             for url in ("/api/v1/coverage", "/api/v1/coverage?as_of=2026-06-30"):
                 assert world.client.get(url, headers=world.auth).status_code == 200, url
-            for url in ("/dash/", "/dash/?as_of=2026-11-01", "/dash/hamlets/thon-na-pan", "/dash/report",
-                        "/dash/exports/indicators.csv", "/dash/exports/indicators.xlsx?as_of=2026-11-01"):
+            for url in (
+                "/dash/",
+                "/dash/?as_of=2026-11-01",
+                "/dash/hamlets/thon-na-pan",
+                "/dash/report",
+                "/dash/exports/indicators.csv",
+                "/dash/exports/indicators.xlsx?as_of=2026-11-01",
+            ):
                 got = office.get(url)
                 assert got.status_code == 200, (url, got.status_code, got.text[:300])
             assert snapshot(app) == before
@@ -188,9 +203,12 @@ def test_a_postgresql_connection_killed_mid_request_is_503(busy_world: World) ->
             waiting = None
             while waiting is None and worker.is_alive():  # the sync's backend, once it waits on the row
                 watcher.commit()
-                waiting = watcher.execute(text(
-                    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query ILIKE '%change_counter%' AND pid <> pg_backend_pid()")).scalar()
+                waiting = watcher.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query ILIKE '%change_counter%' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
             assert waiting is not None, answers and answers[0].text
             watcher.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting})
             worker.join(60)
@@ -202,16 +220,19 @@ def test_a_postgresql_connection_killed_mid_request_is_503(busy_world: World) ->
     assert world.sync([household("thon-na-pan")]).status_code == 200  # a fresh connection: it goes through
 
 
-@pytest.mark.parametrize("error, code", [
-    (psycopg.errors.DiskFull("could not extend file: No space left on device"), "storage_full"),
-    (psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"), "server_busy"),
-    (psycopg.errors.SerializationFailure("could not serialize access"), "server_busy"),
-    (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), "server_busy"),
-    (psycopg.OperationalError("server closed the connection unexpectedly"), "server_busy"),
-    (sqlite3.OperationalError("database is locked"), "server_busy"),
-    (sqlite3.OperationalError("database or disk is full"), "storage_full"),
-    (sqlite3.OperationalError("no such table: nowhere"), None),  # a fault of ours: 500
-])
+@pytest.mark.parametrize(
+    "error, code",
+    [
+        (psycopg.errors.DiskFull("could not extend file: No space left on device"), "storage_full"),
+        (psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"), "server_busy"),
+        (psycopg.errors.SerializationFailure("could not serialize access"), "server_busy"),
+        (psycopg.errors.AdminShutdown("terminating connection due to administrator command"), "server_busy"),
+        (psycopg.OperationalError("server closed the connection unexpectedly"), "server_busy"),
+        (sqlite3.OperationalError("database is locked"), "server_busy"),
+        (sqlite3.OperationalError("database or disk is full"), "storage_full"),
+        (sqlite3.OperationalError("no such table: nowhere"), None),  # a fault of ours: 500
+    ],
+)
 def test_database_errors_are_classified_by_what_the_caller_can_do(error: Exception, code: str | None) -> None:
     wrapped = sqlalchemy.exc.OperationalError("statement", {}, error)
     assert db.fault(wrapped) == code

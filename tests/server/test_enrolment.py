@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -38,14 +38,13 @@ def test_enrol_over_http_returns_the_protocols_answer(world: World) -> None:
 
 
 def test_codes_expire(world: World) -> None:
-    past = datetime.now(timezone.utc) - timedelta(days=8)
+    past = datetime.now(UTC) - timedelta(days=8)
     with world.session() as session:
         code = enrolment.issue_code(session, world.volunteer_id, now=past)
     response = world.client.post("/api/v1/enroll", json={"code": code, "device_name": "late"})
     assert response.status_code == 401 and response.json()["error"]["code"] == "enrolment_code_expired"
-    with world.session() as session:
-        with pytest.raises(Refused) as refused:
-            enrolment.enroll(session, "ZZZZ-ZZZZ", "guess")
+    with world.session() as session, pytest.raises(Refused) as refused:
+        enrolment.enroll(session, "ZZZZ-ZZZZ", "guess")
     assert refused.value.code == "enrolment_code_invalid"
 
 

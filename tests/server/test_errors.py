@@ -22,8 +22,13 @@ def post(world: World, raw: bytes, **headers: str):
 
 def batch(**extra) -> bytes:
     home = household("thon-na-pan")
-    body = {"protocol": 2, "cursor": None, "households": [home.to_dict()],
-            "visits": [completed_visit(home).to_dict()], **extra}
+    body = {
+        "protocol": 2,
+        "cursor": None,
+        "households": [home.to_dict()],
+        "visits": [completed_visit(home).to_dict()],
+        **extra,
+    }
     return json.dumps(body).encode()
 
 
@@ -36,23 +41,31 @@ def assert_refused(response, status: int, code: str, field: str | None = None) -
         assert error["field"] == field
 
 
-@pytest.mark.parametrize("make, status, code, field", [
-    (lambda w: post(w, b"{not json"), 400, "body_not_json", None),
-    (lambda w: post(w, b"\x1f\x8b\x08 broken", **{"Content-Encoding": "gzip"}), 400, "body_not_gzip", None),
-    (lambda w: post(w, gzip.compress(batch())[:-12], **{"Content-Encoding": "gzip"}), 400, "body_not_gzip", None),
-    (lambda w: post(w, batch(), Authorization=""), 401, "token_missing", None),
-    (lambda w: post(w, batch(), Authorization="Bearer nope"), 401, "token_invalid", None),
-    (lambda w: post(w, batch(), **{"Content-Type": "text/plain"}), 415, "content_type_unsupported", None),
-    (lambda w: post(w, batch(protocol=1)), 422, "protocol_unsupported", "protocol"),  # an older app
-    (lambda w: post(w, batch(protocol=3)), 422, "protocol_unsupported", "protocol"),
-    (lambda w: post(w, batch(cursor="abc")), 422, "schema_invalid", "cursor"),
-    (lambda w: post(w, batch(cursor="²")), 422, "schema_invalid", "cursor"),  # a digit, of another script
-    (lambda w: post(w, json.dumps({"protocol": 2, "visits": {"id": 5}}).encode()), 422, "schema_invalid", "visits"),
-    (lambda w: w.client.get("/api/v1/coverage?as_of=2027-13-40", headers=w.auth), 422, "date_invalid", "as_of"),
-    (lambda w: w.client.get("/api/v1/coverage?hamlet=thon-pac-ma", headers=w.auth), 403, "hamlet_forbidden", "hamlet"),
-    (lambda w: w.client.get("/api/v1/coverage"), 401, "token_missing", None),
-    (lambda w: w.client.get("/api/v1/nowhere"), 404, "not_found", None),
-])
+@pytest.mark.parametrize(
+    "make, status, code, field",
+    [
+        (lambda w: post(w, b"{not json"), 400, "body_not_json", None),
+        (lambda w: post(w, b"\x1f\x8b\x08 broken", **{"Content-Encoding": "gzip"}), 400, "body_not_gzip", None),
+        (lambda w: post(w, gzip.compress(batch())[:-12], **{"Content-Encoding": "gzip"}), 400, "body_not_gzip", None),
+        (lambda w: post(w, batch(), Authorization=""), 401, "token_missing", None),
+        (lambda w: post(w, batch(), Authorization="Bearer nope"), 401, "token_invalid", None),
+        (lambda w: post(w, batch(), **{"Content-Type": "text/plain"}), 415, "content_type_unsupported", None),
+        (lambda w: post(w, batch(protocol=1)), 422, "protocol_unsupported", "protocol"),  # an older app
+        (lambda w: post(w, batch(protocol=3)), 422, "protocol_unsupported", "protocol"),
+        (lambda w: post(w, batch(cursor="abc")), 422, "schema_invalid", "cursor"),
+        (lambda w: post(w, batch(cursor="²")), 422, "schema_invalid", "cursor"),  # a digit, of another script
+        (lambda w: post(w, json.dumps({"protocol": 2, "visits": {"id": 5}}).encode()), 422, "schema_invalid", "visits"),
+        (lambda w: w.client.get("/api/v1/coverage?as_of=2027-13-40", headers=w.auth), 422, "date_invalid", "as_of"),
+        (
+            lambda w: w.client.get("/api/v1/coverage?hamlet=thon-pac-ma", headers=w.auth),
+            403,
+            "hamlet_forbidden",
+            "hamlet",
+        ),
+        (lambda w: w.client.get("/api/v1/coverage"), 401, "token_missing", None),
+        (lambda w: w.client.get("/api/v1/nowhere"), 404, "not_found", None),
+    ],
+)
 def test_refused_requests_change_nothing(world: World, make, status: int, code: str, field: str | None) -> None:
     world.sync([household("thon-na-pan")])  # something stored to keep
     with world.session() as session:
@@ -62,13 +75,23 @@ def test_refused_requests_change_nothing(world: World, make, status: int, code: 
     assert snapshot(world.app) == before
 
 
-@pytest.mark.parametrize("records, field, code", [
-    ({"visits": [{"id": 5}]}, "id", "id_invalid"),
-    ({"households": [{**household("thon-na-pan").to_dict(), "created_at": "yesterday"}]}, "created_at", "time_invalid"),
-    ({"visits": [{**completed_visit(household("thon-na-pan")).to_dict(), "members": "many"}]}, "members",
-     "value_type_invalid"),
-    ({"visits": ["not a visit"]}, "", "value_type_invalid"),
-])
+@pytest.mark.parametrize(
+    "records, field, code",
+    [
+        ({"visits": [{"id": 5}]}, "id", "id_invalid"),
+        (
+            {"households": [{**household("thon-na-pan").to_dict(), "created_at": "yesterday"}]},
+            "created_at",
+            "time_invalid",
+        ),
+        (
+            {"visits": [{**completed_visit(household("thon-na-pan")).to_dict(), "members": "many"}]},
+            "members",
+            "value_type_invalid",
+        ),
+        ({"visits": ["not a visit"]}, "", "value_type_invalid"),
+    ],
+)
 def test_a_malformed_record_is_rejected_alone_not_the_request(world: World, records, field: str, code: str) -> None:
     response = post(world, json.dumps({"protocol": 2, **records}).encode())
     assert response.status_code == 200, response.text
@@ -85,10 +108,11 @@ def test_body_over_the_limit_is_413_by_header_by_count_and_once_decompressed(wor
 
     def chunks():  # no Content-Length: the server has to count
         for start in range(0, len(big), 4096):
-            yield big[start:start + 4096]
+            yield big[start : start + 4096]
 
-    response = world.client.post("/api/v1/sync", content=chunks(),
-                                 headers={"Content-Type": "application/json", **world.auth})
+    response = world.client.post(
+        "/api/v1/sync", content=chunks(), headers={"Content-Type": "application/json", **world.auth}
+    )
     assert_refused(response, 413, "body_too_large")
     bomb = gzip.compress(b'{"protocol": 2, "pad": "' + b"0" * 5_000_000 + b'"}')
     assert len(bomb) < 20_000
@@ -108,8 +132,16 @@ def test_revoked_device_gets_401(world: World) -> None:
 
 
 # Codes only the staff dashboard answers (HTML pages, never the API).
-DASHBOARD_ONLY = {"sign_in_failed", "sign_in_locked", "session_missing", "session_expired", "csrf_invalid",
-                  "role_forbidden", "page_invalid", "admin_refused"}
+DASHBOARD_ONLY = {
+    "sign_in_failed",
+    "sign_in_locked",
+    "session_missing",
+    "session_expired",
+    "csrf_invalid",
+    "role_forbidden",
+    "page_invalid",
+    "admin_refused",
+}
 
 
 def test_every_status_and_code_the_api_can_answer_is_in_the_protocols_table() -> None:
@@ -119,9 +151,12 @@ def test_every_status_and_code_the_api_can_answer_is_in_the_protocols_table() ->
     from server_sync.refusal import STATUS
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "sync-protocol.md").read_text(encoding="utf-8")
-    table = doc[doc.index("| status | codes |"):doc.index("Messages come from the same catalogue")]
-    documented = {(int(status), code) for status, codes in re.findall(r"^\| (\d{3}) \| (.*) \|$", table, re.M)
-                  for code in re.findall(r"`([a-z_]+)`", codes)}
+    table = doc[doc.index("| status | codes |") : doc.index("Messages come from the same catalogue")]
+    documented = {
+        (int(status), code)
+        for status, codes in re.findall(r"^\| (\d{3}) \| (.*) \|$", table, re.M)
+        for code in re.findall(r"`([a-z_]+)`", codes)
+    }
     answered = {(status, code) for code, status in STATUS.items() if code not in DASHBOARD_ONLY}
     assert answered <= documented, sorted(answered - documented)
     wrong = {(status, code) for status, code in documented if code in STATUS and STATUS[code] != status}

@@ -36,13 +36,21 @@ def seed(world: World) -> None:
     d = household("thon-khon-chu", head_name="Nông Văn Tâm")
     e = household("thon-khon-chu", head_name="Lộc Văn Nam")
     visits = [
-        completed_visit(a, members=[adult(1980), adult(1985, relation="spouse", vneid="level1", online="not_needed"),
-                                    child(2018)],
-                        visited_at="2026-05-10T09:00:00.000+00:00"),
-        completed_visit(b, members=[adult(1970, phone="feature_phone")], waste="partly", guided=["none"],
-                        business=True, tools=["social_sales"],
-                        products=[{"name": "Hồi", "promoted_online": "yes"}, {"name": "Quế", "promoted_online": "no"}],
-                        visited_at="2026-04-01T09:00:00.000+00:00"),
+        completed_visit(
+            a,
+            members=[adult(1980), adult(1985, relation="spouse", vneid="level1", online="not_needed"), child(2018)],
+            visited_at="2026-05-10T09:00:00.000+00:00",
+        ),
+        completed_visit(
+            b,
+            members=[adult(1970, phone="feature_phone")],
+            waste="partly",
+            guided=["none"],
+            business=True,
+            tools=["social_sales"],
+            products=[{"name": "Hồi", "promoted_online": "yes"}, {"name": "Quế", "promoted_online": "no"}],
+            visited_at="2026-04-01T09:00:00.000+00:00",
+        ),
         completed_visit(d, members=[adult(1990)], waste="no", visited_at="2026-06-01T09:00:00.000+00:00"),
         other_visit(e, "declined", "2026-06-02T09:00:00.000+00:00"),
     ]
@@ -113,13 +121,30 @@ def test_xlsx_long_table_says_target_and_status(world: World) -> None:
     book = read_xlsx(exports.indicator_xlsx(report, names, "vi", "Xã Thống Nhất", today=TODAY))
     long = book.worksheets[1]
     assert long.freeze_panes == "A2"
-    assert [c.value for c in long[1]] == ["Thôn/bản", "Mã chỉ tiêu", "Chỉ tiêu", "Tử số", "Mẫu số", "%",
-                                          "Mục tiêu", "Đánh giá", "Số liệu đến ngày"]
+    assert [c.value for c in long[1]] == [
+        "Thôn/bản",
+        "Mã chỉ tiêu",
+        "Chỉ tiêu",
+        "Tử số",
+        "Mẫu số",
+        "%",
+        "Mục tiêu",
+        "Đánh giá",
+        "Số liệu đến ngày",
+    ]
     assert long.max_row == 1 + 5 * len(INDICATOR_IDS)
     rows = {(r[0], r[1]): r for r in long.iter_rows(min_row=2, values_only=True)}
     assert rows[(TOTAL_VI, "adults_ready")] == (
-        TOTAL_VI, "adults_ready", "Người lớn có điện thoại thông minh, VNeID mức 2 và tài khoản thanh toán số",
-        2, 4, 0.5, "≥90%", "Còn xa", "Hiện tại (2026-11-20)")
+        TOTAL_VI,
+        "adults_ready",
+        "Người lớn có điện thoại thông minh, VNeID mức 2 và tài khoản thanh toán số",
+        2,
+        4,
+        0.5,
+        "≥90%",
+        "Còn xa",
+        "Hiện tại (2026-11-20)",
+    )
     assert rows[("Thôn Nà Pàn", "households_waste_sorting")][5:8] == (0.5, ">60%", "Gần đạt")  # 50 ≥ 60 − 10
     assert rows[("Thôn Nà Pàn", "products_online")][6:8] == ("30–50%", "Đạt")
     assert rows[("Thôn Pác Mạ", "adults_ready")][3:8] == (0, 0, None, "≥90%", "Chưa có số liệu")
@@ -132,12 +157,20 @@ def test_csv_is_the_long_table_with_percent_numbers(world: World) -> None:
     seed(world)
     report, names = load(world)
     rows = read_csv(exports.indicator_csv(report, names, "vi", "Xã Thống Nhất", today=TODAY))
-    assert rows[0] == ["Thôn/bản", "Mã chỉ tiêu", "Chỉ tiêu", "Tử số", "Mẫu số", "%", "Mục tiêu", "Đánh giá",
-                       "Số liệu đến ngày"]
+    assert rows[0] == [
+        "Thôn/bản",
+        "Mã chỉ tiêu",
+        "Chỉ tiêu",
+        "Tử số",
+        "Mẫu số",
+        "%",
+        "Mục tiêu",
+        "Đánh giá",
+        "Số liệu đến ngày",
+    ]
     assert len(rows) == 1 + 5 * len(INDICATOR_IDS)
     by_key = {(r[0], r[1]): r for r in rows[1:]}
-    assert by_key[(TOTAL_VI, "households_guided")][3:] == ["2", "3", "66.7", ">90%", "Còn xa",
-                                                           "Hiện tại (2026-11-20)"]
+    assert by_key[(TOTAL_VI, "households_guided")][3:] == ["2", "3", "66.7", ">90%", "Còn xa", "Hiện tại (2026-11-20)"]
     assert by_key[("Thôn Nà Pàn", "adults_ready")][3:6] == ["1", "3", "33.3"]
     assert by_key[("Thôn Khòn Chu", "businesses_digital")][3:8] == ["0", "0", "", ">70%", "Chưa có số liệu"]
     # the hostile hamlet name is written as text: Excel will not run it
@@ -178,21 +211,41 @@ def test_hamlets_follow_the_callers_order_and_none_vanish(world: World) -> None:
 
 
 def test_csv_guards_text_and_leaves_numbers() -> None:
-    sheet = Sheet("t", ["name", "n", "share"],
-                  [["=1+1", -3, 0.125], ["+84 912", 2.5, None], ["@SUM(A1)", 0, 0.0], ["-x", 7, 1.0],
-                   ["\tTab", 1, 2 / 3], ["\rCR", 1, 0.0005], ["Nà Pàn, \"xóm\"", 1, 0.4545]],
-                  frozenset({2}))
+    sheet = Sheet(
+        "t",
+        ["name", "n", "share"],
+        [
+            ["=1+1", -3, 0.125],
+            ["+84 912", 2.5, None],
+            ["@SUM(A1)", 0, 0.0],
+            ["-x", 7, 1.0],
+            ["\tTab", 1, 2 / 3],
+            ["\rCR", 1, 0.0005],
+            ['Nà Pàn, "xóm"', 1, 0.4545],
+        ],
+        frozenset({2}),
+    )
     rows = read_csv(exports.to_csv(sheet))
-    assert rows == [["name", "n", "share"], ["'=1+1", "-3", "12.5"], ["'+84 912", "2.5", ""],
-                    ["'@SUM(A1)", "0", "0.0"], ["'-x", "7", "100.0"], ["'\tTab", "1", "66.7"],
-                    ["'\rCR", "1", "0.1"], ["Nà Pàn, \"xóm\"", "1", "45.5"]]
+    assert rows == [
+        ["name", "n", "share"],
+        ["'=1+1", "-3", "12.5"],
+        ["'+84 912", "2.5", ""],
+        ["'@SUM(A1)", "0", "0.0"],
+        ["'-x", "7", "100.0"],
+        ["'\tTab", "1", "66.7"],
+        ["'\rCR", "1", "0.1"],
+        ['Nà Pàn, "xóm"', "1", "45.5"],
+    ]
 
 
 def test_xlsx_tabs_cells_and_widths() -> None:
     long_title = "Danh sách hộ cần theo dõi tiếp theo thôn bản"
-    sheets = [Sheet(long_title, ["Hộ", "Số"], [["=cmd|' /C calc'!A0", 1], ["bad\x01char", None]]),
-              Sheet(long_title, ["a"], []), Sheet("a/b[c]:d*e?f\\g", ["x"], [["y" * 200]]),
-              Sheet("", ["x"], [])]
+    sheets = [
+        Sheet(long_title, ["Hộ", "Số"], [["=cmd|' /C calc'!A0", 1], ["bad\x01char", None]]),
+        Sheet(long_title, ["a"], []),
+        Sheet("a/b[c]:d*e?f\\g", ["x"], [["y" * 200]]),
+        Sheet("", ["x"], []),
+    ]
     book = read_xlsx(exports.to_xlsx(sheets, title="Báo cáo & tổng hợp", subtitle="2026"))
     assert book.sheetnames == [long_title[:31], long_title[:27].rstrip() + " (2)", "a-b-c--d-e-f-g", "Sheet4"]
     assert all(len(name) <= 31 for name in book.sheetnames)

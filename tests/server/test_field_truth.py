@@ -5,8 +5,9 @@ figures as of a day that count each household where it stood that day."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,7 +40,7 @@ def figures(world: World, as_of: date | None = None, hamlet: str = "thon-na-pan"
 @pytest.fixture
 def world_in_2028(database_url: str) -> Iterator[World]:
     """The same commune, with the server's clock in February 2028."""
-    app = create_app(database_url, clock=lambda: datetime(2028, 2, 1, 3, 0, tzinfo=timezone.utc))
+    app = create_app(database_url, clock=lambda: datetime(2028, 2, 1, 3, 0, tzinfo=UTC))
     try:
         with TestClient(app) as client:
             volunteer_id = build_commune(app)
@@ -56,8 +57,12 @@ def world_in_2028(database_url: str) -> Iterator[World]:
 def test_the_later_instant_is_the_latest_visit_in_every_figure(world: World, order: int) -> None:
     home = household("thon-na-pan")
     ready = completed_visit(home, members=[adult(1980)], waste="yes", visited_at=EARLY_LOCAL)
-    not_ready = completed_visit(home, members=[adult(1980, phone="none", vneid="none", payments=["none"],
-                                                     online="not_used")], waste="no", visited_at=LATER_UTC)
+    not_ready = completed_visit(
+        home,
+        members=[adult(1980, phone="none", vneid="none", payments=["none"], online="not_used")],
+        waste="no",
+        visited_at=LATER_UTC,
+    )
     for visit in [ready, not_ready][::order]:  # also in two syncs: the earlier one may arrive last
         assert results(world.sync([home], [visit]))[-1] == ("visit", "accepted", "")
     with world.session() as session:
@@ -108,8 +113,12 @@ def test_current_figures_are_as_of_today_in_the_commune_everywhere(world: World)
 def test_a_team_counts_from_its_day_once_that_day_has_come(world_in_2028: World) -> None:
     answer = world_in_2028.client.get("/api/v1/coverage?as_of=2027-01-01", headers=world_in_2028.auth).json()
     assert answer["commune"]["hamlets_with_team"]["numerator"] == 2
-    assert world_in_2028.client.get("/api/v1/coverage?as_of=2026-12-31",
-                                    headers=world_in_2028.auth).json()["commune"]["hamlets_with_team"]["numerator"] == 1
+    assert (
+        world_in_2028.client.get("/api/v1/coverage?as_of=2026-12-31", headers=world_in_2028.auth).json()["commune"][
+            "hamlets_with_team"
+        ]["numerator"]
+        == 1
+    )
 
 
 # -- 2. times nobody could have recorded ----------------------------------------------------------
@@ -125,22 +134,28 @@ def test_a_phone_clock_fallen_back_to_2000_is_refused_for_household_visit_and_co
     assert [(r["result"], r.get("code"), r.get("field")) for r in answer] == [
         ("rejected", "time_before_campaign", "created_at"),
         ("rejected", "household_refused", "household_id"),  # its household was refused just before
-        ("rejected", "household_unknown", "household_id")]
-    with_household = world.sync([consent_only_home := household("thon-na-pan")], [
-        completed_visit(consent_only_home, visited_at=fallen)]).json()["results"]
+        ("rejected", "household_unknown", "household_id"),
+    ]
+    with_household = world.sync(
+        [consent_only_home := household("thon-na-pan")], [completed_visit(consent_only_home, visited_at=fallen)]
+    ).json()["results"]
     assert [(r["result"], r.get("code"), r.get("field")) for r in with_household] == [
-        ("accepted", None, None), ("rejected", "time_before_campaign", "visited_at")]
+        ("accepted", None, None),
+        ("rejected", "time_before_campaign", "visited_at"),
+    ]
     assert figures(world, date(2001, 1, 1))["visit_coverage"] == (0, 0)
 
 
 def test_an_edit_dated_a_year_ahead_is_refused_and_blocks_nothing_after_it(world: World) -> None:
     home = household("thon-na-pan")
     assert results(world.sync([home])) == [("household", "accepted", "")]
-    ahead = household("thon-na-pan", id=home.id, revision=1, address="Sai giờ",
-                      updated_at="2027-11-29T05:00:00.000+00:00")
+    ahead = household(
+        "thon-na-pan", id=home.id, revision=1, address="Sai giờ", updated_at="2027-11-29T05:00:00.000+00:00"
+    )
     assert results(world.sync([ahead])) == [("household", "rejected", "time_in_future")]
-    real = household("thon-na-pan", id=home.id, revision=1, phone="0912345678",
-                     updated_at="2026-11-29T04:59:00.000+00:00")
+    real = household(
+        "thon-na-pan", id=home.id, revision=1, phone="0912345678", updated_at="2026-11-29T04:59:00.000+00:00"
+    )
     assert results(world.sync([real])) == [("household", "accepted", "")]
     with world.session() as session:
         stored = session.get(models.Household, home.id)
@@ -164,8 +179,10 @@ def test_one_batch_stores_the_good_and_rejects_each_bad_record_with_its_own_code
     member_question["members"][0]["answers"]["notes"] = "x" * 5_000_000  # 5 MB: refused, quoted in a few words
     visit_status = {**completed_visit(good_home).to_dict(), "status": "lost"}
     visit_nul = {**completed_visit(good_home).to_dict(), "household_id": good_home.id + "\x00"}
-    response = world.sync([good_home, too_long, unknown_status, nul_id, before_campaign, year_ahead],
-                          [good_visit, member_question, visit_status, visit_nul, "not a visit"])
+    response = world.sync(
+        [good_home, too_long, unknown_status, nul_id, before_campaign, year_ahead],
+        [good_visit, member_question, visit_status, visit_nul, "not a visit"],
+    )
     assert len(response.content) < 100_000
     assert [(r["result"], r.get("code"), r.get("field")) for r in response.json()["results"]] == [
         ("accepted", None, None),
@@ -195,8 +212,9 @@ def test_a_moved_household_counts_where_it_was_on_each_day(world: World) -> None
     home = household("thon-na-pan", created_at="2026-02-01T08:00:00.000+07:00")
     visit = completed_visit(home, visited_at="2026-03-01T09:00:00.000+07:00")
     assert results(world.sync([home], [visit]))[-1] == ("visit", "accepted", "")
-    moved = household("thon-khon-chu", id=home.id, revision=1, created_at=home.created_at,
-                      updated_at="2026-07-10T09:00:00.000+07:00")
+    moved = household(
+        "thon-khon-chu", id=home.id, revision=1, created_at=home.created_at, updated_at="2026-07-10T09:00:00.000+07:00"
+    )
     assert results(world.sync([moved])) == [("household", "accepted", "")]
     assert figures(world, date(2026, 6, 30))["visit_coverage"] == (1, 1)
     assert figures(world, date(2026, 6, 30), "thon-khon-chu")["visit_coverage"] == (0, 0)
@@ -208,11 +226,18 @@ def test_a_moved_household_counts_where_it_was_on_each_day(world: World) -> None
 def test_a_household_away_and_back_is_off_the_roster_while_away(world: World) -> None:
     home = household("thon-na-pan", created_at="2026-02-01T08:00:00.000+07:00")
     assert results(world.sync([home])) == [("household", "accepted", "")]
-    away = household("thon-na-pan", id=home.id, revision=1, created_at=home.created_at,
-                     removed_at="2026-05-05T10:00:00.000+07:00", removed_reason="moved",
-                     updated_at="2026-05-05T10:00:00.000+07:00")
-    back = household("thon-na-pan", id=home.id, revision=2, created_at=home.created_at,
-                     updated_at="2026-08-20T16:00:00.000+07:00")
+    away = household(
+        "thon-na-pan",
+        id=home.id,
+        revision=1,
+        created_at=home.created_at,
+        removed_at="2026-05-05T10:00:00.000+07:00",
+        removed_reason="moved",
+        updated_at="2026-05-05T10:00:00.000+07:00",
+    )
+    back = household(
+        "thon-na-pan", id=home.id, revision=2, created_at=home.created_at, updated_at="2026-08-20T16:00:00.000+07:00"
+    )
     assert results(world.sync([away])) == [("household", "accepted", "")]
     assert results(world.sync([back])) == [("household", "accepted", "")]
     assert figures(world, date(2026, 5, 4))["visit_coverage"] == (0, 1)
@@ -220,10 +245,16 @@ def test_a_household_away_and_back_is_off_the_roster_while_away(world: World) ->
     assert figures(world, date(2026, 8, 20))["visit_coverage"] == (0, 1)
     assert figures(world)["visit_coverage"] == (0, 1)
     with world.session() as session:
-        placed = session.scalars(select(models.HouseholdPlacement).where(
-            models.HouseholdPlacement.household_id == home.id).order_by(models.HouseholdPlacement.position)).all()
+        placed = session.scalars(
+            select(models.HouseholdPlacement)
+            .where(models.HouseholdPlacement.household_id == home.id)
+            .order_by(models.HouseholdPlacement.position)
+        ).all()
         assert [(p.day, p.on_roster) for p in placed] == [
-            (date(2026, 2, 1), True), (date(2026, 5, 5), False), (date(2026, 8, 20), True)]
+            (date(2026, 2, 1), True),
+            (date(2026, 5, 5), False),
+            (date(2026, 8, 20), True),
+        ]
         walked = coverage.walk(session, ["thon-na-pan"], date(2026, 6, 30), 18)
         assert walked.get("thon-na-pan") is None or walked["thon-na-pan"].counts["visit_coverage"] == [0, 0]
 
@@ -234,6 +265,7 @@ def test_a_change_of_time_zone_recomputes_every_stored_day(world: World) -> None
     assert results(world.sync([home], [visit]))[-1] == ("visit", "accepted", "")
     assert figures(world, date(2026, 3, 31))["visit_coverage"] == (0, 0)
     from server_sync.services import admin
+
     with world.session() as session:
         admin.set_time_zone(session, session.get(models.Commune, "06577"), "UTC")
         assert coverage_config(session.get(models.Commune, "06577")).time_zone == "UTC"
@@ -253,18 +285,28 @@ def test_half_a_utf16_pair_or_an_invisible_override_is_refused_alone(world: Worl
     consent["consent"]["by"] = "Chủ \udfff hộ"
     response = world.sync([good, surrogate, override], [consent])
     assert [(r["result"], r.get("code"), r.get("field")) for r in response.json()["results"]] == [
-        ("accepted", None, None), ("rejected", "characters_invalid", "head_name"),
-        ("rejected", "characters_invalid", "address"), ("rejected", "characters_invalid", "consent.by")]
+        ("accepted", None, None),
+        ("rejected", "characters_invalid", "head_name"),
+        ("rejected", "characters_invalid", "address"),
+        ("rejected", "characters_invalid", "consent.by"),
+    ]
 
 
 def test_a_revision_the_server_never_gave_changes_nothing_another_phone_made(world: World) -> None:
     home = household("thon-na-pan", address="Số 2")
     assert results(world.sync([home])) == [("household", "accepted", "")]
-    moved_on = household("thon-na-pan", id=home.id, revision=1, address="Số 99 mới",
-                         updated_at="2026-11-20T08:00:00.000+00:00")
+    moved_on = household(
+        "thon-na-pan", id=home.id, revision=1, address="Số 99 mới", updated_at="2026-11-20T08:00:00.000+00:00"
+    )
     assert results(world.sync([moved_on])) == [("household", "accepted", "")]
-    claim = household("thon-na-pan", id=home.id, revision=99, address="Số 2", phone="0912345678",
-                      updated_at="2026-11-21T08:00:00.000+00:00")
+    claim = household(
+        "thon-na-pan",
+        id=home.id,
+        revision=99,
+        address="Số 2",
+        phone="0912345678",
+        updated_at="2026-11-21T08:00:00.000+00:00",
+    )
     answer = world.sync([claim]).json()
     result = answer["results"][0]
     assert (result["result"], result["code"], result["revision"]) == ("conflict", "changed_elsewhere", 2)
@@ -278,7 +320,9 @@ def test_a_visit_whose_household_was_refused_in_the_same_sync_says_so(world: Wor
     nameless = household("thon-na-pan", head_name=" ")
     answer = world.sync([nameless], [completed_visit(nameless)]).json()["results"]
     assert [(r["result"], r.get("code")) for r in answer] == [
-        ("rejected", "head_name_missing"), ("rejected", "household_refused")]
+        ("rejected", "head_name_missing"),
+        ("rejected", "household_refused"),
+    ]
 
 
 def test_a_household_needs_a_name_and_a_checklist_this_server_knows(world: World) -> None:
@@ -287,7 +331,9 @@ def test_a_household_needs_a_name_and_a_checklist_this_server_knows(world: World
     unknown = {**household("thon-na-pan").to_dict(), "checklist_version": 99999999999999999999999}
     answer = world.sync([no_name, unknown]).json()["results"]
     assert [(r["result"], r.get("code")) for r in answer] == [
-        ("rejected", "head_name_missing"), ("rejected", "checklist_version_unknown")]
+        ("rejected", "head_name_missing"),
+        ("rejected", "checklist_version_unknown"),
+    ]
 
 
 def test_a_day_still_to_come_holds_todays_figures_teams_included(world: World) -> None:
@@ -327,11 +373,23 @@ def test_a_households_creation_time_is_the_servers_once_accepted(world: World) -
     assert results(world.sync([home])) == [("household", "accepted", "")]
     with world.session() as session:  # staff move the campaign start after the household was recorded
         admin.set_campaign_start(session, session.get(models.Commune, "06577"), "2026-03-01")
-    edit = household("thon-na-pan", id=home.id, created_at=home.created_at, phone="0912345678", revision=1,
-                     updated_at="2026-11-20T08:00:00.000+07:00")
+    edit = household(
+        "thon-na-pan",
+        id=home.id,
+        created_at=home.created_at,
+        phone="0912345678",
+        revision=1,
+        updated_at="2026-11-20T08:00:00.000+07:00",
+    )
     assert results(world.sync([edit])) == [("household", "accepted", "")]  # its creation is not judged again
-    restamped = household("thon-na-pan", id=home.id, created_at="2026-11-28T08:00:00.000+07:00", revision=2,
-                          phone="0912345679", updated_at="2026-11-28T08:00:00.000+07:00")
+    restamped = household(
+        "thon-na-pan",
+        id=home.id,
+        created_at="2026-11-28T08:00:00.000+07:00",
+        revision=2,
+        phone="0912345679",
+        updated_at="2026-11-28T08:00:00.000+07:00",
+    )
     answer = world.sync([restamped]).json()
     assert [r["result"] for r in answer["results"]] == ["accepted"]
     [returned] = answer["roster"]["households"]  # the phone gets the server's creation time back
@@ -343,14 +401,18 @@ def test_a_households_creation_time_is_the_servers_once_accepted(world: World) -
     assert results(world.sync([new])) == [("household", "rejected", "time_before_campaign")]
 
 
-@pytest.mark.parametrize("field, value, code", [
-    ("created_at", "9999-12-31T23:59:59+00:00", "time_in_future"),
-    ("updated_at", "9999-12-31T20:00:00-05:00", "time_in_future"),  # past year 9999 once in UTC
-    ("created_at", "0001-01-01T00:00:00+07:00", "time_before_campaign"),  # before year 1 once in UTC
-    ("created_at", "0001-01-02T00:00:00+00:00", "time_before_campaign"),
-])
-def test_times_at_the_calendars_edge_get_their_own_code_and_field(world: World, field: str, value: str,
-                                                                   code: str) -> None:
+@pytest.mark.parametrize(
+    "field, value, code",
+    [
+        ("created_at", "9999-12-31T23:59:59+00:00", "time_in_future"),
+        ("updated_at", "9999-12-31T20:00:00-05:00", "time_in_future"),  # past year 9999 once in UTC
+        ("created_at", "0001-01-01T00:00:00+07:00", "time_before_campaign"),  # before year 1 once in UTC
+        ("created_at", "0001-01-02T00:00:00+00:00", "time_before_campaign"),
+    ],
+)
+def test_times_at_the_calendars_edge_get_their_own_code_and_field(
+    world: World, field: str, value: str, code: str
+) -> None:
     home = household("thon-na-pan", **{field: value})
     [result] = world.sync([home]).json()["results"]
     assert (result["result"], result["code"], result["field"]) == ("rejected", code, field)

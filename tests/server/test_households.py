@@ -3,7 +3,7 @@ volunteer activity, on small hand-built hamlets whose expected answers are count
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -35,8 +35,14 @@ def push(world: World, homes: list[Any], visits: list[Any] = (), token: str | No
 
 def staff_user(world: World) -> int:
     with world.session() as session:
-        user = models.StaffUser(commune_code="06577", username="admin", name="Cán bộ xã", role="admin",
-                                password_hash="not-a-real-hash", created_at=datetime.now(timezone.utc))
+        user = models.StaffUser(
+            commune_code="06577",
+            username="admin",
+            name="Cán bộ xã",
+            role="admin",
+            password_hash="not-a-real-hash",
+            created_at=datetime.now(UTC),
+        )
         session.add(user)
         session.flush()
         return user.id
@@ -112,9 +118,11 @@ def test_hamlet_status_shows_only_the_fields_the_role_may_see(world: World) -> N
 
 def test_an_unknown_hamlet_is_refused(world: World) -> None:
     with world.session() as session:
-        for call in (lambda: households.hamlet_status(session, "thon-khong-co", fields=STAFF),
-                     lambda: households.likely_duplicates(session, "thon-khong-co"),
-                     lambda: households.volunteer_activity(session, "thon-khong-co", today=date(2026, 11, 24))):
+        for call in (
+            lambda: households.hamlet_status(session, "thon-khong-co", fields=STAFF),
+            lambda: households.likely_duplicates(session, "thon-khong-co"),
+            lambda: households.volunteer_activity(session, "thon-khong-co", today=date(2026, 11, 24)),
+        ):
             with pytest.raises(AdminError):
                 call()
 
@@ -133,10 +141,12 @@ def test_the_hamlet_page_reads_in_a_few_queries_whatever_its_size(world: World) 
     event.listen(engine, "before_cursor_execute", count)
     try:
         with world.session() as session:
-            for read in (lambda: households.hamlet_status(session, "thon-na-pan", fields=ADMIN),
-                         lambda: households.follow_ups(session, "06577", hamlet_id="thon-na-pan", fields=ADMIN),
-                         lambda: households.likely_duplicates(session, "thon-na-pan"),
-                         lambda: households.volunteer_activity(session, "thon-na-pan", today=date(2026, 11, 24))):
+            for read in (
+                lambda: households.hamlet_status(session, "thon-na-pan", fields=ADMIN),
+                lambda: households.follow_ups(session, "06577", hamlet_id="thon-na-pan", fields=ADMIN),
+                lambda: households.likely_duplicates(session, "thon-na-pan"),
+                lambda: households.volunteer_activity(session, "thon-na-pan", today=date(2026, 11, 24)),
+            ):
                 statements.clear()
                 read()
                 assert len(statements) <= 5, statements
@@ -153,8 +163,13 @@ def test_follow_ups_come_from_each_roster_households_latest_completed_visit(worl
     tam = household("thon-khon-chu", "Nông Văn Tâm")
     gone = household("thon-na-pan", "Hà Văn Sơn", removed_at=at("2026-11-01"), removed_reason="moved")
     spouse = adult(1985, relation="spouse", vneid="level1")
-    latest_an = completed_visit(an, members=[adult(1980), spouse], waste="partly", visited_at=at("2026-11-20"),
-                                follow_ups=[FollowUp(code="online_safety")])
+    latest_an = completed_visit(
+        an,
+        members=[adult(1980), spouse],
+        waste="partly",
+        visited_at=at("2026-11-20"),
+        follow_ups=[FollowUp(code="online_safety")],
+    )
     mai_head = adult(1970, phone="feature_phone")
     visits = [
         completed_visit(an, members=[adult(1980, vneid="none")], visited_at=at("2026-05-01")),  # superseded
@@ -186,8 +201,9 @@ def test_follow_ups_come_from_each_roster_households_latest_completed_visit(worl
     assert na_pan[1].relation is None and na_pan[1].birth_year is None
 
     # The commune: Khòn Chu's rows first (hamlets by name), the removed household nowhere.
-    assert [(r.household_id, r.code) for r in commune] == [(tam.id, "essential_digital_services")] + \
-        [(r.household_id, r.code) for r in na_pan]
+    assert [(r.household_id, r.code) for r in commune] == [(tam.id, "essential_digital_services")] + [
+        (r.household_id, r.code) for r in na_pan
+    ]
     assert commune[1].phone == "0987654321"
     assert elsewhere == []
 
@@ -209,7 +225,7 @@ def test_the_follow_up_sheet_has_no_column_the_role_may_not_see(world: World) ->
     assert "Nguyễn Văn An" in staff_vi.rows[0] and "Nguyễn Văn An" not in bare.rows[0]
     label = next(i.label for i in checklists.load(1).catalogue if i.code == "upgrade_vneid_level2")
     assert label.vi in staff_vi.rows[0] and label.en in admin_en.rows[0]
-    assert staff_vi.header != admin_en.header[:len(staff_vi.header)]  # a header in each language
+    assert staff_vi.header != admin_en.header[: len(staff_vi.header)]  # a header in each language
     assert all(len(row) == len(staff_vi.header) for row in staff_vi.rows)
     # Explicit fields win over what the rows carry: an empty staff export has no phone column either.
     empty_staff = households.follow_up_sheet([], "en", fields=STAFF)
@@ -233,8 +249,9 @@ def duplicate_hamlet() -> dict[str, Any]:
         "thanh_typo": household("thon-na-pan", "Lương Văn Thàn", phone="0911111111"),
         "hung": household("thon-na-pan", "Đinh Văn Hùng", phone="0922222222"),
         "hoa": household("thon-na-pan", "Đinh Thị Hoa", phone="0922222222"),
-        "an_removed": household("thon-na-pan", "Nguyễn Văn An", phone="0912345678",
-                                removed_at=at("2026-05-01"), removed_reason="duplicate"),
+        "an_removed": household(
+            "thon-na-pan", "Nguyễn Văn An", phone="0912345678", removed_at=at("2026-05-01"), removed_reason="duplicate"
+        ),
         "an_elsewhere": household("thon-khon-chu", "Nguyễn Văn An"),
     }
 
@@ -246,31 +263,41 @@ def pairs(found: list[households.DuplicatePair], h: dict[str, Any]) -> list[tupl
 
 def test_likely_duplicates_by_similar_name_and_same_phone_or_same_name_without_phone(world: World) -> None:
     h = duplicate_hamlet()
-    push(world, list(h.values()), [completed_visit(h["an"], visited_at=at("2026-11-01")),
-                                   other_visit(h["an"], "nobody_home", at("2026-11-05"))])
+    push(
+        world,
+        list(h.values()),
+        [completed_visit(h["an"], visited_at=at("2026-11-01")), other_visit(h["an"], "nobody_home", at("2026-11-05"))],
+    )
     with world.session() as session:
         found = households.likely_duplicates(session, "thon-na-pan", fields=ADMIN)
     got = pairs(found, h)
-    strong = {(frozenset(p), "name_phone") for p in
-              [("an", "an_plain"), ("an", "an_short"), ("an_plain", "an_short"), ("thanh", "thanh_typo")]}
-    weak = {(frozenset(p), "name") for p in
-            [("an", "an_no_phone"), ("an_plain", "an_no_phone"), ("an_other_phone", "an_no_phone")]}
+    strong = {
+        (frozenset(p), "name_phone")
+        for p in [("an", "an_plain"), ("an", "an_short"), ("an_plain", "an_short"), ("thanh", "thanh_typo")]
+    }
+    weak = {
+        (frozenset(p), "name")
+        for p in [("an", "an_no_phone"), ("an_plain", "an_no_phone"), ("an_other_phone", "an_no_phone")]
+    }
     assert set(got) == strong | weak and len(got) == len(strong | weak)
     assert [reason for _, reason in got] == ["name_phone"] * len(strong) + ["name"] * len(weak)
     assert all(p.first.household_id < p.second.household_id for p in found)
     side = next(s for p in found for s in (p.first, p.second) if s.household_id == h["an"].id)
     assert (side.visits, side.completed_on, side.phone) == (2, date(2026, 11, 1), "0912 345 678")
     with world.session() as session:
-        assert all(s.phone is None for p in households.likely_duplicates(session, "thon-na-pan")
-                   for s in (p.first, p.second))  # staff's default: no phone
+        assert all(
+            s.phone is None for p in households.likely_duplicates(session, "thon-na-pan") for s in (p.first, p.second)
+        )  # staff's default: no phone
 
 
 def test_look_alike_households_cost_bounded_work_and_the_strongest_pairs_come_first(world: World) -> None:
     # 400 households typed in under one placeholder name: 79,800 pairs. A page shows the
     # strongest `limit`, after at most `checks` pairs looked at, never all of them.
     same = [household("thon-na-pan", "Chủ hộ") for _ in range(400)]
-    twins = [household("thon-na-pan", "Lò Văn Sáu", phone="0912000111"),
-             household("thon-na-pan", "Lo Van Sau", phone="+84 912 000 111")]
+    twins = [
+        household("thon-na-pan", "Lò Văn Sáu", phone="0912000111"),
+        household("thon-na-pan", "Lo Van Sau", phone="+84 912 000 111"),
+    ]
     push(world, same + twins)
     with world.session() as session:
         found = households.likely_duplicates(session, "thon-na-pan")
@@ -298,12 +325,17 @@ def test_dismissing_a_pair_hides_it_once_in_either_order(world: World) -> None:
     push(world, list(h.values()))
     user = staff_user(world)
     with world.session() as session:
-        assert households.dismiss_duplicate(session, h["an_plain"].id, h["an"].id, user, hamlet_id="thon-na-pan") is True
+        assert (
+            households.dismiss_duplicate(session, h["an_plain"].id, h["an"].id, user, hamlet_id="thon-na-pan") is True
+        )
     with world.session() as session:
-        assert households.dismiss_duplicate(session, h["an"].id, h["an_plain"].id, user, hamlet_id="thon-na-pan") is False
+        assert (
+            households.dismiss_duplicate(session, h["an"].id, h["an_plain"].id, user, hamlet_id="thon-na-pan") is False
+        )
         rows = session.scalars(select(models.DuplicateDismissal)).all()
-        assert [(r.first_id, r.second_id, r.staff_user_id) for r in rows] == \
-            [(*sorted((h["an"].id, h["an_plain"].id)), user)]
+        assert [(r.first_id, r.second_id, r.staff_user_id) for r in rows] == [
+            (*sorted((h["an"].id, h["an_plain"].id)), user)
+        ]
         got = pairs(households.likely_duplicates(session, "thon-na-pan"), h)
     assert (frozenset({"an", "an_plain"}), "name_phone") not in got
     assert (frozenset({"an", "an_short"}), "name_phone") in got
@@ -316,11 +348,14 @@ def test_dismissing_a_pair_hides_it_once_in_either_order(world: World) -> None:
 
 def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the_audit(world: World) -> None:
     keep = household("thon-na-pan", "Nguyễn Văn An", phone="0912345678")
-    drop = household("thon-na-pan", "Nguyen Van An", phone="+84912345678",
-                     updated_at="2026-11-20T09:00:00.000+00:00")  # later than the merge: revisions order edits
+    drop = household(
+        "thon-na-pan", "Nguyen Van An", phone="+84912345678", updated_at="2026-11-20T09:00:00.000+00:00"
+    )  # later than the merge: revisions order edits
     other = household("thon-na-pan", "Lý Thị Mai")
-    visits = [completed_visit(drop, members=[adult(1980)], visited_at=at("2026-10-01")),
-              completed_visit(other, members=[adult(1975, vneid="level1")], visited_at=at("2026-10-02"))]
+    visits = [
+        completed_visit(drop, members=[adult(1980)], visited_at=at("2026-10-01")),
+        completed_visit(other, members=[adult(1975, vneid="level1")], visited_at=at("2026-10-02")),
+    ]
     cursor = push(world, [keep, drop, other], visits)["cursor"]
     user = staff_user(world)
 
@@ -331,7 +366,7 @@ def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the
 
     before = na_pan()
     assert before["visit_coverage"] == (2, 3) and before["adults_ready"] == (1, 2)
-    now = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
     with world.session() as session:
         households.merge_duplicate(session, keep.id, drop.id, user, hamlet_id="thon-na-pan", now=now)
 
@@ -342,8 +377,9 @@ def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the
         stored = session.get(models.Household, drop.id)
         assert (as_utc(stored.removed_at), stored.content["removed_reason"]) == (now, "duplicate")
         assert (stored.revision, stored.content["revision"]) == (2, 2)
-        audit = session.scalars(select(models.Audit).where(models.Audit.record_id == drop.id,
-                                                           models.Audit.action == "updated")).one()
+        audit = session.scalars(
+            select(models.Audit).where(models.Audit.record_id == drop.id, models.Audit.action == "updated")
+        ).one()
         assert (audit.staff_user_id, audit.device_id) == (user, None)
         assert audit.new_content["removed_reason"] == "duplicate" and audit.old_content["removed_reason"] is None
         assert session.scalar(select(models.Visit.id).where(models.Visit.household_id == drop.id)) == visits[0].id
@@ -352,8 +388,9 @@ def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the
         assert (status.roster, status.completed) == (2, 1)
 
     pulled = world.sync(cursor=cursor).json()["roster"]["households"]
-    assert [(h["id"], h["removed_reason"], h["removed_at"]) for h in pulled] == \
-        [(drop.id, "duplicate", "2026-11-20T03:00:00.000+00:00")]
+    assert [(h["id"], h["removed_reason"], h["removed_at"]) for h in pulled] == [
+        (drop.id, "duplicate", "2026-11-20T03:00:00.000+00:00")
+    ]
 
 
 def test_a_merge_that_cannot_be_is_refused_and_writes_nothing(world: World) -> None:
@@ -363,8 +400,14 @@ def test_a_merge_that_cannot_be_is_refused_and_writes_nothing(world: World) -> N
     far = household("thon-khon-chu", "Nguyễn Văn An")
     cursor = push(world, [a, b, gone, far])["cursor"]
     user = staff_user(world)
-    for keep, drop in ((a.id, a.id), (a.id, "no-such-household"), ("no-such-household", a.id),
-                       (a.id, gone.id), (gone.id, a.id), (a.id, far.id)):
+    for keep, drop in (
+        (a.id, a.id),
+        (a.id, "no-such-household"),
+        ("no-such-household", a.id),
+        (a.id, gone.id),
+        (gone.id, a.id),
+        (a.id, far.id),
+    ):
         with pytest.raises(AdminError), world.session() as session:
             households.merge_duplicate(session, keep, drop, user, hamlet_id="thon-na-pan")
     assert world.sync(cursor=cursor).json()["roster"]["households"] == []
@@ -389,34 +432,49 @@ def test_volunteer_activity_per_volunteer_of_the_hamlet(world: World) -> None:
     binh_token_a, binh_device_a = enrol(world.app, binh, "phone A")
     binh_token_b, binh_device_b = enrol(world.app, binh, "phone B")
 
-    push(world, [], [  # Hoa (the world's volunteer), window by window
-        completed_visit(homes[0], visited_at=at("2026-11-23")),
-        other_visit(homes[1], "nobody_home", at("2026-11-18")),  # the 7th day back still counts
-        completed_visit(homes[2], visited_at=at("2026-11-01")),
-        completed_visit(homes[3], visited_at=at("2026-06-01")),
-        completed_visit(homes[6], visited_at=at("2026-11-23")),  # another hamlet
-    ])
+    push(
+        world,
+        [],
+        [  # Hoa (the world's volunteer), window by window
+            completed_visit(homes[0], visited_at=at("2026-11-23")),
+            other_visit(homes[1], "nobody_home", at("2026-11-18")),  # the 7th day back still counts
+            completed_visit(homes[2], visited_at=at("2026-11-01")),
+            completed_visit(homes[3], visited_at=at("2026-06-01")),
+            completed_visit(homes[6], visited_at=at("2026-11-23")),  # another hamlet
+        ],
+    )
     push(world, [], [other_visit(homes[4], "declined", at("2026-11-20"))], token=binh_token_a)
     push(world, [], [completed_visit(homes[5], visited_at=at("2026-10-01"))], token=binh_token_b)
     with world.session() as session:
         enrolment.revoke_device(session, binh_device_a)
         session.execute(delete(models.VolunteerHamlet).where(models.VolunteerHamlet.volunteer_id == binh))
-        for device_id, seen in ((binh_device_a, datetime(2026, 11, 21, 10, tzinfo=timezone.utc)),
-                                (binh_device_b, datetime(2026, 11, 22, 8, tzinfo=timezone.utc))):
+        for device_id, seen in (
+            (binh_device_a, datetime(2026, 11, 21, 10, tzinfo=UTC)),
+            (binh_device_b, datetime(2026, 11, 22, 8, tzinfo=UTC)),
+        ):
             session.execute(update(models.Device).where(models.Device.id == device_id).values(last_seen=seen))
 
     with world.session() as session:
         activity = households.volunteer_activity(session, "thon-na-pan", today=today)
-    assert [(a.volunteer_id, a.assigned) for a in activity] == \
-        [(world.volunteer_id, True), (cuc, True), (binh, False)]  # assigned first, then by name
+    assert [(a.volunteer_id, a.assigned) for a in activity] == [
+        (world.volunteer_id, True),
+        (cuc, True),
+        (binh, False),
+    ]  # assigned first, then by name
     hoa, vi, ly = activity
-    counts = lambda a: (a.visits_7d, a.completed_7d, a.visits_30d, a.completed_30d,  # noqa: E731
-                        a.visits_total, a.completed_total)
+    counts = lambda a: (  # noqa: E731
+        a.visits_7d,
+        a.completed_7d,
+        a.visits_30d,
+        a.completed_30d,
+        a.visits_total,
+        a.completed_total,
+    )
     assert counts(hoa) == (2, 1, 3, 2, 4, 3) and hoa.last_visit_on == date(2026, 11, 23)
     assert (hoa.devices_active, hoa.devices_revoked) == (1, 0) and hoa.last_sync is not None
     assert counts(ly) == (1, 0, 1, 0, 2, 1) and ly.last_visit_on == date(2026, 11, 20)
     assert (ly.devices_active, ly.devices_revoked) == (1, 1)
-    assert ly.last_sync == datetime(2026, 11, 22, 8, tzinfo=timezone.utc)
+    assert ly.last_sync == datetime(2026, 11, 22, 8, tzinfo=UTC)
     assert counts(vi) == (0,) * 6 and (vi.last_visit_on, vi.last_sync, vi.devices_active) == (None, None, 0)
     assert vi.name == "Vi Thị Cúc"
     with world.session() as session:

@@ -6,7 +6,8 @@ new id-taking route cannot be added without a line here."""
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ THEIR_HAMLET = "thon-xa-khac"
 
 def routes(app: Any) -> Iterator[tuple[str, str]]:
     """(method, path) of every route, through included routers."""
+
     def walk(items: Any, prefix: str) -> Iterator[tuple[str, str]]:
         for route in items:
             if hasattr(route, "original_router"):
@@ -30,6 +32,7 @@ def routes(app: Any) -> Iterator[tuple[str, str]]:
             else:
                 for method in sorted(getattr(route, "methods", None) or []):
                     yield method, prefix + route.path
+
     yield from walk(app.router.routes, "")
 
 
@@ -50,8 +53,12 @@ def two(world: World) -> dict[str, Any]:
     assert [r["result"] for r in answer["results"]] == ["accepted", "accepted"], answer
     ours = [household("thon-na-pan", "Nguyễn Văn An"), household("thon-na-pan", "Nguyen Van An")]
     assert [r["result"] for r in world.sync(ours).json()["results"]] == ["accepted", "accepted"]
-    return {"volunteer": volunteer.id, "device": theirs.scope.device_id, "pair": [h.id for h in pair],
-            "ours": [h.id for h in ours]}
+    return {
+        "volunteer": volunteer.id,
+        "device": theirs.scope.device_id,
+        "pair": [h.id for h in pair],
+        "ours": [h.id for h in ours],
+    }
 
 
 Call = Callable[[World, Desk, dict[str, Any], str], Any]
@@ -66,29 +73,38 @@ CALLS: dict[tuple[str, str], list[Call]] = {
     ("GET", "/dash/hamlets/{hamlet_id}"): [lambda w, d, t, _: d.get(f"/dash/hamlets/{THEIR_HAMLET}")],
     ("POST", "/dash/hamlets/{hamlet_id}/duplicates"): [
         # the issue's example: our hamlet in the URL, their households in the form
-        lambda w, d, t, decision: _form(d, "/dash/hamlets/thon-na-pan/duplicates", first=t["pair"][0],
-                                        second=t["pair"][1], decision=decision),
-        lambda w, d, t, decision: _form(d, f"/dash/hamlets/{THEIR_HAMLET}/duplicates", first=t["pair"][0],
-                                        second=t["pair"][1], decision=decision),
+        lambda w, d, t, decision: _form(
+            d, "/dash/hamlets/thon-na-pan/duplicates", first=t["pair"][0], second=t["pair"][1], decision=decision
+        ),
+        lambda w, d, t, decision: _form(
+            d, f"/dash/hamlets/{THEIR_HAMLET}/duplicates", first=t["pair"][0], second=t["pair"][1], decision=decision
+        ),
         # one of ours and one of theirs
-        lambda w, d, t, decision: _form(d, "/dash/hamlets/thon-na-pan/duplicates", first=t["ours"][0],
-                                        second=t["pair"][1], decision=decision),
+        lambda w, d, t, decision: _form(
+            d, "/dash/hamlets/thon-na-pan/duplicates", first=t["ours"][0], second=t["pair"][1], decision=decision
+        ),
         # two of ours, under a hamlet of ours that is not theirs
-        lambda w, d, t, decision: _form(d, "/dash/hamlets/thon-khon-chu/duplicates", first=t["ours"][0],
-                                        second=t["ours"][1], decision=decision),
+        lambda w, d, t, decision: _form(
+            d, "/dash/hamlets/thon-khon-chu/duplicates", first=t["ours"][0], second=t["ours"][1], decision=decision
+        ),
     ],
     ("GET", "/dash/exports/follow-ups.{kind}"): [
         lambda w, d, t, _: d.get(f"/dash/exports/follow-ups.csv?hamlet={THEIR_HAMLET}"),
-        lambda w, d, t, _: d.get(f"/dash/exports/follow-ups.xlsx?hamlet={THEIR_HAMLET}")],
+        lambda w, d, t, _: d.get(f"/dash/exports/follow-ups.xlsx?hamlet={THEIR_HAMLET}"),
+    ],
     ("POST", "/dash/admin/hamlets/{hamlet_id}/team"): [
-        lambda w, d, t, _: _form(d, f"/dash/admin/hamlets/{THEIR_HAMLET}/team", since="2026-05-01")],
+        lambda w, d, t, _: _form(d, f"/dash/admin/hamlets/{THEIR_HAMLET}/team", since="2026-05-01")
+    ],
     ("POST", "/dash/admin/volunteers/{volunteer_id}/code"): [
-        lambda w, d, t, _: _form(d, f"/dash/admin/volunteers/{t['volunteer']}/code", days="7")],
+        lambda w, d, t, _: _form(d, f"/dash/admin/volunteers/{t['volunteer']}/code", days="7")
+    ],
     ("POST", "/dash/admin/devices/{device_id}/revoke"): [
         lambda w, d, t, _: _form(d, f"/dash/admin/devices/{t['device']}/revoke"),
-        lambda w, d, t, _: _form(d, f"/dash/admin/devices/{t['device']}/revoke", confirm="1")],
+        lambda w, d, t, _: _form(d, f"/dash/admin/devices/{t['device']}/revoke", confirm="1"),
+    ],
     ("GET", "/api/v1/coverage"): [
-        lambda w, d, t, _: w.client.get(f"/api/v1/coverage?hamlet={THEIR_HAMLET}", headers=w.auth)],
+        lambda w, d, t, _: w.client.get(f"/api/v1/coverage?hamlet={THEIR_HAMLET}", headers=w.auth)
+    ],
 }
 # Routes that take an id only as a form's choice (checked by the service, refused in the form).
 FORM_IDS = {("POST", "/dash/admin/volunteers")}
@@ -107,7 +123,7 @@ def test_every_id_taking_route_is_in_the_table(app: Any) -> None:
 def test_another_communes_ids_are_not_found(world: World, two: dict[str, Any], key: tuple[str, str]) -> None:
     office = desk(world.client, ADMIN)
     for index, call in enumerate(CALLS[key]):
-        for decision in (("merge", "dismiss") if "duplicates" in key[1] else ("",)):
+        for decision in ("merge", "dismiss") if "duplicates" in key[1] else ("",):
             before = snapshot(world.app)
             answer = call(world, office, two, decision)
             where = f"{key} call {index} {decision}"
@@ -138,5 +154,6 @@ def test_a_phone_cannot_edit_or_visit_another_communes_household(world: World, t
     results = world.sync([theirs, moved], [visit]).json()["results"]
     assert [(r["result"], r["code"]) for r in results] == [("rejected", "hamlet_forbidden")] * 3
     after = snapshot(world.app)
-    assert {k: v for k, v in after.items() if k not in ("audit", "change_counter", "device")} == \
-        {k: v for k, v in before.items() if k not in ("audit", "change_counter", "device")}
+    assert {k: v for k, v in after.items() if k not in ("audit", "change_counter", "device")} == {
+        k: v for k, v in before.items() if k not in ("audit", "change_counter", "device")
+    }

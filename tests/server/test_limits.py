@@ -7,7 +7,8 @@ import gzip
 import json
 import socket
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import uvicorn
@@ -32,8 +33,12 @@ def test_a_million_empty_visits_in_3_kb_of_gzip_are_refused_before_any_record_is
     before = snapshot(world.app)
     response = post(world, body, **{"Content-Encoding": "gzip"})
     assert_refused(response, 413, "batch_too_large")
-    assert response.json()["error"]["context"] == {"households": 0, "visits": 1_000_000,
-                                                   "max_households": 5_000, "max_visits": 20_000}
+    assert response.json()["error"]["context"] == {
+        "households": 0,
+        "visits": 1_000_000,
+        "max_households": 5_000,
+        "max_visits": 20_000,
+    }
     # four million: over the element limit, refused before a single object is built
     raw = b'{"protocol": 2, "visits": [' + b"{}," * 3_999_999 + b"{}]}"
     response = post(world, gzip.compress(raw), **{"Content-Encoding": "gzip"})
@@ -58,8 +63,9 @@ def test_enrolment_takes_a_small_body_before_anyone_is_known(world: World) -> No
     # 22 million empty objects in an unknown field took 1.8 GiB: now 16 KiB is the most read.
     before = snapshot(world.app)
     raw = b'{"code": "x", "junk": [' + b"{}," * 2_000_000 + b"{}]}"
-    response = world.client.post("/api/v1/enroll", **gzipped(raw) | {"headers": {
-        "Content-Type": "application/json", "Content-Encoding": "gzip"}})
+    response = world.client.post(
+        "/api/v1/enroll", **gzipped(raw) | {"headers": {"Content-Type": "application/json", "Content-Encoding": "gzip"}}
+    )
     assert_refused(response, 413, "body_too_large")
     few = json.dumps({"code": "x", "junk": [{}] * 100}).encode()  # small, but over 64 elements
     response = world.client.post("/api/v1/enroll", content=few, headers={"Content-Type": "application/json"})
@@ -76,13 +82,16 @@ def test_nesting_deeper_than_the_limit_is_refused(world: World) -> None:
     assert snapshot(world.app) == before
 
 
-@pytest.mark.parametrize("raw, problem", [
-    (b'{"protocol": 2, "visits": [], "app_version": "\xff\xfe"}', "UTF-8"),  # invalid UTF-8
-    (b'{"protocol": 2, "n": ' + b"7" * 5_000 + b"}", "digits"),  # a 5,000-digit integer
-    (b'{"protocol": 2, "n": NaN}', "NaN"),  # not JSON (RFC 8259)
-    (b'{"protocol": 2, "visits": [}', "at character"),
-    (b'{"protocol": 2, "x": ' + b"[" * 200 + b"}", ""),  # brackets that do not pair up
-])
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        (b'{"protocol": 2, "visits": [], "app_version": "\xff\xfe"}', "UTF-8"),  # invalid UTF-8
+        (b'{"protocol": 2, "n": ' + b"7" * 5_000 + b"}", "digits"),  # a 5,000-digit integer
+        (b'{"protocol": 2, "n": NaN}', "NaN"),  # not JSON (RFC 8259)
+        (b'{"protocol": 2, "visits": [}', "at character"),
+        (b'{"protocol": 2, "x": ' + b"[" * 200 + b"}", ""),  # brackets that do not pair up
+    ],
+)
 def test_text_that_is_not_json_is_400_body_not_json(world: World, raw: bytes, problem: str) -> None:
     before = snapshot(world.app)
     response = post(world, raw)
@@ -97,8 +106,7 @@ def test_a_batch_over_the_record_limits_is_refused_whole_before_any_record_is_re
     homes = [household("thon-na-pan") for _ in range(3)]
     response = world.sync(homes)
     assert_refused(response, 413, "batch_too_large")
-    assert response.json()["error"]["context"] == {"households": 3, "visits": 0, "max_households": 2,
-                                                   "max_visits": 3}
+    assert response.json()["error"]["context"] == {"households": 3, "visits": 0, "max_households": 2, "max_visits": 3}
     visits = [completed_visit(homes[0]) for _ in range(4)]
     assert_refused(world.sync(homes[:1], visits), 413, "batch_too_large")
     assert snapshot(world.app) == before
@@ -150,9 +158,11 @@ def test_a_half_sent_body_is_answered_408_and_dropped(live: tuple[World, int]) -
     world, port = live
     before = snapshot(world.app)
     with socket.create_connection(("127.0.0.1", port), timeout=60) as client:
-        client.sendall(b"POST /api/v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                       b"Authorization: Bearer " + world.token.encode() + b"\r\n"
-                       b"Content-Length: 5000\r\n\r\n" + batch()[:100])
+        client.sendall(
+            b"POST /api/v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + world.token.encode() + b"\r\n"
+            b"Content-Length: 5000\r\n\r\n" + batch()[:100]
+        )
         answer = b""
         while chunk := client.recv(65536):  # the server answers, then closes: recv returns b""
             answer += chunk
@@ -196,8 +206,9 @@ def test_enrolment_guesses_are_limited_per_client(world: World) -> None:
     client = TestClient(behind_proxies(world.app, "testclient"))  # browsers told apart by X-Forwarded-For
 
     def enrol_as(code: str, address: str) -> Any:
-        return client.post("/api/v1/enroll", json={"code": code, "device_name": "A05"},
-                           headers={"X-Forwarded-For": address})
+        return client.post(
+            "/api/v1/enroll", json={"code": code, "device_name": "A05"}, headers={"X-Forwarded-For": address}
+        )
 
     with world.session() as session:
         good = enrolment.issue_code(session, world.volunteer_id)

@@ -3,7 +3,7 @@ upgrades without loss and its coverage tallies are rebuilt from the stored visit
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, inspect, select, text
 
@@ -33,25 +33,48 @@ def test_existing_database_upgrades_without_loss(database_url: str) -> None:
     engine = db.make_engine(database_url)
     home = household("thon-1", created_at="2026-01-09T23:00:00.000+00:00")  # 10/1 in Vietnam
     visit = completed_visit(home, visited_at="2026-06-14T23:30:00.000+00:00")  # 15/6 in Vietnam
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         db.migrate(engine, "0001")
         with engine.begin() as conn:  # what a 0001 server had written
-            conn.execute(text("INSERT INTO commune (code, name, province, adult_age, close_margin, targets) "
-                              "VALUES ('06577', 'Xã Thống Nhất', 'Lạng Sơn', 18, 10, '{}')"))
+            conn.execute(
+                text(
+                    "INSERT INTO commune (code, name, province, adult_age, close_margin, targets) "
+                    "VALUES ('06577', 'Xã Thống Nhất', 'Lạng Sơn', 18, 10, '{}')"
+                )
+            )
             conn.execute(text("INSERT INTO hamlet (id, commune_code, name) VALUES ('thon-1', '06577', 'Thôn 1')"))
-            conn.execute(text(  # 0001 kept the phone's text times and the day in its offset
-                "INSERT INTO household (id, hamlet_id, content, fingerprint, created_at, updated_at, removed_at, "
-                "created_day, removed_day, received_at, change_seq) VALUES (:id, 'thon-1', :content, :fp, :c, :u, "
-                "NULL, :day, NULL, :now, 1)"),
-                {"id": home.id, "content": __import__("json").dumps(stored_content(home)), "fp": home.fingerprint(),
-                 "c": home.created_at, "u": home.updated_at, "day": date(2026, 1, 9), "now": now})
-            conn.execute(text(
-                "INSERT INTO visit (id, household_id, hamlet_id, visited_at, visited_day, outcome, content, "
-                "fingerprint, received_at) VALUES (:id, :h, 'thon-1', :at, :day, 'completed', :content, :fp, :now)"),
-                {"id": visit.id, "h": home.id, "at": visit.visited_at, "day": date(2026, 6, 14),  # 0001: the UTC day
-                 "content": __import__("json").dumps(stored_content(visit)),
-                 "fp": fingerprint(stored_content(visit)), "now": now})
+            conn.execute(
+                text(  # 0001 kept the phone's text times and the day in its offset
+                    "INSERT INTO household (id, hamlet_id, content, fingerprint, created_at, updated_at, removed_at, "
+                    "created_day, removed_day, received_at, change_seq) VALUES (:id, 'thon-1', :content, :fp, :c, :u, "
+                    "NULL, :day, NULL, :now, 1)"
+                ),
+                {
+                    "id": home.id,
+                    "content": __import__("json").dumps(stored_content(home)),
+                    "fp": home.fingerprint(),
+                    "c": home.created_at,
+                    "u": home.updated_at,
+                    "day": date(2026, 1, 9),
+                    "now": now,
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO visit (id, household_id, hamlet_id, visited_at, visited_day, outcome, content, "
+                    "fingerprint, received_at) VALUES (:id, :h, 'thon-1', :at, :day, 'completed', :content, :fp, :now)"
+                ),
+                {
+                    "id": visit.id,
+                    "h": home.id,
+                    "at": visit.visited_at,
+                    "day": date(2026, 6, 14),  # 0001: the UTC day
+                    "content": __import__("json").dumps(stored_content(visit)),
+                    "fp": fingerprint(stored_content(visit)),
+                    "now": now,
+                },
+            )
     finally:
         engine.dispose()
 
@@ -62,15 +85,20 @@ def test_existing_database_upgrades_without_loss(database_url: str) -> None:
             stored = session.get(models.Household, home.id)
             assert stored.content["head_name"] == "Nguyễn Văn An"
             assert stored.latest_visit_id == visit.id
-            sums = dict(session.execute(select(models.HamletTally.indicator, models.HamletTally.numerator)
-                                        .where(models.HamletTally.adult_age == 18)).all())
+            sums = dict(
+                session.execute(
+                    select(models.HamletTally.indicator, models.HamletTally.numerator).where(
+                        models.HamletTally.adult_age == 18
+                    )
+                ).all()
+            )
             assert sums["visit_coverage"] == 1 and sums["adults_ready"] == 1
             assert session.get(models.Meta, "tally_signature") is not None
             # times became instants; days became the commune's days
-            assert as_utc(stored.created_at) == datetime(2026, 1, 9, 23, 0, tzinfo=timezone.utc)
+            assert as_utc(stored.created_at) == datetime(2026, 1, 9, 23, 0, tzinfo=UTC)
             assert stored.created_day == date(2026, 1, 10)
             stored_visit = session.get(models.Visit, visit.id)
-            assert as_utc(stored_visit.visited_at) == datetime(2026, 6, 14, 23, 30, tzinfo=timezone.utc)
+            assert as_utc(stored_visit.visited_at) == datetime(2026, 6, 14, 23, 30, tzinfo=UTC)
             assert stored_visit.visited_day == date(2026, 6, 15)
             # every household has revision 1, kept, and its first placement
             assert stored.revision == 1 and stored.content["revision"] == 1

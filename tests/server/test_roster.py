@@ -17,8 +17,9 @@ def test_cursor_only_grows_and_returns_what_changed_since(world: World) -> None:
     a, b = household("thon-na-pan"), household("thon-khon-chu", head_name="Lý Thị Mai")
     early = completed_visit(a, visited_at="2026-05-01T09:00:00.000+00:00")
     latest = completed_visit(a, visited_at="2026-06-01T09:00:00.000+00:00")
-    after = world.sync([a, b], [latest, early, other_visit(a, "nobody_home", "2026-07-01T09:00:00.000+00:00")],
-                       cursor=start["cursor"]).json()
+    after = world.sync(
+        [a, b], [latest, early, other_visit(a, "nobody_home", "2026-07-01T09:00:00.000+00:00")], cursor=start["cursor"]
+    ).json()
     assert int(after["cursor"]) > int(start["cursor"])
     assert {h["id"] for h in after["roster"]["households"]} == {a.id, b.id}
     assert [v["id"] for v in after["roster"]["visits"]] == [latest.id]  # latest completed only
@@ -29,8 +30,18 @@ def test_cursor_only_grows_and_returns_what_changed_since(world: World) -> None:
 
     # Another phone of the same volunteer changes b: the first phone sees only b.
     token, _ = enrol(world.app, world.volunteer_id, "second phone")
-    world.sync([household("thon-khon-chu", id=b.id, head_name="Lý Thị Mai", phone="0912345678",
-                          updated_at="2026-11-01T00:00:00.000+00:00")], token=token)
+    world.sync(
+        [
+            household(
+                "thon-khon-chu",
+                id=b.id,
+                head_name="Lý Thị Mai",
+                phone="0912345678",
+                updated_at="2026-11-01T00:00:00.000+00:00",
+            )
+        ],
+        token=token,
+    )
     changed = world.sync(cursor=quiet["cursor"]).json()
     assert [h["id"] for h in changed["roster"]["households"]] == [b.id]
     assert changed["roster"]["households"][0]["phone"] == "0912345678"

@@ -5,9 +5,9 @@ Bounded (`max_examples` per operation, a fixed seed via derandomize) so it runs 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -15,27 +15,24 @@ from server_sync.app import create_app
 
 from .conftest import build_commune, enrol
 
-_app = None
 
-
+@functools.cache
 def _server():
-    global _app
-    if _app is None:
-        import tempfile
+    """One app for every generated case, made on first use."""
+    import tempfile
 
-        folder = Path(tempfile.mkdtemp(prefix="schemathesis-"))
-        _app = create_app(f"sqlite:///{folder / 'server.db'}")
-        volunteer_id = build_commune(_app)
-        _app.state.token = enrol(_app, volunteer_id)[0]
-    return _app
+    folder = Path(tempfile.mkdtemp(prefix="schemathesis-"))
+    app = create_app(f"sqlite:///{folder / 'server.db'}")
+    volunteer_id = build_commune(app)
+    app.state.token = enrol(app, volunteer_id)[0]
+    return app
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", _server())
 
 
 @schema.parametrize()
-@settings(max_examples=30, derandomize=True, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: schemathesis.Case) -> None:
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {_server().state.token}"}
     response = case.call()

@@ -5,8 +5,9 @@ committed before it is raised on (the failure rows it records must survive)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -19,7 +20,7 @@ from server_sync.services import admin, staff
 from server_sync.services.enrolment import digest
 from survey.errors import CATALOGUE, message
 
-T0 = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 PASSWORD = "mat-khau-dai-1"
 CLIENT = "203.0.113.7"
 
@@ -47,8 +48,14 @@ def committed(sessions: sessionmaker[Session], call: Any, *args: Any, **kwargs: 
             raise
 
 
-def sign_in(sessions: sessionmaker[Session], username: str = "lan.nguyen", password: str = PASSWORD, *,
-            client: str = CLIENT, now: datetime = T0) -> tuple[str, staff.StaffIdentity]:
+def sign_in(
+    sessions: sessionmaker[Session],
+    username: str = "lan.nguyen",
+    password: str = PASSWORD,
+    *,
+    client: str = CLIENT,
+    now: datetime = T0,
+) -> tuple[str, staff.StaffIdentity]:
     return committed(sessions, staff.sign_in, username, password, client, now=now)
 
 
@@ -90,22 +97,26 @@ def test_an_account_keeps_an_argon2id_hash_never_the_password(sessions: sessionm
         assert staff.list_staff(session, "99999") == []
 
 
-@pytest.mark.parametrize("commune, username, name, role, password", [
-    ("06577", "ab", "Tên", "staff", PASSWORD),  # username too short
-    ("06577", "x" * 65, "Tên", "staff", PASSWORD),  # too long
-    ("06577", "lan nguyen", "Tên", "staff", PASSWORD),  # a space
-    ("06577", "lan@xa", "Tên", "staff", PASSWORD),
-    ("06577", "nguyễn", "Tên", "staff", PASSWORD),  # not ASCII
-    ("06577", "LAN.NGUYEN", "Tên", "staff", PASSWORD),  # taken (names are lower-cased)
-    ("06577", "new.user", "   ", "staff", PASSWORD),  # no name
-    ("06577", "new.user", "n" * 201, "staff", PASSWORD),
-    ("06577", "new.user", "Tên", "boss", PASSWORD),  # no such role
-    ("06577", "new.user", "Tên", "staff", "ngan-9chr"),  # 9 characters
-    ("06577", "new.user.1", "Tên", "staff", " New.User.1 "),  # the username itself
-    ("99999", "new.user", "Tên", "staff", PASSWORD),  # no such commune
-])
+@pytest.mark.parametrize(
+    "commune, username, name, role, password",
+    [
+        ("06577", "ab", "Tên", "staff", PASSWORD),  # username too short
+        ("06577", "x" * 65, "Tên", "staff", PASSWORD),  # too long
+        ("06577", "lan nguyen", "Tên", "staff", PASSWORD),  # a space
+        ("06577", "lan@xa", "Tên", "staff", PASSWORD),
+        ("06577", "nguyễn", "Tên", "staff", PASSWORD),  # not ASCII
+        ("06577", "LAN.NGUYEN", "Tên", "staff", PASSWORD),  # taken (names are lower-cased)
+        ("06577", "new.user", "   ", "staff", PASSWORD),  # no name
+        ("06577", "new.user", "n" * 201, "staff", PASSWORD),
+        ("06577", "new.user", "Tên", "boss", PASSWORD),  # no such role
+        ("06577", "new.user", "Tên", "staff", "ngan-9chr"),  # 9 characters
+        ("06577", "new.user.1", "Tên", "staff", " New.User.1 "),  # the username itself
+        ("99999", "new.user", "Tên", "staff", PASSWORD),  # no such commune
+    ],
+)
 def test_bad_account_input_is_refused_and_nothing_written(
-        sessions: sessionmaker[Session], commune: str, username: str, name: str, role: str, password: str) -> None:
+    sessions: sessionmaker[Session], commune: str, username: str, name: str, role: str, password: str
+) -> None:
     with pytest.raises(admin.AdminError) as caught, sessions.begin() as session:
         staff.create_staff(session, commune, username, name, role, password)
     assert caught.value.vi and caught.value.en and caught.value.vi != caught.value.en
@@ -160,13 +171,17 @@ def test_sign_in_gives_a_token_stored_only_as_its_hash(sessions: sessionmaker[Se
     assert count(sessions, models.StaffSession) == 2
 
 
-@pytest.mark.parametrize("username, password", [
-    ("lan.nguyen", "not-the-password"),  # wrong password
-    ("nobody.here", PASSWORD),  # unknown user
-    ("quan.tri", PASSWORD),  # somebody else's password
-])
+@pytest.mark.parametrize(
+    "username, password",
+    [
+        ("lan.nguyen", "not-the-password"),  # wrong password
+        ("nobody.here", PASSWORD),  # unknown user
+        ("quan.tri", PASSWORD),  # somebody else's password
+    ],
+)
 def test_wrong_password_and_unknown_user_are_one_refusal_and_recorded(
-        sessions: sessionmaker[Session], username: str, password: str) -> None:
+    sessions: sessionmaker[Session], username: str, password: str
+) -> None:
     failure = refused("sign_in_failed", sign_in, sessions, username, password)
     assert failure.status == 401 and failure.context == {}
     with sessions() as session:
@@ -202,7 +217,8 @@ def test_a_session_left_over_from_a_disabled_account_is_refused_and_deleted(sess
 
 
 def test_a_guesser_is_held_back_with_growing_delays_and_the_real_user_elsewhere_is_not(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     # Five wrong passwords used to lock the username for everyone for 15 minutes: anyone
     # could lock the office out. Now only this client waits, longer after each failure.
     for second in (0, 10, 20):  # three failures cost nothing
@@ -226,8 +242,9 @@ def test_a_guesser_is_held_back_with_growing_delays_and_the_real_user_elsewhere_
 
 def test_the_delay_never_exceeds_the_window(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:  # many earlier failures, as rows (each real one costs a hash)
-        session.add_all(models.SignInFailure(username="lan.nguyen", client=CLIENT, at=T0 + timedelta(seconds=n))
-                        for n in range(12))
+        session.add_all(
+            models.SignInFailure(username="lan.nguyen", client=CLIENT, at=T0 + timedelta(seconds=n)) for n in range(12)
+        )
     held = refused("sign_in_locked", sign_in, sessions, now=T0 + timedelta(minutes=1))
     assert held.context == {"minutes": 15}
     sign_in(sessions, now=T0 + timedelta(seconds=11) + staff.FAILURE_WINDOW)
@@ -259,14 +276,16 @@ def test_parallel_guesses_are_counted_one_after_another(sessions: sessionmaker[S
     assert count(sessions, models.SignInFailure) == staff.FREE_FAILURES
 
 
-def test_one_client_failing_for_many_usernames_is_locked_but_not_other_clients(
-        sessions: sessionmaker[Session]) -> None:
+def test_one_client_failing_for_many_usernames_is_locked_but_not_other_clients(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:  # earlier guesses, as rows (each real one costs a hash)
-        session.add_all(models.SignInFailure(username=f"guess{n % 10}", client=CLIENT, at=T0 + timedelta(seconds=10 * n))
-                        for n in range(staff.CLIENT_LIMIT - 2))
+        session.add_all(
+            models.SignInFailure(username=f"guess{n % 10}", client=CLIENT, at=T0 + timedelta(seconds=10 * n))
+            for n in range(staff.CLIENT_LIMIT - 2)
+        )
     for n in range(staff.CLIENT_LIMIT - 2, staff.CLIENT_LIMIT):
-        refused("sign_in_failed", sign_in, sessions, f"guess{n % 10}", "doan-thu-sai",
-                now=T0 + timedelta(seconds=10 * n))
+        refused(
+            "sign_in_failed", sign_in, sessions, f"guess{n % 10}", "doan-thu-sai", now=T0 + timedelta(seconds=10 * n)
+        )
     assert count(sessions, models.SignInFailure, models.SignInFailure.client == CLIENT) == staff.CLIENT_LIMIT
     locked = refused("sign_in_locked", sign_in, sessions, now=T0 + timedelta(minutes=5))
     assert locked.context == {"minutes": 10}
@@ -317,13 +336,14 @@ def test_a_session_ends_after_eight_hours_however_busy(sessions: sessionmaker[Se
 
 
 def test_a_session_ends_after_an_idle_hour_and_last_seen_is_written_once_a_minute(
-        sessions: sessionmaker[Session]) -> None:
+    sessions: sessionmaker[Session],
+) -> None:
     token, _ = sign_in(sessions)
 
     def last_seen() -> datetime:
         with sessions() as session:
             seen = session.get(models.StaffSession, digest(token)).last_seen
-            return seen if seen.tzinfo else seen.replace(tzinfo=timezone.utc)
+            return seen if seen.tzinfo else seen.replace(tzinfo=UTC)
 
     identify(sessions, token, T0 + timedelta(seconds=30))
     assert last_seen() == T0  # under a minute: not written
@@ -381,10 +401,17 @@ def test_personal_fields_by_role() -> None:
     assert all(staff.PERSONAL_FIELDS["staff"] <= staff.PERSONAL_FIELDS[role] for role in staff.ROLES)
 
 
-@pytest.mark.parametrize("code, status", [
-    ("sign_in_failed", 401), ("sign_in_locked", 429), ("session_missing", 401),
-    ("session_expired", 401), ("csrf_invalid", 403), ("role_forbidden", 403),
-])
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("sign_in_failed", 401),
+        ("sign_in_locked", 429),
+        ("session_missing", 401),
+        ("session_expired", 401),
+        ("csrf_invalid", 403),
+        ("role_forbidden", 403),
+    ],
+)
 def test_every_staff_refusal_has_a_status_and_a_bilingual_message(code: str, status: int) -> None:
     assert STATUS[code] == status and Refused(code).status == status
     assert CATALOGUE[code].vi != CATALOGUE[code].en

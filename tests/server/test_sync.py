@@ -59,18 +59,23 @@ def test_fingerprint_is_the_domain_fingerprint() -> None:
 def test_household_edits_are_ordered_by_revisions_never_by_clocks(world: World) -> None:
     home = household("thon-na-pan", updated_at="2026-06-01T08:00:00.000+00:00")
     assert world.sync([home]).json()["results"][0]["revision"] == 1
-    phone = household("thon-na-pan", id=home.id, revision=1, phone="0912345678",
-                      updated_at="2026-06-02T08:00:00.000+00:00")
+    phone = household(
+        "thon-na-pan", id=home.id, revision=1, phone="0912345678", updated_at="2026-06-02T08:00:00.000+00:00"
+    )
     answer = world.sync([phone]).json()
     assert (answer["results"][0]["result"], answer["results"][0]["revision"]) == ("accepted", 2)
     # made on revision 1 with an older clock: its address still applies (nobody else changed it)
-    address = household("thon-na-pan", id=home.id, revision=1, address="Số 1", updated_at="2026-05-01T08:00:00.000+00:00")
+    address = household(
+        "thon-na-pan", id=home.id, revision=1, address="Số 1", updated_at="2026-05-01T08:00:00.000+00:00"
+    )
     answer = world.sync([address]).json()
     assert (answer["results"][0]["result"], answer["results"][0]["revision"]) == ("accepted", 3)
     kept = {h["id"]: h for h in answer["roster"]["households"]}[home.id]  # merged: it comes back at once
     assert (kept["phone"], kept["address"], kept["revision"]) == ("0912345678", "Số 1", 3)
     # made on revision 1 too, with a newer clock, on the phone number changed since: the first wins
-    late = household("thon-na-pan", id=home.id, revision=1, phone="0987654321", updated_at="2026-11-28T08:00:00.000+00:00")
+    late = household(
+        "thon-na-pan", id=home.id, revision=1, phone="0987654321", updated_at="2026-11-28T08:00:00.000+00:00"
+    )
     answer = world.sync([late]).json()
     result = answer["results"][0]
     assert (result["result"], result["code"], result["revision"]) == ("conflict", "changed_elsewhere", 3)
@@ -79,11 +84,13 @@ def test_household_edits_are_ordered_by_revisions_never_by_clocks(world: World) 
     with world.session() as session:
         stored = session.get(models.Household, home.id)
         assert (stored.content["phone"], stored.content["address"], stored.revision) == ("0912345678", "Số 1", 3)
-        actions = session.scalars(select(models.Audit.action).where(models.Audit.record_id == home.id)
-                                  .order_by(models.Audit.id)).all()
+        actions = session.scalars(
+            select(models.Audit.action).where(models.Audit.record_id == home.id).order_by(models.Audit.id)
+        ).all()
         conflict = session.scalar(select(models.Audit).where(models.Audit.action == "conflict"))
-        kept_revisions = session.scalars(select(models.HouseholdRevision.revision)
-                                         .where(models.HouseholdRevision.household_id == home.id)).all()
+        kept_revisions = session.scalars(
+            select(models.HouseholdRevision.revision).where(models.HouseholdRevision.household_id == home.id)
+        ).all()
     assert actions == ["created", "updated", "merged", "conflict"]
     assert conflict.new_content["phone"] == "0987654321" and conflict.device_id == world.device_id
     assert sorted(kept_revisions) == [1, 2, 3]
@@ -109,8 +116,10 @@ def test_one_bad_record_never_blocks_the_rest(world: World) -> None:
     fine = completed_visit(good, visited_at="2026-06-16T09:00:00.000+00:00")
     response = world.sync([nameless, good], [no_consent, orphan, fine])
     assert results(response) == [
-        ("household", "rejected", "head_name_missing"), ("household", "accepted", ""),
-        ("visit", "rejected", "consent_missing"), ("visit", "rejected", "household_unknown"),
+        ("household", "rejected", "head_name_missing"),
+        ("household", "accepted", ""),
+        ("visit", "rejected", "consent_missing"),
+        ("visit", "rejected", "household_unknown"),
         ("visit", "accepted", ""),
     ]
     rejected = response.json()["results"][2]
@@ -123,15 +132,18 @@ def test_records_outside_the_volunteers_hamlets_are_rejected(world: World) -> No
     mine = household("thon-na-pan")
     response = world.sync([theirs, mine], [completed_visit(theirs), completed_visit(mine)])
     assert results(response) == [
-        ("household", "rejected", "hamlet_forbidden"), ("household", "accepted", ""),
-        ("visit", "rejected", "hamlet_forbidden"), ("visit", "accepted", ""),
+        ("household", "rejected", "hamlet_forbidden"),
+        ("household", "accepted", ""),
+        ("visit", "rejected", "hamlet_forbidden"),
+        ("visit", "accepted", ""),
     ]
     assert response.json()["results"][0]["context"] == {"hamlet": "thon-pac-ma"}
 
 
 def test_a_household_cannot_be_moved_out_of_anothers_hamlet(world: World) -> None:
-    from .conftest import build_commune  # noqa: F401  (the world already has the commune)
     from server_sync.services import admin
+
+    from .conftest import build_commune  # noqa: F401  (the world already has the commune)
 
     with world.session() as session:
         other = admin.add_volunteer(session, "06577", "Nông Văn Bình", ["thon-pac-ma"])

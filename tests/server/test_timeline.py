@@ -44,26 +44,40 @@ def random_commune(seed: int) -> tuple[list, list, list, list]:
         for _ in range(rng.choice((0, 1, 1, 2, 3))):
             day = min(last, created + timedelta(days=rng.randint(0, 500)))
             if rng.random() < 0.7:
-                members = [adult(rng.randint(1950, 2010), vneid=rng.choice(("none", "level1", "level2")),
-                                 payments=rng.choice((["bank_app"], ["none"])),
-                                 phone=rng.choice(("smartphone", "feature_phone"))),
-                           child(2018)]
+                members = [
+                    adult(
+                        rng.randint(1950, 2010),
+                        vneid=rng.choice(("none", "level1", "level2")),
+                        payments=rng.choice((["bank_app"], ["none"])),
+                        phone=rng.choice(("smartphone", "feature_phone")),
+                    ),
+                    child(2018),
+                ]
                 offset = rng.choice(("+00:00", "+07:00"))  # 17:00–23:00 UTC is the next day in Vietnam
-                visits.append(completed_visit(
-                    home, members=members, visited_at=stamp(day, rng.randint(0 if offset == "+07:00" else 7, 23),
-                                                            offset),
-                    waste=rng.choice(("yes", "partly", "no")), guided=rng.choice((["health"], ["none"])),
-                    business=rng.random() < 0.3, products=[{"name": "Hồi", "promoted_online": "yes"}]))
+                visits.append(
+                    completed_visit(
+                        home,
+                        members=members,
+                        visited_at=stamp(day, rng.randint(0 if offset == "+07:00" else 7, 23), offset),
+                        waste=rng.choice(("yes", "partly", "no")),
+                        guided=rng.choice((["health"], ["none"])),
+                        business=rng.random() < 0.3,
+                        products=[{"name": "Hồi", "promoted_online": "yes"}],
+                    )
+                )
             else:
                 visits.append(other_visit(home, rng.choice(("nobody_home", "declined")), stamp(day)))
         if rng.random() < 0.2:
             removed = min(last, created + timedelta(days=rng.randint(0, 150)))
-            away = dataclasses.replace(home, removed_at=stamp(removed, 10), removed_reason="moved",
-                                       updated_at=stamp(removed, 10))
+            away = dataclasses.replace(
+                home, removed_at=stamp(removed, 10), removed_reason="moved", updated_at=stamp(removed, 10)
+            )
             updates.append(away)
             if rng.random() < 0.5:
                 back = min(last, removed + timedelta(days=rng.randint(1, 60)))
-                returns.append(dataclasses.replace(away, removed_at=None, removed_reason=None, updated_at=stamp(back, 11)))
+                returns.append(
+                    dataclasses.replace(away, removed_at=None, removed_reason=None, updated_at=stamp(back, 11))
+                )
         elif rng.random() < 0.15:
             other = SCOPE[1] if home.hamlet_id == SCOPE[0] else SCOPE[0]
             updates.append(dataclasses.replace(home, hamlet_id=other, updated_at=stamp(created + timedelta(days=5))))
@@ -74,8 +88,9 @@ def hamlets() -> list[Hamlet]:
     return [Hamlet(id=h, name=n, commune_code="06577", team_active_since=s) for h, n, s in HAMLETS]
 
 
-def send(world: World, homes: list, visits: list, updates: list, returns: list, seed: int, *,
-         read_between: bool = False) -> None:
+def send(
+    world: World, homes: list, visits: list, updates: list, returns: list, seed: int, *, read_between: bool = False
+) -> None:
     """In four batches, visits shuffled: later visits often arrive before earlier ones; with
     `read_between`, the timeline catches up after each batch (as a dashboard read would)."""
     rng = random.Random(seed)
@@ -83,8 +98,12 @@ def send(world: World, homes: list, visits: list, updates: list, returns: list, 
     rng.shuffle(shuffled)
     quarter = len(shuffled) // 4
     returns = [dataclasses.replace(r, revision=2) for r in returns]  # made on the "moved away" revision
-    batches = [(homes, shuffled[:quarter]), ([], shuffled[quarter:2 * quarter]),
-               (updates, shuffled[2 * quarter:3 * quarter]), (returns, shuffled[3 * quarter:])]
+    batches = [
+        (homes, shuffled[:quarter]),
+        ([], shuffled[quarter : 2 * quarter]),
+        (updates, shuffled[2 * quarter : 3 * quarter]),
+        (returns, shuffled[3 * quarter :]),
+    ]
     for batch_homes, batch_visits in batches:
         results = world.sync(batch_homes, batch_visits).json()["results"]
         assert all(r["result"] == "accepted" for r in results), [r for r in results if r["result"] != "accepted"]
@@ -134,16 +153,22 @@ def test_coverage_as_of_any_day_equals_the_domains(world: World, read_between: b
         config = admin.coverage_config(commune)
         for day in days:
             got = coverage.report(session, commune, as_of=day, today=SERVER_NOW.date())
-            expected = compute_coverage(hamlets(), records, visits, as_of=day, config=config, placements=history,
-                                        today=SERVER_NOW.date())
+            expected = compute_coverage(
+                hamlets(), records, visits, as_of=day, config=config, placements=history, today=SERVER_NOW.date()
+            )
             for hamlet_id, want in expected.hamlets.items():
                 for indicator, value in want.values.items():
                     have = got.hamlets[hamlet_id][indicator]
-                    assert (have.numerator, have.denominator) == (value.numerator, value.denominator), \
-                        (day, hamlet_id, indicator)
+                    assert (have.numerator, have.denominator) == (value.numerator, value.denominator), (
+                        day,
+                        hamlet_id,
+                        indicator,
+                    )
             for indicator, value in expected.total.values.items():
-                assert (got.total[indicator].numerator, got.total[indicator].denominator) == \
-                    (value.numerator, value.denominator), (day, indicator)
+                assert (got.total[indicator].numerator, got.total[indicator].denominator) == (
+                    value.numerator,
+                    value.denominator,
+                ), (day, indicator)
 
 
 def test_the_timeline_kept_at_ingest_equals_a_rebuild_from_the_records(world: World) -> None:
@@ -162,15 +187,23 @@ def test_the_quarterly_trend_equals_coverage_at_each_quarter_end(world: World) -
     with world.session() as session:
         commune = session.get(models.Commune, "06577")
         trend = coverage.trend(session, commune, date(2025, 10, 1), date(2026, 12, 31), today=SERVER_NOW.date())
-        assert [day for day, _ in trend] == [date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30),
-                                             date(2026, 9, 30), date(2026, 12, 31)]
+        assert [day for day, _ in trend] == [
+            date(2025, 12, 31),
+            date(2026, 3, 31),
+            date(2026, 6, 30),
+            date(2026, 9, 30),
+            date(2026, 12, 31),
+        ]
         for day, total in trend:
             expected = coverage.report(session, commune, as_of=day, today=SERVER_NOW.date()).total
             for indicator, value in expected.values.items():
-                assert (total[indicator].numerator, total[indicator].denominator) == \
-                    (value.numerator, value.denominator), (day, indicator)
-        one = coverage.trend(session, commune, date(2025, 10, 1), date(2026, 12, 31), hamlet_id="thon-na-pan",
-                             today=SERVER_NOW.date())
+                assert (total[indicator].numerator, total[indicator].denominator) == (
+                    value.numerator,
+                    value.denominator,
+                ), (day, indicator)
+        one = coverage.trend(
+            session, commune, date(2025, 10, 1), date(2026, 12, 31), hamlet_id="thon-na-pan", today=SERVER_NOW.date()
+        )
         for day, total in one:
             expected = coverage.report(session, commune, as_of=day, today=SERVER_NOW.date()).hamlets["thon-na-pan"]
             assert total["visit_coverage"].denominator == expected["visit_coverage"].denominator
@@ -194,4 +227,8 @@ def test_quarters_and_their_ends() -> None:
     assert timeline.quarter_end(2027, 4) == date(2027, 12, 31)
     assert timeline.quarter_end(2030, 3) == date(2030, 9, 30)
     assert timeline.quarter_ends(date(2029, 11, 5), date(2030, 9, 30)) == [
-        date(2029, 12, 31), date(2030, 3, 31), date(2030, 6, 30), date(2030, 9, 30)]
+        date(2029, 12, 31),
+        date(2030, 3, 31),
+        date(2030, 6, 30),
+        date(2030, 9, 30),
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from server_sync import models
 from server_sync.services import admin, enrolment, staff
 from server_sync.web import admin_pages
+from tests.server.browser import sign_in_form
 
 from .conftest import World, enrol
-from tests.server.browser import sign_in_form
 
 ADMIN, ADMIN_PASSWORD = "quan.tri", "quan-tri-vien-2026"
 STAFF, STAFF_PASSWORD = "lan.nguyen", "mat-khau-dai-1"
@@ -58,8 +58,11 @@ def site(world: World) -> Site:
 def sign_in(app: Any, username: str = ADMIN, password: str = ADMIN_PASSWORD) -> tuple[TestClient, str]:
     """A browser of its own, signed in through the form; the session's CSRF value."""
     client = TestClient(app)
-    response = client.post("/dash/sign-in", data=sign_in_form(client, username=username, password=password,
-                                                              next="/dash/"), follow_redirects=False)
+    response = client.post(
+        "/dash/sign-in",
+        data=sign_in_form(client, username=username, password=password, next="/dash/"),
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     home = client.get("/dash/")
     assert home.status_code == 200
@@ -89,21 +92,28 @@ def snapshot(app: Any) -> dict[str, Any]:
     """What admin operations can change, to compare before and after a refusal."""
     with app.state.sessions() as session:
         return {
-            "hamlets": sorted((h.id, h.commune_code, h.name, h.team_active_since)
-                              for h in session.scalars(select(models.Hamlet))),
+            "hamlets": sorted(
+                (h.id, h.commune_code, h.name, h.team_active_since) for h in session.scalars(select(models.Hamlet))
+            ),
             "volunteers": sorted((v.id, v.name) for v in session.scalars(select(models.Volunteer))),
             "scopes": sorted((s.volunteer_id, s.hamlet_id) for s in session.scalars(select(models.VolunteerHamlet))),
             "codes": session.scalar(select(func.count()).select_from(models.EnrolmentCode)),
             "devices": sorted((d.id, d.revoked_at is None) for d in session.scalars(select(models.Device))),
-            "communes": sorted((c.code, c.adult_age, c.close_margin, repr(sorted((c.targets or {}).items())))
-                               for c in session.scalars(select(models.Commune))),
+            "communes": sorted(
+                (c.code, c.adult_age, c.close_margin, repr(sorted((c.targets or {}).items())))
+                for c in session.scalars(select(models.Commune))
+            ),
         }
 
 
 def post_form(client: TestClient, url: str, fields: list[tuple[str, str]]) -> Any:
     """A urlencoded form with repeated fields in document order, as a browser sends it."""
-    return client.post(url, content=urlencode(fields), follow_redirects=False,
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return client.post(
+        url,
+        content=urlencode(fields),
+        follow_redirects=False,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
 
 
 def commune(app: Any, code: str = "06577") -> models.Commune:
@@ -113,22 +123,30 @@ def commune(app: Any, code: str = "06577") -> models.Commune:
         return found
 
 
-
-
-def targets_form(csrf: str, changes: dict[str, tuple[str, bool, str]], *, close_margin: str = "10",
-                 adult_age: str = "18", app: Any = None, **settings: str) -> list[tuple[str, str]]:
+def targets_form(
+    csrf: str,
+    changes: dict[str, tuple[str, bool, str]],
+    *,
+    close_margin: str = "10",
+    adult_age: str = "18",
+    app: Any = None,
+    **settings: str,
+) -> list[tuple[str, str]]:
     """The targets form as a browser posts it: the stored values, then the changes typed."""
     current = admin.coverage_config(commune(app)).targets if app is not None else {}
     fields = [("csrf", csrf)]
     for item in admin_pages.INDICATORS:
         target = current.get(item.id)
-        low, strict, high = ((f"{target.min:g}", target.strict, "" if target.max is None else f"{target.max:g}")
-                             if target else ("", False, ""))
+        low, strict, high = (
+            (f"{target.min:g}", target.strict, "" if target.max is None else f"{target.max:g}")
+            if target
+            else ("", False, "")
+        )
         low, strict, high = changes.get(item.id, (low, strict, high))
         fields += [("indicator", item.id), ("min", low), ("max", high)]
         if strict:
             fields.append(("strict", item.id))
-    return fields + [("close_margin", close_margin), ("adult_age", adult_age), *settings.items()]
+    return [*fields, ("close_margin", close_margin), ("adult_age", adult_age), *settings.items()]
 
 
 # -- who may look ------------------------------------------------------------------------------------
@@ -159,7 +177,11 @@ def test_signed_out_visitors_are_sent_to_sign_in(site: Site) -> None:
 
 
 POSTS = [
-    ("/dash/admin/hamlets/import", {}, {"file": ("thon.csv", b"id,name\nthon-moi,Th\xc3\xb4n M\xe1\xbb\x9bi\n", "text/csv")}),
+    (
+        "/dash/admin/hamlets/import",
+        {},
+        {"file": ("thon.csv", b"id,name\nthon-moi,Th\xc3\xb4n M\xe1\xbb\x9bi\n", "text/csv")},
+    ),
     ("/dash/admin/hamlets/thon-na-pan/team", {"since": "", "action": "clear"}, None),
     ("/dash/admin/volunteers", {"name": "Lý Văn Nam", "hamlets": "thon-na-pan"}, None),
     ("/dash/admin/volunteers/{volunteer}/code", {"days": "7"}, None),
@@ -174,8 +196,9 @@ def _post(client: TestClient, site: Site, path: str, data: dict[str, str], files
 
 
 @pytest.mark.parametrize("path, data, files", POSTS, ids=[p[0].split("/admin/")[1] for p in POSTS])
-def test_staff_who_are_not_admins_get_role_forbidden_and_change_nothing(site: Site, path: str, data: dict[str, str],
-                                                                       files: Any) -> None:
+def test_staff_who_are_not_admins_get_role_forbidden_and_change_nothing(
+    site: Site, path: str, data: dict[str, str], files: Any
+) -> None:
     client, csrf = sign_in(site.app, STAFF, STAFF_PASSWORD)
     page = client.get("/dash/admin")
     assert page.status_code == 403 and code_of(page) == "role_forbidden"
@@ -188,8 +211,9 @@ def test_staff_who_are_not_admins_get_role_forbidden_and_change_nothing(site: Si
 
 @pytest.mark.parametrize("path, data, files", POSTS, ids=[p[0].split("/admin/")[1] for p in POSTS])
 @pytest.mark.parametrize("csrf", [None, "", "not-the-session-value"])
-def test_a_missing_or_wrong_csrf_value_is_refused_and_changes_nothing(site: Site, path: str, data: dict[str, str],
-                                                                      files: Any, csrf: str | None) -> None:
+def test_a_missing_or_wrong_csrf_value_is_refused_and_changes_nothing(
+    site: Site, path: str, data: dict[str, str], files: Any, csrf: str | None
+) -> None:
     client, _ = sign_in(site.app)
     before = snapshot(site.app)
     response = _post(client, site, path, data if csrf is None else {**data, "csrf": csrf}, files)
@@ -197,17 +221,26 @@ def test_a_missing_or_wrong_csrf_value_is_refused_and_changes_nothing(site: Site
     assert snapshot(site.app) == before
 
 
-@pytest.mark.parametrize("path", [
-    "/dash/admin/hamlets/{hamlet}/team", "/dash/admin/volunteers/{volunteer}/code", "/dash/admin/devices/{device}/revoke",
-    "/dash/admin/hamlets/no-such-hamlet/team", "/dash/admin/volunteers/no-such-volunteer/code",
-    "/dash/admin/devices/no-such-device/revoke",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dash/admin/hamlets/{hamlet}/team",
+        "/dash/admin/volunteers/{volunteer}/code",
+        "/dash/admin/devices/{device}/revoke",
+        "/dash/admin/hamlets/no-such-hamlet/team",
+        "/dash/admin/volunteers/no-such-volunteer/code",
+        "/dash/admin/devices/no-such-device/revoke",
+    ],
+)
 def test_another_communes_hamlet_volunteer_or_phone_is_not_found(site: Site, path: str) -> None:
     client, csrf = sign_in(site.app)
     before = snapshot(site.app)
     url = path.format(hamlet=site.other_hamlet, volunteer=site.other_volunteer, device=site.other_device)
-    response = client.post(url, data={"csrf": csrf, "since": "2026-05-01", "action": "set", "days": "7",
-                                      "confirm": "1"}, follow_redirects=False)
+    response = client.post(
+        url,
+        data={"csrf": csrf, "since": "2026-05-01", "action": "set", "days": "7", "confirm": "1"},
+        follow_redirects=False,
+    )
     assert response.status_code == 404 and code_of(response) == "not_found"
     assert snapshot(site.app) == before
     assert site.world.sync(token=site.other_token).status_code == 200  # the other commune's phone still works
@@ -226,11 +259,17 @@ def test_a_post_only_address_opened_by_get_goes_back_to_the_admin_page(site: Sit
 
 def test_a_hamlet_csv_is_imported_and_the_summary_shown(site: Site) -> None:
     client, csrf = sign_in(site.app)
-    data = ("id;name;team_active_since\n"  # what a Vietnamese spreadsheet saves
-            "thon-na-pan;Thôn Nà Pàn Mới;2026-03-01\n"
-            "thon-ban-cao;Thôn Bản Cao;2026-04-15\n").encode("utf-8-sig")
-    response = client.post("/dash/admin/hamlets/import", data={"csrf": csrf},
-                           files={"file": ("thon.csv", data, "text/csv")}, follow_redirects=False)
+    data = (
+        "id;name;team_active_since\n"  # what a Vietnamese spreadsheet saves
+        "thon-na-pan;Thôn Nà Pàn Mới;2026-03-01\n"
+        "thon-ban-cao;Thôn Bản Cao;2026-04-15\n"
+    ).encode("utf-8-sig")
+    response = client.post(
+        "/dash/admin/hamlets/import",
+        data={"csrf": csrf},
+        files={"file": ("thon.csv", data, "text/csv")},
+        follow_redirects=False,
+    )
     done = done_of(response)
     assert done["done"] == ["imported"] and done["#"] == ["hamlets"]
     assert (done["added"], done["updated"], done["unchanged"], done["kept"]) == (["1"], ["1"], ["0"], ["2"])
@@ -238,8 +277,14 @@ def test_a_hamlet_csv_is_imported_and_the_summary_shown(site: Site) -> None:
     assert hamlets["thon-ban-cao"] == ("thon-ban-cao", "06577", "Thôn Bản Cao", "2026-04-15")
     assert hamlets["thon-na-pan"][2] == "Thôn Nà Pàn Mới"
     with site.app.state.sessions() as session:  # a new hamlet gets its zero tallies, as from the CLI
-        assert session.scalar(select(func.count()).select_from(models.HamletTally)
-                              .where(models.HamletTally.hamlet_id == "thon-ban-cao")) > 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(models.HamletTally)
+                .where(models.HamletTally.hamlet_id == "thon-ban-cao")
+            )
+            > 0
+        )
     shown = client.get(response.headers["location"])
     assert shown.status_code == 200 and 'data-done="imported"' in shown.text
     assert 'data-hamlet="thon-ban-cao"' in shown.text
@@ -248,14 +293,20 @@ def test_a_hamlet_csv_is_imported_and_the_summary_shown(site: Site) -> None:
 def test_a_bad_csv_is_refused_with_every_bad_line_and_nothing_is_imported(site: Site) -> None:
     client, csrf = sign_in(site.app)
     before = snapshot(site.app)
-    data = ("id,name,team_active_since\n"
-            "thon-moi,Thôn Mới,\n"  # fine, but not imported: the file has errors
-            "thôn có dấu,Thôn Dấu,\n"  # line 3: bad id
-            "thon-hai,,\n"  # line 4: no name
-            "thon-ba,Thôn Ba,1/3/2026\n"  # line 5: bad date
-            "thon-moi,Thôn Mới Lần Hai,\n").encode()  # line 6: repeats line 2
-    response = client.post("/dash/admin/hamlets/import", data={"csrf": csrf},
-                           files={"file": ("thon.csv", data, "text/csv")}, follow_redirects=False)
+    data = (
+        "id,name,team_active_since\n"
+        "thon-moi,Thôn Mới,\n"  # fine, but not imported: the file has errors
+        "thôn có dấu,Thôn Dấu,\n"  # line 3: bad id
+        "thon-hai,,\n"  # line 4: no name
+        "thon-ba,Thôn Ba,1/3/2026\n"  # line 5: bad date
+        "thon-moi,Thôn Mới Lần Hai,\n"
+    ).encode()  # line 6: repeats line 2
+    response = client.post(
+        "/dash/admin/hamlets/import",
+        data={"csrf": csrf},
+        files={"file": ("thon.csv", data, "text/csv")},
+        follow_redirects=False,
+    )
     assert response.status_code == 422 and code_of(response) == "admin_refused"
     assert 'data-card="hamlets"' in response.text
     items = re.findall(r"<li>(.*?)</li>", response.text.split('class="details"')[1].split("</ul>")[0])
@@ -267,8 +318,12 @@ def test_a_bad_csv_is_refused_with_every_bad_line_and_nothing_is_imported(site: 
 def test_an_empty_unreadable_or_oversized_file_is_refused(site: Site, content: bytes) -> None:
     client, csrf = sign_in(site.app)
     before = snapshot(site.app)
-    response = client.post("/dash/admin/hamlets/import", data={"csrf": csrf},
-                           files={"file": ("thon.csv", content, "text/csv")}, follow_redirects=False)
+    response = client.post(
+        "/dash/admin/hamlets/import",
+        data={"csrf": csrf},
+        files={"file": ("thon.csv", content, "text/csv")},
+        follow_redirects=False,
+    )
     assert response.status_code == 422 and code_of(response) == "admin_refused"
     assert snapshot(site.app) == before
 
@@ -277,8 +332,12 @@ def test_importing_another_communes_hamlet_id_is_refused(site: Site) -> None:
     client, csrf = sign_in(site.app)
     before = snapshot(site.app)
     data = f"id,name\nthon-moi,Thôn Mới\n{site.other_hamlet},Lấy Của Xã Khác\n".encode()
-    response = client.post("/dash/admin/hamlets/import", data={"csrf": csrf},
-                           files={"file": ("thon.csv", data, "text/csv")}, follow_redirects=False)
+    response = client.post(
+        "/dash/admin/hamlets/import",
+        data={"csrf": csrf},
+        files={"file": ("thon.csv", data, "text/csv")},
+        follow_redirects=False,
+    )
     assert response.status_code == 422 and code_of(response) == "admin_refused"
     assert snapshot(site.app) == before
 
@@ -289,17 +348,30 @@ def test_the_team_date_is_set_and_cleared_and_a_bad_date_changes_nothing(site: S
     def team(hamlet: str) -> str | None:
         return {h[0]: h[3] for h in snapshot(site.app)["hamlets"]}[hamlet]
 
-    done = done_of(client.post("/dash/admin/hamlets/thon-khon-chu/team",
-                               data={"csrf": csrf, "since": "2026-05-01", "action": "set"}, follow_redirects=False))
+    done = done_of(
+        client.post(
+            "/dash/admin/hamlets/thon-khon-chu/team",
+            data={"csrf": csrf, "since": "2026-05-01", "action": "set"},
+            follow_redirects=False,
+        )
+    )
     assert done["done"] == ["team_set"] and done["#"] == ["hamlets"]
     assert team("thon-khon-chu") == "2026-05-01"
-    done = done_of(client.post("/dash/admin/hamlets/thon-na-pan/team",
-                               data={"csrf": csrf, "since": "2026-03-01", "action": "clear"}, follow_redirects=False))
+    done = done_of(
+        client.post(
+            "/dash/admin/hamlets/thon-na-pan/team",
+            data={"csrf": csrf, "since": "2026-03-01", "action": "clear"},
+            follow_redirects=False,
+        )
+    )
     assert done["done"] == ["team_cleared"] and team("thon-na-pan") is None
     before = snapshot(site.app)
     for since in ("1/5/2026", "", "2026-02-30"):
-        response = client.post("/dash/admin/hamlets/thon-khon-chu/team",
-                               data={"csrf": csrf, "since": since, "action": "set"}, follow_redirects=False)
+        response = client.post(
+            "/dash/admin/hamlets/thon-khon-chu/team",
+            data={"csrf": csrf, "since": since, "action": "set"},
+            follow_redirects=False,
+        )
         assert response.status_code == 422 and code_of(response) == "admin_refused"
     assert snapshot(site.app) == before
 
@@ -309,9 +381,11 @@ def test_the_team_date_is_set_and_cleared_and_a_bad_date_changes_nothing(site: S
 
 def test_a_volunteer_is_added_with_their_hamlets(site: Site) -> None:
     client, csrf = sign_in(site.app)
-    response = client.post("/dash/admin/volunteers", data={"csrf": csrf, "name": "  Lý   Văn Nam ",
-                                                           "hamlets": ["thon-pac-ma", "thon-khon-chu"]},
-                           follow_redirects=False)
+    response = client.post(
+        "/dash/admin/volunteers",
+        data={"csrf": csrf, "name": "  Lý   Văn Nam ", "hamlets": ["thon-pac-ma", "thon-khon-chu"]},
+        follow_redirects=False,
+    )
     assert done_of(response)["done"] == ["volunteer_added"]
     with site.app.state.sessions() as session:
         added = [(v, ids) for v, ids in admin.volunteers(session, "06577") if v.name == "Lý Văn Nam"]
@@ -319,12 +393,15 @@ def test_a_volunteer_is_added_with_their_hamlets(site: Site) -> None:
     assert f'data-volunteer="{added[0][0].id}"' in client.get("/dash/admin").text
 
 
-@pytest.mark.parametrize("data", [
-    {"name": "Lý Văn Nam"},  # no hamlet ticked
-    {"name": "   ", "hamlets": "thon-na-pan"},
-    {"name": "Lý Văn Nam", "hamlets": ["thon-na-pan", "thon-ben-canh"]},  # the other commune's hamlet
-    {"name": "Lý Văn Nam", "hamlets": "no-such-hamlet"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "Lý Văn Nam"},  # no hamlet ticked
+        {"name": "   ", "hamlets": "thon-na-pan"},
+        {"name": "Lý Văn Nam", "hamlets": ["thon-na-pan", "thon-ben-canh"]},  # the other commune's hamlet
+        {"name": "Lý Văn Nam", "hamlets": "no-such-hamlet"},
+    ],
+)
 def test_a_bad_volunteer_is_refused_and_the_form_keeps_what_was_typed(site: Site, data: dict[str, Any]) -> None:
     client, csrf = sign_in(site.app)
     before = snapshot(site.app)
@@ -335,13 +412,17 @@ def test_a_bad_volunteer_is_refused_and_the_form_keeps_what_was_typed(site: Site
     assert snapshot(site.app) == before
 
 
-def test_an_issued_code_is_shown_once_enrols_a_phone_and_its_qr_holds_it(site: Site,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_issued_code_is_shown_once_enrols_a_phone_and_its_qr_holds_it(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SERVER_URL", raising=False)
     client, csrf = sign_in(site.app)
-    before = datetime.now(timezone.utc)
-    response = client.post(f"/dash/admin/volunteers/{site.world.volunteer_id}/code",
-                           data={"csrf": csrf, "days": "3"}, follow_redirects=False)
+    before = datetime.now(UTC)
+    response = client.post(
+        f"/dash/admin/volunteers/{site.world.volunteer_id}/code",
+        data={"csrf": csrf, "days": "3"},
+        follow_redirects=False,
+    )
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     code = re.search(r'id="enrol-code">([A-Z0-9-]+)<', response.text).group(1)  # type: ignore[union-attr]
@@ -351,14 +432,18 @@ def test_an_issued_code_is_shown_once_enrols_a_phone_and_its_qr_holds_it(site: S
     svg = re.search(r"<svg.*?</svg>", response.text, re.S).group(0)  # type: ignore[union-attr]
     assert svg == segno.make(payload, error="m", micro=False).svg_inline(scale=8, border=4, omitsize=True)
     with site.app.state.sessions() as session:
-        rows = list(session.scalars(select(models.EnrolmentCode)
-                                    .where(models.EnrolmentCode.volunteer_id == site.world.volunteer_id)
-                                    .order_by(models.EnrolmentCode.id)))
+        rows = list(
+            session.scalars(
+                select(models.EnrolmentCode)
+                .where(models.EnrolmentCode.volunteer_id == site.world.volunteer_id)
+                .order_by(models.EnrolmentCode.id)
+            )
+        )
         stored = rows[-1]
         assert stored.code_hash == enrolment.digest(enrolment.normalise_code(code))
         assert code.replace("-", "") not in repr([(r.code_hash, r.created_at) for r in rows])
-        expires = stored.expires_at if stored.expires_at.tzinfo else stored.expires_at.replace(tzinfo=timezone.utc)
-        assert before + timedelta(days=3) <= expires <= datetime.now(timezone.utc) + timedelta(days=3)
+        expires = stored.expires_at if stored.expires_at.tzinfo else stored.expires_at.replace(tzinfo=UTC)
+        assert before + timedelta(days=3) <= expires <= datetime.now(UTC) + timedelta(days=3)
     with site.app.state.sessions.begin() as session:
         enrolled = enrolment.enroll(session, code, "Xiaomi Redmi 13C")
     assert enrolled.scope.volunteer_id == site.world.volunteer_id
@@ -373,15 +458,19 @@ def test_an_issued_code_is_shown_once_enrols_a_phone_and_its_qr_holds_it(site: S
 def test_a_code_with_bad_days_is_refused_and_none_is_issued(site: Site, days: str) -> None:
     client, csrf = sign_in(site.app)
     before = snapshot(site.app)
-    response = client.post(f"/dash/admin/volunteers/{site.world.volunteer_id}/code",
-                           data={"csrf": csrf, "days": days}, follow_redirects=False)
+    response = client.post(
+        f"/dash/admin/volunteers/{site.world.volunteer_id}/code",
+        data={"csrf": csrf, "days": days},
+        follow_redirects=False,
+    )
     assert response.status_code == 422 and code_of(response) == "admin_refused"
     assert 'data-card="codes"' in response.text
     assert snapshot(site.app) == before
 
 
-def test_a_page_opened_on_the_server_itself_puts_the_lan_address_in_the_qr(site: Site,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_page_opened_on_the_server_itself_puts_the_lan_address_in_the_qr(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client, csrf = sign_in(site.app)
     url = f"/dash/admin/volunteers/{site.world.volunteer_id}/code"
 
@@ -411,7 +500,8 @@ def test_revoking_a_phone_asks_first_then_its_token_is_refused(site: Site) -> No
     refused = site.world.sync()
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_revoked"
     assert done_of(client.post(url, data={"csrf": csrf, "confirm": "1"}, follow_redirects=False))["done"] == [
-        "already_revoked"]
+        "already_revoked"
+    ]
     page = client.get("/dash/admin").text
     assert re.search(rf'data-device="{site.world.device_id}" class="revoked"', page)
     assert site.world.sync(token=site.other_token).status_code == 200  # only that phone
@@ -423,12 +513,18 @@ def test_revoking_a_phone_asks_first_then_its_token_is_refused(site: Site) -> No
 def test_targets_adult_age_and_margin_are_saved_and_defaults_stay_defaults(site: Site) -> None:
     client, csrf = sign_in(site.app)
     assert commune(site.app).targets == {"adults_ready": {"min": 90}}  # the fixture's override, equal to the default
-    form = targets_form(csrf, {
-        "adults_online_services": ("85", False, ""),
-        "products_online": ("35", False, "55,5"),  # a decimal comma, as typed in Vietnamese
-        "households_waste_partly": ("20", True, ""),  # no target by default
-        "visit_coverage": ("", False, ""),  # no target at all
-    }, close_margin="5", adult_age="15", app=site.app)
+    form = targets_form(
+        csrf,
+        {
+            "adults_online_services": ("85", False, ""),
+            "products_online": ("35", False, "55,5"),  # a decimal comma, as typed in Vietnamese
+            "households_waste_partly": ("20", True, ""),  # no target by default
+            "visit_coverage": ("", False, ""),  # no target at all
+        },
+        close_margin="5",
+        adult_age="15",
+        app=site.app,
+    )
     done = done_of(post_form(client, "/dash/admin/targets", form))
     assert done["done"] == ["targets_saved"] and done["#"] == ["targets"]
     saved = commune(site.app)
@@ -451,37 +547,47 @@ def test_targets_adult_age_and_margin_are_saved_and_defaults_stay_defaults(site:
 
 def test_the_communes_time_zone_and_campaign_start_are_set_on_the_page(site: Site) -> None:
     client, csrf = sign_in(site.app)
-    form = targets_form(csrf, {}, app=site.app, close_margin="10", adult_age="18",
-                        time_zone="Asia/Bangkok", campaign_start="2026-02-01")
+    form = targets_form(
+        csrf, {}, app=site.app, close_margin="10", adult_age="18", time_zone="Asia/Bangkok", campaign_start="2026-02-01"
+    )
     assert done_of(post_form(client, "/dash/admin/targets", form))["done"] == ["targets_saved"]
     saved = commune(site.app)
     assert (saved.time_zone, saved.campaign_start.isoformat()) == ("Asia/Bangkok", "2026-02-01")
     # a household registered in January is now before the campaign: refused, per record
     from tests.survey.builders import household
+
     early = site.world.sync([household("thon-na-pan", created_at="2026-01-20T08:00:00.000+07:00")]).json()
     assert early["results"][0]["code"] == "time_before_campaign"
     assert early["config"]["time_zone"] == "Asia/Bangkok" and early["config"]["campaign_start"] == "2026-02-01"
 
 
-@pytest.mark.parametrize("changes, extra", [
-    ({"adults_ready": ("150", False, "")}, {}),
-    ({"products_online": ("50", False, "30")}, {}),  # max below min
-    ({"adults_ready": ("ninety", False, "")}, {}),
-    ({"adults_ready": ("nan", False, "")}, {}),
-    ({"products_online": ("", False, "50")}, {}),  # a max without a min
-    ({}, {"adult_age": "16"}),
-    ({}, {"close_margin": "-1"}),
-    ({}, {"close_margin": "lots"}),
-    ({}, {"time_zone": "Mars/Olympus"}),
-    ({}, {"campaign_start": "01/13/2026"}),
-])
-def test_a_bad_target_or_setting_is_refused_and_nothing_changes(site: Site, changes: dict[str, Any],
-                                                                 extra: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "changes, extra",
+    [
+        ({"adults_ready": ("150", False, "")}, {}),
+        ({"products_online": ("50", False, "30")}, {}),  # max below min
+        ({"adults_ready": ("ninety", False, "")}, {}),
+        ({"adults_ready": ("nan", False, "")}, {}),
+        ({"products_online": ("", False, "50")}, {}),  # a max without a min
+        ({}, {"adult_age": "16"}),
+        ({}, {"close_margin": "-1"}),
+        ({}, {"close_margin": "lots"}),
+        ({}, {"time_zone": "Mars/Olympus"}),
+        ({}, {"campaign_start": "01/13/2026"}),
+    ],
+)
+def test_a_bad_target_or_setting_is_refused_and_nothing_changes(
+    site: Site, changes: dict[str, Any], extra: dict[str, str]
+) -> None:
     client, csrf = sign_in(site.app)
     before = snapshot(site.app)
     # good changes next to the bad one: all or nothing
-    form = targets_form(csrf, {"households_guided": ("80", True, ""), **changes}, app=site.app,
-                        **{"close_margin": "7", "adult_age": "15", **extra})
+    form = targets_form(
+        csrf,
+        {"households_guided": ("80", True, ""), **changes},
+        app=site.app,
+        **{"close_margin": "7", "adult_age": "15", **extra},
+    )
     response = post_form(client, "/dash/admin/targets", form)
     assert response.status_code == 422 and code_of(response) == "admin_refused"
     assert 'data-card="targets"' in response.text
@@ -499,7 +605,7 @@ def test_an_unknown_indicator_is_refused_and_nothing_changes(site: Site) -> None
     response = post_form(client, "/dash/admin/targets", form)
     assert response.status_code == 422 and code_of(response) == "admin_refused"
     assert snapshot(site.app) == before
-    misaligned = targets_form(csrf, {}, app=site.app) + [("min", "50")]
+    misaligned = [*targets_form(csrf, {}, app=site.app), ("min", "50")]
     response = post_form(client, "/dash/admin/targets", misaligned)
     assert response.status_code == 422 and snapshot(site.app) == before
 
@@ -524,20 +630,30 @@ def test_nul_bytes_and_odd_digits_are_refused_never_a_server_error(site: Site) -
     client, csrf = sign_in(site.app)
     client = TestClient(site.app, raise_server_exceptions=False, cookies=client.cookies)
     before = snapshot(site.app)
-    for path in ("/dash/admin/hamlets/%00/team", f"/dash/admin/volunteers/{site.world.volunteer_id}%00/code",
-                 f"/dash/admin/devices/%00{site.world.device_id}/revoke"):
+    for path in (
+        "/dash/admin/hamlets/%00/team",
+        f"/dash/admin/volunteers/{site.world.volunteer_id}%00/code",
+        f"/dash/admin/devices/%00{site.world.device_id}/revoke",
+    ):
         response = client.post(path, data={"csrf": csrf, "since": "2026-05-01", "confirm": "1"}, follow_redirects=False)
         assert response.status_code == 404 and code_of(response) == "not_found", path
     refused = [
         client.post("/dash/admin/volunteers", data={"csrf": csrf, "name": "Lý\x00Nam", "hamlets": "thon-na-pan"}),
         client.post("/dash/admin/volunteers", data={"csrf": csrf, "name": "Lý Nam", "hamlets": "thon-na-pan\x00"}),
-        client.post("/dash/admin/hamlets/import", data={"csrf": csrf},
-                    files={"file": ("thon.csv", b"id,name\nthon-moi,Th\x00n\n", "text/csv")}),
+        client.post(
+            "/dash/admin/hamlets/import",
+            data={"csrf": csrf},
+            files={"file": ("thon.csv", b"id,name\nthon-moi,Th\x00n\n", "text/csv")},
+        ),
         client.post(f"/dash/admin/volunteers/{site.world.volunteer_id}/code", data={"csrf": csrf, "days": "\u00b2"}),
-        post_form(client, "/dash/admin/targets", targets_form(csrf, {"adults_ready": ("8\x000", False, "")},
-                                                              adult_age="\u0661\u0668", app=site.app)),
-        post_form(client, "/dash/admin/targets", [("csrf", csrf), ("indicator", "adults\x00ready"), ("min", "5"),
-                                                  ("max", "")]),
+        post_form(
+            client,
+            "/dash/admin/targets",
+            targets_form(csrf, {"adults_ready": ("8\x000", False, "")}, adult_age="\u0661\u0668", app=site.app),
+        ),
+        post_form(
+            client, "/dash/admin/targets", [("csrf", csrf), ("indicator", "adults\x00ready"), ("min", "5"), ("max", "")]
+        ),
     ]
     assert [(r.status_code, code_of(r)) for r in refused] == [(422, "admin_refused")] * len(refused)
     assert snapshot(site.app) == before

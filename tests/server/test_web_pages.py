@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -22,10 +22,10 @@ from sqlalchemy import func, select, update
 from server_sync import models
 from server_sync.services import admin, staff
 from server_sync.web.deps import COOKIE
+from tests.server.browser import sign_in_form
 from tests.survey.builders import household
 
 from .conftest import World
-from tests.server.browser import sign_in_form
 
 ADMIN = ("quan.tri", "quan-tri-vien-2026")
 STAFF = ("lan.nguyen", "mat-khau-can-bo-1")
@@ -51,8 +51,11 @@ def site(world: World) -> World:
 
 def sign_in(client: TestClient, who: tuple[str, str], next_url: str = "") -> Any:
     client.cookies.clear()
-    answer = client.post("/dash/sign-in", data=sign_in_form(client, username=who[0], password=who[1], next=next_url),
-                         follow_redirects=False)
+    answer = client.post(
+        "/dash/sign-in",
+        data=sign_in_form(client, username=who[0], password=who[1], next=next_url),
+        follow_redirects=False,
+    )
     client.cookies.clear()  # each `Desk` below sends its own cookie
     return answer
 
@@ -134,9 +137,12 @@ def test_after_three_failures_this_browser_waits_even_with_the_right_password_fo
 def test_an_expired_session_sends_to_sign_in_with_the_reason_and_back_after(site: World, how: str) -> None:
     me = desk(site.client, STAFF)
     assert me.get("/dash/").status_code == 200
-    now = datetime.now(timezone.utc)
-    values = ({"last_seen": now - staff.IDLE_TTL - timedelta(minutes=1)} if how == "idle"
-              else {"expires_at": now - timedelta(seconds=1)})
+    now = datetime.now(UTC)
+    values = (
+        {"last_seen": now - staff.IDLE_TTL - timedelta(minutes=1)}
+        if how == "idle"
+        else {"expires_at": now - timedelta(seconds=1)}
+    )
     with site.session() as session:
         assert session.execute(update(models.StaffSession).values(**values)).rowcount == 1
     here = f"/dash/hamlets/{HAMLET}?as_of=2026-Q1"
@@ -155,8 +161,13 @@ def test_no_cookie_or_an_unknown_one_sends_to_sign_in_with_next(site: World) -> 
     here = f"/dash/hamlets/{HAMLET}?as_of=2026-03-31"
     site.client.cookies.clear()
     for headers in ({}, {"Cookie": f"{COOKIE}=made-up-token"}, {"Cookie": f"{COOKIE}="}):
-        for url in (here, "/dash/", "/dash/report", "/dash/exports/indicators.xlsx",
-                    f"/dash/exports/follow-ups.csv?hamlet={HAMLET}"):
+        for url in (
+            here,
+            "/dash/",
+            "/dash/report",
+            "/dash/exports/indicators.xlsx",
+            f"/dash/exports/follow-ups.csv?hamlet={HAMLET}",
+        ):
             query = sign_in_redirect(site.client.get(url, headers=headers, follow_redirects=False))
             assert query == {"next": [url]}, (url, headers)
     assert sign_in_redirect(site.client.post("/dash/sign-out", data={"csrf": "x"}, follow_redirects=False))
@@ -164,11 +175,23 @@ def test_no_cookie_or_an_unknown_one_sends_to_sign_in_with_next(site: World) -> 
     assert site.client.get("/", follow_redirects=False).headers["location"] == "/dash/"
 
 
-@pytest.mark.parametrize("next_url", [
-    "https://evil.example", "//evil", "//evil.example/dash/", "/\\evil.example", "\\\\evil.example",
-    "https:/evil.example", "javascript:alert(1)", "http://testserver.evil.example/dash/",
-    "/dash\\@evil.example", "/dash/x://evil.example", "dash/", "",
-])
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example",
+        "//evil",
+        "//evil.example/dash/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https:/evil.example",
+        "javascript:alert(1)",
+        "http://testserver.evil.example/dash/",
+        "/dash\\@evil.example",
+        "/dash/x://evil.example",
+        "dash/",
+        "",
+    ],
+)
 def test_after_sign_in_next_off_site_is_ignored(site: World, next_url: str) -> None:
     answer = sign_in(site.client, STAFF, next_url=next_url)
     assert answer.status_code == 303
@@ -240,11 +263,30 @@ def test_sign_out_needs_csrf_and_the_old_cookie_then_leads_to_sign_in(site: Worl
 
 # -- malformed input ------------------------------------------------------------------------
 
-BAD_DATES = ["2027-13-45", "abc", "2027-Q5", "9999-01-01", "2027-02-30", "1999-12-31", "2027-Q0",
-             "2027-1-1", "20271231", "2027-12-31T00:00", "2027-12-31;DROP TABLE households",
-             "2027-" + "1" * 10_000, "\x00", "2027-12-31\x00", "٢٠٢٧-١٢-٣١"]
-DATED_ROUTES = ["/dash/", "/dash/report", "/dash/exports/indicators.xlsx", "/dash/exports/indicators.csv",
-                f"/dash/hamlets/{HAMLET}"]
+BAD_DATES = [
+    "2027-13-45",
+    "abc",
+    "2027-Q5",
+    "9999-01-01",
+    "2027-02-30",
+    "1999-12-31",
+    "2027-Q0",
+    "2027-1-1",
+    "20271231",
+    "2027-12-31T00:00",
+    "2027-12-31;DROP TABLE households",
+    "2027-" + "1" * 10_000,
+    "\x00",
+    "2027-12-31\x00",
+    "٢٠٢٧-١٢-٣١",
+]
+DATED_ROUTES = [
+    "/dash/",
+    "/dash/report",
+    "/dash/exports/indicators.xlsx",
+    "/dash/exports/indicators.csv",
+    f"/dash/hamlets/{HAMLET}",
+]
 
 
 @pytest.mark.parametrize("route", DATED_ROUTES)
@@ -262,14 +304,23 @@ def test_malformed_dates_are_a_422_page_never_a_server_error(site: World, route:
 
 def test_unknown_export_kinds_hamlets_and_other_communes_are_404(site: World) -> None:
     me = desk(site.client, ADMIN)
-    for url in ("/dash/exports/indicators.pdf", "/dash/exports/follow-ups.pdf", "/dash/exports/indicators.xlsx.exe",
-                "/dash/exports/indicators.XLSX", "/dash/exports/other.csv",
-                f"/dash/hamlets/{ELSEWHERE}", f"/dash/exports/follow-ups.xlsx?hamlet={ELSEWHERE}",
-                f"/dash/exports/follow-ups.csv?hamlet={ELSEWHERE}", "/dash/hamlets/khong-co-thon-nay",
-                f"/dash/hamlets/{ELSEWHERE}?as_of=2026-Q1", "/dash/no-such-page"):
+    for url in (
+        "/dash/exports/indicators.pdf",
+        "/dash/exports/follow-ups.pdf",
+        "/dash/exports/indicators.xlsx.exe",
+        "/dash/exports/indicators.XLSX",
+        "/dash/exports/other.csv",
+        f"/dash/hamlets/{ELSEWHERE}",
+        f"/dash/exports/follow-ups.xlsx?hamlet={ELSEWHERE}",
+        f"/dash/exports/follow-ups.csv?hamlet={ELSEWHERE}",
+        "/dash/hamlets/khong-co-thon-nay",
+        f"/dash/hamlets/{ELSEWHERE}?as_of=2026-Q1",
+        "/dash/no-such-page",
+    ):
         assert_page(me.get(url), 404, "not_found")
-    answer = me.post(f"/dash/hamlets/{ELSEWHERE}/duplicates",
-                     {"first": "a", "second": "b", "decision": "dismiss", "csrf": me.csrf()})
+    answer = me.post(
+        f"/dash/hamlets/{ELSEWHERE}/duplicates", {"first": "a", "second": "b", "decision": "dismiss", "csrf": me.csrf()}
+    )
     assert_page(answer, 404, "not_found")
 
 
@@ -312,14 +363,73 @@ def test_every_dash_response_has_the_csp_and_pages_are_not_cached(site: World) -
 
 # -- random queries --------------------------------------------------------------------------
 
-GET_ROUTES = ["/dash/", "/dash/report", f"/dash/hamlets/{HAMLET}", "/dash/exports/indicators.csv",
-              "/dash/exports/indicators.xlsx", "/dash/exports/follow-ups.csv", "/dash/exports/follow-ups.xlsx",
-              "/dash/sign-in", "/dash/admin"]
-KEYS = ["as_of", "as_of", "as_of", "lang", "hamlet", "next", "reason", "done", "kind", "AS_OF", "as_of[]", "", "x" * 300]
-VALUES = ["", "2026-Q1", "2026q4", "2027-12-31", "2030-09-30", "2000-01-01", "2100-12-31", "2101-01-01",
-          "1999-12-31", "vi", "en", "fr", HAMLET, ELSEWHERE, "merged", "dismissed", "session_expired",
-          "/dash/", "//evil.example", "https://evil.example", "%00", "%ff", "%", "%2F", "+", "&", "=", "'",
-          '"', "<script>", "{{7*7}}", "${x}", "Thôn Nà Pàn", "２０２６-Q1", "-1", "0", "9" * 400, "\u202e", "😀"]
+GET_ROUTES = [
+    "/dash/",
+    "/dash/report",
+    f"/dash/hamlets/{HAMLET}",
+    "/dash/exports/indicators.csv",
+    "/dash/exports/indicators.xlsx",
+    "/dash/exports/follow-ups.csv",
+    "/dash/exports/follow-ups.xlsx",
+    "/dash/sign-in",
+    "/dash/admin",
+]
+KEYS = [
+    "as_of",
+    "as_of",
+    "as_of",
+    "lang",
+    "hamlet",
+    "next",
+    "reason",
+    "done",
+    "kind",
+    "AS_OF",
+    "as_of[]",
+    "",
+    "x" * 300,
+]
+VALUES = [
+    "",
+    "2026-Q1",
+    "2026q4",
+    "2027-12-31",
+    "2030-09-30",
+    "2000-01-01",
+    "2100-12-31",
+    "2101-01-01",
+    "1999-12-31",
+    "vi",
+    "en",
+    "fr",
+    HAMLET,
+    ELSEWHERE,
+    "merged",
+    "dismissed",
+    "session_expired",
+    "/dash/",
+    "//evil.example",
+    "https://evil.example",
+    "%00",
+    "%ff",
+    "%",
+    "%2F",
+    "+",
+    "&",
+    "=",
+    "'",
+    '"',
+    "<script>",
+    "{{7*7}}",
+    "${x}",
+    "Thôn Nà Pàn",
+    "２０２６-Q1",
+    "-1",
+    "0",
+    "9" * 400,
+    "\u202e",
+    "😀",
+]
 ALPHABET = "0123456789-Qq:T /.%+=;,'\"<>\\abcxyzĐđàấ\u00a0\u0300"
 
 
@@ -346,7 +456,7 @@ def test_random_queries_on_every_dashboard_page_never_give_a_server_error(site: 
     token = sign_in(site.client, ADMIN).cookies[COOKIE]
     client = TestClient(site.app, raise_server_exceptions=False)  # a 500 is an answer to check here
     failures = []
-    for route in GET_ROUTES + ["/dash/hamlets/{random}"]:
+    for route in [*GET_ROUTES, "/dash/hamlets/{random}"]:
         for n in range(200):
             path = route
             if "{random}" in route:
@@ -357,9 +467,10 @@ def test_random_queries_on_every_dashboard_page_never_give_a_server_error(site: 
             answer = client.get(url, headers=headers, follow_redirects=False)
             if answer.status_code >= 500:
                 failures.append((answer.status_code, url[:200], codes(answer)))
-            elif answer.status_code >= 400:
-                if not answer.headers["content-type"].startswith("text/html") or not codes(answer):
-                    failures.append((answer.status_code, url[:200], answer.headers["content-type"]))
+            elif answer.status_code >= 400 and (
+                not answer.headers["content-type"].startswith("text/html") or not codes(answer)
+            ):
+                failures.append((answer.status_code, url[:200], answer.headers["content-type"]))
             if "content-security-policy" not in answer.headers:
                 failures.append(("no CSP", url[:200]))
     assert not failures, failures[:20]
@@ -377,14 +488,22 @@ def test_nul_bytes_anywhere_are_refused_never_a_server_error(site: World) -> Non
         "hamlet path end": (me.get(f"/dash/hamlets/{HAMLET}%00"), 404, "not_found"),
         "follow-ups hamlet": (me.get("/dash/exports/follow-ups.xlsx?hamlet=%00"), 404, "not_found"),
         "follow-ups hamlet csv": (me.get("/dash/exports/follow-ups.csv?hamlet=thon%00"), 404, "not_found"),
-        "duplicate ids": (me.post(f"/dash/hamlets/{HAMLET}/duplicates",
-                                  {"first": "\x00", "second": "a\x00", "decision": "merge", "csrf": csrf}),
-                          None, None),
+        "duplicate ids": (
+            me.post(
+                f"/dash/hamlets/{HAMLET}/duplicates",
+                {"first": "\x00", "second": "a\x00", "decision": "merge", "csrf": csrf},
+            ),
+            None,
+            None,
+        ),
     }
     wrong = {}
     for name, (answer, status, code) in answers.items():
-        ok = (answer.status_code == status and code in codes(answer) if status
-              else 400 <= answer.status_code < 500 and codes(answer))
+        ok = (
+            answer.status_code == status and code in codes(answer)
+            if status
+            else 400 <= answer.status_code < 500 and codes(answer)
+        )
         if not ok:
             wrong[name] = (answer.status_code, codes(answer))
     assert not wrong, "; ".join(f"{name}: {got}" for name, got in wrong.items())
@@ -423,8 +542,12 @@ def test_behind_a_trusted_proxy_each_browser_is_counted_and_https_gets_a_secure_
         headers = {"X-Forwarded-For": browser, "X-Forwarded-Proto": scheme}
         page = client.get("/dash/sign-in", headers=headers)
         token = CSRF.search(page.text)[1]
-        return client.post("/dash/sign-in", data={"username": who[0], "password": who[1], "csrf": token},
-                           headers=headers, follow_redirects=False)
+        return client.post(
+            "/dash/sign-in",
+            data={"username": who[0], "password": who[1], "csrf": token},
+            headers=headers,
+            follow_redirects=False,
+        )
 
     for n in range(3):
         assert_page(attempt(proxied, (STAFF[0], f"sai-{n}"), "203.0.113.50"), 401, "sign_in_failed")
@@ -436,6 +559,5 @@ def test_behind_a_trusted_proxy_each_browser_is_counted_and_https_gets_a_secure_
     assert plain.status_code == 303 and "secure" not in plain.headers["set-cookie"].lower().replace("samesite", "")
     # An untrusted sender's headers are ignored: its failures count against its own address.
     for n in range(3):
-        assert_page(attempt(alone, (OTHER_STAFF[0], f"sai-{n}"), f"203.0.113.{60 + n}", "http"), 401,
-                    "sign_in_failed")
+        assert_page(attempt(alone, (OTHER_STAFF[0], f"sai-{n}"), f"203.0.113.{60 + n}", "http"), 401, "sign_in_failed")
     assert_page(attempt(alone, OTHER_STAFF, "203.0.113.99", "http"), 429, "sign_in_locked")

@@ -133,7 +133,9 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Database, 
     from tinydb.storages import MemoryStorage
 
     if request.param == "disk":
-        return Database(AtomicJSONStorage(tmp_path / "db.json")), lambda: Database(AtomicJSONStorage(tmp_path / "db.json"))
+        return Database(AtomicJSONStorage(tmp_path / "db.json")), lambda: Database(
+            AtomicJSONStorage(tmp_path / "db.json")
+        )
     inner = MemoryStorage()
     return Database(inner), lambda: Database(inner)
 

@@ -53,8 +53,14 @@ def test_the_layout_on_disk_is_the_documented_one(folder: Path) -> None:
     repo.save_draft("d", {})
     repo.set_setting("s", 1)
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
-    assert files == [".lock", "archive/thon-1/2025.json", "drafts.json", "hamlets/thon-1.json", "meta.json",
-                     "settings.json"]
+    assert files == [
+        ".lock",
+        "archive/thon-1/2025.json",
+        "drafts.json",
+        "hamlets/thon-1.json",
+        "meta.json",
+        "settings.json",
+    ]
     raw = (folder / "hamlets" / "thon-1.json").read_bytes()
     assert "Nguyễn Văn Đông".encode() in raw and b'": ' not in raw  # UTF-8, compact
     shard = json.loads(raw)
@@ -149,7 +155,8 @@ def test_a_failed_write_leaves_disk_and_memory_as_before(folder: Path, monkeypat
 
 
 def test_the_archive_crash_window_loses_nothing_and_counts_nothing_twice(
-        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = Repository(folder)
     home = household()
     repo.save_household(home)
@@ -180,7 +187,8 @@ def test_the_archive_crash_window_loses_nothing_and_counts_nothing_twice(
 
 
 def test_default_data_dir_follows_flet_then_falls_back_to_the_working_dir(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FLET_APP_STORAGE_DATA", str(tmp_path / "app-data"))
     assert default_data_dir() == tmp_path / "app-data"
     monkeypatch.delenv("FLET_APP_STORAGE_DATA")
@@ -229,15 +237,21 @@ def test_a_second_process_is_kept_off_a_folder_in_use_with_a_clear_message(folde
 
     repo = Repository(folder)
     repo.save_household(household())
-    probe = ("import sys; sys.path[:0] = ['mobile', '.']\n"
-             "from storage import Repository\nfrom storage.owner import StoreInUse\n"
-             f"try:\n    Repository({str(folder)!r})\nexcept StoreInUse as e:\n    print(e.code, '|', e.text('vi'))\n"
-             "else:\n    print('opened')\n")
+    probe = (
+        "import sys; sys.path[:0] = ['mobile', '.']\n"
+        "from storage import Repository\nfrom storage.owner import StoreInUse\n"
+        f"try:\n    Repository({str(folder)!r})\nexcept StoreInUse as e:\n    print(e.code, '|', e.text('vi'))\n"
+        "else:\n    print('opened')\n"
+    )
     root = Path(__file__).resolve().parents[2]
-    busy = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60)
+    busy = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60, check=False
+    )
     assert busy.stdout.startswith("store_in_use |") and "chương trình khác" in busy.stdout, busy.stderr
     repo.close()
-    free = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60)
+    free = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60, check=False
+    )
     assert free.stdout.strip() == "opened", free.stderr
     with pytest.raises(RuntimeError):
         repo.save_household(household())  # a closed store refuses writes instead of losing them
@@ -287,7 +301,10 @@ def test_a_move_a_crash_interrupted_is_finished_at_the_next_open(folder: Path, m
 
 def test_a_household_moved_out_of_this_phones_hamlets_is_let_go_only_when_nothing_waits(folder: Path) -> None:
     repo = Repository(folder)
-    done, busy = household("thon-1", status=Status.SYNCED), household("thon-1", head_name="Vi Văn Bận", status=Status.SYNCED)
+    done, busy = (
+        household("thon-1", status=Status.SYNCED),
+        household("thon-1", head_name="Vi Văn Bận", status=Status.SYNCED),
+    )
     for home in (done, busy):
         repo.save_household(home)
     repo.save_visit(completed(done, at(2, year=2025), status=Status.SYNCED))

@@ -128,7 +128,11 @@ def _names(rows: list[HouseholdRow]) -> list[str]:
 def test_search_ignores_diacritics_and_case(village: Repository) -> None:
     # every word anywhere in name, address or phone: the rule of survey.text.matches
     assert _names(village.search("nguyen van")) == [
-        "Đặng Văn Nguyên", "Nguyễn Thị Văn", "Nguyễn Văn An", "Nguyễn Văn Bình"]
+        "Đặng Văn Nguyên",
+        "Nguyễn Thị Văn",
+        "Nguyễn Văn An",
+        "Nguyễn Văn Bình",
+    ]
     assert _names(village.search("NGUYỄN VĂN BÌNH")) == ["Nguyễn Văn Bình"]
     assert _names(village.search("dang")) == ["Đặng Văn Nguyên"]
     assert _names(village.search("đặng")) == ["Đặng Văn Nguyên"]

@@ -39,11 +39,13 @@ def test_outbox_holds_complete_records_and_never_drafts(repo: Repository, day: d
 
 
 def test_accepted_and_duplicate_results_mark_records_synced(repo: Repository, day: dict, reopen) -> None:
-    changed = repo.record_results([
-        SyncResult("household", day["new"].id, "accepted"),
-        SyncResult("visit", day["absent"].id, "duplicate"),
-        SyncResult("visit", day["done"].id, "accepted"),
-    ])
+    changed = repo.record_results(
+        [
+            SyncResult("household", day["new"].id, "accepted"),
+            SyncResult("visit", day["absent"].id, "duplicate"),
+            SyncResult("visit", day["done"].id, "accepted"),
+        ]
+    )
     assert changed == 3
     store = reopen()
     assert len(store.outbox()) == 0
@@ -55,11 +57,19 @@ def test_accepted_and_duplicate_results_mark_records_synced(repo: Repository, da
 
 
 def test_rejected_records_stay_visible_with_their_reason_and_go_out_again(repo: Repository, day: dict) -> None:
-    repo.record_results([
-        SyncResult("visit", day["done"].id, "rejected", code="consent_missing", field="consent",
-                   context={"hint": "ask the head"}),
-        SyncResult("household", day["new"].id, "accepted"),
-    ])
+    repo.record_results(
+        [
+            SyncResult(
+                "visit",
+                day["done"].id,
+                "rejected",
+                code="consent_missing",
+                field="consent",
+                context={"hint": "ask the head"},
+            ),
+            SyncResult("household", day["new"].id, "accepted"),
+        ]
+    )
     [rejected] = repo.rejected()
     assert rejected.id == day["done"].id and rejected.status is Status.REJECTED
     assert rejected.rejection == {"code": "consent_missing", "field": "consent", "context": {"hint": "ask the head"}}
@@ -75,13 +85,15 @@ def test_results_that_do_not_apply_change_nothing(repo: Repository, day: dict) -
     sent_fingerprint = edited.fingerprint()
     edited.phone = "0900000000"
     repo.save_household(edited)
-    changed = repo.record_results([
-        SyncResult("household", day["new"].id, "accepted", fingerprint=sent_fingerprint),
-        SyncResult("visit", day["draft"].id, "accepted"),  # reopened for editing since sending
-        SyncResult("visit", day["old"].id, "rejected", code="late"),  # already synced
-        SyncResult("visit", "unknown-id", "accepted"),
-        SyncResult("household", "unknown-id", "accepted"),
-    ])
+    changed = repo.record_results(
+        [
+            SyncResult("household", day["new"].id, "accepted", fingerprint=sent_fingerprint),
+            SyncResult("visit", day["draft"].id, "accepted"),  # reopened for editing since sending
+            SyncResult("visit", day["old"].id, "rejected", code="late"),  # already synced
+            SyncResult("visit", "unknown-id", "accepted"),
+            SyncResult("household", "unknown-id", "accepted"),
+        ]
+    )
     assert changed == 0
     assert repo.household(day["new"].id).status is Status.COMPLETE
     assert repo.visit(day["draft"].id).status is Status.DRAFT
@@ -98,8 +110,12 @@ def test_drafts_round_trip_as_private_copies(repo: Repository, reopen) -> None:
     read = repo.draft("visit:h1")
     read["answers"]["vneid"].append("mutated")
     store = reopen()
-    assert store.draft("visit:h1") == {"household_id": "h1", "step": 3, "answers": {"vneid": ["level1"]},
-                                       "note": "Nguyễn"}
+    assert store.draft("visit:h1") == {
+        "household_id": "h1",
+        "step": 3,
+        "answers": {"vneid": ["level1"]},
+        "note": "Nguyễn",
+    }
     assert set(store.drafts()) == {"visit:h1", "household:new"}
     store.delete_draft("visit:h1")
     store.delete_draft("never-saved")

@@ -46,8 +46,13 @@ def test_visits_are_copies_both_ways(repo: Repository, home: Household) -> None:
     read.answers["environment"]["waste_sorting"] = "no"
     read.consent.by = "someone else"
     again = repo.visits_of(home.id)[0]
-    assert again.members[0].answers == {"phone_type": "smartphone", "vneid": "level1", "vneid_seen": "seen",
-                                        "payment_accounts": ["bank_app"], "online_services": "used"}
+    assert again.members[0].answers == {
+        "phone_type": "smartphone",
+        "vneid": "level1",
+        "vneid_seen": "seen",
+        "payment_accounts": ["bank_app"],
+        "online_services": "used",
+    }
     assert again.answer("waste_sorting") == "partly" and again.consent.by == "Chủ hộ"
 
 
@@ -70,7 +75,10 @@ def test_nobody_home_then_completed_moves_the_summary_along(repo: Repository, ho
     summary = repo.households("thon-1")[0].summary
     assert summary.state == "completed"
     assert (summary.last_completed_visit_id, summary.last_completed_at, summary.last_outcome) == (
-        done.id, at(4), "completed")
+        done.id,
+        at(4),
+        "completed",
+    )
     assert FollowUp(code="upgrade_vneid_level2", member_id=done.members[0].id) in summary.follow_ups
 
 
@@ -121,8 +129,7 @@ def test_latest_completed_visits_one_per_household(repo: Repository, home: House
     repo.save_household(never)
     mine = completed(home, at(9))
     theirs = completed(other_home, at(7))
-    for visit in (completed(home, at(3)), mine, other(home, "nobody_home", at(12)), theirs,
-                  other(never, "declined")):
+    for visit in (completed(home, at(3)), mine, other(home, "nobody_home", at(12)), theirs, other(never, "declined")):
         repo.save_visit(visit)
     assert [v.id for v in repo.latest_completed_visits("thon-1")] == [mine.id]
     assert {v.id for v in repo.latest_completed_visits()} == {mine.id, theirs.id}
@@ -144,7 +151,8 @@ def history(repo: Repository, home: Household) -> dict[str, Visit]:
 
 
 def test_archive_moves_only_synced_visits_a_synced_completed_one_superseded(
-        repo: Repository, home: Household, history: dict[str, Visit], reopen) -> None:
+    repo: Repository, home: Household, history: dict[str, Visit], reopen
+) -> None:
     before = repo.visits_of(home.id)
     counts = repo.counts()
     assert repo.archive_synced() == 2

@@ -45,22 +45,42 @@ def test_the_checklist_covers_what_a_visit_records():
     definition = checklists.current()
     assert set(definition.outcome_values) == {"completed", "nobody_home", "declined", "moved"}
     ids = {q.id for s in definition.sections for q in s.questions}
-    assert {"relation", "birth_year", "sex", "phone_type", "vneid", "vneid_seen", "payment_accounts",
-            "online_services", "guided_services", "waste_sorting", "is_business", "business_tools",
-            "products", "guidance_given"} <= ids
+    assert {
+        "relation",
+        "birth_year",
+        "sex",
+        "phone_type",
+        "vneid",
+        "vneid_seen",
+        "payment_accounts",
+        "online_services",
+        "guided_services",
+        "waste_sorting",
+        "is_business",
+        "business_tools",
+        "products",
+        "guidance_given",
+    } <= ids
     assert definition.question("guidance_given").choice_values == definition.catalogue_codes
 
 
-@pytest.mark.parametrize("break_it", [
-    lambda d: d["sections"][0]["questions"].append(dict(d["sections"][0]["questions"][0])),
-    lambda d: d["sections"][0].update(scope="village"),
-    lambda d: d["sections"][1]["questions"][0].update(type="colour"),
-    lambda d: d["sections"][1]["questions"][0].update(choices=[]),
-    lambda d: d["follow_up_rules"].append({"code": "nope", "scope": "household", "when": {"q": "vneid", "eq": "x"}}),
-    lambda d: d["follow_up_rules"].append({"code": "install_vneid", "scope": "adult", "when": {"q": "ghost", "eq": "x"}}),
-    lambda d: d.pop("outcomes"),
-    lambda d: d["sections"][2]["questions"][3].update(exclusive=["nothing"]),
-])
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda d: d["sections"][0]["questions"].append(dict(d["sections"][0]["questions"][0])),
+        lambda d: d["sections"][0].update(scope="village"),
+        lambda d: d["sections"][1]["questions"][0].update(type="colour"),
+        lambda d: d["sections"][1]["questions"][0].update(choices=[]),
+        lambda d: d["follow_up_rules"].append(
+            {"code": "nope", "scope": "household", "when": {"q": "vneid", "eq": "x"}}
+        ),
+        lambda d: d["follow_up_rules"].append(
+            {"code": "install_vneid", "scope": "adult", "when": {"q": "ghost", "eq": "x"}}
+        ),
+        lambda d: d.pop("outcomes"),
+        lambda d: d["sections"][2]["questions"][3].update(exclusive=["nothing"]),
+    ],
+)
 def test_definition_mistakes_are_caught_at_load(break_it):
     raw = raw_v1()
     break_it(raw)
@@ -90,8 +110,14 @@ def test_records_of_an_older_version_stay_readable_after_a_new_version():
     raw["version"] = 2
     environment = next(s for s in raw["sections"] if s["id"] == "environment")
     environment["questions"][0]["choices"][1]["value"] = "some_groups"
-    environment["questions"].append({"id": "composting", "type": "single", "label": {"vi": "Ủ phân", "en": "Composting"},
-                                     "choices": [{"value": "yes", "label": {"vi": "Có", "en": "Yes"}}]})
+    environment["questions"].append(
+        {
+            "id": "composting",
+            "type": "single",
+            "label": {"vi": "Ủ phân", "en": "Composting"},
+            "choices": [{"value": "yes", "label": {"vi": "Có", "en": "Yes"}}],
+        }
+    )
     v2 = Checklist.from_dict(raw)
     assert v2.question("composting")
     old = completed_visit(waste="partly")  # filled with v1

@@ -25,11 +25,18 @@ def test_adult_with_vneid_level1_needs_an_upgrade():
 
 
 def test_household_gaps():
-    visit = completed_visit(guided=["none"], waste="partly", business=True, tools=["none"],
-                            products=[{"name": "Gạo", "promoted_online": "no"}])
+    visit = completed_visit(
+        guided=["none"],
+        waste="partly",
+        business=True,
+        tools=["none"],
+        products=[{"name": "Gạo", "promoted_online": "no"}],
+    )
     assert pairs(derive_follow_ups(visit)) == {
-        ("essential_digital_services", None), ("waste_sorting_instructions", None),
-        ("business_digital_tools", None), ("promote_products_online", None),
+        ("essential_digital_services", None),
+        ("waste_sorting_instructions", None),
+        ("business_digital_tools", None),
+        ("promote_products_online", None),
     }
 
 
@@ -38,8 +45,9 @@ def test_nothing_is_derived_from_a_visit_that_was_not_completed():
 
 
 def test_hand_listed_follow_ups_are_merged_once():
-    visit = completed_visit(guided=["none"], follow_ups=[FollowUp(code="essential_digital_services"),
-                                                         FollowUp(code="online_safety")])
+    visit = completed_visit(
+        guided=["none"], follow_ups=[FollowUp(code="essential_digital_services"), FollowUp(code="online_safety")]
+    )
     assert pairs(open_follow_ups(visit)) == {("essential_digital_services", None), ("online_safety", None)}
 
 

@@ -6,8 +6,16 @@ from datetime import date
 
 import pytest
 
-from survey.indicators import (INDICATOR_IDS, CoverageConfig, IndicatorValue, Target, compute_coverage,
-                               default_config, household_tally, latest_completed)
+from survey.indicators import (
+    INDICATOR_IDS,
+    CoverageConfig,
+    IndicatorValue,
+    Target,
+    compute_coverage,
+    default_config,
+    household_tally,
+    latest_completed,
+)
 from survey.records import Hamlet
 
 from .builders import adult, child, completed_visit, household, other_visit
@@ -28,31 +36,56 @@ def t(day: str) -> str:
 
 @pytest.fixture
 def commune():
-    hamlets = [Hamlet(id="A", name="Thôn Nà Pàn", team_active_since="2026-03-01"),
-               Hamlet(id="B", name="Bản Khuổi Cáp")]
+    hamlets = [Hamlet(id="A", name="Thôn Nà Pàn", team_active_since="2026-03-01"), Hamlet(id="B", name="Bản Khuổi Cáp")]
     a1, a2, a3 = household("A", "Hoàng Văn Một"), household("A", "Lý Thị Hai"), household("A", "Ba")
     a4 = household("A", "Bốn", removed_at=t("2026-04-02"), removed_reason="moved")
     b1, b2 = household("B", "Nông Văn Năm"), household("B", "Sáu")
     b3 = household("B", "Bảy", created_at=t("2026-09-01"))
     visits = [
-        completed_visit(a1, visited_at=t("2026-02-01"), members=[adult(1970, vneid="level1")],
-                        waste="no", guided=["none"]),
-        completed_visit(a1, visited_at=t("2026-05-10"), business=True, tools=["cashless"],
-                        products=[{"name": "Chè", "promoted_online": "yes"},
-                                  {"name": "Mật ong", "promoted_online": "no"}],
-                        members=[adult(1970),
-                                 adult(1975, relation="spouse", phone="feature_phone", vneid="level1",
-                                       payments=["none"], online="not_needed"),
-                                 child(2012)]),
-        completed_visit(a2, visited_at=t("2026-05-11"), guided=["none"], waste="partly",
-                        members=[adult(1990, payments=["none"], online="not_used"),
-                                 adult(2009, relation="child", payments=["e_wallet"])]),
+        completed_visit(
+            a1, visited_at=t("2026-02-01"), members=[adult(1970, vneid="level1")], waste="no", guided=["none"]
+        ),
+        completed_visit(
+            a1,
+            visited_at=t("2026-05-10"),
+            business=True,
+            tools=["cashless"],
+            products=[{"name": "Chè", "promoted_online": "yes"}, {"name": "Mật ong", "promoted_online": "no"}],
+            members=[
+                adult(1970),
+                adult(
+                    1975,
+                    relation="spouse",
+                    phone="feature_phone",
+                    vneid="level1",
+                    payments=["none"],
+                    online="not_needed",
+                ),
+                child(2012),
+            ],
+        ),
+        completed_visit(
+            a2,
+            visited_at=t("2026-05-11"),
+            guided=["none"],
+            waste="partly",
+            members=[
+                adult(1990, payments=["none"], online="not_used"),
+                adult(2009, relation="child", payments=["e_wallet"]),
+            ],
+        ),
         other_visit(a2, "nobody_home", visited_at=t("2026-07-01")),
         other_visit(a4, "moved", visited_at=t("2026-04-02")),
-        completed_visit(b1, visited_at=t("2026-08-20"), guided=["public_admin"], waste="no",
-                        business=True, tools=["none"], products=[],
-                        members=[adult(1960, phone="none", vneid="none", payments=["none"],
-                                       online="not_needed")]),
+        completed_visit(
+            b1,
+            visited_at=t("2026-08-20"),
+            guided=["public_admin"],
+            waste="no",
+            business=True,
+            tools=["none"],
+            products=[],
+            members=[adult(1960, phone="none", vneid="none", payments=["none"], online="not_needed")],
+        ),
         other_visit(b2, "declined", visited_at=t("2026-05-01")),
     ]
     return hamlets, [a1, a2, a3, a4, b1, b2, b3], visits
@@ -65,21 +98,36 @@ def figures(coverage) -> dict[str, tuple[int, int]]:
 def test_today_per_hamlet_and_commune(commune):
     report = compute_coverage(*commune)
     assert figures(report.hamlets["A"]) == {
-        "adults_ready": (1, 3), "adults_online_services": (2, 3), "households_guided": (1, 2),
-        "households_waste_sorting": (1, 2), "households_waste_partly": (1, 2),
-        "businesses_digital": (1, 1), "products_online": (1, 2), "hamlets_with_team": (1, 1),
+        "adults_ready": (1, 3),
+        "adults_online_services": (2, 3),
+        "households_guided": (1, 2),
+        "households_waste_sorting": (1, 2),
+        "households_waste_partly": (1, 2),
+        "businesses_digital": (1, 1),
+        "products_online": (1, 2),
+        "hamlets_with_team": (1, 1),
         "visit_coverage": (2, 3),
     }
     assert figures(report.hamlets["B"]) == {
-        "adults_ready": (0, 1), "adults_online_services": (0, 1), "households_guided": (1, 1),
-        "households_waste_sorting": (0, 1), "households_waste_partly": (0, 1),
-        "businesses_digital": (0, 1), "products_online": (0, 0), "hamlets_with_team": (0, 1),
+        "adults_ready": (0, 1),
+        "adults_online_services": (0, 1),
+        "households_guided": (1, 1),
+        "households_waste_sorting": (0, 1),
+        "households_waste_partly": (0, 1),
+        "businesses_digital": (0, 1),
+        "products_online": (0, 0),
+        "hamlets_with_team": (0, 1),
         "visit_coverage": (1, 3),
     }
     assert figures(report.total) == {
-        "adults_ready": (1, 4), "adults_online_services": (2, 4), "households_guided": (2, 3),
-        "households_waste_sorting": (1, 3), "households_waste_partly": (1, 3),
-        "businesses_digital": (1, 2), "products_online": (1, 2), "hamlets_with_team": (1, 2),
+        "adults_ready": (1, 4),
+        "adults_online_services": (2, 4),
+        "households_guided": (2, 3),
+        "households_waste_sorting": (1, 3),
+        "households_waste_partly": (1, 3),
+        "businesses_digital": (1, 2),
+        "products_online": (1, 2),
+        "hamlets_with_team": (1, 2),
         "visit_coverage": (3, 6),
     }
 

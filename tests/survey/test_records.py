@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from survey.records import (FollowUp, Household, InvalidTransition, Member, Status, Visit,
-                            new_id)
+from survey.records import FollowUp, Household, InvalidTransition, Member, Status, Visit, new_id
 from survey.times import instant
 
 from .builders import adult, completed_visit, household

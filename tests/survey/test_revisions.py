@@ -5,8 +5,17 @@ from __future__ import annotations
 from survey.errors import message
 from survey.revisions import describe, settle
 
-BASE = {"id": "h1", "hamlet_id": "thon-a", "head_name": "Nguyễn Văn An", "address": "Xóm 1", "phone": "0912000000",
-        "removed_at": None, "removed_reason": None, "updated_at": "2026-06-01T08:00:00+07:00", "revision": 2}
+BASE = {
+    "id": "h1",
+    "hamlet_id": "thon-a",
+    "head_name": "Nguyễn Văn An",
+    "address": "Xóm 1",
+    "phone": "0912000000",
+    "removed_at": None,
+    "removed_reason": None,
+    "updated_at": "2026-06-01T08:00:00+07:00",
+    "revision": 2,
+}
 
 
 def version(**changes):

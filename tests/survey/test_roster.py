@@ -75,6 +75,13 @@ def test_an_edit_that_changes_neither_hamlet_nor_roster_adds_no_placement():
 
 
 def test_a_household_that_arrives_already_removed_leaves_on_its_removal_day():
-    home = household(hamlet_id="thon-a", created_at="2026-06-01T08:00:00+07:00",
-                     removed_at="2026-06-03T08:00:00+07:00", removed_reason="duplicate")
-    assert history_of(home) == [Placement(date(2026, 6, 1), "thon-a", True), Placement(date(2026, 6, 3), "thon-a", False)]
+    home = household(
+        hamlet_id="thon-a",
+        created_at="2026-06-01T08:00:00+07:00",
+        removed_at="2026-06-03T08:00:00+07:00",
+        removed_reason="duplicate",
+    )
+    assert history_of(home) == [
+        Placement(date(2026, 6, 1), "thon-a", True),
+        Placement(date(2026, 6, 3), "thon-a", False),
+    ]

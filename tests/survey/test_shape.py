@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,14 +13,13 @@ from survey.shape import FIELD_LIMITS, check_characters, clean_text
 from survey.times import zone
 from survey.validation import RecordContext, check_household, check_visit
 
-from .builders import adult, completed_visit, household
+from .builders import completed_visit, household
 
-CONTEXT = RecordContext(now=datetime(2026, 11, 29, 5, 0, tzinfo=timezone.utc), zone=zone(),
-                        campaign_start=date(2026, 1, 1))
+CONTEXT = RecordContext(now=datetime(2026, 11, 29, 5, 0, tzinfo=UTC), zone=zone(), campaign_start=date(2026, 1, 1))
 
 
 def first(judged) -> tuple[str, str]:
-    record, issues = judged
+    _record, issues = judged
     return (issues[0].code, issues[0].field) if issues else ("", "")
 
 
@@ -33,25 +32,28 @@ def good_visit() -> dict:
 
 
 def test_good_records_pass():
-    assert check_household(good_household(), CONTEXT) [1] == []
+    assert check_household(good_household(), CONTEXT)[1] == []
     assert check_visit(good_visit(), CONTEXT)[1] == []
 
 
-@pytest.mark.parametrize("bend, expected", [
-    (lambda r: r.update(address="Đi qua cầu treo, rẽ trái " * 25), ("text_too_long", "address")),  # 625 characters
-    (lambda r: r.update(status="archived"), ("status_invalid", "status")),
-    (lambda r: r.update(id="abc\x00def"), ("id_invalid", "id")),
-    (lambda r: r.update(id=""), ("id_invalid", "id")),
-    (lambda r: r.update(hamlet_id="../../etc"), ("id_invalid", "hamlet_id")),
-    (lambda r: r.update(head_name=42), ("value_type_invalid", "head_name")),
-    (lambda r: r.update(head_name="Nguyễn\x07 Văn An"), ("characters_invalid", "head_name")),
-    (lambda r: r.update(created_at="2000-01-01T00:00:00+00:00"), ("time_before_campaign", "created_at")),
-    (lambda r: r.update(updated_at="2027-11-29T05:00:00+00:00"), ("time_in_future", "updated_at")),
-    (lambda r: r.update(created_at=20260101), ("time_invalid", "created_at")),
-    (lambda r: r.update(revision=0), ("revision_invalid", "revision")),
-    (lambda r: r.update(revision="3"), ("revision_invalid", "revision")),
-    (lambda r: r.update(removed_reason="abducted"), ("household_status_invalid", "removed_reason")),
-])
+@pytest.mark.parametrize(
+    "bend, expected",
+    [
+        (lambda r: r.update(address="Đi qua cầu treo, rẽ trái " * 25), ("text_too_long", "address")),  # 625 characters
+        (lambda r: r.update(status="archived"), ("status_invalid", "status")),
+        (lambda r: r.update(id="abc\x00def"), ("id_invalid", "id")),
+        (lambda r: r.update(id=""), ("id_invalid", "id")),
+        (lambda r: r.update(hamlet_id="../../etc"), ("id_invalid", "hamlet_id")),
+        (lambda r: r.update(head_name=42), ("value_type_invalid", "head_name")),
+        (lambda r: r.update(head_name="Nguyễn\x07 Văn An"), ("characters_invalid", "head_name")),
+        (lambda r: r.update(created_at="2000-01-01T00:00:00+00:00"), ("time_before_campaign", "created_at")),
+        (lambda r: r.update(updated_at="2027-11-29T05:00:00+00:00"), ("time_in_future", "updated_at")),
+        (lambda r: r.update(created_at=20260101), ("time_invalid", "created_at")),
+        (lambda r: r.update(revision=0), ("revision_invalid", "revision")),
+        (lambda r: r.update(revision="3"), ("revision_invalid", "revision")),
+        (lambda r: r.update(removed_reason="abducted"), ("household_status_invalid", "removed_reason")),
+    ],
+)
 def test_each_kind_of_bad_household_gets_its_own_code(bend, expected):
     raw = good_household()
     bend(raw)
@@ -65,20 +67,26 @@ def _member_answers(raw: dict, **answers) -> dict:
     return raw
 
 
-@pytest.mark.parametrize("bend, expected", [
-    (lambda r: r.update(status="lost"), ("status_invalid", "status")),
-    (lambda r: r.update(household_id="h\x00"), ("id_invalid", "household_id")),
-    (lambda r: _member_answers(r, id_number="012345678901"), ("question_unknown", "members[0].answers.id_number")),
-    (lambda r: r.update(members="everyone"), ("value_type_invalid", "members")),
-    (lambda r: r.update(members=[{"id": "m"}] * 51), ("items_too_many", "members")),
-    (lambda r: r["members"][0].update(id=7), ("id_invalid", "members[0].id")),
-    (lambda r: r.update(answers={"environment": "yes"}), ("value_type_invalid", "answers")),
-    (lambda r: r.update(follow_ups=[{"code": "x" * 100}]), ("follow_up_unknown_code", "follow_ups[0]")),
-    (lambda r: r.update(consent={"by": "Chủ hộ", "at": "2030-01-01T00:00:00+07:00"}), ("time_in_future", "consent.at")),
-    (lambda r: r.update(visited_at="2025-12-30T10:00:00+07:00"), ("time_before_campaign", "visited_at")),
-    (lambda r: r["answers"]["environment"].update(note="x"), ("question_unknown", "environment.note")),
-    (lambda r: r["answers"].update(health={"blood_type": "O"}), ("question_unknown", "health")),
-])
+@pytest.mark.parametrize(
+    "bend, expected",
+    [
+        (lambda r: r.update(status="lost"), ("status_invalid", "status")),
+        (lambda r: r.update(household_id="h\x00"), ("id_invalid", "household_id")),
+        (lambda r: _member_answers(r, id_number="012345678901"), ("question_unknown", "members[0].answers.id_number")),
+        (lambda r: r.update(members="everyone"), ("value_type_invalid", "members")),
+        (lambda r: r.update(members=[{"id": "m"}] * 51), ("items_too_many", "members")),
+        (lambda r: r["members"][0].update(id=7), ("id_invalid", "members[0].id")),
+        (lambda r: r.update(answers={"environment": "yes"}), ("value_type_invalid", "answers")),
+        (lambda r: r.update(follow_ups=[{"code": "x" * 100}]), ("follow_up_unknown_code", "follow_ups[0]")),
+        (
+            lambda r: r.update(consent={"by": "Chủ hộ", "at": "2030-01-01T00:00:00+07:00"}),
+            ("time_in_future", "consent.at"),
+        ),
+        (lambda r: r.update(visited_at="2025-12-30T10:00:00+07:00"), ("time_before_campaign", "visited_at")),
+        (lambda r: r["answers"]["environment"].update(note="x"), ("question_unknown", "environment.note")),
+        (lambda r: r["answers"].update(health={"blood_type": "O"}), ("question_unknown", "health")),
+    ],
+)
 def test_each_kind_of_bad_visit_gets_its_own_code(bend, expected):
     raw = good_visit()
     bend(raw)
@@ -96,8 +104,9 @@ def test_a_five_megabyte_answer_is_refused_and_quoted_in_a_few_words():
 
 
 def test_a_product_with_extra_fields_is_refused():
-    visit = completed_visit(household(), business=True, products=[{"name": "Chè", "promoted_online": "yes",
-                                                                   "bank_account": "123"}])
+    visit = completed_visit(
+        household(), business=True, products=[{"name": "Chè", "promoted_online": "yes", "bank_account": "123"}]
+    )
     assert first(check_visit(visit.to_dict(), CONTEXT)) == ("question_unknown", "business.products[0].bank_account")
 
 
@@ -131,14 +140,16 @@ def test_judging_never_raises_on_random_junk():
             return rng.choice(leaves)
         if kind < 0.75:
             return [junk(depth + 1) for _ in range(rng.randint(0, 3))]
-        return {rng.choice(["id", "members", "answers", "consent", "at", "by", "code", "x"]): junk(depth + 1)
-                for _ in range(rng.randint(0, 3))}
+        return {
+            rng.choice(["id", "members", "answers", "consent", "at", "by", "code", "x"]): junk(depth + 1)
+            for _ in range(rng.randint(0, 3))
+        }
 
     for _ in range(3_000):
         for base in (good_household(), good_visit()):
             raw = dict(base)
             for _ in range(rng.randint(1, 4)):
-                raw[rng.choice(list(raw) + ["extra"])] = junk()
+                raw[rng.choice([*list(raw), "extra"])] = junk()
             judge = check_household if "head_name" in base else check_visit
             record, issues = judge(raw, CONTEXT)
             assert record is not None or issues

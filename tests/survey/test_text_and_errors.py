@@ -6,12 +6,15 @@ from survey.errors import CATALOGUE, Issue, message
 from survey.text import fold, matches
 
 
-@pytest.mark.parametrize("text,folded", [
-    ("Nguyễn Văn An", "nguyen van an"),
-    ("ĐẶNG THỊ Đào", "dang thi dao"),
-    ("  Hoàng   Thị\tHồng ", "hoang thi hong"),
-    ("Khuổi Cáp", "khuoi cap"),
-])
+@pytest.mark.parametrize(
+    "text,folded",
+    [
+        ("Nguyễn Văn An", "nguyen van an"),
+        ("ĐẶNG THỊ Đào", "dang thi dao"),
+        ("  Hoàng   Thị\tHồng ", "hoang thi hong"),
+        ("Khuổi Cáp", "khuoi cap"),
+    ],
+)
 def test_fold(text, folded):
     assert fold(text) == folded
 
@@ -28,7 +31,9 @@ def test_catalogue_messages_are_bilingual_and_never_raise():
     for code, entry in CATALOGUE.items():
         assert entry.vi != entry.en, code
         assert message(code, "vi") and message(code, "en")  # missing context: placeholder, no error
-    issue = Issue("year_in_future", "members[0].birth_year", {"value": 2030, "label_vi": "Năm sinh", "label_en": "Birth year"})
+    issue = Issue(
+        "year_in_future", "members[0].birth_year", {"value": 2030, "label_vi": "Năm sinh", "label_en": "Birth year"}
+    )
     assert issue.message("vi") == "Năm sinh 2030 nằm trong tương lai."
     assert issue.message("en") == "Birth year 2030 is in the future."
     assert issue.to_dict()["code"] == "year_in_future"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -22,9 +22,12 @@ LATER_UTC = "2026-03-10T03:00:00.000+00:00"  # 03:00 UTC: the later one, althoug
 def two_morning_visits():
     home = household(hamlet_id="thon-1")
     ready = completed_visit(home, members=[adult(1980)], waste="yes", visited_at=EARLY_LOCAL)
-    not_ready = completed_visit(home, members=[adult(1980, phone="none", vneid="none", payments=["none"],
-                                                     online="not_used")],
-                                waste="no", visited_at=LATER_UTC)
+    not_ready = completed_visit(
+        home,
+        members=[adult(1980, phone="none", vneid="none", payments=["none"], online="not_used")],
+        waste="no",
+        visited_at=LATER_UTC,
+    )
     return home, ready, not_ready
 
 
@@ -36,8 +39,10 @@ def test_the_later_instant_is_the_latest_visit_whatever_its_offset(order):
     assert latest_completed(visits)[home.id] is not_ready
     report = compute_coverage([Hamlet(id="thon-1", name="Thôn 1")], [home], visits, today=date(2026, 3, 10))
     assert (report.total["adults_ready"].numerator, report.total["adults_ready"].denominator) == (0, 1)
-    assert (report.total["households_waste_sorting"].numerator,
-            report.total["households_waste_sorting"].denominator) == (0, 1)
+    assert (
+        report.total["households_waste_sorting"].numerator,
+        report.total["households_waste_sorting"].denominator,
+    ) == (0, 1)
     summary = summarize(visits)
     assert summary.last_completed_visit_id == not_ready.id
     assert summary.last_visit_at == LATER_UTC
@@ -56,7 +61,7 @@ def test_a_visit_at_dawn_on_new_year_is_a_visit_of_the_new_year_in_vietnam():
     assert (next_day.total["visit_coverage"].numerator, next_day.total["visit_coverage"].denominator) == (1, 1)
     assert next_day.total["adults_ready"].denominator == 1  # born 2010: an adult in the visit's year, 2028
     assert visit.year_in(VN) == 2028 and visit.day_in(VN) == date(2028, 1, 1)
-    assert household_tally(visit, 18, timezone.utc).counts["adults_ready"] == [0, 0]  # in UTC it was 2027
+    assert household_tally(visit, 18, UTC).counts["adults_ready"] == [0, 0]  # in UTC it was 2027
 
 
 def test_current_figures_count_a_team_only_from_its_day():
@@ -69,15 +74,15 @@ def test_current_figures_count_a_team_only_from_its_day():
 
 
 def test_instants_need_an_offset_and_days_are_local():
-    assert instant("2026-03-10T09:30:00+07:00") == datetime(2026, 3, 10, 2, 30, tzinfo=timezone.utc)
+    assert instant("2026-03-10T09:30:00+07:00") == datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
     for bad in ("2026-03-10T09:30:00", "2026-03-10", "yesterday", ""):
         with pytest.raises(ValueError):
             instant(bad)
     with pytest.raises(TypeError):
         instant(20260310)  # type: ignore[arg-type]
     assert day_of("2027-12-31T23:30:00Z", VN) == date(2028, 1, 1)
-    assert local_day(datetime(2027, 12, 31, 16, 59, tzinfo=timezone.utc), VN) == date(2027, 12, 31)
-    assert start_of_day(date(2026, 1, 1), VN) == datetime(2025, 12, 31, 17, 0, tzinfo=timezone.utc)
+    assert local_day(datetime(2027, 12, 31, 16, 59, tzinfo=UTC), VN) == date(2027, 12, 31)
+    assert start_of_day(date(2026, 1, 1), VN) == datetime(2025, 12, 31, 17, 0, tzinfo=UTC)
     with pytest.raises(ZoneUnknown):
         zone("Mars/Olympus_Mons")
 
@@ -93,7 +98,7 @@ def test_the_commune_configuration_carries_its_zone_and_campaign_start():
 
 # -- times nobody could have recorded -------------------------------------------------------
 
-NOW = datetime(2026, 11, 29, 5, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
 CONTEXT = RecordContext(now=NOW, zone=VN, campaign_start=date(2026, 1, 1))
 
 
@@ -106,10 +111,12 @@ def test_a_dead_battery_clock_is_refused_for_households_visits_and_consent():
     home = household(created_at=fallen)
     assert household_codes(home) == [("time_before_campaign", "created_at")]
     visit = completed_visit(household(), visited_at=fallen)
-    assert [(i.code, i.field) for i in validate_visit(visit, CONTEXT)][0] == ("time_before_campaign", "visited_at")
+    assert next((i.code, i.field) for i in validate_visit(visit, CONTEXT)) == ("time_before_campaign", "visited_at")
     consent_only = completed_visit(household(), visited_at="2026-06-15T09:30:00.000+07:00")
     consent_only.consent.at = fallen
-    assert [(i.code, i.field) for i in validate_visit(consent_only, CONTEXT)] == [("time_before_campaign", "consent.at")]
+    assert [(i.code, i.field) for i in validate_visit(consent_only, CONTEXT)] == [
+        ("time_before_campaign", "consent.at")
+    ]
 
 
 def test_a_time_a_year_ahead_is_refused_and_ten_minutes_ahead_is_a_clock():
@@ -126,10 +133,13 @@ def test_a_time_a_year_ahead_is_refused_and_ten_minutes_ahead_is_a_clock():
 
 def test_the_campaign_starts_at_local_midnight():
     assert household_codes(household(created_at="2025-12-31T17:00:00+00:00")) == []  # 00:00 on 1/1 in Vietnam
-    assert household_codes(household(created_at="2025-12-31T16:59:59+00:00")) == [("time_before_campaign", "created_at")]
+    assert household_codes(household(created_at="2025-12-31T16:59:59+00:00")) == [
+        ("time_before_campaign", "created_at")
+    ]
     later_start = RecordContext(now=NOW, zone=VN, campaign_start=date(2026, 3, 1))
     assert [i.code for i in validate_household(household(created_at="2026-02-01T08:00:00+07:00"), later_start)] == [
-        "time_before_campaign"]
+        "time_before_campaign"
+    ]
 
 
 def test_a_time_without_an_offset_is_refused():
@@ -139,13 +149,13 @@ def test_a_time_without_an_offset_is_refused():
 def test_adults_are_counted_by_the_communes_year_of_the_visit():
     visit = completed_visit(household(), members=[adult(2010), child(2020)], visited_at="2027-12-31T23:30:00Z")
     assert [m.birth_year for m in visit.adults(18, VN)] == [2010]
-    assert visit.adults(18, timezone.utc) == []
+    assert visit.adults(18, UTC) == []
 
 
 def test_a_household_the_server_holds_keeps_its_creation_time_through_any_edit() -> None:
     from survey.validation import check_household
 
-    context = RecordContext(now=datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc), campaign_start=date(2026, 3, 1))
+    context = RecordContext(now=datetime(2026, 11, 30, 3, 0, tzinfo=UTC), campaign_start=date(2026, 3, 1))
     early = "2026-02-01T08:00:00.000+07:00"  # before a campaign start staff moved later
     _, fresh = check_household(household("thon-1", created_at=early).to_dict(), context)
     assert [(i.code, i.field) for i in fresh] == [("time_before_campaign", "created_at")]
@@ -154,15 +164,18 @@ def test_a_household_the_server_holds_keeps_its_creation_time_through_any_edit()
     assert edited == []
 
 
-@pytest.mark.parametrize("value, code, shown", [
-    ("9999-12-31T23:59:59+00:00", "time_in_future", "9999-12-31T23:59:59+00:00"),  # 06:59 in year 10000 in Vietnam
-    ("9999-12-30T10:00:00+00:00", "time_in_future", "17:00 30/12/9999"),
-    ("9999-12-31T20:00:00-05:00", "time_in_future", "9999-12-31T20:00:00-05:00"),
-    ("0001-01-01T00:00:00+07:00", "time_before_campaign", "0001-01-01T00:00:00+07:00"),
-    ("0001-01-02T00:00:00+00:00", "time_before_campaign", "02/01/0001"),
-])
+@pytest.mark.parametrize(
+    "value, code, shown",
+    [
+        ("9999-12-31T23:59:59+00:00", "time_in_future", "9999-12-31T23:59:59+00:00"),  # 06:59 in year 10000 in Vietnam
+        ("9999-12-30T10:00:00+00:00", "time_in_future", "17:00 30/12/9999"),
+        ("9999-12-31T20:00:00-05:00", "time_in_future", "9999-12-31T20:00:00-05:00"),
+        ("0001-01-01T00:00:00+07:00", "time_before_campaign", "0001-01-01T00:00:00+07:00"),
+        ("0001-01-02T00:00:00+00:00", "time_before_campaign", "02/01/0001"),
+    ],
+)
 def test_times_at_the_calendars_edge_are_judged_not_crashed_on(value: str, code: str, shown: str) -> None:
-    context = RecordContext(now=datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc))
+    context = RecordContext(now=datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
     issues = validate_household(household("thon-1", created_at=value), context)
     assert [(i.code, i.field) for i in issues] == [(code, "created_at")]
     assert issues[0].context["day"] == shown

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from survey.validation import blocking, validate_household, validate_visit
 
 from .builders import adult, child, completed_visit, household, other_visit
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def codes(visit: Visit, **kwargs) -> list[str]:
@@ -20,8 +20,9 @@ def codes(visit: Visit, **kwargs) -> list[str]:
 
 
 def test_valid_visit_has_no_issues():
-    visit = completed_visit(business=True, tools=["cashless", "social_sales"],
-                            products=[{"name": "Chè Thái", "promoted_online": "yes"}])
+    visit = completed_visit(
+        business=True, tools=["cashless", "social_sales"], products=[{"name": "Chè Thái", "promoted_online": "yes"}]
+    )
     assert validate_visit(visit, now=NOW) == []
 
 
@@ -89,12 +90,15 @@ def test_follow_up_code_outside_the_catalogue():
     assert codes(visit) == ["follow_up_unknown_code"]
 
 
-@pytest.mark.parametrize("section,question", [
-    ("environment", "waste_sorting"),
-    ("digital_services", "guided_services"),
-    ("business", "is_business"),
-    ("members", "member_count"),
-])
+@pytest.mark.parametrize(
+    "section,question",
+    [
+        ("environment", "waste_sorting"),
+        ("digital_services", "guided_services"),
+        ("business", "is_business"),
+        ("members", "member_count"),
+    ],
+)
 def test_required_answers_missing(section, question):
     visit = completed_visit()
     del visit.answers[section][question]
@@ -114,8 +118,7 @@ def test_answer_not_in_the_choices():
     visit.answers["environment"]["waste_sorting"] = "sometimes"
     visit.members[0].answers["phone_type"] = "tablet"
     found = {(i.code, i.field) for i in validate_visit(visit, now=NOW)}
-    assert found == {("choice_invalid", "environment.waste_sorting"),
-                     ("choice_invalid", "members[0].phone_type")}
+    assert found == {("choice_invalid", "environment.waste_sorting"), ("choice_invalid", "members[0].phone_type")}
 
 
 def test_exclusive_none_cannot_be_combined():
@@ -177,8 +180,10 @@ def test_numbers_of_the_wrong_type_and_range():
 def test_product_list_items_are_checked():
     visit = completed_visit(business=True, products=[{"name": "x" * 81, "promoted_online": "perhaps"}])
     found = {(i.code, i.field) for i in validate_visit(visit, now=NOW)}
-    assert found == {("text_too_long", "business.products[0].name"),
-                     ("choice_invalid", "business.products[0].promoted_online")}
+    assert found == {
+        ("text_too_long", "business.products[0].name"),
+        ("choice_invalid", "business.products[0].promoted_online"),
+    }
 
 
 def test_unknown_question_and_version():
@@ -210,20 +215,35 @@ def test_duplicate_member_ids():
 
 
 def test_malformed_input_never_raises():
-    visit = Visit.from_dict({
-        "household_id": "h", "hamlet_id": "t", "outcome": "completed", "created_at": "2026-06-15T09:00:00+00:00",
-        "visited_at": "not a time", "members": [{"birth_year": "old", "answers": {}}],
-        "answers": {"business": {"products": "lots"}, "environment": {"waste_sorting": ["yes"]}},
-        "consent": {"by": "x", "at": "yesterday"},
-    })
+    visit = Visit.from_dict(
+        {
+            "household_id": "h",
+            "hamlet_id": "t",
+            "outcome": "completed",
+            "created_at": "2026-06-15T09:00:00+00:00",
+            "visited_at": "not a time",
+            "members": [{"birth_year": "old", "answers": {}}],
+            "answers": {"business": {"products": "lots"}, "environment": {"waste_sorting": ["yes"]}},
+            "consent": {"by": "x", "at": "yesterday"},
+        }
+    )
     assert codes(visit) == ["time_invalid", "time_invalid"]  # visited_at, then consent.at
     visit.visited_at = "2026-06-15T09:30:00+00:00"
     issues = validate_visit(visit, now=NOW)
     assert ("time_invalid", "consent.at") in {(i.code, i.field) for i in issues}
     assert {"number_invalid", "choice_invalid"} <= {i.code for i in issues}
-    strange = Visit.from_dict({"household_id": "h", "hamlet_id": "t", "outcome": "completed",
-                               "created_at": "2026-06-15T09:00:00+00:00", "visited_at": "2026-06-15T09:30:00+00:00",
-                               "members": 5, "follow_ups": "x", "answers": [1, 2]})
+    strange = Visit.from_dict(
+        {
+            "household_id": "h",
+            "hamlet_id": "t",
+            "outcome": "completed",
+            "created_at": "2026-06-15T09:00:00+00:00",
+            "visited_at": "2026-06-15T09:30:00+00:00",
+            "members": 5,
+            "follow_ups": "x",
+            "answers": [1, 2],
+        }
+    )
     assert "consent_missing" in codes(strange)
 
 

@@ -7,11 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Iterable, Iterator, Mapping
 
 import pytest
 import requests
@@ -49,8 +49,13 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen:
     # stderr to a file, never a pipe nobody reads: once 64 KB of tracebacks filled a pipe,
     # the server's event loop would block on its next log line and the server would hang
     with open(data_dir / "server.log", "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "server_sync", "serve", "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server_sync", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -68,9 +73,13 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen:
 COMMUNE = ("06577", "Xã Thống Nhất", "Lạng Sơn")
 
 
-def commune_database(data_dir: Path, hamlets: Iterable[tuple[str, str, str | None]],
-                     volunteers: Mapping[str, tuple[str, list[str]]] | None = None, *,
-                     campaign_start: date = date(2026, 1, 1)) -> tuple[str, dict[str, str]]:
+def commune_database(
+    data_dir: Path,
+    hamlets: Iterable[tuple[str, str, str | None]],
+    volunteers: Mapping[str, tuple[str, list[str]]] | None = None,
+    *,
+    campaign_start: date = date(2026, 1, 1),
+) -> tuple[str, dict[str, str]]:
     """A migrated SQLite database in `data_dir` with the commune (its campaign starting on
     `campaign_start`), its hamlets (id, name, team active since) and volunteers (key → full
     name, hamlet ids): its URL and the volunteers' ids by key."""
@@ -81,8 +90,10 @@ def commune_database(data_dir: Path, hamlets: Iterable[tuple[str, str, str | Non
         admin.create_commune(session, *COMMUNE, campaign_start=campaign_start)
         for hamlet_id, name, team_since in hamlets:
             admin.add_hamlet(session, COMMUNE[0], hamlet_id, name, team_active_since=team_since)
-        ids = {key: admin.add_volunteer(session, COMMUNE[0], name, hamlet_ids).id
-               for key, (name, hamlet_ids) in (volunteers or {}).items()}
+        ids = {
+            key: admin.add_volunteer(session, COMMUNE[0], name, hamlet_ids).id
+            for key, (name, hamlet_ids) in (volunteers or {}).items()
+        }
         session.commit()
     engine.dispose()
     return database_url, ids
@@ -109,8 +120,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
     data_dir = tmp_path / "server"
     data_dir.mkdir()
     database_url, volunteers = commune_database(
-        data_dir, [("na-pan", "Thôn Nà Pàn", "2026-03-01"), ("khuoi-cap", "Bản Khuổi Cáp", None)],
-        {"Hoa": ("Hoàng Thị Hoa", ["na-pan"]), "Tú": ("Lý Văn Tú", ["na-pan"]),
-         "Cáp": ("Nông Văn Cáp", ["khuoi-cap"])})
+        data_dir,
+        [("na-pan", "Thôn Nà Pàn", "2026-03-01"), ("khuoi-cap", "Bản Khuổi Cáp", None)],
+        {"Hoa": ("Hoàng Thị Hoa", ["na-pan"]), "Tú": ("Lý Văn Tú", ["na-pan"]), "Cáp": ("Nông Văn Cáp", ["khuoi-cap"])},
+    )
     with running_server(data_dir) as url:
         yield Server(url, database_url, volunteers)

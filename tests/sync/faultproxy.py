@@ -39,14 +39,24 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 KINDS = ("pass", "drop_request", "drop_response", "duplicate", "race", "delay")
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-              "trailers", "transfer-encoding", "upgrade", "content-length", "host"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "host",
+}
 UPSTREAM_TIMEOUT = 60.0
 
 
@@ -133,8 +143,9 @@ class FaultProxy:
         assert self._server is not None, "start() first"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def set_faults(self, script: Iterable[Fault | None] = (), mix: dict[str, float] | None = None,
-                   rng: random.Random | None = None) -> None:
+    def set_faults(
+        self, script: Iterable[Fault | None] = (), mix: dict[str, float] | None = None, rng: random.Random | None = None
+    ) -> None:
         """Replace the faults to come; `set_faults()` turns them all off ("recovery")."""
         with self._lock:
             self.script = list(script)
@@ -170,8 +181,9 @@ class FaultProxy:
         server.daemon_threads = True
         server.block_on_close = False
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fault-proxy", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fault-proxy", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -221,13 +233,18 @@ class FaultProxy:
         if self.rtt_ms:
             time.sleep(self.rtt_ms / 1000)  # SYN → SYN-ACK: one round trip before the first byte
 
-    def _forward(self, method: str, path: str, headers: list[tuple[str, str]],
-                 body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    def _forward(
+        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, str, list[tuple[str, str]], bytes]:
         """Send one copy to the server on a connection of its own (never silently re-sent)."""
         upstream = http.client.HTTPConnection(*self._target, timeout=UPSTREAM_TIMEOUT)
         try:
-            upstream.request(method, path, body=body or None,
-                             headers={**dict(headers), "Host": f"{self._target[0]}:{self._target[1]}"})
+            upstream.request(
+                method,
+                path,
+                body=body or None,
+                headers={**dict(headers), "Host": f"{self._target[0]}:{self._target[1]}"},
+            )
             response = upstream.getresponse()
             return response.status, response.reason, response.getheaders(), response.read()
         finally:
@@ -243,7 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._fresh = True
         self.owner._new_connection()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -261,8 +278,12 @@ class _Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
-            exchange.bytes_up = len(self.raw_requestline) + len(body) + 2 + sum(
-                len(f"{k}: {v}\r\n".encode("latin-1", "replace")) for k, v in self.headers.items())
+            exchange.bytes_up = (
+                len(self.raw_requestline)
+                + len(body)
+                + 2
+                + sum(len(f"{k}: {v}\r\n".encode("latin-1", "replace")) for k, v in self.headers.items())
+            )
             # the request crosses the link: its bytes at the bandwidth plus half a round trip
             owner._up.transmit(exchange.bytes_up)
             if owner.rtt_ms:
@@ -289,7 +310,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._hang_up()
                 return
             self._answer(answer, exchange)
-        except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, OSError):
             self.close_connection = True  # the client went away (e.g. its read timeout)
         finally:
             exchange.seconds = time.monotonic() - began
@@ -303,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 answer = self.owner._forward(self.command, self.path, headers, body)
                 answers.append((time.monotonic(), answer))
-            except BaseException as error:  # noqa: BLE001 - reported below
+            except BaseException as error:
                 errors.append(error)
 
         threads = [threading.Thread(target=one, daemon=True) for _ in range(2)]

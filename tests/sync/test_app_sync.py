@@ -7,7 +7,6 @@ import asyncio
 import flet as ft
 
 from survey.records import Household
-
 from tests.app.harness import start_app, walk
 from tests.survey.builders import completed_visit
 

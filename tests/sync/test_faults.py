@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -26,7 +26,6 @@ from storage import Repository
 from survey.records import Household, Status, Visit
 from sync.client import SyncClient
 from sync.service import enrol, sync_once
-
 from tests.survey.builders import adult, child, completed_visit, other_visit
 
 from .conftest import Server
@@ -48,9 +47,12 @@ class Phone:
 
     def register(self, rng: random.Random) -> Household:
         self.made += 1
-        home = Household(hamlet_id=self.hamlet, head_name=f"Hộ {self.name} {self.made}",
-                         phone=f"09{rng.randint(10_000_000, 99_999_999)}",
-                         created_at=f"2026-06-{1 + self.made % 28:02d}T08:00:00.000+00:00")
+        home = Household(
+            hamlet_id=self.hamlet,
+            head_name=f"Hộ {self.name} {self.made}",
+            phone=f"09{rng.randint(10_000_000, 99_999_999)}",
+            created_at=f"2026-06-{1 + self.made % 28:02d}T08:00:00.000+00:00",
+        )
         home.complete()
         self.repo.save_household(home)
         self.households.add(home.id)
@@ -61,8 +63,9 @@ class Phone:
         self.made += 1
         when = f"2026-{rng.randint(7, 10):02d}-{rng.randint(1, 28):02d}T{rng.randint(7, 17):02d}:{self.made % 60:02d}:00.000+00:00"
         if rng.random() < 0.8:
-            visit = completed_visit(home, visited_at=when,
-                                    members=[adult(rng.randint(1950, 2000)), child(rng.randint(2013, 2022))])
+            visit = completed_visit(
+                home, visited_at=when, members=[adult(rng.randint(1950, 2000)), child(rng.randint(2013, 2022))]
+            )
         else:
             visit = other_visit(home, rng.choice(["nobody_home", "declined"]), visited_at=when)
         visit.complete()
@@ -96,6 +99,7 @@ def _recording(waits: list[float]):
     def sleep(seconds: float) -> None:
         waits.append(seconds)
         time.sleep(min(seconds, 0.05))  # a real, small backoff
+
     return sleep
 
 
@@ -112,11 +116,17 @@ def server_rows(server: Server) -> tuple[dict[str, str], dict[str, str], dict[tu
         with db.session_factory(engine)() as session:
             visits = dict(session.execute(select(models.Visit.id, models.Visit.fingerprint)).all())
             homes = dict(session.execute(select(models.Household.id, models.Household.fingerprint)).all())
-            created = {(kind, record): n for kind, record, n in session.execute(
-                select(models.Audit.kind, models.Audit.record_id, func.count())
-                .where(models.Audit.action == "created").group_by(models.Audit.kind, models.Audit.record_id))}
-            refused = session.scalar(select(func.count()).select_from(models.Audit)
-                                     .where(models.Audit.action == "refused"))
+            created = {
+                (kind, record): n
+                for kind, record, n in session.execute(
+                    select(models.Audit.kind, models.Audit.record_id, func.count())
+                    .where(models.Audit.action == "created")
+                    .group_by(models.Audit.kind, models.Audit.record_id)
+                )
+            }
+            refused = session.scalar(
+                select(func.count()).select_from(models.Audit).where(models.Audit.action == "refused")
+            )
             session.rollback()
     finally:
         engine.dispose()
@@ -140,7 +150,9 @@ def assert_nothing_synced_that_the_server_lacks(server: Server, phones: list[Pho
                     assert homes[home.id] == home.fingerprint(), f"{phone.name}: {home.id} synced with other content"
         for visit in local_visits:
             if visit.status is Status.SYNCED:
-                assert visits.get(visit.id) == visit.fingerprint(), f"{phone.name}: visit {visit.id} synced but not on the server"
+                assert visits.get(visit.id) == visit.fingerprint(), (
+                    f"{phone.name}: visit {visit.id} synced but not on the server"
+                )
 
 
 def assert_everything_once(server: Server, phones: list[Phone], proxy: FaultProxy) -> None:
@@ -163,9 +175,12 @@ def assert_everything_once(server: Server, phones: list[Phone], proxy: FaultProx
     assert all(s < 500 for e in proxy.exchanges() for s in e.upstream_statuses), "no server error"
     # the incrementally kept tallies agree with coverage computed from the rows themselves
     token = phones[0].repo.setting("token")
-    current, recomputed = (requests.get(f"{server.url}/api/v1/coverage", params=params, timeout=10,
-                                        headers={"Authorization": f"Bearer {token}"}).json()
-                           for params in ({}, {"as_of": "2026-11-30"}))
+    current, recomputed = (
+        requests.get(
+            f"{server.url}/api/v1/coverage", params=params, timeout=10, headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        for params in ({}, {"as_of": "2026-11-30"})
+    )
     assert current["commune"] == recomputed["commune"]
     assert current["hamlets"] == recomputed["hamlets"]
 
@@ -197,7 +212,12 @@ def test_a_response_lost_after_the_server_committed_is_resent_and_answered_dupli
     proxy.set_faults([Fault("drop_response")])
     report = hoa.sync()
     first, second = proxy.exchanges()
-    assert (first.fault.kind, first.forwarded, first.upstream_statuses, first.status) == ("drop_response", 1, [200], None)
+    assert (first.fault.kind, first.forwarded, first.upstream_statuses, first.status) == (
+        "drop_response",
+        1,
+        [200],
+        None,
+    )
     assert second.status == 200 and len(hoa.waits) == 1  # the client backed off once, then re-sent
     assert report.ok and report.round_trips == 1
     assert (report.accepted, report.duplicate, report.rejected) == (0, 10, 0)  # the server had them all

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import random
 
-from bench.sync_load import (add_volunteers, enrol_fleet, fill, lost_and_doubled, percentile, prime, run_load,
-                              trouble)
+from bench.sync_load import add_volunteers, enrol_fleet, fill, lost_and_doubled, percentile, prime, run_load, trouble
 from sync.service import sync_once
 
 from .conftest import Server
@@ -34,11 +33,19 @@ def test_fifty_phones_syncing_at_once_lose_nothing_and_double_nothing(tmp_path, 
         fill(device, rng, VISITS)
     result = run_load(devices, timeout=120)
     assert [d.report.error for d in result.devices if not d.report.ok] == []
-    assert all(d.report.round_trips == 1 and d.report.accepted + d.report.duplicate == VISITS + VISITS // 2
-               for d in result.devices)
+    assert all(
+        d.report.round_trips == 1 and d.report.accepted + d.report.duplicate == VISITS + VISITS // 2
+        for d in result.devices
+    )
     assert lost_and_doubled(server.database_url, devices) == {
-        "visits_lost": 0, "households_lost": 0, "created_more_than_once": 0, "server_visits_not_made": 0,
-        "outboxes_not_empty": 0, "syncs_failed": 0, "records_rejected": 0}
+        "visits_lost": 0,
+        "households_lost": 0,
+        "created_more_than_once": 0,
+        "server_visits_not_made": 0,
+        "outboxes_not_empty": 0,
+        "syncs_failed": 0,
+        "records_rejected": 0,
+    }
     # the roster cursors handed out under concurrent writers miss nothing: one more sync
     # each, and every phone holds every household registered in its hamlet
     for device in devices:
@@ -47,6 +54,8 @@ def test_fifty_phones_syncing_at_once_lose_nothing_and_double_nothing(tmp_path, 
         registered = {h for d in devices if d.hamlet.id == device.hamlet.id for h in d.households}
         assert {row.household.id for row in device.repo.households(device.hamlet.id)} == registered
     latencies = result.sync_seconds
-    print(f"\n{DEVICES} devices × {VISITS} visits at once: sync p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
-          f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; "
-          f"{result.visits_sent / result.wall_seconds:.0f} visits/s over {result.wall_seconds:.1f} s; {trouble(devices)}")
+    print(
+        f"\n{DEVICES} devices × {VISITS} visits at once: sync p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+        f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; "
+        f"{result.visits_sent / result.wall_seconds:.0f} visits/s over {result.wall_seconds:.1f} s; {trouble(devices)}"
+    )

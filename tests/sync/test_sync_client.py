@@ -11,7 +11,6 @@ from storage import Repository
 from survey.records import Household, Status
 from sync.client import SyncClient, SyncError
 from sync.service import enrol, sync_once
-
 from tests.survey.builders import adult, child, completed_visit, other_visit
 
 from .conftest import Server
@@ -59,8 +58,9 @@ def test_a_day_of_visits_syncs_in_one_round_trip_and_coverage_follows(tmp_path, 
     assert (report.sent, report.accepted, report.rejected) == (20, 20, 0)
     assert len(repo.outbox()) == 0
     assert all(r.household.status is Status.SYNCED for r in repo.households("na-pan"))
-    coverage = requests.get(f"{server.url}/api/v1/coverage", timeout=10,
-                            headers={"Authorization": f"Bearer {client.token}"}).json()
+    coverage = requests.get(
+        f"{server.url}/api/v1/coverage", timeout=10, headers={"Authorization": f"Bearer {client.token}"}
+    ).json()
     na_pan = next(h for h in coverage["hamlets"] if h["id"] == "na-pan")["indicators"]
     assert (na_pan["visit_coverage"]["numerator"], na_pan["visit_coverage"]["denominator"]) == (7, 10)
     assert na_pan["adults_ready"]["denominator"] == 14
@@ -98,6 +98,7 @@ def test_a_rejected_visit_stays_on_the_phone_with_its_reason_and_can_be_fixed(tm
     fixed = repo.visit(bad.id)
     fixed.reopen()
     from survey.records import Consent
+
     fixed.consent = Consent(by="Chủ hộ", at=fixed.visited_at)
     fixed.complete()
     repo.save_visit(fixed)

@@ -8,10 +8,11 @@ shifted, as a phone whose time zone was left at GMT and whose time was set by ha
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from state import AppState
+
 from survey.records import Status
 from tests.survey.builders import completed_visit
 
@@ -25,7 +26,7 @@ def phone(tmp_path: Path, server: Server, volunteer: str, skew: timedelta = time
     shift = {"skew": skew}
 
     def clock() -> datetime:
-        return datetime.now(timezone.utc) + shift["skew"]
+        return datetime.now(UTC) + shift["skew"]
 
     state = AppState.open(tmp_path / f"phone-{volunteer}-{len(list(tmp_path.iterdir()))}", clock=clock)
     state.clock_shift = shift  # type: ignore[attr-defined]  # the test sets the clock right later
@@ -91,7 +92,11 @@ def test_edits_of_different_fields_made_on_one_revision_are_both_kept(tmp_path, 
         synced(state)
         kept = state.repo.household(home)
         assert (kept.address, kept.phone, kept.revision, kept.status) == (
-            "Xóm Mới, cạnh trường", "0912000011", 3, Status.SYNCED)
+            "Xóm Mới, cạnh trường",
+            "0912000011",
+            3,
+            Status.SYNCED,
+        )
 
 
 def test_the_same_field_edited_on_two_phones_keeps_the_first_and_tells_the_second(tmp_path, server):
@@ -146,14 +151,19 @@ def test_a_household_moved_to_another_hamlet_reaches_every_phone_as_it_should(tm
     data_dir = tmp_path / "server"
     data_dir.mkdir()
     database_url, volunteers = commune_database(
-        data_dir, [("na-pan", "Thôn Nà Pàn", None), ("khuoi-cap", "Bản Khuổi Cáp", None)],
-        {"Mai": ("Lương Thị Mai", ["na-pan", "khuoi-cap"]), "Hoa": ("Hoàng Thị Hoa", ["na-pan"]),
-         "Cáp": ("Nông Văn Cáp", ["khuoi-cap"])})
+        data_dir,
+        [("na-pan", "Thôn Nà Pàn", None), ("khuoi-cap", "Bản Khuổi Cáp", None)],
+        {
+            "Mai": ("Lương Thị Mai", ["na-pan", "khuoi-cap"]),
+            "Hoa": ("Hoàng Thị Hoa", ["na-pan"]),
+            "Cáp": ("Nông Văn Cáp", ["khuoi-cap"]),
+        },
+    )
     with running_server(data_dir) as url:
         server = Server(url, database_url, volunteers)
         mai, hoa, cap = (phone(tmp_path, server, name) for name in ("Mai", "Hoa", "Cáp"))
         home = register(mai, "Đinh Văn Chuyển", "0912000040")
-        when = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(timespec="milliseconds")
+        when = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="milliseconds")
         visit = completed_visit(mai.repo.household(home), visited_at=when)  # the roster sends it along
         visit.complete()
         mai.repo.save_visit(visit)

@@ -28,9 +28,13 @@ def enroll(request: Request, body: EnrollIn, session: SessionDep) -> EnrollOut:
     hamlets = [h for h in admin.hamlets_of(session, commune.code) if h.id in done.scope.hamlet_ids]
     session.commit()
     return EnrollOut(
-        token=done.token, device_id=done.scope.device_id,
+        token=done.token,
+        device_id=done.scope.device_id,
         volunteer=VolunteerOut(id=done.scope.volunteer_id, name=done.scope.volunteer_name),
         commune=CommuneOut(code=commune.code, name=commune.name, province=commune.province),
-        hamlets=[HamletOut(id=h.id, name=h.name, commune_code=h.commune_code,
-                           team_active_since=h.team_active_since) for h in hamlets],
-        config=present.config(admin.coverage_config(commune)))
+        hamlets=[
+            HamletOut(id=h.id, name=h.name, commune_code=h.commune_code, team_active_since=h.team_active_since)
+            for h in hamlets
+        ],
+        config=present.config(admin.coverage_config(commune)),
+    )

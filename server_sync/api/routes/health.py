@@ -12,5 +12,4 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=HealthOut)
 def health() -> HealthOut:
-    return HealthOut(status="ok", version=__version__, protocol=PROTOCOL,
-                     checklist_versions=list(checklist.versions()))
+    return HealthOut(status="ok", version=__version__, protocol=PROTOCOL, checklist_versions=list(checklist.versions()))

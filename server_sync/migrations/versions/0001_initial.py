@@ -116,6 +116,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("change_counter", "audit", "visit", "household", "device", "enrolment_code",
-                  "volunteer_hamlet", "volunteer", "hamlet", "commune"):
+    for table in (
+        "change_counter",
+        "audit",
+        "visit",
+        "household",
+        "device",
+        "enrolment_code",
+        "volunteer_hamlet",
+        "volunteer",
+        "hamlet",
+        "commune",
+    ):
         op.drop_table(table)

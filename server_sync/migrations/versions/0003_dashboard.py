@@ -21,9 +21,17 @@ branch_labels = None
 depends_on = None
 
 # The indicators as of this revision; a later indicator gets its columns in its own revision.
-INDICATORS = ("adults_ready", "adults_online_services", "households_guided", "households_waste_sorting",
-              "households_waste_partly", "businesses_digital", "products_online", "hamlets_with_team",
-              "visit_coverage")
+INDICATORS = (
+    "adults_ready",
+    "adults_online_services",
+    "households_guided",
+    "households_waste_sorting",
+    "households_waste_partly",
+    "businesses_digital",
+    "products_online",
+    "hamlets_with_team",
+    "visit_coverage",
+)
 
 
 def upgrade() -> None:
@@ -67,8 +75,11 @@ def upgrade() -> None:
         sa.Column("adult_age", sa.Integer, primary_key=True),
         sa.Column("period", sa.String(1), primary_key=True),
         sa.Column("day", sa.Date, primary_key=True),
-        *[sa.Column(f"{prefix}_{indicator}", sa.Integer, nullable=False, server_default="0")
-          for indicator in INDICATORS for prefix in ("n", "d")],
+        *[
+            sa.Column(f"{prefix}_{indicator}", sa.Integer, nullable=False, server_default="0")
+            for indicator in INDICATORS
+            for prefix in ("n", "d")
+        ],
     )
     op.create_index("ix_tally_change_age_period_day", "tally_change", ["adult_age", "period", "day"])
     op.create_table(
@@ -90,5 +101,12 @@ def downgrade() -> None:
         batch.drop_column("staff_user_id")
     with op.batch_alter_table("visit") as batch:
         batch.drop_column("change_seq")
-    for table in ("timeline_pending", "tally_change", "duplicate_dismissal", "sign_in_failure", "staff_session", "staff_user"):
+    for table in (
+        "timeline_pending",
+        "tally_change",
+        "duplicate_dismissal",
+        "sign_in_failure",
+        "staff_session",
+        "staff_user",
+    ):
         op.drop_table(table)

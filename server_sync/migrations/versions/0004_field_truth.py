@@ -20,7 +20,7 @@ Revises: 0003
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -54,7 +54,7 @@ def _instant(value: Any) -> datetime | None:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
             return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _day(moment: datetime | None, zone: Any) -> date | None:
@@ -68,8 +68,9 @@ def _swap(table: str, columns: list[str], nullable: dict[str, bool]) -> None:
             batch.drop_column(name)
     with op.batch_alter_table(table) as batch:
         for name in columns:
-            batch.alter_column(f"{name}_utc", new_column_name=name, existing_type=sa.DateTime(timezone=True),
-                               nullable=nullable[name])
+            batch.alter_column(
+                f"{name}_utc", new_column_name=name, existing_type=sa.DateTime(timezone=True), nullable=nullable[name]
+            )
 
 
 def upgrade() -> None:
@@ -84,57 +85,117 @@ def upgrade() -> None:
     with op.batch_alter_table("visit") as batch:
         batch.add_column(sa.Column("visited_at_utc", sa.DateTime(timezone=True)))
 
-    zone_of_hamlet = {hamlet: _zone(DEFAULT_ZONE) for hamlet, in connection.execute(sa.text("SELECT id FROM hamlet"))}
+    zone_of_hamlet = {hamlet: _zone(DEFAULT_ZONE) for (hamlet,) in connection.execute(sa.text("SELECT id FROM hamlet"))}
     received = {}
 
-    h = sa.table("household", sa.column("id", sa.String), sa.column("content", sa.JSON),
-                 sa.column("created_at_utc", sa.DateTime(timezone=True)),
-                 sa.column("updated_at_utc", sa.DateTime(timezone=True)),
-                 sa.column("removed_at_utc", sa.DateTime(timezone=True)),
-                 sa.column("latest_visited_at_utc", sa.DateTime(timezone=True)),
-                 sa.column("created_day", sa.Date), sa.column("removed_day", sa.Date))
-    rows = connection.execute(sa.text(
-        "SELECT id, hamlet_id, created_at, updated_at, removed_at, latest_visited_at, content, change_seq, received_at "
-        "FROM household")).all()
+    h = sa.table(
+        "household",
+        sa.column("id", sa.String),
+        sa.column("content", sa.JSON),
+        sa.column("created_at_utc", sa.DateTime(timezone=True)),
+        sa.column("updated_at_utc", sa.DateTime(timezone=True)),
+        sa.column("removed_at_utc", sa.DateTime(timezone=True)),
+        sa.column("latest_visited_at_utc", sa.DateTime(timezone=True)),
+        sa.column("created_day", sa.Date),
+        sa.column("removed_day", sa.Date),
+    )
+    rows = connection.execute(
+        sa.text(
+            "SELECT id, hamlet_id, created_at, updated_at, removed_at, latest_visited_at, content, change_seq, received_at "
+            "FROM household"
+        )
+    ).all()
     updates, revisions, placements = [], [], []
-    for home_id, hamlet_id, created, updated, removed, latest, content, seq, received_at in rows:
+    for home_id, hamlet_id, created, updated, removed, latest, stored, seq, received_at in rows:
         zone = zone_of_hamlet.get(hamlet_id) or _zone(DEFAULT_ZONE)
         created_at, removed_at = _instant(created), _instant(removed)
-        content = dict(json.loads(content) if isinstance(content, str) else content)
+        content = dict(json.loads(stored) if isinstance(stored, str) else stored)
         content["revision"] = 1
         created_day, removed_day = _day(created_at, zone), _day(removed_at, zone)
-        updates.append({"b_id": home_id, "c": created_at, "u": _instant(updated) or created_at, "r": removed_at,
-                        "l": _instant(latest), "cd": created_day, "rd": removed_day, "content": content})
-        revisions.append({"household_id": home_id, "revision": 1, "content": content, "change_seq": seq,
-                          "received_at": _instant(received_at)})
-        placements.append({"household_id": home_id, "position": 0, "day": created_day, "hamlet_id": hamlet_id,
-                           "on_roster": True, "change_seq": seq})
+        updates.append(
+            {
+                "b_id": home_id,
+                "c": created_at,
+                "u": _instant(updated) or created_at,
+                "r": removed_at,
+                "l": _instant(latest),
+                "cd": created_day,
+                "rd": removed_day,
+                "content": content,
+            }
+        )
+        revisions.append(
+            {
+                "household_id": home_id,
+                "revision": 1,
+                "content": content,
+                "change_seq": seq,
+                "received_at": _instant(received_at),
+            }
+        )
+        placements.append(
+            {
+                "household_id": home_id,
+                "position": 0,
+                "day": created_day,
+                "hamlet_id": hamlet_id,
+                "on_roster": True,
+                "change_seq": seq,
+            }
+        )
         if removed_day is not None:
-            placements.append({"household_id": home_id, "position": 1, "day": max(removed_day, created_day),
-                               "hamlet_id": hamlet_id, "on_roster": False, "change_seq": seq})
+            placements.append(
+                {
+                    "household_id": home_id,
+                    "position": 1,
+                    "day": max(removed_day, created_day),
+                    "hamlet_id": hamlet_id,
+                    "on_roster": False,
+                    "change_seq": seq,
+                }
+            )
         received[home_id] = received_at
-    statement = (sa.update(h).where(h.c.id == sa.bindparam("b_id"))
-                 .values(created_at_utc=sa.bindparam("c"), updated_at_utc=sa.bindparam("u"),
-                         removed_at_utc=sa.bindparam("r"), latest_visited_at_utc=sa.bindparam("l"),
-                         created_day=sa.bindparam("cd"), removed_day=sa.bindparam("rd"),
-                         content=sa.bindparam("content", type_=sa.JSON)))
+    statement = (
+        sa.update(h)
+        .where(h.c.id == sa.bindparam("b_id"))
+        .values(
+            created_at_utc=sa.bindparam("c"),
+            updated_at_utc=sa.bindparam("u"),
+            removed_at_utc=sa.bindparam("r"),
+            latest_visited_at_utc=sa.bindparam("l"),
+            created_day=sa.bindparam("cd"),
+            removed_day=sa.bindparam("rd"),
+            content=sa.bindparam("content", type_=sa.JSON),
+        )
+    )
     for start in range(0, len(updates), CHUNK):
-        connection.execute(statement, updates[start:start + CHUNK])
+        connection.execute(statement, updates[start : start + CHUNK])
 
-    v = sa.table("visit", sa.column("id", sa.String), sa.column("visited_at_utc", sa.DateTime(timezone=True)),
-                 sa.column("visited_day", sa.Date))
+    v = sa.table(
+        "visit",
+        sa.column("id", sa.String),
+        sa.column("visited_at_utc", sa.DateTime(timezone=True)),
+        sa.column("visited_day", sa.Date),
+    )
     visit_updates = []
     for visit_id, hamlet_id, visited in connection.execute(sa.text("SELECT id, hamlet_id, visited_at FROM visit")):
-        moment = _instant(visited) or datetime(1970, 1, 1, tzinfo=timezone.utc)
-        visit_updates.append({"b_id": visit_id, "at": moment,
-                              "day": _day(moment, zone_of_hamlet.get(hamlet_id) or _zone(DEFAULT_ZONE))})
-    statement = (sa.update(v).where(v.c.id == sa.bindparam("b_id"))
-                 .values(visited_at_utc=sa.bindparam("at"), visited_day=sa.bindparam("day")))
+        moment = _instant(visited) or datetime(1970, 1, 1, tzinfo=UTC)
+        visit_updates.append(
+            {"b_id": visit_id, "at": moment, "day": _day(moment, zone_of_hamlet.get(hamlet_id) or _zone(DEFAULT_ZONE))}
+        )
+    statement = (
+        sa.update(v)
+        .where(v.c.id == sa.bindparam("b_id"))
+        .values(visited_at_utc=sa.bindparam("at"), visited_day=sa.bindparam("day"))
+    )
     for start in range(0, len(visit_updates), CHUNK):
-        connection.execute(statement, visit_updates[start:start + CHUNK])
+        connection.execute(statement, visit_updates[start : start + CHUNK])
 
-    _swap("household", ["created_at", "updated_at", "removed_at", "latest_visited_at"],
-          {"created_at": False, "updated_at": False, "removed_at": True, "latest_visited_at": True})
+    _swap(
+        "household",
+        ["created_at", "updated_at", "removed_at", "latest_visited_at"],
+        {"created_at": False, "updated_at": False, "removed_at": True, "latest_visited_at": True},
+    )
     _swap("visit", ["visited_at"], {"visited_at": False})
 
     revision_table = op.create_table(
@@ -156,9 +217,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_household_placement_hamlet", "household_placement", ["hamlet_id"])
     for start in range(0, len(revisions), CHUNK):
-        op.bulk_insert(revision_table, revisions[start:start + CHUNK])
+        op.bulk_insert(revision_table, revisions[start : start + CHUNK])
     for start in range(0, len(placements), CHUNK):
-        op.bulk_insert(placement_table, placements[start:start + CHUNK])
+        op.bulk_insert(placement_table, placements[start : start + CHUNK])
 
     connection.execute(sa.text("DELETE FROM timeline_pending"))  # the rebuild at start takes everything in
     with op.batch_alter_table("timeline_pending") as batch:
