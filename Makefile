@@ -29,8 +29,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@HOST=$(HOST) PORT=$(PORT) SERVER_PORT=$(SERVER_PORT) $(PY) -m server_sync.devrun
 
-## test: the whole test suite
+## test: lint and format (ruff), types (mypy), then the whole test suite
 test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 ## bench: speed, memory and crash-safety figures beside their budgets

@@ -65,9 +65,10 @@ def seed_demo(repo: Repository, households_per_hamlet: int = 12, seed: int = 202
 
 def _past_visit(home: Household, rng: random.Random) -> Visit:
     at = f"2026-{rng.randint(3, 9):02d}-{rng.randint(1, 28):02d}T0{rng.randint(7, 9)}:00:00.000+00:00"
-    head = Member(relation="head", birth_year=rng.randint(1950, 1990), sex="male", answers=_adult_answers(rng))
+    head_born = rng.randint(1950, 1990)
+    head = Member(relation="head", birth_year=head_born, sex="male", answers=_adult_answers(rng))
     spouse = Member(
-        relation="spouse", birth_year=head.birth_year + rng.randint(-3, 5), sex="female", answers=_adult_answers(rng)
+        relation="spouse", birth_year=head_born + rng.randint(-3, 5), sex="female", answers=_adult_answers(rng)
     )
     child = Member(relation="child", birth_year=rng.randint(2012, 2022), sex=rng.choice(("male", "female")))
     members = [head, spouse, child]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import flet as ft
 from i18n import t
@@ -150,7 +151,7 @@ def _online(kinds: object) -> bool:
     return bool(_names(kinds) - {"none"})
 
 
-async def build_shell(page: ft.Page, data_dir: object = None, clock: Clock = system_clock) -> Router | None:
+async def build_shell(page: ft.Page, data_dir: Path | str | None = None, clock: Clock = system_clock) -> Router | None:
     """The app on `page` over the store in `data_dir` (the phone's data folder by default),
     with the phone's `clock` (tests give one that is wrong)."""
     page.title = t("app_title")

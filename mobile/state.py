@@ -117,7 +117,9 @@ class AppState:
     last_report: SyncReport | None = None  # what the last sync did, shown until the next one
 
     @classmethod
-    def open(cls, folder: Path, clock: Clock = system_clock, uptime: Callable[[], float] = boot_seconds) -> AppState:
+    def open(
+        cls, folder: Path | str, clock: Clock = system_clock, uptime: Callable[[], float] = boot_seconds
+    ) -> AppState:
         """The state over the phone's store in `folder` (one store per folder and process)."""
         state = cls(repo=Repository(folder), data_dir=Path(folder), clock=clock, uptime=uptime)
         state.load_config()
@@ -274,7 +276,10 @@ class AppState:
             issues = self._enrol_pending()
             if issues:
                 return SyncReport(error=SyncError(issues[0].code))
-        client = SyncClient(self.enrolment["server_url"], token=self.repo.setting("token"))
+        enrolment = self.enrolment
+        if enrolment is None:  # enrolled: the setting is there
+            return SyncReport(error=SyncError("enrolment_required"))
+        client = SyncClient(enrolment["server_url"], token=self.repo.setting("token"))
         report = sync_once(self.repo, client, progress, clock=self.clock, uptime=self.uptime)
         self.load_config()  # the commune's configuration may have changed
         self._changed()

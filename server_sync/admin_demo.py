@@ -122,8 +122,10 @@ def _completed(home: Household, at: str, rng: random.Random) -> Visit:
     head = Member(
         relation="head", birth_year=rng.randint(year - 70, year - 30), sex="male", answers=_adult_answers(rng)
     )
+    head_born = rng.randint(year - 70, year - 30)
+    head.birth_year = head_born
     spouse = Member(
-        relation="spouse", birth_year=head.birth_year + rng.randint(-3, 5), sex="female", answers=_adult_answers(rng)
+        relation="spouse", birth_year=head_born + rng.randint(-3, 5), sex="female", answers=_adult_answers(rng)
     )
     child = Member(relation="child", birth_year=rng.randint(year - 14, year - 4), sex=rng.choice(("male", "female")))
     members = [head, spouse, child]

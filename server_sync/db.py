@@ -106,8 +106,10 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
         if sqlite:
-            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # outside any transaction
+            assert raw is not None  # a connection just checked out of the pool
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
@@ -117,8 +119,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                     if broken is not None:
                         raise RuntimeError(f"migration left a dangling foreign key: {tuple(broken)}")
         finally:
-            if sqlite:
-                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(engine: Engine) -> str | None:

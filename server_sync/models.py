@@ -11,9 +11,9 @@ recomputed when the zone changes.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -273,6 +273,12 @@ class HouseholdPlacement(Base):
     __table_args__ = (Index("ix_household_placement_hamlet", "hamlet_id"),)
 
 
+def table(model: type[Base]) -> Table:
+    """The Core table of a mapped class, typed as the `Table` it is (`__table__` is typed as
+    any FromClause), for the services' bulk statements."""
+    return cast(Table, model.__table__)
+
+
 def _tally_change_columns() -> None:
     from sqlalchemy import Column
 
@@ -280,7 +286,7 @@ def _tally_change_columns() -> None:
 
     for indicator in INDICATOR_IDS:
         for prefix in ("n", "d"):
-            TallyChange.__table__.append_column(
+            table(TallyChange).append_column(
                 Column(f"{prefix}_{indicator}", Integer, nullable=False, server_default="0")
             )
 

@@ -18,14 +18,14 @@ import copy
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
 __all__ = ["AtomicJSONStorage", "Database", "StoreCorrupted", "TransactionAborted", "Transactional", "UuidTable"]
 
@@ -235,10 +235,44 @@ class Transactional(Storage):
         self.inner.close()
 
 
-class UuidTable(Table):
-    """Documents keyed by our device-made UUID strings: `get(doc_id=uuid)` is a dict lookup."""
+def _tinydb_id(doc_id: str) -> Any:
+    """A document id as TinyDB takes it. TinyDB annotates ids as `int`, yet lets a table
+    choose their class (`document_id_class`); ours are the device-made UUID strings, so a
+    lookup is a dict lookup. This is the one place the two meet."""
+    return doc_id
 
-    document_id_class = str
+
+class UuidTable(Table):
+    """Documents keyed by our device-made UUID strings: `doc(uuid)` is a dict lookup.
+
+    The store reads and writes through the typed methods below, which take string ids;
+    TinyDB's own `get`/`update`/`remove` are annotated for integer ids."""
+
+    document_id_class: Any = str
+
+    def doc(self, doc_id: str) -> Document | None:
+        """The document stored under `doc_id`, or None."""
+        found = self.get(doc_id=_tinydb_id(doc_id))
+        assert not isinstance(found, list)  # one id asked, one document (or None) back
+        return found
+
+    def put(self, doc_id: str, doc: Mapping[str, Any]) -> None:
+        """Replace (not merge) the document stored under `doc_id`, inserting it when absent."""
+
+        def replace(current: MutableMapping[Any, Any]) -> None:
+            current.clear()
+            current.update(doc)
+
+        if not self.update(replace, doc_ids=[_tinydb_id(doc_id)]):
+            self.insert(Document(doc, doc_id=_tinydb_id(doc_id)))
+
+    def change(self, fields: Callable[[MutableMapping[Any, Any]], None], doc_ids: Iterable[str]) -> list[str]:
+        """Apply `fields` to each of these documents in place; the ids changed."""
+        return [str(i) for i in self.update(fields, doc_ids=[_tinydb_id(i) for i in doc_ids])]
+
+    def drop(self, doc_ids: Iterable[str]) -> None:
+        """Remove these documents (ids not stored are ignored by the caller's checks)."""
+        self.remove(doc_ids=[_tinydb_id(i) for i in doc_ids])
 
 
 class Database(TinyDB):
@@ -249,6 +283,12 @@ class Database(TinyDB):
     """
 
     table_class = UuidTable
+
+    def table(self, name: str, **kwargs: Any) -> UuidTable:
+        """The table `name`, keyed by UUID strings (`table_class`)."""
+        found = super().table(name, **kwargs)
+        assert isinstance(found, UuidTable)
+        return found
 
     def __init__(self, inner: Storage) -> None:
         super().__init__(storage=lambda: Transactional(inner, on_rollback=self._forget_queries))

@@ -234,7 +234,7 @@ class Repository:
 
     @_locked
     def hamlet(self, hamlet_id: str) -> Hamlet | None:
-        doc = self._file(META).db.table("hamlets").get(doc_id=check_hamlet_id(hamlet_id))
+        doc = self._file(META).db.table("hamlets").doc(check_hamlet_id(hamlet_id))
         return None if doc is None else Hamlet.from_dict(json_copy(dict(doc)))
 
     # -- households -----------------------------------------------------------------------
@@ -323,7 +323,7 @@ class Repository:
     def _journal(self, action: str, entry: dict[str, Any]) -> None:
         settings = self._file(SETTINGS)
         table = settings.db.table("settings")
-        current = table.get(doc_id="moves_in_progress")
+        current = table.doc("moves_in_progress")
         moves = [m for m in (current["value"] if current else []) if m != entry]
         if action == "add":
             moves.append(entry)
@@ -333,7 +333,7 @@ class Repository:
     @_locked
     def finish_moves(self) -> int:
         """Finish any household move a crash interrupted (see `_move`); how many."""
-        current = self._file(SETTINGS).db.table("settings").get(doc_id="moves_in_progress")
+        current = self._file(SETTINGS).db.table("settings").doc("moves_in_progress")
         moves = list(current["value"]) if current else []
         for entry in moves:
             self._apply_move(entry)
@@ -460,26 +460,26 @@ class Repository:
 
     @_locked
     def draft(self, key: str) -> dict[str, Any] | None:
-        doc = self._file(DRAFTS).db.table("drafts").get(doc_id=key)
+        doc = self._file(DRAFTS).db.table("drafts").doc(key)
         return None if doc is None else json_copy(dict(doc))
 
     @_locked
     def drafts(self) -> dict[str, dict[str, Any]]:
-        return {d.doc_id: json_copy(dict(d)) for d in self._file(DRAFTS).db.table("drafts")}
+        return {str(d.doc_id): json_copy(dict(d)) for d in self._file(DRAFTS).db.table("drafts")}
 
     @_locked
     def delete_draft(self, key: str) -> None:
         drafts = self._file(DRAFTS)
         table = drafts.db.table("drafts")
-        if table.get(doc_id=key) is None:
+        if table.doc(key) is None:
             return
         self._enlist(drafts)
         with drafts.writing():
-            table.remove(doc_ids=[key])
+            table.drop([key])
 
     @_locked
     def setting(self, key: str, default: Any = None) -> Any:
-        doc = self._file(SETTINGS).db.table("settings").get(doc_id=key)
+        doc = self._file(SETTINGS).db.table("settings").doc(key)
         return default if doc is None else json_copy(doc["value"])
 
     @_locked
@@ -527,25 +527,30 @@ class Repository:
             if shard is None or record is None or not settle(record, result):
                 continue
             entry = touched.setdefault(shard.hamlet_id, (shard, {}, {}))
-            entry[1 if isinstance(record, Household) else 2][record.id] = record  # type: ignore[index]
+            if isinstance(record, Household):
+                entry[1][record.id] = record
+            else:
+                entry[2][record.id] = record
         for shard, households, visits in touched.values():
             self._enlist(shard)
             shard.save_statuses(list(households.values()), list(visits.values()))
         return sum(len(h) + len(v) for _, h, v in touched.values())
 
-    def _find_for_sync(self, result: SyncResult, touched: dict) -> tuple[HamletShard | None, Household | Visit | None]:
+    def _find_for_sync(
+        self, result: SyncResult, touched: dict[str, tuple[HamletShard, dict[str, Household], dict[str, Visit]]]
+    ) -> tuple[HamletShard | None, Household | Visit | None]:
         for shard, households, visits in touched.values():
-            pending = households if result.kind == "household" else visits
+            pending: dict[str, Household] | dict[str, Visit] = households if result.kind == "household" else visits
             if result.id in pending:
                 return shard, pending[result.id]
         if result.kind == "household":
-            shard = self._shard_of_household(result.id)
-            row = shard.row(result.id) if shard else None
-            return shard, row.household if row else None
-        for shard in [*self._shards.values(), *self._all_shards()]:
-            doc = shard.visit_doc(result.id)
+            home = self._shard_of_household(result.id)
+            row = home.row(result.id) if home else None
+            return home, row.household if row else None
+        for candidate in [*self._shards.values(), *self._all_shards()]:
+            doc = candidate.visit_doc(result.id)
             if doc is not None:
-                return shard, to_visit(doc)
+                return candidate, to_visit(doc)
         return None, None
 
     @_locked

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import json
 import marshal
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-
-from tinydb.table import Document, Table
 
 from survey.records import Household, Status, Visit
 from survey.summary import HouseholdSummary, summarize
 from survey.text import fold
 from survey.times import instant_or_none
 
-from .atomic import Database
+from .atomic import Database, UuidTable
 from .models import HouseholdRow
 
 _SHARD_INFO = "archived"  # doc id of the counter of visits moved to the archive
@@ -45,15 +43,9 @@ def json_copy(value: Any) -> Any:
     return marshal.loads(marshal.dumps(value))
 
 
-def put(table: Table, doc_id: str, doc: dict[str, Any]) -> None:
+def put(table: UuidTable, doc_id: str, doc: dict[str, Any]) -> None:
     """Replace (not merge) the document stored under `doc_id`, inserting it when absent."""
-
-    def replace(current: dict[str, Any]) -> None:
-        current.clear()
-        current.update(doc)
-
-    if not table.update(replace, doc_ids=[doc_id]):
-        table.insert(Document(doc, doc_id=doc_id))
+    table.put(doc_id, doc)
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -106,7 +98,7 @@ class ArchiveYear(StoreFile):
         self.visits = db.table("visits")
 
     def visit_doc(self, visit_id: str) -> dict[str, Any] | None:
-        return self.visits.get(doc_id=visit_id)
+        return self.visits.doc(visit_id)
 
     def docs(self) -> list[dict[str, Any]]:
         return list(self.visits)
@@ -124,7 +116,7 @@ class ArchiveYear(StoreFile):
         present = [v for v in visit_ids if self.visit_doc(v) is not None]
         if present:
             with self.writing():
-                self.visits.remove(doc_ids=present)
+                self.visits.drop(present)
 
 
 class HamletShard(StoreFile):
@@ -174,16 +166,23 @@ class HamletShard(StoreFile):
         return household_id in self._names
 
     def row(self, household_id: str) -> HouseholdRow | None:
-        doc = self.households.get(doc_id=household_id)
+        doc = self.households.doc(household_id)
         return None if doc is None else _row(doc)
 
     def rows(self) -> list[HouseholdRow]:
-        return [_row(self.households.get(doc_id=h)) for _, h, _ in self.index()]
+        return [_row(self._household_doc(h)) for _, h, _ in self.index()]
+
+    def _household_doc(self, household_id: str) -> dict[str, Any]:
+        """The stored document of a household the index lists (KeyError if the index lies)."""
+        doc = self.households.doc(household_id)
+        if doc is None:
+            raise KeyError(household_id)
+        return doc
 
     def save_household(self, household: Household) -> None:
         doc = plain(household.to_dict())
         self._fresh()
-        current = self.households.get(doc_id=household.id)
+        current = self.households.doc(household.id)
         doc["summary"] = current["summary"] if current else HouseholdSummary().to_dict()
         with self.writing():
             put(self.households, household.id, doc)
@@ -193,14 +192,14 @@ class HamletShard(StoreFile):
 
     # -- visits ---------------------------------------------------------------------------
     def visit_doc(self, visit_id: str) -> dict[str, Any] | None:
-        return self.visits.get(doc_id=visit_id)
+        return self.visits.doc(visit_id)
 
     def visit_docs(self, household_id: str | None = None) -> list[dict[str, Any]]:
         return [d for d in self.visits if household_id is None or d["household_id"] == household_id]
 
     def save_visit(self, visit: Visit) -> bool:
         """Store the visit and its household's new summary in one write; False if unchanged."""
-        home = self.households.get(doc_id=visit.household_id)
+        home = self.households.doc(visit.household_id)
         if home is None:
             raise ValueError(f"household {visit.household_id} is not in hamlet {self.hamlet_id}")
         doc = plain(visit.to_dict())
@@ -216,19 +215,19 @@ class HamletShard(StoreFile):
             summary = HouseholdSummary.from_dict(home.get("summary")).with_visit(visit)
         summary_doc = plain(summary.to_dict())
 
-        def set_summary(current: dict[str, Any]) -> None:
+        def set_summary(current: MutableMapping[Any, Any]) -> None:
             current["summary"] = summary_doc
 
         with self.writing():
             put(self.visits, visit.id, doc)
-            self.households.update(set_summary, doc_ids=[visit.household_id])
+            self.households.change(set_summary, [visit.household_id])
         return True
 
     def save_statuses(self, households: list[Household], visits: list[Visit]) -> None:
         """Sync bookkeeping for many records in one write; summaries do not depend on status."""
         with self.writing():
             for household in households:
-                current = self.households.get(doc_id=household.id)
+                current = self._household_doc(household.id)
                 put(self.households, household.id, {**plain(household.to_dict()), "summary": current["summary"]})
             for visit in visits:
                 put(self.visits, visit.id, plain(visit.to_dict()))
@@ -236,7 +235,7 @@ class HamletShard(StoreFile):
     def latest_completed(self) -> list[Visit]:
         found = []
         for _, household_id, _ in self.index():
-            summary = self.households.get(doc_id=household_id)["summary"] or {}
+            summary = self._household_doc(household_id)["summary"] or {}
             visit_id = summary.get("last_completed_visit_id")
             doc = self.visit_doc(visit_id) if visit_id else None
             if doc is not None:
@@ -268,11 +267,11 @@ class HamletShard(StoreFile):
             return
         moved = self.archived_count() + len(present)
         with self.writing():
-            self.visits.remove(doc_ids=present)
+            self.visits.drop(present)
             put(self._info, _SHARD_INFO, {"visits": moved})
 
     def household_doc(self, household_id: str) -> dict[str, Any] | None:
-        doc = self.households.get(doc_id=household_id)
+        doc = self.households.doc(household_id)
         return None if doc is None else json_copy(dict(doc))
 
     def receive(self, household_doc: dict[str, Any], visit_docs: list[dict[str, Any]], archived: int) -> None:
@@ -280,7 +279,7 @@ class HamletShard(StoreFile):
         visits, and how many of its visits move into this hamlet's archive. One write;
         idempotent (a move finished again after a crash changes nothing twice)."""
         self._fresh()
-        already = self.households.get(doc_id=household_doc["id"]) is not None
+        already = self.households.doc(household_doc["id"]) is not None
         with self.writing():
             put(self.households, household_doc["id"], household_doc)
             for doc in visit_docs:
@@ -295,13 +294,13 @@ class HamletShard(StoreFile):
         """A household leaving this hamlet's file (moved, or forgotten by this phone): its
         document and its hot visits, and its visits in this hamlet's archive from the count."""
         self._fresh()
-        if self.households.get(doc_id=household_id) is None:
+        if self.households.doc(household_id) is None:
             return
         visit_ids = [d["id"] for d in self.visits if d["household_id"] == household_id]
         with self.writing():
-            self.households.remove(doc_ids=[household_id])
+            self.households.drop([household_id])
             if visit_ids:
-                self.visits.remove(doc_ids=visit_ids)
+                self.visits.drop(visit_ids)
             if archived:
                 put(self._info, _SHARD_INFO, {"visits": max(0, self.archived_count() - archived)})
         self._names.pop(household_id, None)
@@ -310,7 +309,7 @@ class HamletShard(StoreFile):
         self.generation += 1
 
     def archived_count(self) -> int:
-        info = self._info.get(doc_id=_SHARD_INFO)
+        info = self._info.doc(_SHARD_INFO)
         return int(info["visits"]) if info else 0
 
 

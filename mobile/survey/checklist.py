@@ -252,9 +252,9 @@ def evaluate(condition: Mapping[str, Any] | None, values: Mapping[str, Any]) -> 
     if not answered:
         return False
     if "eq" in condition:
-        return value == condition["eq"]
+        return bool(value == condition["eq"])
     if "ne" in condition:
-        return value != condition["ne"]
+        return bool(value != condition["ne"])
     if "in" in condition:
         return value in condition["in"]
     if "not_in" in condition:

@@ -27,7 +27,7 @@ class Issue:
     def severity(self) -> Severity:
         return CATALOGUE[self.code].severity
 
-    def message(self, lang: Lang = "vi") -> str:
+    def message(self, lang: str = "vi") -> str:
         return message(self.code, lang, **self.context)
 
     def to_dict(self) -> dict[str, Any]:
@@ -393,8 +393,9 @@ def shown(value: Any, limit: int = 60) -> Any:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def message(code: str, lang: Lang = "vi", **context: Any) -> str:
-    """The human text for a code, in the volunteer's language.
+def message(code: str, lang: str = "vi", **context: Any) -> str:
+    """The human text for a code in `lang`: "vi", else English (a screen's or a page's
+    language setting is passed as it is; nothing but "vi" and "en" is ever offered).
 
     A missing context value never raises: a screen must always be able to show something.
     """
@@ -406,6 +407,6 @@ def message(code: str, lang: Lang = "vi", **context: Any) -> str:
         return template.format_map(_Blank(context))
 
 
-class _Blank(dict):
+class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "…"

@@ -117,7 +117,7 @@ class CoverageConfig:
         ValueError for an unknown indicator, time zone or a campaign start that is not a date.
         """
         base = base or default_config()
-        targets = dict(base.targets)
+        targets: dict[str, Target | None] = dict(base.targets)
         for key, value in (raw.get("targets") or {}).items():
             if key not in INDICATOR_IDS:
                 raise ValueError(f"unknown indicator {key!r}")

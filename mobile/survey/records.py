@@ -21,9 +21,12 @@ from collections.abc import Mapping  # not typing.Mapping: isinstance() through 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .times import Clock, instant, local_day, now_iso, system_clock, zone
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class Status(StrEnum):
@@ -242,7 +245,7 @@ class Visit(Record):
     def day_in(self, tz: tzinfo) -> date:
         """The commune's day of the visit (remembered while `visited_at` stays the same: the
         rules and the tallies ask for it a dozen times per visit)."""
-        known = self.__dict__.get("_day")
+        known: tuple[str, tzinfo, date] | None = self.__dict__.get("_day")
         if known is not None and known[0] == self.visited_at and known[1] is tz:
             return known[2]
         day = local_day(self.at, tz)
@@ -300,7 +303,7 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _known(cls: type, raw: Mapping[str, Any]) -> dict[str, Any]:
+def _known(cls: type[DataclassInstance], raw: Mapping[str, Any]) -> dict[str, Any]:
     """Keep the fields this version knows: a record from a newer build still opens."""
     names = cls.__dataclass_fields__  # a dict: membership as fast as a set, without building one
     return {k: v for k, v in raw.items() if k in names}

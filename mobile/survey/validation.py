@@ -10,7 +10,7 @@ its content, and return the record with every issue found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from functools import partial
@@ -127,7 +127,7 @@ def judge_visit(
 
 def _judge(
     record: Household | Visit,
-    rules: Any,
+    rules: Callable[[Any, RecordContext | None], list[Issue]],
     context: RecordContext | None,
     content: Mapping[str, Any] | None,
     text: str | None,

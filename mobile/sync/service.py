@@ -243,11 +243,11 @@ def apply_roster(repo: Repository, roster: dict[str, Any]) -> tuple[int, list[Ho
         repo.save_household(incoming)
         count += 1
     for raw in roster.get("visits", []):
-        incoming = Visit.from_dict(raw)
-        if repo.visit(incoming.id) is not None or repo.household(incoming.household_id) is None:
+        pulled = Visit.from_dict(raw)
+        if repo.visit(pulled.id) is not None or repo.household(pulled.household_id) is None:
             continue
-        incoming.status, incoming.rejection = Status.SYNCED, None
-        repo.save_visit(incoming)
+        pulled.status, pulled.rejection = Status.SYNCED, None
+        repo.save_visit(pulled)
     return count, moving
 
 

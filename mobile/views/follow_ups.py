@@ -21,7 +21,7 @@ async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
     chosen = next((h for h in hamlets if h.id == hamlet_id), hamlets[0] if hamlets else None)
     items = await ctx.io(state.follow_up_list, chosen.id) if chosen else []
     definition = checklists.current()
-    body: list[ft.Control] = [title(t("follow_ups_nav", lang))]
+    body: list[ft.BaseControl] = [title(t("follow_ups_nav", lang))]
     if len(hamlets) > 1:
         body.append(
             ft.Semantics(

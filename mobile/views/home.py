@@ -69,7 +69,7 @@ async def build(ctx: Ctx) -> ft.View:
     )
     waiting, refused = counts["complete"], counts["rejected"]
     lang = ctx.lang
-    body: list[ft.Control] = []
+    body: list[ft.BaseControl] = []
     if demo:
         body.append(demo_banner(lang))
     if clock is not None:

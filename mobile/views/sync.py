@@ -9,6 +9,7 @@ from i18n import t
 from state import RejectedItem
 
 from survey.errors import message
+from survey.records import Visit
 
 from .context import Ctx
 from .home import when_text
@@ -57,7 +58,7 @@ async def build(ctx: Ctx) -> ft.View:
     outcome.controls = report_texts(state.last_report, lang)
     button = big_button(t("sync_now", lang), run, icon=ft.Icons.SYNC, key="sync-now")
     server = (enrolment or {}).get("server_url") or t("not_enrolled", lang)
-    body: list[ft.Control] = [title(t("sync_title", lang))]
+    body: list[ft.BaseControl] = [title(t("sync_title", lang))]
     if clock is not None:
         body.append(clock_banner(clock, lang))
     body += [
@@ -113,11 +114,13 @@ def rejected_row(ctx: Ctx, item: RejectedItem) -> ft.Control:
     the button that does it."""
     lang, record = ctx.lang, item.record
     if item.fix == "visit_household":  # refused with its household: the household is what to fix
+        assert isinstance(record, Visit)  # RejectedItem: this fix is a visit's
         what = t("visit_of", lang, name=item.head_name, when=day_text(record.visited_at, ctx.state.config.zone))
 
         async def fix(_: ft.Event) -> None:
             ctx.go(f"/household/{record.household_id}/edit")
     elif item.fix == "visit":
+        assert isinstance(record, Visit)  # RejectedItem: this fix is a visit's
         what = t("visit_of", lang, name=item.head_name, when=day_text(record.visited_at, ctx.state.config.zone))
 
         async def fix(_: ft.Event) -> None:

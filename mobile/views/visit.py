@@ -6,6 +6,7 @@ this module only draws the current step and forwards the volunteer's taps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
@@ -208,14 +209,17 @@ class WizardScreen:
         for item in definition.catalogue:
             if item.scope != "household" or (item.code, None) in derived:
                 continue
-            controls.append(
-                check_row(
-                    item.label.text(lang),
-                    (item.code, None) in chosen,
-                    lambda on, c=item.code: (wizard.toggle_follow_up(c, None, on), self.changed(redraw=False)),
-                )
-            )
+            controls.append(check_row(item.label.text(lang), (item.code, None) in chosen, self._follow_up(item.code)))
         return controls
+
+    def _follow_up(self, code: str) -> Callable[[bool], None]:
+        """What ticking or unticking the household follow-up `code` does."""
+
+        def toggle(on: bool) -> None:
+            self.wizard.toggle_follow_up(code, None, on)
+            self.changed(redraw=False)
+
+        return toggle
 
     def draw_summary(self, step: Step) -> list[ft.Control]:
         wizard, lang = self.wizard, self.lang

@@ -41,9 +41,13 @@ def check_row(label: str, value: bool, on_change: Callable[[bool], None], *, key
         box.value = new
         on_change(new)
 
+    def tapped(_: ft.Event[ft.Container]) -> None:  # the whole row is the target
+        flip(not box.value)
+        box.update()
+
     box.on_change = lambda e: flip(bool(e.control.value))
     return ft.Container(
-        on_click=lambda _: (flip(not box.value), box.update()),
+        on_click=tapped,
         content=ft.Row([box, ft.Text(label, size=BIG, expand=True)], vertical_alignment=ft.CrossAxisAlignment.START),
     )
 

@@ -64,7 +64,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid", "type": ""}
+        first: dict[str, Any] = dict(exc.errors()[0]) if exc.errors() else {"loc": (), "msg": "invalid", "type": ""}
         if first.get("type") == "json_invalid":
             problem = str((first.get("ctx") or {}).get("error", "not JSON"))
             return respond(request, "body_not_json", "", {"problem": problem}, 400)
@@ -76,7 +76,7 @@ def install(app: FastAPI) -> None:
         code = {400: "body_not_json", 404: "not_found", 405: "method_not_allowed"}.get(
             exc.status_code, "schema_invalid"
         )
-        return respond(request, code, status=exc.status_code, headers=exc.headers)
+        return respond(request, code, status=exc.status_code, headers=dict(exc.headers or {}))
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> Response:

@@ -123,7 +123,7 @@ class OfficialCommune:
 
 def lookup_commune(code: str) -> OfficialCommune:
     """A commune/ward by its official code, from the post-2025 list of `vietnam-provinces`."""
-    from vietnam_provinces import Province, Ward
+    from vietnam_provinces import Province, Ward, WardCode
 
     text = (code or "").strip()
     if not text.isdigit() or len(text) > 5:
@@ -132,7 +132,7 @@ def lookup_commune(code: str) -> OfficialCommune:
             f"Commune/ward code {code!r} is not valid: up to 5 digits, e.g. 06577.",
         )
     try:
-        ward = Ward.from_code(int(text))
+        ward = Ward.from_code(WardCode(int(text)))
     except ValueError:
         raise AdminError(
             f"Không có xã/phường nào mang mã {text.zfill(5)} (danh mục sau sáp nhập 2025).",

@@ -12,7 +12,8 @@ and the completed visits up to that date: slower, and exactly what
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from .admin import coverage_config
 def commune_hamlets(session: Session, commune: models.Commune) -> list[Hamlet]:
     """The commune's hamlets as the domain sees them (read once per page, then passed on),
     by id, from plain rows (no ORM objects: a thousand of them are built per sync)."""
-    h = models.Hamlet.__table__
+    h = models.table(models.Hamlet)
     rows = session.connection().execute(
         select(h.c.id, h.c.name, h.c.commune_code, h.c.team_active_since)
         .where(h.c.commune_code == commune.code)
@@ -59,7 +60,7 @@ def report(
     ids = [h.id for h in hamlets]
     if as_of is None and config.adult_age in tallies.TALLY_AGES:
         sums = tallies.hamlet_sums(session, ids, config.adult_age)  # kept at every sync: never behind
-    elif config.adult_age not in tallies.TALLY_AGES or timeline.behind(session):
+    elif as_of is None or config.adult_age not in tallies.TALLY_AGES or timeline.behind(session):
         sums = walk(session, ids, as_of, config.adult_age)  # counted from the records
     else:
         sums = timeline.as_of(session, ids, as_of, config.adult_age)
@@ -72,7 +73,7 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
     before that day (the definitions of DESIGN §3)."""
     hamlet_ids = list(hamlet_ids)
     wanted = set(hamlet_ids)
-    h, v, p = models.Household.__table__, models.Visit.__table__, models.HouseholdPlacement.__table__
+    h, v, p = models.table(models.Household), models.table(models.Visit), models.table(models.HouseholdPlacement)
     if as_of is None:
         roster = select(h.c.id, h.c.hamlet_id).where(h.c.hamlet_id.in_(hamlet_ids), h.c.removed_at.is_(None))
         hamlet_of = {row[0]: row[1] for row in session.execute(roster)}
@@ -88,7 +89,7 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
     stored_age = str(adult_age) if adult_age in tallies.TALLY_AGES else None
     zone_of = history.zones(session)
     ids = sorted(hamlet_of)
-    latest: dict[str, tuple[object, str, object, str]] = {}
+    latest: dict[str, tuple[datetime, str, Any, str]] = {}  # instant, visit id, its payload, its hamlet
     for start in range(0, len(ids), 500):
         visits = select(
             v.c.household_id, v.c.visited_at, v.c.id, v.c.tallies if stored_age else v.c.content, v.c.hamlet_id
@@ -96,18 +97,18 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
         if as_of is not None:
             visits = visits.where(v.c.visited_day <= as_of)
         for household_id, visited_at, visit_id, payload, visit_hamlet in session.execute(visits):
-            key = (as_utc(visited_at), visit_id)
+            moment = as_utc(visited_at)
             best = latest.get(household_id)
-            if best is None or key > best[:2]:  # type: ignore[operator]
-                latest[household_id] = (*key, payload, visit_hamlet)
+            if best is None or (moment, visit_id) > (best[0], best[1]):
+                latest[household_id] = (moment, visit_id, payload, visit_hamlet)
     sums: dict[str, list[int]] = {}
     for household_id, hamlet_id in hamlet_of.items():
         best = latest.get(household_id)
         if stored_age:
-            flat = best[2][stored_age] if best else tallies.NEVER_VISITED[stored_age]  # type: ignore[index]
+            flat = best[2][stored_age] if best else tallies.NEVER_VISITED[stored_age]
         else:
-            visit = Visit.from_dict(best[2]) if best else None  # type: ignore[arg-type]
-            flat = tallies.flatten(household_tally(visit, adult_age, zone_of.get(best[3] if best else hamlet_id)))  # type: ignore[index]
+            visit = Visit.from_dict(best[2]) if best else None
+            flat = tallies.flatten(household_tally(visit, adult_age, zone_of.get(best[3] if best else hamlet_id)))
         tallies.accumulate(sums, hamlet_id, flat)
     return {hamlet_id: tallies.unflatten(flat) for hamlet_id, flat in sums.items()}
 

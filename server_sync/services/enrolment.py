@@ -40,6 +40,7 @@ class DeviceScope:
 class Enrolment:
     token: str  # shown once, never stored
     scope: DeviceScope
+    device_id: str  # the new device's (a scope's device_id is None for staff, never here)
 
 
 def digest(secret: str) -> str:
@@ -76,8 +77,9 @@ def enroll(session: Session, code: str, device_name: str, *, now: datetime | Non
         update(models.EnrolmentCode)
         .where(models.EnrolmentCode.id == row.id, models.EnrolmentCode.used_at.is_(None))
         .values(used_at=now)
-    )
-    if claimed.rowcount != 1:  # another phone used it a moment ago
+        .returning(models.EnrolmentCode.id)
+    ).first()
+    if claimed is None:  # another phone used it a moment ago
         raise Refused("enrolment_code_used", "code")
     token = secrets.token_urlsafe(32)
     device = models.Device(
@@ -90,7 +92,7 @@ def enroll(session: Session, code: str, device_name: str, *, now: datetime | Non
     )
     session.add(device)
     session.flush()
-    return Enrolment(token, _scope(session, device))
+    return Enrolment(token, _scope(session, device), device.id)
 
 
 ENROL_FAILURES = 10  # wrong codes from one client within ENROL_WINDOW hold that client back
@@ -151,12 +153,13 @@ def authenticate(
 
 
 def revoke_device(session: Session, device_id: str, *, now: datetime | None = None) -> bool:
-    result = session.execute(
+    revoked = session.execute(
         update(models.Device)
         .where(models.Device.id == device_id, models.Device.revoked_at.is_(None))
         .values(revoked_at=now or datetime.now(UTC))
-    )
-    return result.rowcount == 1
+        .returning(models.Device.id)
+    ).first()
+    return revoked is not None
 
 
 def _scope(session: Session, device: models.Device) -> DeviceScope:

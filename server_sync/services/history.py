@@ -26,15 +26,15 @@ from survey.times import DEFAULT_TIME_ZONE, as_utc, local_day, zone
 from .. import models
 
 CHUNK = 500
-_P = models.HouseholdPlacement.__table__
-_R = models.HouseholdRevision.__table__
-_H = models.Household.__table__
-_V = models.Visit.__table__
+_P = models.table(models.HouseholdPlacement)
+_R = models.table(models.HouseholdRevision)
+_H = models.table(models.Household)
+_V = models.table(models.Visit)
 
 
 def zones(session: Session) -> dict[str, tzinfo]:
     """Each hamlet's commune time zone, by hamlet id."""
-    h, c = models.Hamlet.__table__, models.Commune.__table__
+    h, c = models.table(models.Hamlet), models.table(models.Commune)
     rows = session.connection().execute(select(h.c.id, c.c.time_zone).join(c, h.c.commune_code == c.c.code))
     return {hamlet_id: zone(name or "Asia/Ho_Chi_Minh") for hamlet_id, name in rows}
 
@@ -42,7 +42,7 @@ def zones(session: Session) -> dict[str, tzinfo]:
 def signature(session: Session) -> str:
     """What derived days depend on besides the default zone: the communes in another zone and
     theirs (a change means recompute; a new commune in the default zone changes nothing)."""
-    c = models.Commune.__table__
+    c = models.table(models.Commune)
     rows = session.connection().execute(select(c.c.code, c.c.time_zone).order_by(c.c.code))
     return ";".join(f"{code}={name}" for code, name in rows if (name or DEFAULT_TIME_ZONE) != DEFAULT_TIME_ZONE)
 

@@ -34,13 +34,17 @@ from .exports import Sheet
 
 PERSONAL_FIELDS = ("head_name", "address", "phone")  # what `fields` may name
 CHUNK = 500
-_H, _V, _D = models.Household.__table__, models.Visit.__table__, models.Device.__table__
+_H, _V, _D = models.table(models.Household), models.table(models.Visit), models.table(models.Device)
 
 
-def _visible(content: Mapping[str, Any] | None, fields: frozenset[str]) -> tuple[str | None, ...]:
+def _visible(content: Mapping[str, Any] | None, fields: frozenset[str]) -> tuple[str | None, str | None, str | None]:
     """(head name, address, phone), each None unless the role may see it."""
     content = content or {}
-    return tuple(str(content.get(name) or "") if name in fields else None for name in PERSONAL_FIELDS)
+
+    def shown(name: str) -> str | None:
+        return str(content.get(name) or "") if name in fields else None
+
+    return shown("head_name"), shown("address"), shown("phone")
 
 
 def _hamlet(session: Session, hamlet_id: str) -> models.Hamlet:
@@ -170,7 +174,7 @@ def follow_ups(
 ) -> list[FollowUpRow]:
     """What each roster household still needs, from its latest completed visit, with the
     same rules the volunteer's phone applies (`survey.followups.open_follow_ups`)."""
-    hamlets = models.Hamlet.__table__
+    hamlets = models.table(models.Hamlet)
     columns = [_H.c.hamlet_id, hamlets.c.name, _H.c.id, _V.c.content, _V.c.visited_day, _V.c.visited_at]
     statement = (
         select(*columns, *([_H.c.content] if fields else []))
@@ -376,7 +380,7 @@ def likely_duplicates(
             by_phone.setdefault(phones[household_id], []).append(household_id)
         if names[household_id]:
             by_name.setdefault(names[household_id], []).append(household_id)
-    dd = models.DuplicateDismissal.__table__
+    dd = models.table(models.DuplicateDismissal)
     dismissed = {
         (first, second)
         for first, second in session.execute(
@@ -424,7 +428,7 @@ def likely_duplicates(
 
 
 def _visit_counts(session: Session, ids: Iterable[str]) -> dict[str, int]:
-    wanted, counts = sorted(ids), {}
+    wanted, counts = sorted(ids), dict[str, int]()
     for start in range(0, len(wanted), CHUNK):
         counts.update(
             (household_id, n)
@@ -603,7 +607,12 @@ def volunteer_activity(session: Session, hamlet_id: str, *, today: date) -> list
                 volunteer_id,
                 names.get(volunteer_id, ""),
                 volunteer_id in assigned,
-                *c,
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                c[5],
                 last_day.get(volunteer_id),
                 seen,
                 active,

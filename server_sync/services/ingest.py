@@ -42,10 +42,10 @@ from . import history, tallies, timeline
 from .enrolment import DeviceScope
 
 CHUNK = 500  # ids per IN (…) query: well under every database's parameter limit
-_H, _V, _A = models.Household.__table__, models.Visit.__table__, models.Audit.__table__
+_H, _V, _A = models.table(models.Household), models.table(models.Visit), models.table(models.Audit)
 
 
-_R = models.HouseholdRevision.__table__
+_R = models.table(models.HouseholdRevision)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class _Serialised(TypeDecorator[Any]):
     impl = JSON
     cache_ok = True
 
-    def bind_processor(self, dialect: Dialect) -> None:  # type: ignore[override]
+    def bind_processor(self, dialect: Dialect) -> None:
         return None
 
 
@@ -386,7 +386,10 @@ class _Batch:
         result = self._keep(
             existing, Household.from_dict(settled.content), dict(settled.content), existing.revision + 1, "merged"
         )
-        return _conflict(record.id, lost, result.revision) if settled.lost else result
+        if not settled.lost:
+            return result
+        assert result.revision is not None  # _keep always gives the household its new revision
+        return _conflict(record.id, lost, result.revision)
 
     def _base_content(self, household_id: str, revision: int) -> dict[str, Any] | None:
         if (household_id, revision) in self.kept:

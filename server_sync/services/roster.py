@@ -31,7 +31,7 @@ class Roster:
 
 def next_seq(session: Session) -> int:
     """Take the next change sequence; the row stays locked until the transaction ends."""
-    counter = models.ChangeCounter.__table__
+    counter = models.table(models.ChangeCounter)
     result = session.execute(
         update(counter).where(counter.c.id == 1).values(value=counter.c.value + 1).returning(counter.c.value)
     )
@@ -54,7 +54,7 @@ def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: I
         cursor = None  # not a cursor of this database (restored from a backup?): send everything
     hamlet_ids = sorted(scope.hamlet_ids)
     hamlets = session.scalars(select(models.Hamlet).where(models.Hamlet.id.in_(hamlet_ids)).order_by(models.Hamlet.id))
-    h, p = models.Household.__table__, models.HouseholdPlacement.__table__
+    h, p = models.table(models.Household), models.table(models.HouseholdPlacement)
     statement = select(h.c.content, h.c.latest_visit_id).where(h.c.hamlet_id.in_(hamlet_ids))
     wanted = sorted(set(also))[: CHUNK * 20]  # one batch's households at most
     if cursor is not None:
@@ -70,7 +70,7 @@ def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: I
         if latest_visit_id:
             visit_ids.append(latest_visit_id)
     visits: list[dict[str, Any]] = []
-    v = models.Visit.__table__
+    v = models.table(models.Visit)
     for start in range(0, len(visit_ids), CHUNK):
         visits += session.scalars(select(v.c.content).where(v.c.id.in_(visit_ids[start : start + CHUNK])))
     return Roster(

@@ -311,10 +311,12 @@ def sign_out(session: Session, token: str | None) -> bool:
     """End this session; False when there was none (signing out twice is harmless)."""
     if not token:
         return False
-    return (
-        session.execute(delete(models.StaffSession).where(models.StaffSession.token_hash == digest(token))).rowcount
-        == 1
-    )
+    ended = session.execute(
+        delete(models.StaffSession)
+        .where(models.StaffSession.token_hash == digest(token))
+        .returning(models.StaffSession.token_hash)
+    ).first()
+    return ended is not None
 
 
 def require_admin(identity: StaffIdentity) -> None:

@@ -85,7 +85,7 @@ def apply(session: Session, deltas: Deltas) -> None:
 
 
 def _apply_statement() -> Any:
-    t = models.HamletTally.__table__
+    t = models.table(models.HamletTally)
 
     def delta(prefix: str) -> Any:
         whens = {indicator: bindparam(f"{prefix}{k}", type_=Integer) for k, indicator in enumerate(INDICATOR_IDS)}
@@ -161,7 +161,7 @@ def rebuild(session: Session) -> None:
     from .history import zones
 
     connection = session.connection()
-    v, h = models.Visit.__table__, models.Household.__table__
+    v, h = models.table(models.Visit), models.table(models.Household)
     zone_of, default = zones(session), zone()
     latest: dict[str, tuple[Any, str]] = {}
     updates = []
@@ -191,9 +191,9 @@ def rebuild(session: Session) -> None:
             .values(latest_visit_id=bindparam("lv"), latest_visited_at=bindparam("la"), tallies=bindparam("t")),
             household_updates,
         )
-    t = models.HamletTally.__table__
+    t = models.table(models.HamletTally)
     connection.execute(delete(t))
-    hamlets = [row[0] for row in connection.execute(select(models.Hamlet.__table__.c.id))]
+    hamlets = [row[0] for row in connection.execute(select(models.table(models.Hamlet).c.id))]
     if hamlets:
         connection.execute(insert(t), zero_rows(hamlets))
     apply(session, deltas)

@@ -38,8 +38,8 @@ from .tallies import NEVER_VISITED, TALLY_AGES, Flat, accumulate
 
 COLUMNS = tuple(f"{prefix}_{indicator}" for indicator in INDICATOR_IDS for prefix in ("n", "d"))  # Flat order
 Changes = dict[tuple[str, int, date], Flat]  # (hamlet, adult age, day) → change of the tally that day
-_T = models.TallyChange.__table__
-_P = models.TimelinePending.__table__
+_T = models.table(models.TallyChange)
+_P = models.table(models.TimelinePending)
 
 
 def quarter_start(day: date) -> date:
@@ -265,7 +265,7 @@ def histories(session: Session, household_ids: Iterable[str]) -> dict[str, Histo
     visits' stored tallies."""
     from .history import placements
 
-    v = models.Visit.__table__
+    v = models.table(models.Visit)
     visits = select(v.c.household_id, v.c.visited_day, v.c.visited_at, v.c.id, v.c.tallies, v.c.change_seq).where(
         v.c.outcome == "completed", v.c.visited_day.is_not(None), v.c.tallies.is_not(None)
     )
@@ -290,7 +290,7 @@ def rebuild(session: Session, *, households_per_pass: int = 5_000) -> None:
     connection = session.connection()
     connection.execute(delete(_T))
     connection.execute(delete(_P))  # everything is taken in below
-    h = models.Household.__table__
+    h = models.table(models.Household)
     ids = [row[0] for row in connection.execute(select(h.c.id).order_by(h.c.id))]
     for start in range(0, len(ids), households_per_pass):
         changes: Changes = {}
@@ -344,7 +344,7 @@ def catch_up(session: Session) -> int:
         return 0
     if connection.execute(select(_P.c.household_id).limit(1)).first() is None:
         return 0
-    counter = models.ChangeCounter.__table__
+    counter = models.table(models.ChangeCounter)
     connection.execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value))
     listed = connection.execute(delete(_P).returning(_P.c.household_id, _P.c.seq)).all()
     now = histories(session, [row[0] for row in listed])

@@ -514,10 +514,10 @@ def save_targets(
             "time_zone": time_zone or "",
             "campaign_start": campaign_start or "",
         }
-        error = AdminError(
+        refusal = AdminError(
             f"Có {len(problems)} lỗi; chưa ghi gì.", f"{len(problems)} problem(s); nothing was saved.", problems
         )
-        return _refused(request, me, lang, session, error, "targets", form)
+        return _refused(request, me, lang, session, refusal, "targets", form)
     session.commit()
     return _back("targets", "targets_saved")
 

@@ -1,8 +1,9 @@
 """Every server test runs against each real database: a SQLite file and PostgreSQL.
 
-PostgreSQL is the one at 127.0.0.1:5432 (trust auth, database `test`, user postgres or
-root); each test gets a fresh schema, dropped afterwards. When it is not reachable the
-PostgreSQL runs are skipped, except under CI (env CI set), where they fail.
+PostgreSQL is the one TEST_DATABASE_URL names (default postgresql://127.0.0.1:5432/test:
+trust auth, database `test`; without a user in the URL, postgres then root are tried); each
+test gets a fresh schema, dropped afterwards. When it is not reachable the PostgreSQL runs
+are skipped, except under CI (env CI set), where they fail.
 """
 
 from __future__ import annotations
@@ -16,26 +17,36 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from server_sync.app import create_app
 from server_sync.services import admin, enrolment
 
-PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "test"
+PG_URL = make_url(os.environ.get("TEST_DATABASE_URL") or "postgresql://127.0.0.1:5432/test")
+PG_HOST, PG_PORT, PG_DB = PG_URL.host or "127.0.0.1", PG_URL.port or 5432, PG_URL.database or "test"
 _pg_user: list[str | None] = []
 
 
+def _pg_connect(user: str, **kwargs: Any) -> Any:
+    import psycopg
+
+    return psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=user, password=PG_URL.password, **kwargs)
+
+
 def postgres_user() -> str | None:
-    """The first user the local PostgreSQL lets in, or None when it is not reachable."""
+    """The URL's user, or the first of postgres and root that PostgreSQL lets in; None when
+    it is not reachable."""
     if not _pg_user:
         import psycopg
 
         found = None
-        for user in ("postgres", "root"):
+        for user in [PG_URL.username] if PG_URL.username else ["postgres", "root"]:
             try:
-                psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=user, connect_timeout=3).close()
+                _pg_connect(user, connect_timeout=3).close()
                 found = user
                 break
             except psycopg.Error:
@@ -45,9 +56,9 @@ def postgres_user() -> str | None:
 
 
 def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=postgres_user(), autocommit=True) as conn:
+    user = postgres_user()
+    assert user is not None
+    with _pg_connect(user, autocommit=True) as conn:
         conn.execute(sql)
 
 
@@ -65,7 +76,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     schema = f"t_{uuid.uuid4().hex[:12]}"
     _pg_admin(f"CREATE SCHEMA {schema}")
     try:
-        yield (f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}?options=-csearch_path%3D{schema}")
+        login = f"{user}:{quote(PG_URL.password, safe='')}" if PG_URL.password else user
+        yield f"postgresql+psycopg://{login}@{PG_HOST}:{PG_PORT}/{PG_DB}?options=-csearch_path%3D{schema}"
     finally:
         _pg_admin(f"DROP SCHEMA {schema} CASCADE")
 

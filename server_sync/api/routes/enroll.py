@@ -29,7 +29,7 @@ def enroll(request: Request, body: EnrollIn, session: SessionDep) -> EnrollOut:
     session.commit()
     return EnrollOut(
         token=done.token,
-        device_id=done.scope.device_id,
+        device_id=done.device_id,
         volunteer=VolunteerOut(id=done.scope.volunteer_id, name=done.scope.volunteer_name),
         commune=CommuneOut(code=commune.code, name=commune.name, province=commune.province),
         hamlets=[
