@@ -13,6 +13,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,3 +171,30 @@ def world(app: Any, client: TestClient) -> World:
     volunteer_id = build_commune(app)
     token, device_id = enrol(app, volunteer_id)
     return World(app, client, token, device_id, volunteer_id)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[int]:
+    """`app` served by a real uvicorn on a free port of 127.0.0.1, in a thread: its port.
+    For what only a socket can show (a half-sent body, a phone's own HTTP client)."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    up = threading.Event()
+    while not up.wait(0.05):  # uvicorn has no start event: poll its flag
+        if server.started or not thread.is_alive():
+            up.set()
+    assert server.started, "uvicorn did not start"
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()

@@ -21,7 +21,7 @@ from server_sync.services import staff
 from sync.client import SyncClient, SyncError
 from tests.survey.builders import completed_visit, household
 
-from .conftest import SERVER_NOW, World, build_commune, enrol
+from .conftest import SERVER_NOW, World, build_commune, enrol, serving
 from .snapshot import snapshot
 from .test_web_pages import ADMIN, desk
 
@@ -111,76 +111,51 @@ def test_a_locked_database_is_503_server_busy_and_reads_keep_working(busy_world:
 
 
 def test_the_phone_waits_as_long_as_a_busy_server_asks_then_says_it_is_busy(busy_world: World) -> None:
-    import uvicorn
-
     world = busy_world
-    server = uvicorn.Server(uvicorn.Config(world.app, log_level="warning", lifespan="off"))
-    sock = __import__("socket").socket()
-    sock.bind(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    ready = threading.Event()
-    while not ready.wait(0.05):  # uvicorn has no start event: poll its flag
-        if server.started or not thread.is_alive():
-            ready.set()
     slept: list[float] = []
-    client = SyncClient(
-        f"http://127.0.0.1:{sock.getsockname()[1]}", token=world.token, sleep=slept.append, backoff=0.01
-    )
-    try:
+    with serving(world.app) as port:
+        client = SyncClient(f"http://127.0.0.1:{port}", token=world.token, sleep=slept.append, backoff=0.01)
         with Holder(world.app), pytest.raises(SyncError) as raised:
             client.sync(None, [household("thon-na-pan").to_dict()], [])
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
     assert (raised.value.code, raised.value.status, raised.value.retry_after) == ("server_busy", 503, 5.0)
     assert raised.value.retryable
     assert slept and all(seconds >= 5.0 for seconds in slept)  # Retry-After, not its own 10 ms
 
 
-def test_a_full_disk_is_507_storage_full_and_reads_keep_working(database_url: str, tmp_path) -> None:
-    if not database_url.startswith("sqlite"):
+def test_a_full_disk_is_507_storage_full_and_reads_keep_working(busy_world: World) -> None:
+    world = busy_world
+    app, client = world.app, world.client
+    if app.state.engine.dialect.name != "sqlite":
         pytest.skip("a full disk is made on SQLite (max_page_count); PostgreSQL's disk_full is classified below")
-    app = create_app(database_url, clock=lambda: SERVER_NOW)
-    try:
-        with TestClient(app) as client:
-            volunteer_id = build_commune(app)
-            token, device_id = enrol(app, volunteer_id)
-            with app.state.sessions.begin() as session:
-                staff.create_staff(session, "06577", ADMIN[0], "Hoàng Văn Quân", "admin", ADMIN[1])
-            world = World(app, client, token, device_id, volunteer_id)
-            homes = [household("thon-na-pan", f"Hộ {i}") for i in range(30)]
-            assert world.sync(homes, [completed_visit(h) for h in homes]).status_code == 200  # timeline pending
-            office = desk(client, ADMIN)
+    homes = [household("thon-na-pan", f"Hộ {i}") for i in range(30)]
+    assert world.sync(homes, [completed_visit(h) for h in homes]).status_code == 200  # timeline pending
+    office = desk(client, ADMIN)
 
-            @event.listens_for(app.state.engine, "connect")
-            def _no_growth(dbapi_connection: Any, _record: Any) -> None:
-                pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
-                dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
+    @event.listens_for(app.state.engine, "connect")
+    def _no_growth(dbapi_connection: Any, _record: Any) -> None:
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count={pages}")
 
-            app.state.engine.dispose()  # every connection from now on: the disk is full
-            before = snapshot(app)
-            more = [household("thon-na-pan", f"Hộ mới {i}", address="x" * 400) for i in range(200)]
-            answer = world.sync(more)
-            assert answer.status_code == 507, answer.text
-            assert answer.headers["retry-after"] == "300"
-            assert answer.json()["error"]["code"] == "storage_full"
-            for url in ("/api/v1/coverage", "/api/v1/coverage?as_of=2026-06-30"):
-                assert world.client.get(url, headers=world.auth).status_code == 200, url
-            for url in (
-                "/dash/",
-                "/dash/?as_of=2026-11-01",
-                "/dash/hamlets/thon-na-pan",
-                "/dash/report",
-                "/dash/exports/indicators.csv",
-                "/dash/exports/indicators.xlsx?as_of=2026-11-01",
-            ):
-                got = office.get(url)
-                assert got.status_code == 200, (url, got.status_code, got.text[:300])
-            assert snapshot(app) == before
-    finally:
-        app.state.engine.dispose()
+    app.state.engine.dispose()  # every connection from now on: the disk is full
+    before = snapshot(app)
+    more = [household("thon-na-pan", f"Hộ mới {i}", address="x" * 400) for i in range(200)]
+    answer = world.sync(more)
+    assert answer.status_code == 507, answer.text
+    assert answer.headers["retry-after"] == "300"
+    assert answer.json()["error"]["code"] == "storage_full"
+    for url in ("/api/v1/coverage", "/api/v1/coverage?as_of=2026-06-30"):
+        assert world.client.get(url, headers=world.auth).status_code == 200, url
+    for url in (
+        "/dash/",
+        "/dash/?as_of=2026-11-01",
+        "/dash/hamlets/thon-na-pan",
+        "/dash/report",
+        "/dash/exports/indicators.csv",
+        "/dash/exports/indicators.xlsx?as_of=2026-11-01",
+    ):
+        got = office.get(url)
+        assert got.status_code == 200, (url, got.status_code, got.text[:300])
+    assert snapshot(app) == before
 
 
 def test_a_postgresql_connection_killed_mid_request_is_503(busy_world: World) -> None:

@@ -6,17 +6,15 @@ from __future__ import annotations
 import gzip
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from server_sync.settings import Limits
 from tests.survey.builders import completed_visit, household
 
-from .conftest import World
+from .conftest import World, serving
 from .snapshot import snapshot
 from .test_errors import assert_refused, batch, post
 
@@ -136,22 +134,8 @@ def test_coverage_takes_only_the_adult_ages_kept(world: World, age: int) -> None
 @pytest.fixture
 def live(world: World) -> Iterator[tuple[World, int]]:
     world.app.state.limits = Limits(body_idle_seconds=0.5, body_seconds=5)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(world.app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    started = threading.Event()
-    while not started.wait(0.05):  # uvicorn has no start event: poll its flag
-        if server.started or not thread.is_alive():
-            started.set()
-    assert server.started
-    try:
-        yield world, sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
+    with serving(world.app) as port:
+        yield world, port
 
 
 def test_a_half_sent_body_is_answered_408_and_dropped(live: tuple[World, int]) -> None:
