@@ -41,6 +41,7 @@ def create_app(
     )
     app.state.engine, app.state.sessions = engine, sessions
     app.state.read_sessions = db.read_session_factory(engine)
+    app.state.side_sessions = db.side_session_factory(engine, min(db.SIDE_BUSY_SECONDS, busy_seconds))
     app.state.limits = limits or Limits()
     app.state.clock = clock
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)  # 9 costs 3× the time for ~5 % less

@@ -274,8 +274,11 @@ def _serve(args: argparse.Namespace) -> int:
     )
     sys.stdout.flush()
     # Bounded work per connection (issue 10 §1): idle keep-alive connections close after 5 s,
-    # at most --max-connections are served at once (the rest get 503 at once), and a body
-    # that stops arriving is dropped by the app (api/body.py: body_timeout).
+    # a connection without a whole request's headers after 10 s (connections.py), one address
+    # holds at most 32, at most --max-connections are served at once (the rest get 503 at
+    # once), and a body that stops arriving is dropped by the app (api/body.py: body_timeout).
+    from .connections import bounded_protocol
+
     app = behind_proxies(create_app(args.database_url), args.trusted_proxies)
     uvicorn.run(
         app,
@@ -284,6 +287,7 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         limit_concurrency=args.max_connections,
+        http=bounded_protocol(args.trusted_proxies),  # headers within 10 s, 32 connections per address
     )
     return OK
 

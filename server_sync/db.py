@@ -41,7 +41,15 @@ def make_engine(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS, *
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds}, **kwargs)
         _sqlite_setup(engine, busy_seconds)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin_pg(connection: Any) -> None:
+        wait_ms = connection.get_execution_options().get("wait_ms")
+        if wait_ms is not None:  # a side write (side_session_factory): wait briefly for locks
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+
+    return engine
 
 
 def _sqlite_setup(engine: Engine, busy_seconds: float) -> None:
@@ -57,11 +65,13 @@ def _sqlite_setup(engine: Engine, busy_seconds: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("read_only"):
+        options = connection.get_execution_options()
+        if options.get("read_only"):
             connection.exec_driver_sql("PRAGMA query_only=1")
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("PRAGMA query_only=0")
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={options.get('wait_ms', int(busy_seconds * 1000))}")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -80,6 +90,18 @@ def open_current(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS) 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+SIDE_BUSY_SECONDS = 0.5  # a write beside a read waits this long for the lock, then is skipped
+
+
+def side_session_factory(engine: Engine, busy_seconds: float = SIDE_BUSY_SECONDS) -> sessionmaker[Session]:
+    """Sessions for the bookkeeping a read writes on the side (a staff session's last use,
+    the timeline's catch-up): they wait at most `busy_seconds` for a lock, then fail, and
+    the read goes on without them (`commit_or_skip`), so a page never waits for a long sync.
+    The same pool as every other session; each transaction sets its own wait (SQLite: the
+    busy timeout; PostgreSQL: the lock timeout)."""
+    return sessionmaker(engine.execution_options(wait_ms=int(busy_seconds * 1000)), expire_on_commit=False)
 
 
 def read_session_factory(engine: Engine) -> sessionmaker[Session]:

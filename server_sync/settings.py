@@ -17,14 +17,21 @@ class Limits:
     a client may take to send its body.
 
     Sizing: a real day is 20–40 visits; a phone sends at most 500 records per request
-    (mobile/sync/service.py: BATCH). The batch limits allow a commune-wide import (5,000
-    households, 20,000 visits) in one request. A visit is ~75 JSON elements and ~1.6 KB
-    (115 elements and 2.4 KB for a large household), so 20,000 visits and 5,000 households
-    fit in 3,000,000 elements and 64 MiB; the deepest record nests 7 levels.
+    (mobile/sync/service.py: BATCH), ~0.8 MB. The batch limits allow a commune-wide import
+    (5,000 households, 20,000 visits) in one request. A visit is ~75 JSON values and ~1.6 KB
+    (115 values and 2.4 KB for a large household), so 20,000 visits and 5,000 households
+    take ~34 MB and 1.6 million values; the deepest record nests 7 levels.
+
+    Memory: a server process holds 12–17 times the JSON it parses (bench/limits.py), so the
+    decompressed limit, 36 MiB, is what keeps the heaviest allowed request under its budget
+    (768 MiB); a bigger batch is refused and the phone sends it in halves. At most
+    `parallel_bodies` requests read and work on their bodies at once, and only one of them
+    may be larger than `large_body_bytes`; the others wait their turn (up to `queue_seconds`,
+    then 503 `server_busy`).
     """
 
     body_bytes: int = 8 * MIB
-    decompressed_bytes: int = 64 * MIB
+    decompressed_bytes: int = 36 * MIB
     json_elements: int = 3_000_000
     json_depth: int = 32
     batch_households: int = 5_000
@@ -36,6 +43,9 @@ class Limits:
     # byte, and any body must be in within `body_seconds` (8 MiB at 256 kbit/s takes ~260 s).
     body_idle_seconds: float = 30.0
     body_seconds: float = 300.0
+    parallel_bodies: int = 4
+    large_body_bytes: int = 4 * MIB
+    queue_seconds: float = 30.0
 
 
 def database_url(explicit: str | None = None) -> str:

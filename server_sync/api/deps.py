@@ -90,7 +90,7 @@ def timeline_current(request: Request) -> None:
     so that as-of and trend reads find it current and the work is kept, not rolled back with
     the read (services/timeline.py: catch_up)."""
     try:
-        with request.app.state.sessions() as session:
+        with request.app.state.side_sessions() as session:
             if timeline.catch_up(session):
                 db.commit_or_skip(session, "the timeline's catch-up")
     except (DBAPIError, SATimeoutError) as exc:

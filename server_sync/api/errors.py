@@ -60,7 +60,7 @@ def respond(
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> Response:
-        return respond(request, exc.code, exc.field, exc.context, exc.status)
+        return respond(request, exc.code, exc.field, exc.context, exc.status, headers=retry_after(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -100,6 +100,16 @@ def install(app: FastAPI) -> None:
 
 
 RETRY_AFTER = {"server_busy": 5, "storage_full": 300}  # seconds, in the Retry-After header
+
+
+def retry_after(refusal: Refused) -> dict[str, str] | None:
+    """A Retry-After header for a refusal that time puts right: a busy server, a full disk,
+    a client held back (`minutes` in its context)."""
+    if refusal.code in RETRY_AFTER:
+        return {"Retry-After": str(RETRY_AFTER[refusal.code])}
+    if refusal.status == 429 and isinstance(refusal.context.get("minutes"), int):
+        return {"Retry-After": str(refusal.context["minutes"] * 60)}
+    return None
 
 
 def _database_fault(request: Request, exc: Exception) -> Response:

@@ -40,8 +40,9 @@ def sqlite_path(url: str | None) -> Path:
     parsed = make_url(database_url(url))
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         raise BackupError(
-            "Sao lưu bằng lệnh này chỉ dành cho SQLite; với PostgreSQL hãy dùng pg_dump / pg_restore (xem README).",
-            "This command backs up SQLite only; for PostgreSQL use pg_dump / pg_restore (see the README).",
+            "Sao lưu và khôi phục bằng lệnh này chỉ dành cho SQLite; với PostgreSQL hãy dùng pg_dump / "
+            "pg_restore (xem README).",
+            "These commands back up and restore SQLite only; for PostgreSQL use pg_dump / pg_restore (see the README).",
         )
     return Path(parsed.database)
 
@@ -67,6 +68,8 @@ def backup(url: str | None, target: Path) -> Copied:
             f"Tệp {target} đã có; hãy chọn tên khác (bản sao lưu không bao giờ ghi đè).",
             f"{target} exists; choose another name (a backup never overwrites).",
         )
+    if not target.parent.is_dir():
+        raise BackupError(f"Không có thư mục {target.parent}.", f"There is no folder {target.parent}.")
     partial = target.with_name(target.name + ".partial")
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
@@ -111,9 +114,16 @@ def restore(url: str | None, source: Path, *, force: bool = False) -> Copied:
     except sqlite3.DatabaseError:
         check, ours = "not a database", False
     if check != "ok" or not ours:
+        why_vi = "không phải CSDL của máy chủ này" if check == "ok" else f"hỏng: {check}"
+        why_en = "not this server's database" if check == "ok" else f"damaged: {check}"
         raise BackupError(
-            f"{source} không phải bản sao lưu nguyên vẹn của máy chủ này ({check}).",
-            f"{source} is not an intact backup of this server ({check}).",
+            f"{source} không phải bản sao lưu nguyên vẹn của máy chủ này ({why_vi}).",
+            f"{source} is not an intact backup of this server ({why_en}).",
+        )
+    if target.exists() and target.resolve() == source.resolve():
+        raise BackupError(
+            "Tệp sao lưu chính là CSDL đang dùng; hãy chọn một bản sao lưu.",
+            "The backup is the database in use itself; choose a backup file.",
         )
     if target.exists() and not force:
         existing = sqlite3.connect(f"file:{target}?mode=ro", uri=True)

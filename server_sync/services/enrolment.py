@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from survey.shape import clean_text
+
 from .. import models
 from ..refusal import Refused
 
@@ -85,7 +87,7 @@ def enroll(session: Session, code: str, device_name: str, *, now: datetime | Non
     device = models.Device(
         id=str(uuid.uuid4()),
         volunteer_id=row.volunteer_id,
-        name=device_name,
+        name=clean_text(device_name)[:200],  # shown to staff and printed by list-devices: no control characters
         token_hash=digest(token),
         created_at=now,
         last_seen=now,

@@ -74,7 +74,7 @@ def current_staff(request: Request) -> staff.StaffIdentity:
     without it, so pages, reports and exports keep working (issue 10 §3)."""
     token = request.cookies.get(COOKIE)
     try:
-        with request.app.state.sessions() as session:
+        with request.app.state.side_sessions() as session:
             try:
                 identity = staff.identify(session, token)
             except Refused as refused:

@@ -40,7 +40,7 @@ def _sign_in_form(request: Request, lang: str, context: dict[str, Any], status: 
         path=PREFIX,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme.lower() == "https",
     )
     return response
 
@@ -89,7 +89,7 @@ def sign_in(
         path=PREFIX,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme.lower() == "https",
     )
     response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
     return response

@@ -174,9 +174,10 @@ def world(app: Any, client: TestClient) -> World:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[int]:
-    """`app` served by a real uvicorn on a free port of 127.0.0.1, in a thread: its port.
-    For what only a socket can show (a half-sent body, a phone's own HTTP client)."""
+def serving(app: Any, **config: Any) -> Iterator[int]:
+    """`app` served by a real uvicorn (`config`: more of uvicorn.Config's settings) on a
+    free port of 127.0.0.1, in a thread: its port. For what only a socket can show (a
+    half-sent body, a silent connection, a phone's own HTTP client)."""
     import socket
     import threading
 
@@ -184,7 +185,7 @@ def serving(app: Any) -> Iterator[int]:
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **config))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     up = threading.Event()

@@ -120,8 +120,11 @@ def test_backup_and_restore_refuse_what_they_cannot_do_and_change_nothing(
     assert existing.read_bytes() == b"keep me"
     assert cli.main(["--database-url", url, "restore", str(existing), "--force"]) == cli.BAD_INPUT  # not a backup
     assert cli.main(["--database-url", url, "restore", str(tmp_path / "nowhere.db")]) == cli.BAD_INPUT
+    assert cli.main(["--database-url", url, "backup", str(tmp_path / "no-such-folder" / "b.db")]) == cli.BAD_INPUT
+    assert cli.main(["--database-url", url, "restore", str(tmp_path / "server.db"), "--force"]) == cli.BAD_INPUT
     pg = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     assert cli.main(["--database-url", pg, "backup", str(tmp_path / "pg.db")]) == cli.BAD_INPUT
     err = capsys.readouterr().err
     assert "pg_dump" in err and "không bao giờ ghi đè" in err and "not an intact backup" in err
+    assert "There is no folder" in err and "the database in use itself" in err
     assert len(rows(tmp_path / "server.db")["commune"]) == 1

@@ -136,7 +136,8 @@ def test_the_hamlet_page_reads_in_a_few_queries_whatever_its_size(world: World) 
     statements: list[str] = []
 
     def count(*args: Any) -> None:
-        statements.append(args[2])
+        if not args[2].startswith(("PRAGMA", "BEGIN")):  # a transaction's own settings are not reads
+            statements.append(args[2])
 
     event.listen(engine, "before_cursor_execute", count)
     try:

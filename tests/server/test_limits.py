@@ -201,6 +201,86 @@ def test_enrolment_guesses_are_limited_per_client(world: World) -> None:
     before = snapshot(world.app)
     held = enrol_as(good, "203.0.113.9")  # even the right code: the guesser waits
     assert_refused(held, 429, "enrolment_locked", "code")
-    assert held.json()["error"]["context"] == {"minutes": 15}
+    assert held.json()["error"]["context"] == {"minutes": 15} and held.headers["Retry-After"] == "900"
     assert snapshot(world.app) == before
     assert enrol_as(good, "198.51.100.4").status_code == 200  # the volunteer's own phone is not held
+
+
+# -- connections that send nothing, too many from one address, too many bodies at once --------
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """Wait for the server's answer: True when it closed the connection without one."""
+    return sock.recv(65536) == b""
+
+
+def test_a_connection_that_sends_no_request_is_closed_and_one_address_holds_few(world: World) -> None:
+    from server_sync.connections import bounded_protocol
+
+    protocol = bounded_protocol("", header_seconds=0.5, per_client=3)
+    with serving(world.app, http=protocol) as port:
+        silent = socket.create_connection(("127.0.0.1", port), timeout=60)
+        half = socket.create_connection(("127.0.0.1", port), timeout=60)
+        half.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        third = socket.create_connection(("127.0.0.1", port), timeout=60)
+        fourth = socket.create_connection(("127.0.0.1", port), timeout=60)  # one too many from 127.0.0.1
+        assert closed_by_server(fourth)
+        third.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert third.recv(65536).startswith(b"HTTP/1.1 200")  # a real request is served
+        assert closed_by_server(silent) and closed_by_server(half)  # after 0.5 s without a request
+        for sock in (silent, half, third, fourth):
+            sock.close()
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as again:  # slots freed
+            again.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert again.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+def test_bodies_wait_their_turn_and_a_long_wait_is_503_server_busy(world: World) -> None:
+    world.app.state.limits = Limits(parallel_bodies=1, queue_seconds=0.3, body_idle_seconds=30)
+    before = snapshot(world.app)
+    with serving(world.app) as port, socket.create_connection(("127.0.0.1", port), timeout=60) as slow:
+        slow.sendall(
+            b"POST /api/v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + world.token.encode() + b"\r\nContent-Length: 5000\r\n\r\n{"
+        )
+        import requests
+
+        waiting = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/sync",
+            data=batch(),
+            timeout=60,
+            headers={"Content-Type": "application/json", **world.auth},
+        )
+        assert waiting.status_code == 503, waiting.text
+        assert waiting.json()["error"]["code"] == "server_busy" and waiting.headers["Retry-After"] == "5"
+    assert snapshot(world.app) == before
+
+
+def test_brackets_inside_strings_do_not_hide_the_nesting(world: World) -> None:
+    before = snapshot(world.app)
+    hidden = b'{"protocol": 2, "x": ' + b"[" * 900 + b'"}"' + b"]" * 900 + b"}"
+    assert_refused(post(world, hidden), 413, "body_too_complex")
+    home = household("thon-na-pan").to_dict()
+    deep = json.dumps({**home, "rejection": {}})[:-2] + '{"a":' * 600 + '"]"' + "}" * 600 + "}"
+    assert_refused(
+        post(world, json.dumps({"protocol": 2, "households": []})[:-2].encode() + b", " + deep.encode() + b"]}"),
+        413,
+        "body_too_complex",
+    )
+    fine = b'{"protocol": 2, "app_version": "x]}[{", "households": []}'  # brackets in a string, shallow
+    assert post(world, fine).status_code == 200
+    assert snapshot(world.app) == before
+
+
+def test_a_device_name_keeps_no_control_or_invisible_characters(world: World) -> None:
+    from server_sync import models
+    from server_sync.services import enrolment
+
+    with world.session() as session:
+        code = enrolment.issue_code(session, world.volunteer_id)
+    name = "Máy\x1b[31m của\u202e Hoa\x00"
+    answer = world.client.post("/api/v1/enroll", json={"code": code, "device_name": name})
+    assert answer.status_code == 200, answer.text
+    with world.session() as session:
+        stored = session.get(models.Device, answer.json()["device_id"]).name
+    assert stored == "Máy [31m của Hoa"  # what staff see and list-devices prints
