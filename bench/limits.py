@@ -61,7 +61,7 @@ MIB = 1024 * 1024
 # browser): one request may take at most a tenth of 8 GB, the largest allowed batch included.
 BUDGET_BATCH_MIB = 768
 # A refused request: the resting process (~110 MiB) plus at most the JSON the element limit
-# lets through (3,000,000 values at ~72 bytes for the smallest, ~220 MB) before the count.
+# lets through (2,000,000 values at ~72 bytes for the smallest, ~150 MB) before the count.
 BUDGET_REFUSED_MIB = 384
 BUDGET_PAGE_MS = 1_000  # the hamlet page at 4,000 look-alike households
 LIFTED = Limits(  # the server before these limits: 64 MiB decompressed, no count, no turn to wait

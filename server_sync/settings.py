@@ -20,7 +20,8 @@ class Limits:
     (mobile/sync/service.py: BATCH), ~0.8 MB. The batch limits allow a commune-wide import
     (5,000 households, 20,000 visits) in one request. A visit is ~75 JSON values and ~1.6 KB
     (115 values and 2.4 KB for a large household), so 20,000 visits and 5,000 households
-    take ~34 MB and 1.6 million values; the deepest record nests 7 levels.
+    take ~34 MB and 1.6 million values (2,000,000 allowed: a bigger batch is halved by the
+    phone); the deepest record nests 7 levels.
 
     Memory: a server process holds 12–17 times the JSON it parses (bench/limits.py), so the
     decompressed limit, 36 MiB, is what keeps the heaviest allowed request under its budget
@@ -32,7 +33,7 @@ class Limits:
 
     body_bytes: int = 8 * MIB
     decompressed_bytes: int = 36 * MIB
-    json_elements: int = 3_000_000
+    json_elements: int = 2_000_000
     json_depth: int = 32
     batch_households: int = 5_000
     batch_visits: int = 20_000

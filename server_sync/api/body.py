@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import zlib
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -27,11 +28,13 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from ..refusal import Refused
 from ..settings import Limits
 
 _JSON_TYPES = ("application/json",)
+log = logging.getLogger("server_sync")
 _PAIR = re.compile(rb"\{\}|\[\]")
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # a JSON string, escapes included
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
@@ -54,9 +57,15 @@ class GuardedRoute(APIRoute):
 
                 request.state.device = await run_in_threadpool(device_of, request)
             limits: Limits = request.app.state.limits
+            try:
+                # Received first, outside the gate: a slow sender holds only its own connection
+                # (and at most body_bytes of memory), never a turn another request needs.
+                raw, encoding = await receive(request, limits, small=small)
+            except ClientDisconnect:  # the client went away mid-body: nobody to answer
+                log.info("client disconnected before its body was in: %s", request.url.path)
+                return Response(status_code=400)
             gate = BodyGate.of(request.app, limits)
             async with gate.hold(gate.bodies, limits.queue_seconds):
-                raw, encoding = await receive(request, limits, small=small)
                 inflating = Inflating(raw, encoding, limits.small_body_bytes if small else limits.decompressed_bytes)
                 large = inflating.over(limits.large_body_bytes)
                 async with gate.hold(gate.large, limits.queue_seconds) if large else nullcontext():
@@ -234,5 +243,7 @@ def parse_json(data: bytes, limits: Limits, *, small: bool = False) -> Any:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise Refused("body_not_json", "", {"problem": f"{exc.msg} at character {exc.pos}"}) from None
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; brackets nested past the parser
+    except RecursionError:  # brackets that never close, nested past the parser
+        raise Refused("body_not_json", "", {"problem": "brackets nested too deep and not closed"}) from None
+    except ValueError as exc:  # a 5,000-digit number
         raise Refused("body_not_json", "", {"problem": str(exc)[:120]}) from None

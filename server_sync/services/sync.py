@@ -53,7 +53,8 @@ def sync(
 ) -> SyncOutcome:
     """Apply a batch and answer it (docs/sync-protocol.md); `now` is the server's clock."""
     if protocol != PROTOCOL:
-        raise Refused("protocol_unsupported", "protocol", {"value": protocol})
+        shown = protocol if abs(protocol) < 10**6 else f"{str(protocol)[:12]}…"  # a 4,000-digit one is not echoed
+        raise Refused("protocol_unsupported", "protocol", {"value": shown})
     since = parse_cursor(cursor)
     now = as_utc(now or datetime.now(UTC))
     commune = session.get(models.Commune, scope.commune_code)
