@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from demo import seed_demo
 from wizard import VisitWizard
@@ -43,7 +44,29 @@ SYNC_MODES = ("wifi", "any", "manual")
 ADULT_AGES = (18, 15)
 _TALLY_CACHE = "hamlet_tallies"
 DEVICE_NAME = "Điện thoại tình nguyện viên"
-_URL = re.compile(r"^https?://[^\s/]+(:\d+)?(/\S*)?$")
+
+
+def server_address(text: str) -> str | None:
+    """The commune server's address as typed, completed and checked: `http://` added when no
+    scheme is given, then an http(s) URL with a host and a valid port; None otherwise (a
+    mangled paste such as "http://127.0.0.1:http://127.0.0.1:91009100" included)."""
+    value = text.strip()
+    if not value or any(ch.isspace() for ch in value):
+        return None
+    if "://" not in value:
+        value = "http://" + value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or "://" in parts.netloc + parts.path:
+        return None
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
 _CODE = re.compile(r"^[A-Za-z0-9-]{6,32}$")
 
 
@@ -222,24 +245,42 @@ class AppState:
             seed_demo(self.repo)
             self._changed()
 
-    def request_enrolment(self, server_url: str, code: str) -> list[Issue]:
-        """Keep the server and one-time code; the sync client trades it for a token."""
+    def _checked_enrolment(self, server_url: str, code: str) -> tuple[str | None, list[Issue]]:
+        """The server address completed (`http://` added when missing) and the form of the
+        code checked: (address or None, issues)."""
+        address = server_address(server_url)
         issues = []
-        if not _URL.match(server_url.strip()):
-            issues.append(Issue("server_url_invalid", "server_url", {"value": server_url}))
+        if address is None:
+            issues.append(Issue("server_url_invalid", "server_url", {"value": server_url.strip()[:80]}))
         if not _CODE.match(code.strip()):
-            issues.append(Issue("enrolment_code_invalid", "code"))
-        if not issues:
-            self.repo.set_setting(
-                "enrolment", {"server_url": server_url.strip().rstrip("/"), "code": code.strip(), "status": "pending"}
-            )
+            issues.append(Issue("enrolment_code_format", "code"))
+        return address, issues
+
+    def request_enrolment(self, server_url: str, code: str) -> list[Issue]:
+        """Keep the server and one-time code; the sync client trades it for a token. An
+        enrolled phone keeps its enrolment: `enrol` replaces it only once a new one works."""
+        address, issues = self._checked_enrolment(server_url, code)
+        if not issues and not self.enrolled:
+            self.repo.set_setting("enrolment", {"server_url": address, "code": code.strip(), "status": "pending"})
         return issues
 
     def enrol(self, server_url: str, code: str, device_name: str = DEVICE_NAME) -> list[Issue]:
-        """Enrol now when the server answers; offline, keep the code and enrol at next sync."""
-        issues = self.request_enrolment(server_url, code)
+        """Enrol now when the server answers; offline, keep the code and enrol at next sync.
+
+        A phone that is enrolled already changes nothing unless the new enrolment succeeds:
+        a wrong, used or expired code, or no network, leaves it enrolled and syncing as before."""
+        address, issues = self._checked_enrolment(server_url, code)
         if issues:
             return issues
+        if self.enrolled:
+            assert address is not None
+            try:
+                enrol(self.repo, SyncClient(address), code.strip(), device_name)
+            except SyncError as error:
+                return [Issue(error.code, error.field, error.context)]
+            self._changed()
+            return []
+        self.request_enrolment(server_url, code)
         return self._enrol_pending(device_name)
 
     def _enrol_pending(self, device_name: str = DEVICE_NAME) -> list[Issue]:

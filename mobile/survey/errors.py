@@ -212,9 +212,13 @@ CATALOGUE: dict[str, Entry] = {
         "Địa chỉ máy chủ «{value}» không hợp lệ (ví dụ: http://192.168.1.10:8000).",
         "Server address '{value}' is not valid (e.g. http://192.168.1.10:8000).",
     ),
+    "enrolment_code_format": Entry(
+        "Mã đăng ký gồm 6–32 chữ cái hoặc chữ số (ví dụ K7P2-9QXA); hãy kiểm tra lại.",
+        "An enrolment code is 6–32 letters or digits (e.g. K7P2-9QXA); please check it.",
+    ),
     "enrolment_code_invalid": Entry(
-        "Mã đăng ký không hợp lệ (6–32 chữ cái hoặc chữ số).",
-        "The enrolment code is not valid (6–32 letters or digits).",
+        "Mã đăng ký không đúng: hãy kiểm tra từng ký tự, hoặc xin cán bộ xã một mã mới.",
+        "The enrolment code is wrong: check each character, or ask the commune staff for a new code.",
     ),
     # The phone's side of sync
     "network_unreachable": Entry(

@@ -67,7 +67,7 @@ async def build_enrol(ctx: Ctx) -> ft.View:
         messages.update()
         issues = await ctx.network(ctx.state.enrol, url.value or "", code.value or "")
         offline = [i for i in issues if i.code in ("network_unreachable", "network_timeout")]
-        if offline:  # the code is kept: the app enrols at the next sync
+        if offline and current.get("status") != "enrolled":  # the code is kept: the app enrols at the next sync
             messages.controls = [ft.Text(t("enrol_saved", lang), size=16)]
             messages.update()
             ctx.go("/")

@@ -103,7 +103,7 @@ def test_settings_persist_and_adult_age_changes_the_counts(state, tmp_path):
 
 def test_enrolment_request_is_checked(state):
     issues = state.request_enrolment("ftp://x", "a")
-    assert [i.code for i in issues] == ["server_url_invalid", "enrolment_code_invalid"]
+    assert [i.code for i in issues] == ["server_url_invalid", "enrolment_code_format"]
     assert state.enrolment is None
     assert state.request_enrolment("https://xa-thongnhat.vn/", "K7P2-9QXA") == []
     assert state.enrolment["server_url"] == "https://xa-thongnhat.vn"
@@ -169,3 +169,24 @@ def test_a_visit_that_moves_a_household_keeps_what_the_server_sent_meanwhile(sta
     kept = state.repo.household(home.id)
     assert (kept.phone, kept.revision, kept.removed_reason, str(kept.status)) == ("0912000999", 4, "moved", "complete")
     assert kept.removed_at == wizard.visit.visited_at
+
+
+@pytest.mark.parametrize(
+    "typed, address",
+    [
+        ("192.168.1.10:8000", "http://192.168.1.10:8000"),  # no scheme: http:// added
+        ("  https://xa-thongnhat.vn/  ", "https://xa-thongnhat.vn"),
+        ("http://127.0.0.1:8000/khaosat/", "http://127.0.0.1:8000/khaosat"),
+        ("http://127.0.0.1:http://127.0.0.1:91009100", None),  # a mangled paste (issue 11)
+        ("http://127.0.0.1:99999", None),  # no such port
+        ("ftp://xa.vn", None),
+        ("http://user@xa.vn", None),
+        ("http://xa.vn?x=1", None),
+        ("xa vn", None),
+        ("", None),
+    ],
+)
+def test_the_server_address_is_completed_and_checked(typed: str, address: str | None) -> None:
+    from state import server_address
+
+    assert server_address(typed) == address

@@ -103,3 +103,26 @@ def test_auto_sync_follows_the_setting(tmp_path, server: Server):
         assert not state.should_auto_sync({"wifi"})
 
     asyncio.run(scenario())
+
+
+def test_a_wrong_code_or_no_network_leaves_an_enrolled_phone_enrolled(tmp_path, server: Server):
+    # Issue 11: Settings → enrol → any wrong code un-enrolled a working phone for good.
+    from state import AppState
+
+    state = AppState.open(tmp_path / "phone")
+    assert state.enrol(server.url.replace("http://", ""), server.code("Hoa")) == []  # http:// added
+    token, enrolment = state.repo.setting("token"), state.enrolment
+    for url, code, expected in (
+        (server.url, "SAI-MA-0001", "enrolment_code_invalid"),  # wrong
+        (server.url, "ab", "enrolment_code_format"),  # not even a code
+        ("http://127.0.0.1:1", server.code("Hoa"), "network_unreachable"),  # no server there
+        ("http://127.0.0.1:http://127.0.0.1:91009100", server.code("Hoa"), "server_url_invalid"),
+    ):
+        assert [i.code for i in state.enrol(url, code)] == [expected]
+        assert state.enrolled and state.repo.setting("token") == token and state.enrolment == enrolment
+    report = state.sync_now()
+    assert report.error is None, report.error
+    other = server.code("Tú")
+    assert state.enrol(server.url, other) == []  # a working new code replaces the enrolment
+    assert state.repo.setting("token") != token and state.enrolled
+    state.repo.close()
