@@ -19,7 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
@@ -200,3 +200,13 @@ def commit_or_skip(session: Session, what: str) -> bool:
         session.rollback()
         log.warning("%s not written (%s): the read goes on", what, fault(exc))
         return False
+
+
+def serialise(session: Session, *keys: str) -> None:
+    """Hold a transaction-long lock on each key, in one order (no deadlock between two
+    callers), so that counting-then-writing under these keys is atomic: PostgreSQL advisory
+    locks; SQLite's writers are serial already (`BEGIN IMMEDIATE`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})

@@ -13,12 +13,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey.shape import clean_text
 
-from .. import models
+from .. import db, models
 from ..refusal import Refused
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed
@@ -114,8 +114,7 @@ def enroll_from(
     now = now or datetime.now(UTC)
     client = (client or "")[:64]
     failures = models.SignInFailure
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"e:{client}"})
+    db.serialise(session, f"e:{client}")
     recent = [
         _aware(at)
         for at in session.scalars(

@@ -33,10 +33,10 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from .. import models
+from .. import db, models
 from ..refusal import Refused
 from .admin import NAME_MAX, AdminError
 from .enrolment import digest
@@ -250,7 +250,7 @@ def sign_in(
     """
     now = _utc(now)
     login, client = _normal(username)[:64], (client or "")[:CLIENT_MAX]
-    _serialise(session, (f"u:{login}", f"c:{client}"))
+    db.serialise(session, f"u:{login}", f"c:{client}")
     _purge(session, now)
     unlock_at = _locked_until(session, login, client, now)
     if unlock_at is not None:
@@ -362,15 +362,6 @@ def _locked_until(session: Session, login: str, client: str, now: datetime) -> d
         ends.append(anyone[len(anyone) - CLIENT_LIMIT] + FAILURE_WINDOW)
     latest = max(ends) if ends else None
     return latest if latest is not None and latest > now else None
-
-
-def _serialise(session: Session, keys: tuple[str, ...]) -> None:
-    """Hold a transaction-long lock on each key, in one order (no deadlock between two
-    attempts). PostgreSQL: advisory locks; SQLite: its writers are serial already."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for key in sorted(set(keys)):
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def _failed(session: Session, login: str, client: str, now: datetime) -> Refused:
