@@ -427,12 +427,13 @@ def guess_server_url(port: int = DEFAULT_SERVER_PORT) -> str:
     return admin.guess_server_url(port)
 
 
-def write_qr(payload: str, path: Path) -> Path:
-    """A PNG QR code of `payload` (error correction M, 10 px modules, quiet zone 4)."""
-    import segno
+def write_qr(payload: str, path: Path, caption: tuple[str, ...] = ()) -> Path:
+    """A PNG QR code of `payload` (error correction M, 10 px modules, quiet zone 4) with the
+    `caption` lines (the volunteer's name, the code) written under it: services.admin.enrol_qr_png."""
+    from .services import admin
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    segno.make(payload, error="m", micro=False).save(str(path), kind="png", scale=10, border=4)
+    path.write_bytes(admin.enrol_qr_png(payload, caption))
     return path
 
 
@@ -456,7 +457,7 @@ def _issue_code(args: argparse.Namespace) -> int:
         f"On the phone: Enrol with the commune's server → address {server_url} and code {code}.",
     )
     if not args.no_qr:
-        path = write_qr(link, args.qr or Path(f"enrol-{code}.png"))
+        path = write_qr(link, args.qr or Path(f"enrol-{code}.png"), (name, code))
         _err(
             f"Mã QR (địa chỉ máy chủ + mã, không có mật khẩu): {path}",
             f"QR code (server address + code, no password): {path}  [{link}]",

@@ -74,7 +74,7 @@ def prepare(server_url: str, data_dir: Path, database_url: str | None = None) ->
         accounts = demo_staff(sessions, commune_code, data_dir)
     finally:
         engine.dispose()
-    qr = write_qr(admin.enrol_link(server_url, code), data_dir / "enrol-demo.png")
+    qr = write_qr(admin.enrol_link(server_url, code), data_dir / "enrol-demo.png", (name, code))
     return Enrolment(name, code, server_url, qr, accounts)
 
 

@@ -8,9 +8,10 @@ import os
 import re
 import socket
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -483,6 +484,39 @@ def enrol_link(server_url: str, code: str) -> str:
     """What the enrolment QR holds: `khaosat://enrol?server=<url, percent-encoded>&code=<code>`.
     Only the server address and the one-time code: never a password or a token."""
     return f"{ENROL_SCHEME}?{urlencode({'server': check_server_url(server_url), 'code': code})}"
+
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"  # DejaVu Sans, cut to Latin and Vietnamese
+
+
+def enrol_qr_png(link: str, caption: Sequence[str] = ()) -> bytes:
+    """The enrolment QR as PNG bytes: `link` (error correction M, 10 px modules, quiet zone 4),
+    and under it each `caption` line (the volunteer's name, the code) in large type, so that
+    printed codes can be told apart and the code typed by hand when no camera reads it.
+    Vietnamese is drawn with the bundled DejaVu Sans (server_sync/fonts)."""
+    import segno
+    from PIL import Image, ImageDraw, ImageFont
+
+    buffer = io.BytesIO()
+    segno.make(link, error="m", micro=False).save(buffer, kind="png", scale=10, border=4)
+    qr = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    if not caption:
+        return buffer.getvalue()
+    fonts = [ImageFont.truetype(str(FONTS / "DejaVuSans-Bold.ttf"), 30)]
+    fonts += [ImageFont.truetype(str(FONTS / "DejaVuSans.ttf"), 26)] * (len(caption) - 1)
+    lines = [(text[:60], font) for text, font in zip(caption, fonts, strict=True)]
+    width = max([qr.width] + [int(font.getlength(text)) + 40 for text, font in lines])
+    height = qr.height + sum(44 for _ in lines) + 20
+    canvas = Image.new("L", (width, height), 255)
+    canvas.paste(qr, ((width - qr.width) // 2, 0))
+    draw = ImageDraw.Draw(canvas)
+    y = qr.height
+    for text, font in lines:
+        draw.text((width // 2, y), text, fill=0, font=font, anchor="ma")
+        y += 44
+    out = io.BytesIO()
+    canvas.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def parse_enrol_link(link: str) -> tuple[str, str]:

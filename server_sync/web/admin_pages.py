@@ -11,6 +11,7 @@ plain. A hamlet, volunteer or phone of another commune does not exist here (`not
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import math
 import os
@@ -386,6 +387,7 @@ def issue_code(
             "link": link,
             "server": address,
             "qr": Markup(svg),
+            "png": base64.b64encode(admin.enrol_qr_png(link, (volunteer.name, code))).decode("ascii"),
             "expires": moments(_commune(session, me))(now + ttl, lang),
             "days": ttl.days,
             "home": HOME,

@@ -149,6 +149,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "Mã QR: địa chỉ máy chủ và mã đăng ký (không có mật khẩu)",
         "QR code: the server address and the enrolment code (no password)",
     ),
+    "adm_qr_png": (
+        "Tải ảnh mã QR (PNG, có tên và mã để in)",
+        "Download the QR code (PNG, with the name and code, to print)",
+    ),
     "adm_back": ("Về trang quản trị", "Back to administration"),
     "adm_devices": ("Điện thoại đã đăng ký", "Enrolled phones"),
     "adm_device": ("Điện thoại", "Phone"),

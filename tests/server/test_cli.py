@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import socket
-import struct
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -166,30 +164,18 @@ def test_bad_csv_rows_are_all_reported_by_line_and_nothing_is_written(
 # -- volunteers, codes and QR --------------------------------------------------------------------------
 
 
-def png_modules(path: Path, scale: int, border: int) -> list[list[bool]]:
-    """The dark/light module grid of a 1-bit greyscale PNG (what segno writes), standard library only."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, chunks = 8, {}
-    while pos < len(data):
-        (length,), kind = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        assert zlib.crc32(kind + body) == struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0]
-        chunks[kind] = chunks.get(kind, b"") + body
-        pos += 12 + length
-    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert (depth, colour) == (1, 0) and width == height
-    raw, stride, pixels, previous = zlib.decompress(chunks[b"IDAT"]), (width + 7) // 8, [], bytes((width + 7) // 8)
-    for y in range(height):
-        line = raw[y * (stride + 1) : (y + 1) * (stride + 1)]
-        kind, row = line[0], line[1:]
-        assert kind in (0, 2), "only None and Up filters expected"
-        row = bytes((a + b) & 0xFF for a, b in zip(row, previous, strict=False)) if kind == 2 else row
-        pixels.append([not (row[x // 8] >> (7 - x % 8)) & 1 for x in range(width)])  # 0 = black = dark
-        previous = row
-    size = width // scale - 2 * border
+def png_modules(path: Path, scale: int, border: int, size: int) -> list[list[bool]]:
+    """The dark/light module grid of the `size`-module QR at the top of the PNG, centred across
+    its width (the caption lines sit below it), read at each module's centre."""
+    from PIL import Image
+
+    image = Image.open(path).convert("L")
+    left = (image.width - (size + 2 * border) * scale) // 2
     return [
-        [pixels[(border + r) * scale + scale // 2][(border + c) * scale + scale // 2] for c in range(size)]
+        [
+            image.getpixel((left + (border + c) * scale + scale // 2, (border + r) * scale + scale // 2)) < 128
+            for c in range(size)
+        ]
         for r in range(size)
     ]
 
@@ -224,9 +210,9 @@ def test_issue_code_prints_a_code_that_enrols_once_and_a_qr_of_url_and_code(
     assert admin.parse_enrol_link(link) == ("http://192.168.1.10:8000", code)
     # The PNG is exactly the QR symbol of that text (segno cannot decode, nothing pure-Python
     # here does: compare the image's modules with the symbol segno makes of the link).
-    assert 2_000 > len(qr.read_bytes()) > 200
+    assert 8_000 > len(qr.read_bytes()) > 200  # the QR and two lines of text
     expected = [[bool(v) for v in row] for row in segno.make(link, error="m", micro=False).matrix]
-    assert png_modules(qr, scale=10, border=4) == expected
+    assert png_modules(qr, scale=10, border=4, size=len(expected)) == expected
 
     with enrolment_rows(database_url) as (codes, _):
         [stored] = codes
@@ -519,10 +505,21 @@ def test_serve_migrates_then_answers_health(tmp_path: Path) -> None:
     assert server.returncode in (0, -15)
 
 
-def test_write_qr_makes_a_png(tmp_path: Path) -> None:
+def test_write_qr_makes_a_png_with_the_volunteer_and_the_code_under_it(tmp_path: Path) -> None:
+    from PIL import Image, ImageFont
+
     link = admin.enrol_link("http://192.168.1.10:8000", "K7P2-9QXA")
-    path = write_qr(link, tmp_path / "a" / "b.png")
+    bare = Image.open(write_qr(link, tmp_path / "bare.png"))
+    path = write_qr(link, tmp_path / "a" / "b.png", ("Nguyễn Thị Ánh Đào", "K7P2-9QXA"))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    labelled = Image.open(path).convert("L")
+    assert labelled.height > bare.height + 60  # two lines of text below the code
+    below = labelled.crop((0, bare.height, labelled.width, labelled.height))
+    assert below.getextrema()[0] < 100  # something dark is written there
+    # the bundled font draws every Vietnamese letter of the caption (no empty boxes)
+    font = ImageFont.truetype(str(admin.FONTS / "DejaVuSans-Bold.ttf"), 30)
+    missing = font.getmask("\uffff").getbbox()
+    assert [ch for ch in "Nguyễn Thị Ánh Đào ỹữợ" if ch != " " and font.getmask(ch).getbbox() == missing] == []
     with pytest.raises(ValueError):
         admin.parse_enrol_link("https://example.com/?server=x&code=y")
 

@@ -6,6 +6,7 @@ beside the admin's: its hamlet, volunteer and phone must be out of reach."""
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -431,6 +432,13 @@ def test_an_issued_code_is_shown_once_enrols_a_phone_and_its_qr_holds_it(
     # the inline SVG is the QR of exactly that payload
     svg = re.search(r"<svg.*?</svg>", response.text, re.S).group(0)  # type: ignore[union-attr]
     assert svg == segno.make(payload, error="m", micro=False).svg_inline(scale=8, border=4, omitsize=True)
+    # under the QR, as text: whose code it is and the code itself, so printed codes are told apart
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", response.text, re.S).group(1)  # type: ignore[union-attr]
+    with site.app.state.sessions() as session:
+        name = session.get(models.Volunteer, site.world.volunteer_id).name  # type: ignore[union-attr]
+    assert f'id="enrol-qr-name">{name}<' in caption and f'id="enrol-qr-code">{code}<' in caption
+    png = re.search(r'href="data:image/png;base64,([^"]+)"', caption).group(1)  # type: ignore[union-attr]
+    assert base64.b64decode(png) == admin.enrol_qr_png(payload, (name, code))
     with site.app.state.sessions() as session:
         rows = list(
             session.scalars(
