@@ -183,5 +183,36 @@ STRINGS.update(
         "enrolling": ("Đang đăng ký…", "Enrolling…"),
         "enrolled_ok": ("Đã đăng ký. Đang tải danh sách hộ…", "Enrolled. Fetching the households…"),
         "not_found": ("Không tìm thấy.", "Not found."),
+        # enrolment
+        "enrol_how": (
+            "Quét mã QR của xã bằng camera điện thoại, hoặc nhập (hay dán) địa chỉ máy chủ và mã đăng ký.",
+            "Scan the commune's QR code with the phone's camera, or type (or paste) the server address and the code.",
+        ),
+        "enrol_submit": ("Đăng ký", "Enrol"),
+        "link_filled": (
+            "Đã điền địa chỉ máy chủ và mã từ đường dẫn.",
+            "The server address and the code were filled from the link.",
+        ),
+        "re_enrol": ("Đăng ký lại", "Enrol again"),
+        "re_enrol_title": ("Đăng ký lại điện thoại này?", "Enrol this phone again?"),
+        "re_enrol_warning": (
+            "Điện thoại này đang đăng ký với {url}. Chỉ đăng ký lại khi cán bộ xã đưa mã mới. "
+            "Nếu mã sai, đã dùng hoặc hết hạn, điện thoại vẫn giữ đăng ký cũ. "
+            "Còn {count} bản ghi chưa gửi: hãy đồng bộ trước.",
+            "This phone is enrolled with {url}. Enrol again only with a new code from commune staff. "
+            "If the code is wrong, used or expired, the phone keeps its enrolment. "
+            "{count} records are not sent yet: sync first.",
+        ),
+        "re_enrol_body": (
+            "Đăng ký mới sẽ thay đăng ký với {url} khi mã mới được chấp nhận. {count} bản ghi chưa gửi sẽ được "
+            "gửi tới máy chủ mới.",
+            "The new enrolment replaces the one with {url} once the new code is accepted. {count} records not yet "
+            "sent will go to the new server.",
+        ),
+        "still_enrolled": (
+            "Điện thoại vẫn đăng ký như trước và vẫn đồng bộ được.",
+            "The phone is still enrolled as before and keeps syncing.",
+        ),
+        "cancel": ("Hủy", "Cancel"),
     }
 )

@@ -10,10 +10,11 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import flet as ft
 from i18n import t
-from state import AppState
+from state import AppState, enrolment_link
 
 from storage import default_data_dir
 from storage.owner import StoreInUse
@@ -38,6 +39,15 @@ ROUTES: list[tuple[re.Pattern[str], Builder]] = [
 ]
 OPEN_BEFORE_SET_UP = ("/welcome", "/enrol")
 STATUS_SCREENS = ("/", "/sync")  # the screens that show the network badge or sync state
+
+
+def route_path(route: str) -> str:
+    """The screen part of a route: its query and fragment dropped ("/enrol?code=…" → "/enrol");
+    a whole link handed over as the route ("khaosat://enrol?…") is its host's screen."""
+    path = urlsplit(route).path if "://" in route else route.split("#", 1)[0].split("?", 1)[0]
+    if "://" in route:
+        path = "/" + urlsplit(route).netloc + path
+    return path if path.startswith("/") else "/" + path
 
 
 def parent_routes(state: AppState, route: str) -> list[str]:
@@ -69,7 +79,10 @@ class Router:
     async def show(self, _: object = None) -> None:
         """Draw the screen the route names (and placeholders for the ones beneath it)."""
         async with self._showing:
-            route = self.page.route or "/"
+            route = route_path(self.page.route or "/")
+            link = enrolment_link(self.page.route or "")
+            if link is not None:  # the QR's link opened the app (or the web app's address carried it)
+                self.ctx.enrol_link, route = link, "/enrol"
             set_up, lang = await self.ctx.io(lambda: (self.state.is_set_up, self.state.lang))
             self.ctx.lang = lang
             if not set_up and route not in OPEN_BEFORE_SET_UP:
@@ -88,7 +101,7 @@ class Router:
 
     async def popped(self, e: ft.ViewPopEvent) -> None:
         """Android back / app-bar arrow: go to the screen beneath."""
-        parents = await self.ctx.io(parent_routes, self.state, self.page.route or "/")
+        parents = await self.ctx.io(parent_routes, self.state, route_path(self.page.route or "/"))
         await self.page.push_route(parents[-1] if parents else "/")
 
     async def offer_resume(self) -> None:
@@ -139,7 +152,7 @@ class Router:
 
     async def redraw_status(self) -> None:
         """Network news redraws only screens that show it, never a form being typed in."""
-        if (self.page.route or "/") in STATUS_SCREENS:
+        if route_path(self.page.route or "/") in STATUS_SCREENS:
             await self.show()
 
 

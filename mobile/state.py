@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from demo import seed_demo
 from wizard import VisitWizard
@@ -68,6 +68,32 @@ def server_address(text: str) -> str | None:
 
 
 _CODE = re.compile(r"^[A-Za-z0-9-]{6,32}$")
+
+ENROL_LINK = "khaosat://enrol"  # what staff's QR holds (server_sync.services.admin.enrol_link)
+
+
+def enrolment_link(text: str) -> tuple[str, str] | None:
+    """(server address, code) from an enrolment link, else None.
+
+    Accepted: the QR's `khaosat://enrol?server=<percent-encoded URL>&code=<code>`, the same
+    query on the web app's address or route (`http://…/enrol?server=…&code=…`, `/enrol?…`),
+    and the route Android hands the app when the QR's link opens it (`/?server=…&code=…`).
+    The values are returned as they are: the enrolment form checks them (`server_address`)."""
+    value = text.strip()
+    if "?" not in value or len(value) > 2_000:
+        return None
+    head, query = value.split("#", 1)[0].split("?", 1)
+    parts = urlsplit(head) if "://" in head else None
+    if parts is not None and parts.scheme.lower() == "khaosat":
+        if parts.netloc.lower() != "enrol" or parts.path.strip("/"):
+            return None
+    elif (parts.path if parts is not None else head).rstrip("/") not in ("", "/enrol"):
+        return None
+    found = parse_qs(query, keep_blank_values=True)
+    servers, codes = found.get("server", []), found.get("code", [])
+    if len(servers) != 1 or len(codes) != 1 or not servers[0].strip() or not codes[0].strip():
+        return None
+    return servers[0].strip(), codes[0].strip()
 
 
 @dataclass(frozen=True)

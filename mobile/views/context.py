@@ -23,6 +23,7 @@ class Ctx:
     rerender: Callable[[], Awaitable[None]]
     online: bool = False
     lang: str = "vi"
+    enrol_link: tuple[str, str] | None = None  # (server, code) of an enrolment link that opened the app
     _io_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def io(self, fn: Callable[..., T], *args: Any) -> T:

@@ -66,7 +66,12 @@ async def build(ctx: Ctx) -> ft.View:
             dropdown("sync-mode", t("sync_mode", lang), mode, [(m, t(f"sync_{m}", lang)) for m in SYNC_MODES], sync),
             ft.Text(t("server", lang), size=18, weight=ft.FontWeight.BOLD),
             ft.Text(server, size=16),
-            big_button(t("enrol", lang), lambda _: ctx.go("/enrol"), primary=False),
+            big_button(
+                t("re_enrol" if (enrolment or {}).get("status") == "enrolled" else "enrol", lang),
+                lambda _: ctx.go("/enrol"),
+                primary=False,
+                key="enrol",
+            ),
             big_button(t("export_backup", lang), backup, icon=ft.Icons.SAVE_ALT),
         ],
     )

@@ -86,6 +86,19 @@ def clock_banner(issue: Issue, lang: str) -> ft.Container:
     )
 
 
+def warning_box(text: str, *, key: str | None = None) -> ft.Container:
+    """A warning the volunteer must read before going on (amber, with an icon)."""
+    return ft.Container(
+        content=ft.Row(
+            [ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.AMBER_900), ft.Text(text, size=16, expand=True, key=key)],
+            vertical_alignment=ft.CrossAxisAlignment.START,
+        ),
+        bgcolor=ft.Colors.AMBER_100,
+        padding=12,
+        border_radius=8,
+    )
+
+
 def demo_banner(lang: str) -> ft.Container:
     return ft.Container(
         content=ft.Text(t("demo_banner", lang), size=14, weight=ft.FontWeight.BOLD),

@@ -73,6 +73,21 @@ class App:
     def texts(self) -> list[str]:
         return texts(self.view)
 
+    @property
+    def dialog(self) -> Any:
+        """The dialog (or snack bar) open on top, else None."""
+        shown = [d for d in self.page._dialogs.controls if d.open]
+        return shown[-1] if shown else None
+
+    async def tap_in_dialog(self, label: str) -> None:
+        """Tap the open dialog's button whose text is `label`."""
+        dialog = self.dialog
+        for control in walk(dialog):
+            if isinstance(control, (ft.FilledButton, ft.OutlinedButton, ft.TextButton)) and control.content == label:
+                await self.fire(control)
+                return
+        raise LookupError(f"no button {label!r} in the dialog {texts(dialog) if dialog else None}")
+
     def find(self, kind: type, **match: Any) -> Any:
         for control in walk(self.view):
             if isinstance(control, kind) and all(_matches(getattr(control, k, None), v) for k, v in match.items()):

@@ -81,13 +81,13 @@ def test_enrolment_form_checks_input_and_keeps_it(tmp_path):
         await app.go("/enrol")
         await type_into(app, "Địa chỉ máy chủ", "not a url")
         await type_into(app, "Mã đăng ký một lần", "12")
-        await tap(app, "Lưu")
+        await tap(app, "Đăng ký")
         assert any("không hợp lệ" in s for s in app.texts())
         # No server answers there (a closed port on this machine): the phone keeps the code
         # and enrols at the next sync.
         await type_into(app, "Địa chỉ máy chủ", "http://127.0.0.1:9")
         await type_into(app, "Mã đăng ký một lần", "ABCD-1234")
-        await tap(app, "Lưu")
+        await tap(app, "Đăng ký")
         state = AppState.open(tmp_path)
         assert state.enrolment == {"server_url": "http://127.0.0.1:9", "code": "ABCD-1234", "status": "pending"}
         assert app.view.route == "/"

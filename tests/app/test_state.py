@@ -190,3 +190,31 @@ def test_the_server_address_is_completed_and_checked(typed: str, address: str | 
     from state import server_address
 
     assert server_address(typed) == address
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        # what staff's QR holds, made by the server's own function
+        ("QR", ("http://192.168.1.10:8000", "K7P2-9QXA")),
+        # the route Android hands the app when the link opens it, and the web build's address
+        ("/?server=http%3A%2F%2F192.168.1.10%3A8000&code=K7P2-9QXA", ("http://192.168.1.10:8000", "K7P2-9QXA")),
+        ("/enrol?server=http%3A%2F%2Fa%3A8000&code=K7P2-9QXA", ("http://a:8000", "K7P2-9QXA")),
+        ("http://127.0.0.1:8550/enrol?server=a.vn&code=K7P2-9QXA#x", ("a.vn", "K7P2-9QXA")),
+        ("  khaosat://enrol/?code=K7P2-9QXA&server=a.vn \n", ("a.vn", "K7P2-9QXA")),  # pasted with spaces
+        ("K7P2-9QXA", None),  # a bare code is typed, not a link
+        ("khaosat://other?server=a&code=b", None),
+        ("/hamlet/x?server=a&code=b", None),  # another screen's query is not an enrolment
+        ("/?server=a", None),
+        ("/?server=a&server=b&code=c", None),
+        ("/?server=&code=c", None),
+    ],
+)
+def test_an_enrolment_link_gives_the_server_and_the_code(text: str, found: tuple[str, str] | None) -> None:
+    from state import enrolment_link
+
+    from server_sync.services import admin
+
+    if text == "QR":
+        text = admin.enrol_link("http://192.168.1.10:8000", "K7P2-9QXA")
+    assert enrolment_link(text) == found

@@ -91,7 +91,7 @@ def test_enrol_visit_and_sync_reach_the_server(phone: Phone, tmp_path: Path) -> 
         phone.type_into("Địa chỉ máy chủ", server_url)
         phone.type_into("Mã đăng ký một lần", code)
         phone.shot("enrol")
-        phone.tap("Lưu")
+        phone.tap("Đăng ký")
         phone.see(HAMLET)
         phone.see("bản ghi chờ đồng bộ")
         phone.shot("home-enrolled")

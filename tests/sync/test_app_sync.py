@@ -33,7 +33,7 @@ def test_enrol_then_record_then_sync_from_the_screens(tmp_path, server: Server):
         await app.go("/enrol")
         await type_into(app, "Địa chỉ máy chủ", server.url)
         await type_into(app, "Mã đăng ký một lần", server.code("Hoa"))
-        await tap(app, "Lưu")
+        await tap(app, "Đăng ký")
         assert app.view.route == "/" and "Thôn Nà Pàn" in app.texts()
         state = app.router.state
         assert state.enrolled and not state.is_demo
@@ -126,3 +126,75 @@ def test_a_wrong_code_or_no_network_leaves_an_enrolled_phone_enrolled(tmp_path, 
     assert state.enrol(server.url, other) == []  # a working new code replaces the enrolment
     assert state.repo.setting("token") != token and state.enrolled
     state.repo.close()
+
+
+def devices(server: Server) -> int:
+    from sqlalchemy import func, select
+
+    from server_sync import db, models
+
+    engine = db.make_engine(server.database_url)
+    try:
+        with db.session_factory(engine)() as session:
+            return int(session.scalar(select(func.count()).select_from(models.Device)) or 0)
+    finally:
+        engine.dispose()
+
+
+def test_enrolling_again_is_explicit_warned_and_a_wrong_code_changes_nothing_on_the_screens(tmp_path, server: Server):
+    # Issue 11 §3: Settings → "Đăng ký với máy chủ của xã" → a wrong code un-enrolled the phone.
+    async def scenario():
+        app = await start_app(tmp_path / "phone")
+        state = app.router.state
+        assert await app.router.ctx.io(state.enrol, server.url, server.code("Hoa")) == []
+        token, on_server = state.repo.setting("token"), devices(server)
+        await app.go("/settings")
+        await tap(app, "Đăng ký lại")  # not "enrol": the phone is enrolled, and says so
+        assert app.view.route == "/enrol"
+        warning = app.find(ft.Text, key="re-enrol-warning").value
+        assert server.url in warning and "vẫn giữ đăng ký cũ" in warning
+        assert app.find(ft.TextField, label="Mã đăng ký một lần").value == ""  # the spent code is not offered again
+        await type_into(app, "Mã đăng ký một lần", "SAI-MA-0001")
+        await tap(app, "Đăng ký lại")
+        assert app.dialog is not None and app.dialog.title.value == "Đăng ký lại điện thoại này?"
+        await app.tap_in_dialog("Hủy")
+        assert state.repo.setting("token") == token  # cancelled: nothing was tried
+        await tap(app, "Đăng ký lại")
+        await app.tap_in_dialog("Đăng ký lại")
+        shown = app.texts()
+        assert any("không đúng" in s for s in shown)  # wrong, used or expired: not a format hint
+        assert "Điện thoại vẫn đăng ký như trước và vẫn đồng bộ được." in shown
+        assert state.enrolled and state.repo.setting("token") == token
+        assert devices(server) == on_server  # a refused code adds no device
+        report = await app.router.ctx.network(state.sync_now)
+        assert report.error is None
+
+    asyncio.run(scenario())
+
+
+def test_the_qr_link_opens_the_enrolment_screen_filled_and_a_pasted_link_fills_both_fields(tmp_path, server: Server):
+    # Issue 11 §3: the phone's camera opens khaosat://enrol?server=…&code=…; Android hands the
+    # app its query as the route, the web build its own address with the same query.
+    from server_sync.services import admin
+
+    async def scenario():
+        app = await start_app(tmp_path / "phone")
+        assert "Chào mừng bạn!" in app.texts()  # not set up: the link still reaches the enrolment
+        code = server.code("Hoa")
+        link = admin.enrol_link(server.url, code)
+        await app.go("/?" + link.split("?", 1)[1])
+        assert app.view.route == "/enrol"
+        assert app.find(ft.TextField, label="Địa chỉ máy chủ").value == server.url
+        assert app.find(ft.TextField, label="Mã đăng ký một lần").value == code
+        await app.go("/welcome")
+        await app.go("/enrol")
+        assert app.find(ft.TextField, label="Mã đăng ký một lần").value == ""  # the link filled it once
+        await type_into(app, "Mã đăng ký một lần", "  " + link + "\n")  # the whole link pasted
+        assert app.find(ft.TextField, label="Địa chỉ máy chủ").value == server.url
+        assert app.find(ft.TextField, label="Mã đăng ký một lần").value == code
+        assert "Đã điền địa chỉ máy chủ và mã từ đường dẫn." in app.texts()
+        await tap(app, "Đăng ký")
+        assert app.view.route == "/" and "Thôn Nà Pàn" in app.texts()
+        assert app.router.state.enrolled
+
+    asyncio.run(scenario())
