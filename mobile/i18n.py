@@ -65,13 +65,14 @@ STRINGS.update(
         "filter_revisit": ("Thăm lại", "Revisit"),
         "filter_follow_up": ("Cần hỗ trợ", "Needs help"),
         "filter_declined": ("Từ chối", "Declined"),
+        "filter_moved": ("Chuyển đi / trùng", "Moved / duplicate"),
         "add_household": ("Thêm hộ", "Add household"),
         "no_households": ("Không có hộ nào phù hợp.", "No matching household."),
         "more_households": ("Còn {count} hộ nữa: hãy tìm theo tên", "{count} more: search by name"),
         "state_not_visited": ("Chưa thăm", "Not visited"),
         "state_revisit": ("Không có nhà: thăm lại", "Nobody home: revisit"),
         "state_declined": ("Từ chối", "Declined"),
-        "state_moved": ("Đã chuyển đi", "Moved away"),
+        "state_moved": ("Đã chuyển đi / trùng hộ", "Moved away or duplicate"),
         "state_completed": ("Đã khảo sát", "Visited"),
         # household
         "head_name": ("Họ tên chủ hộ", "Head of household"),
@@ -183,6 +184,39 @@ STRINGS.update(
         "enrolling": ("Đang đăng ký…", "Enrolling…"),
         "enrolled_ok": ("Đã đăng ký. Đang tải danh sách hộ…", "Enrolled. Fetching the households…"),
         "not_found": ("Không tìm thấy.", "Not found."),
+        # putting mistakes right
+        "household_removed": (
+            "Hộ này đã được đánh dấu «{reason}» ngày {day} và không còn trong danh sách khảo sát. "
+            "Nếu bấm nhầm, hãy đưa hộ trở lại.",
+            "This household was marked “{reason}” on {day} and is off the survey list. "
+            "If that was a mistake, bring it back.",
+        ),
+        "removed_moved": ("đã chuyển đi", "moved away"),
+        "removed_duplicate": ("trùng hộ", "duplicate"),
+        "restore": ("Đưa hộ trở lại danh sách", "Bring the household back onto the list"),
+        "restored": (
+            "Hộ đã trở lại danh sách; thay đổi sẽ được gửi ở lần đồng bộ sau.",
+            "The household is back on the list; the change goes out at the next sync.",
+        ),
+        "undo": ("Hoàn tác", "Undo"),
+        "maybe_same": ("Có thể trùng với hộ đã có:", "This may be the same as a household already listed:"),
+        "maybe_same_hint": (
+            "Mở hộ đã có nếu đúng là hộ đó; nếu không, bấm «Vẫn thêm hộ mới».",
+            "Open the existing household if it is the same; if not, tap “Add as a new household anyway”.",
+        ),
+        "open_existing": ("Mở hộ này", "Open this household"),
+        "add_anyway": ("Vẫn thêm hộ mới", "Add as a new household anyway"),
+        "prefilled": (
+            "Đã điền sẵn từ lần thăm ngày {day}: hỏi lại, sửa chỗ nào khác rồi bấm «Tiếp».",
+            "Filled in from the visit of {day}: ask again, change what differs, then tap “Next”.",
+        ),
+        "member_removed": ("Đã xóa {who} khỏi danh sách.", "{who} was removed from the list."),
+        "discard_title": ("Bỏ hẳn chuyến thăm này?", "Throw this visit away?"),
+        "discard_body": (
+            "Mọi câu trả lời đã nhập cho hộ {name} trong chuyến thăm này sẽ mất và không lấy lại được.",
+            "Every answer typed for {name} in this visit will be lost for good.",
+        ),
+        "discard_confirm": ("Bỏ chuyến thăm", "Throw it away"),
         # enrolment
         "enrol_how": (
             "Quét mã QR của xã bằng camera điện thoại, hoặc nhập (hay dán) địa chỉ máy chủ và mã đăng ký.",

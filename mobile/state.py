@@ -34,12 +34,13 @@ from survey.indicators import (
 from survey.records import FollowUp, Hamlet, Household, Member, Status, Visit
 from survey.shape import clean_text
 from survey.summary import HouseholdSummary
+from survey.text import phone_digits, same_household_key
 from survey.times import CLOCK_TOLERANCE, Clock, instant_or_none, now_iso, start_of_day, system_clock
 from survey.validation import RecordContext, blocking, check_household
 from sync.client import SyncClient, SyncError
 from sync.service import ConflictNotice, SyncReport, boot_seconds, enrol, saved_notices, sync_once
 
-FILTERS = ("all", "not_visited", "revisit", "follow_up", "declined")
+FILTERS = ("all", "not_visited", "revisit", "follow_up", "declined", "moved")
 SYNC_MODES = ("wifi", "any", "manual")
 ADULT_AGES = (18, 15)
 _TALLY_CACHE = "hamlet_tallies"
@@ -542,8 +543,40 @@ class AppState:
 
     # -- hamlet --------------------------------------------------------------------------------
     def households(self, hamlet_id: str, query: str = "", filter_by: str = "all") -> list[HouseholdRow]:
-        rows = self.repo.search(query, hamlet_id, limit=10_000) if query.strip() else self.repo.households(hamlet_id)
-        return [row for row in rows if _passes(row, filter_by)]
+        searching = bool(query.strip())
+        rows = self.repo.search(query, hamlet_id, limit=10_000) if searching else self.repo.households(hamlet_id)
+        return [row for row in rows if _passes(row, filter_by, searching)]
+
+    def likely_duplicates(
+        self, hamlet_id: str, head_name: str, address: str = "", phone: str = "", *, exclude: str | None = None
+    ) -> list[Household]:
+        """Households of the hamlet that may be the one being added: the same head's name and
+        address (folded: diacritics, case, spaces and punctuation ignored), or the same phone
+        number (digits alone, at least 8). Moved-away ones count too: re-adding one of those
+        is what bringing it back is for."""
+        key = same_household_key(head_name, address)
+        digits = phone_digits(phone)
+        found = []
+        for row in self.repo.households(hamlet_id):
+            home = row.household
+            if home.id == exclude:
+                continue
+            same_house = bool(clean_text(head_name)) and same_household_key(home.head_name, home.address) == key
+            same_phone = len(digits) >= 8 and phone_digits(home.phone) == digits
+            if same_house or same_phone:
+                found.append(home)
+        return found[:5]
+
+    def restore_household(self, household_id: str) -> tuple[Household | None, list[Issue]]:
+        """Bring a household marked moved away (or duplicate) back onto the roster: the way
+        back from a mis-tapped outcome. A change with the household's revision, as any edit:
+        the server and the dashboard follow at the next sync."""
+        household = self.repo.household(household_id)
+        if household is None:
+            raise KeyError(household_id)
+        edited = Household.from_dict(household.to_dict())
+        edited.removed_at = edited.removed_reason = None
+        return self._save_edit(edited)
 
     def add_household(
         self, hamlet_id: str, head_name: str, address: str = "", phone: str = ""
@@ -700,12 +733,26 @@ def _difference(seconds: float) -> dict[str, Any]:
     return {"difference_vi": f"{minutes} phút", "difference_en": f"{minutes} min"}
 
 
-def _passes(row: HouseholdRow, filter_by: str) -> bool:
+def row_state(row: HouseholdRow) -> str:
+    """not_visited | revisit | declined | completed | moved, as the hamlet list shows it.
+
+    "moved" is the household's own mark (moved away, or a duplicate): a household brought
+    back onto the roster after a mis-tapped "moved" is no longer moved, whatever that visit
+    said, and waits for a visit again (or stays surveyed, if it was)."""
+    if row.household.removed_at is not None:
+        return "moved"
     state = row.summary.state
+    if state == "moved":
+        return "completed" if row.summary.last_completed_visit_id else "not_visited"
+    return state
+
+
+def _passes(row: HouseholdRow, filter_by: str, searching: bool = False) -> bool:
+    state = row_state(row)
     if filter_by == "all":
-        return state != "moved"
+        return searching or state != "moved"  # a search finds moved households too, marked so
     if filter_by == "follow_up":
-        return bool(row.summary.follow_ups)
+        return bool(row.summary.follow_ups) and state != "moved"
     return state == filter_by
 
 
@@ -725,4 +772,5 @@ __all__ = [
     "HamletProgress",
     "HouseholdDetail",
     "member_label",
+    "row_state",
 ]

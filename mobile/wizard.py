@@ -22,6 +22,9 @@ from survey.validation import RecordContext, blocking, check_visit
 TIME_FIELDS = ("visited_at", "created_at", "updated_at")  # a wrong clock shows on the outcome step
 
 DRAFT_FORMAT = 1
+# Answers that record what happened at this visit, not how the household stands: a revisit
+# never starts from them (the volunteer guides again, sees the VNeID app again).
+NOT_CARRIED = frozenset({"guidance_given", "vneid_seen"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ class VisitWizard:
     # clock: what the rules judge the visit with, before it is saved (DESIGN §5).
     config: CoverageConfig = field(default_factory=default_config, repr=False)
     clock: Clock = field(default=system_clock, repr=False)
+    # The last completed visit's answers this visit started from (a revisit), as a visit's
+    # dict; None for a first visit. Kept so that choosing "completed" again after another
+    # outcome brings them back.
+    prefill: dict[str, Any] | None = None
 
     # -- construction and autosave -----------------------------------------------------------
     @classmethod
@@ -68,11 +75,23 @@ class VisitWizard:
             checklist_version=definition.version,
             volunteer=volunteer,
         )
+        prefill = None
         if previous is not None and previous.outcome == Outcome.COMPLETED:
-            visit.members = [
-                Member(id=m.id, relation=m.relation, birth_year=m.birth_year, sex=m.sex) for m in previous.members
-            ]
-        return cls(visit=visit, household=household, started_at=now, config=config or default_config(), clock=clock)
+            prefill = _carried(previous, definition)
+            _apply(visit, prefill)
+        return cls(
+            visit=visit,
+            household=household,
+            started_at=now,
+            config=config or default_config(),
+            clock=clock,
+            prefill=prefill,
+        )
+
+    @property
+    def prefilled_from(self) -> str | None:
+        """When the visit these answers were carried from took place (None: a first visit)."""
+        return (self.prefill or {}).get("visited_at")
 
     def to_draft(self) -> dict[str, Any]:
         return {
@@ -82,6 +101,7 @@ class VisitWizard:
             "step": self.step_key,
             "started_at": self.started_at,
             "saved_at": now_iso(),
+            "prefill": self.prefill,
         }
 
     @classmethod
@@ -95,6 +115,7 @@ class VisitWizard:
             started_at=str(draft.get("started_at") or now_iso(clock)),
             config=config or default_config(),
             clock=clock,
+            prefill=draft.get("prefill") if isinstance(draft.get("prefill"), dict) else None,
         )
         if wizard.step_key not in {s.key for s in wizard.steps()}:
             wizard.step_key = "outcome"
@@ -240,6 +261,8 @@ class VisitWizard:
             # A declined or empty-house visit keeps no personal data (DESIGN §7).
             self.visit.members, self.visit.answers, self.visit.consent = [], {}, None
             self.visit.follow_ups = []
+        elif self.prefill and not self.visit.members and not self.visit.answers:
+            _apply(self.visit, self.prefill)  # back to "completed": the revisit's answers again
         self._changed()
 
     def set_consent(self, agreed: bool, by: str) -> None:
@@ -277,9 +300,26 @@ class VisitWizard:
         self._changed()
         return member
 
-    def remove_member(self, member_id: str) -> None:
+    def remove_member(self, member_id: str) -> tuple[int, Member, list[FollowUp]] | None:
+        """Take a member off the roster; returns what `restore_member` needs to undo it
+        (their place, the member with their answers, their follow-ups), None if not there."""
+        index = next((i for i, m in enumerate(self.visit.members) if m.id == member_id), None)
+        if index is None:
+            return None
+        member = self.visit.members[index]
+        theirs = [f for f in self.visit.follow_ups if f.member_id == member_id]
         self.visit.members = [m for m in self.visit.members if m.id != member_id]
         self.visit.follow_ups = [f for f in self.visit.follow_ups if f.member_id != member_id]
+        self._changed()
+        return index, member, theirs
+
+    def restore_member(self, removed: tuple[int, Member, list[FollowUp]]) -> None:
+        """Undo `remove_member`: the member back in their place, answers and follow-ups too."""
+        index, member, theirs = removed
+        if self.visit.member(member.id) is not None:
+            return
+        self.visit.members.insert(min(index, len(self.visit.members)), member)
+        self.visit.follow_ups += theirs
         self._changed()
 
     def suggested_follow_ups(self) -> list[FollowUp]:
@@ -340,6 +380,49 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
         target.pop(key, None)
     else:
         target[key] = value
+
+
+def _carried(previous: Visit, definition: Checklist) -> dict[str, Any]:
+    """What a revisit starts from: the last completed visit's members (with their answers),
+    household answers and chosen follow-ups, for the questions this checklist still asks,
+    without what belongs to that visit alone (consent, NOT_CARRIED)."""
+    known = {q.id for section in definition.sections for q in section.questions} - NOT_CARRIED
+    answers = {
+        section: {q: v for q, v in values.items() if q in known}
+        for section, values in previous.answers.items()
+        if isinstance(values, dict)
+    }
+    members = [
+        {
+            "id": m.id,
+            "relation": m.relation,
+            "birth_year": m.birth_year,
+            "sex": m.sex,
+            "answers": {q: v for q, v in m.answers.items() if q in known},
+        }
+        for m in previous.members
+    ]
+    catalogue = {item.code for item in definition.catalogue}
+    follow_ups = [
+        {"code": f.code, "member_id": f.member_id}
+        for f in previous.follow_ups
+        if f.code in catalogue and f.member_id in (None, *(m.id for m in previous.members))
+    ]
+    return {
+        "visited_at": previous.visited_at,
+        "answers": {k: v for k, v in answers.items() if v},
+        "members": members,
+        "follow_ups": follow_ups,
+    }
+
+
+def _apply(visit: Visit, prefill: dict[str, Any]) -> None:
+    """Put a revisit's carried answers into `visit` (fresh copies: editing one never edits the other)."""
+    import copy
+
+    visit.answers = copy.deepcopy(prefill.get("answers") or {})
+    visit.members = [Member.from_dict(copy.deepcopy(m)) for m in prefill.get("members") or []]
+    visit.follow_ups = [FollowUp.from_dict(f) for f in prefill.get("follow_ups") or []]
 
 
 def _copy(household: Household) -> Household:

@@ -17,7 +17,7 @@ from typing import Any
 
 from survey.records import Household, Status, Visit
 from survey.summary import HouseholdSummary, summarize
-from survey.text import fold
+from survey.text import fold, search_key
 from survey.times import instant_or_none
 
 from .atomic import Database, UuidTable
@@ -151,7 +151,7 @@ class HamletShard(StoreFile):
     def _index(self, doc: dict[str, Any]) -> None:
         head = str(doc.get("head_name") or "")
         self._names[doc["id"]] = fold(head)
-        self._keys[doc["id"]] = fold(f"{head} {doc.get('address') or ''} {doc.get('phone') or ''}")
+        self._keys[doc["id"]] = search_key(head, doc.get("address"), doc.get("phone"))
 
     def index(self) -> list[tuple[str, str, str]]:
         """(folded head name, household id, folded search key), in list order."""

@@ -22,3 +22,23 @@ def fold(text: str) -> str:
 def matches(query: str, folded_text: str) -> bool:
     """True when every word of the query occurs in the already-folded text."""
     return all(word in folded_text for word in fold(query).split())
+
+
+def phone_digits(text: str | None) -> str:
+    """A phone number's digits alone ("0912 345 678" → "0912345678"): numbers are written with
+    spaces, dots or dashes, and typed without them."""
+    return "".join(ch for ch in text or "" if ch.isdigit())
+
+
+def search_key(head_name: str, address: str | None, phone: str | None) -> str:
+    """What a household is found by: its head's name, address and phone folded, and the phone's
+    digits alone, so "0912345678" finds "0912 345 678" (and "345 678" still finds it too)."""
+    digits = phone_digits(phone)
+    return fold(f"{head_name} {address or ''} {phone or ''}" + (f" {digits}" if digits else ""))
+
+
+def same_household_key(head_name: str, address: str | None) -> str:
+    """The folded name and address two records of one house share ("Nguyễn Văn  Bình", "Số 7,
+    xóm Chợ" and "nguyen van binh", "so 7 xom cho" match): punctuation is dropped."""
+    text = fold(f"{head_name} | {address or ''}")
+    return " ".join("".join(ch if ch.isalnum() or ch == "|" else " " for ch in text).split())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 from i18n import t
-from state import FILTERS
+from state import FILTERS, row_state
 
 from storage import HouseholdRow
 from survey.shape import FIELD_LIMITS
@@ -17,7 +17,7 @@ SHOWN = 150  # a longer list is slow to draw on a cheap phone; search narrows it
 
 def household_tile(ctx: Ctx, row: HouseholdRow) -> ft.Control:
     household, summary = row.household, row.summary
-    detail = t(f"state_{summary.state}", ctx.lang)
+    detail = t(f"state_{row_state(row)}", ctx.lang)
     if summary.follow_ups:
         detail += f" · {t('filter_follow_up', ctx.lang)}: {len(summary.follow_ups)}"
     return ft.ListTile(
@@ -26,6 +26,21 @@ def household_tile(ctx: Ctx, row: HouseholdRow) -> ft.Control:
         on_click=lambda _: ctx.go(f"/household/{household.id}"),
         key=f"household:{household.id}",
     )
+
+
+def filter_button(ctx: Ctx, name: str, chosen: bool, on_choose) -> ft.Control:
+    """One filter of the hamlet list: a full-size button (≥ 48 dp), the chosen one filled and
+    announced as selected; the filters wrap onto a second line rather than shrink."""
+    label = t(f"filter_{name}", ctx.lang)
+    style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=14, vertical=14), text_style=ft.TextStyle(size=16))
+
+    async def tapped(_: ft.Event) -> None:
+        await on_choose(name)
+
+    button = (ft.FilledButton if chosen else ft.OutlinedButton)(
+        label, icon=ft.Icons.CHECK if chosen else None, on_click=tapped, style=style, key=f"filter:{name}"
+    )
+    return ft.Semantics(selected=chosen, button=True, content=button)
 
 
 def rows_column(ctx: Ctx, rows: list[HouseholdRow]) -> list[ft.Control]:
@@ -59,20 +74,21 @@ async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
         current["query"] = e.control.value or ""
         await refresh()
 
-    async def filtered(e: ft.Event) -> None:
-        current["filter"] = next(iter(e.control.selected), "all")
+    filters = ft.Row(wrap=True, spacing=8, run_spacing=8, key="filters")
+
+    def draw_filters() -> None:
+        filters.controls = [filter_button(ctx, f, f == current["filter"], filtered) for f in FILTERS]
+
+    async def filtered(chosen: str) -> None:
+        current["filter"] = chosen
+        draw_filters()
+        filters.update()
         await refresh()
 
     search = ft.TextField(
         label=t("search", lang), prefix_icon=ft.Icons.SEARCH, on_change=typed, text_size=18, key="search"
     )
-    filters = ft.SegmentedButton(
-        selected=["all"],
-        allow_multiple_selection=False,
-        on_change=filtered,
-        show_selected_icon=False,
-        segments=[ft.Segment(value=f, label=ft.Text(t(f"filter_{f}", lang), size=12)) for f in FILTERS],
-    )
+    draw_filters()
     return ft.View(
         route=f"/hamlet/{hamlet_id}",
         appbar=ft.AppBar(title=ft.Text(hamlet.name)),
@@ -82,7 +98,7 @@ async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
             content=ft.Text(t("add_household", lang)),
             on_click=lambda _: ctx.go(f"/hamlet/{hamlet_id}/new"),
         ),
-        controls=[search, ft.Row([filters], scroll=ft.ScrollMode.AUTO), listing],
+        controls=[search, filters, listing],
     )
 
 
@@ -117,16 +133,26 @@ async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
     hamlet, clock = await ctx.io(lambda: (ctx.state.hamlet(hamlet_id), ctx.state.clock_issue()))
     name, address, phone = household_fields(lang)
     messages = ft.Column()
+    warned: dict[str, tuple[str, ...]] = {}  # the details a likely-duplicate warning was shown for
 
     async def save(_: ft.Event) -> None:
-        household, issues = await ctx.io(
-            ctx.state.add_household, hamlet_id, name.value or "", address.value or "", phone.value or ""
-        )
+        typed = (name.value or "", address.value or "", phone.value or "")
+        if warned.get("for") != typed:
+            same = await ctx.io(lambda: ctx.state.likely_duplicates(hamlet_id, *typed))
+            if same:  # say so first; a second tap on the same details adds it anyway
+                warned["for"] = typed
+                messages.controls = duplicate_warning(ctx, same)
+                save_button.content = t("add_anyway", lang)
+                ctx.page.update()
+                return
+        household, issues = await ctx.io(ctx.state.add_household, hamlet_id, *typed)
         if household is None:
             messages.controls = [ft.Text(i.message(lang), color=ft.Colors.RED_700, size=16) for i in issues]
             messages.update()
             return
         ctx.go(f"/household/{household.id}")
+
+    save_button = big_button(t("save", lang), save, icon=ft.Icons.SAVE, key="save-household")
 
     return ft.View(
         route=f"/hamlet/{hamlet_id}/new",
@@ -139,6 +165,37 @@ async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
             address,
             phone,
             messages,
-            big_button(t("save", lang), save, icon=ft.Icons.SAVE),
+            save_button,
         ],
     )
+
+
+def duplicate_warning(ctx: Ctx, same: list) -> list[ft.Control]:
+    """ "May be the same as …": each likely duplicate named, with its address and phone, and a
+    way to open it; saving again adds the new household anyway."""
+    lang = ctx.lang
+    controls: list[ft.Control] = [ft.Text(t("maybe_same", lang), size=16, weight=ft.FontWeight.BOLD, key="maybe-same")]
+    for home in same:
+        details = " · ".join(x for x in (home.address, home.phone) if x)
+        controls.append(
+            ft.Card(
+                content=ft.Container(
+                    padding=12,
+                    content=ft.Column(
+                        [
+                            ft.Text(home.head_name, size=18, weight=ft.FontWeight.BOLD),
+                            *([ft.Text(details, size=15)] if details else []),
+                            big_button(
+                                t("open_existing", lang),
+                                lambda _, h=home.id: ctx.go(f"/household/{h}"),
+                                icon=ft.Icons.OPEN_IN_NEW,
+                                primary=False,
+                                key=f"open-existing:{home.id}",
+                            ),
+                        ]
+                    ),
+                )
+            )
+        )
+    controls.append(ft.Text(t("maybe_same_hint", lang), size=15))
+    return controls

@@ -12,7 +12,7 @@ from survey.records import Status, Visit
 
 from .context import Ctx
 from .hamlet import household_fields
-from .widgets import big_button, clock_banner, day_text, title
+from .widgets import big_button, clock_banner, day_text, title, warning_box
 
 
 def visit_line(visit: Visit, lang: str, tz: object) -> ft.Control:
@@ -42,6 +42,30 @@ async def build(ctx: Ctx, household_id: str) -> ft.View:
         wizard = await ctx.io(ctx.state.start_visit, household_id)
         ctx.go(f"/visit/{wizard.draft_key}")
 
+    async def restore(_: ft.Event) -> None:
+        restored, issues = await ctx.io(ctx.state.restore_household, household_id)
+        if restored is None:
+            ctx.snack("; ".join(i.message(lang) for i in issues))
+            return
+        ctx.snack(t("restored", lang))
+        await ctx.rerender()
+
+    removed = (
+        [
+            warning_box(
+                t(
+                    "household_removed",
+                    lang,
+                    reason=t(f"removed_{household.removed_reason or 'moved'}", lang),
+                    day=day_text(household.removed_at, ctx.state.config.zone),
+                ),
+                key="household-removed",
+            ),
+            big_button(t("restore", lang), restore, icon=ft.Icons.UNDO, key="restore-household"),
+        ]
+        if household.removed_at is not None
+        else []
+    )
     needs = [
         ft.Text(
             "• "
@@ -57,6 +81,7 @@ async def build(ctx: Ctx, household_id: str) -> ft.View:
         scroll=ft.ScrollMode.AUTO,
         controls=[
             title(household.head_name),
+            *removed,
             ft.Text(household.address, size=16),
             *([ft.Text(household.phone, size=16)] if household.phone else []),
             big_button(

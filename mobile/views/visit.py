@@ -6,7 +6,9 @@ this module only draws the current step and forwards the volunteer's taps.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -19,7 +21,18 @@ from survey.records import Outcome
 from survey.validation import blocking
 
 from .context import Ctx
-from .widgets import BIG, big_button, check_row, clock_banner, issue_texts, question_input, title
+from .widgets import (
+    BIG,
+    big_button,
+    check_row,
+    clock_banner,
+    day_text,
+    error_line,
+    issue_texts,
+    question_input,
+    scroll_key,
+    title,
+)
 
 
 class WizardScreen:
@@ -27,6 +40,9 @@ class WizardScreen:
         self.ctx, self.wizard, self.lang = ctx, wizard, ctx.lang
         self.clock_warning = clock_warning  # the phone's clock looks wrong (AppState.clock_issue)
         self.show_issues = False
+        self.errors: dict[str, str] = {}  # input key → its problem, while problems are shown
+        self.marked: list[str] = []  # the keys of the inputs drawn with a problem, in screen order
+        self.screen: ft.View | None = None
         self.body = ft.Column(spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.progress_text = ft.Text(size=14)
         self.progress_bar = ft.ProgressBar(height=8, value=0)
@@ -49,10 +65,26 @@ class WizardScreen:
         self.progress_text.value = t("step_of", lang, index=index, total=total)
         self.progress_bar.value = index / total
         step = wizard.step
-        controls: list[ft.Control] = [ft.Text(t("household_label", lang, name=wizard.household.head_name), size=14)]
-        controls += getattr(self, f"draw_{step.kind}")(step)
+        self.errors, self.marked = {}, []
         if self.show_issues and step.kind != "summary":
-            controls += issue_texts(wizard.step_issues(), lang)
+            for issue in wizard.step_issues():
+                self.errors.setdefault(self.field_key(issue.field), issue.message(lang))
+        controls: list[ft.Control] = [ft.Text(t("household_label", lang, name=wizard.household.head_name), size=14)]
+        if wizard.prefilled_from and step.kind in ("roster", "adult", "section", "follow_ups"):
+            controls.append(
+                ft.Text(
+                    t("prefilled", lang, day=day_text(wizard.prefilled_from, wizard.config.zone)),
+                    size=15,
+                    color=ft.Colors.BLUE_GREY_800,
+                    key="prefilled",
+                )
+            )
+        drawn = getattr(self, f"draw_{step.kind}")(step)
+        # problems no field shows (the step as a whole) go first, where the volunteer looks
+        loose = [m for k, m in self.errors.items() if k not in self.marked]
+        controls += [*drawn[:1], *[error_line(m) for m in loose], *drawn[1:]]
+        if loose:
+            self.marked.insert(0, "")
         self.body.controls = controls
         self.buttons.controls = [
             big_button(t("back", lang), self.back, icon=ft.Icons.ARROW_BACK, primary=False, key="back"),
@@ -111,6 +143,8 @@ class WizardScreen:
             text_size=BIG,
             value=consent.by if consent else "",
             max_length=definition.consent_by_max_length,
+            error=self.mark("consent-by"),
+            key=scroll_key("consent-by"),
         )
         agreed = {"value": consent is not None}
 
@@ -123,9 +157,11 @@ class WizardScreen:
             update()
 
         who.on_change = update
+        problem = self.mark("consent")
         return [
             title(t("consent_title", self.lang)),
             who,
+            *([error_line(problem)] if problem else []),
             check_row(definition.consent_label.text(self.lang), agreed["value"], ticked, key="consent"),
         ]
 
@@ -139,13 +175,18 @@ class WizardScreen:
             heading = t("member_n", lang, n=n)
             if member.is_adult(wizard.year, adult_age):
                 heading += f" ({t('adult_tag', lang)})"
+            problem = self.mark(f"member:{member.id}")
             fields = [
-                self.input(q, member.value(q.id), member.id, redraw=q.type != "year")
-                for q in wizard.checklist.questions_for("member")
+                *([error_line(problem)] if problem else []),
+                *[
+                    self.input(q, member.value(q.id), member.id, redraw=q.type != "year")
+                    for q in wizard.checklist.questions_for("member")
+                ],
             ]
             # Not one semantic container: each field keeps its own label for screen readers (and tests).
             controls.append(
                 ft.Card(
+                    key=scroll_key(f"member:{member.id}"),
                     semantic_container=False,
                     content=ft.Container(
                         padding=12,
@@ -240,7 +281,7 @@ class WizardScreen:
                     ft.Row(
                         [
                             ft.Text(issue.message(lang), color=ft.Colors.RED_700, size=15, expand=True),
-                            ft.TextButton(t("fix", lang), on_click=lambda _, k=target: self.jump(k)),
+                            ft.TextButton(t("fix", lang), on_click=partial(self.fix, target)),
                         ]
                     )
                 )
@@ -257,7 +298,31 @@ class WizardScreen:
             self.wizard.answer(question.id, new, member_id)
             self.changed(redraw=redraw and not typing)
 
-        return question_input(question, value, self.lang, answered, key=f"{member_id or 'household'}:{question.id}")
+        key = f"{member_id or 'household'}:{question.id}"
+        return question_input(question, value, self.lang, answered, key=key, error=self.mark(key))
+
+    def mark(self, key: str) -> str | None:
+        """The problem of the input `key` while problems are shown (and note where it is)."""
+        error = self.errors.get(key)
+        if error is not None:
+            self.marked.append(key)
+        return error
+
+    def field_key(self, field: str) -> str:
+        """The key of the input an issue's field belongs to; "" for the step as a whole.
+        Fields are the rules' own (survey.validation): "members[2].vneid", "members[2]",
+        "environment.waste_sorting", "consent.by"."""
+        if field.startswith("consent"):
+            return "consent-by" if field == "consent.by" else "consent"
+        if match := re.match(r"^members\[(\d+)\](?:\.(\w+))?", field):
+            members = self.wizard.visit.members
+            index = int(match[1])
+            if index >= len(members):
+                return ""
+            return f"{members[index].id}:{match[2]}" if match[2] else f"member:{members[index].id}"
+        if "." in field and not field.startswith(("follow_ups", "outcome")):
+            return "household:" + field.split(".", 1)[1].split("[", 1)[0]
+        return ""
 
     def products(self, question: Question, value: Any) -> list[ft.Control]:
         items = [dict(i) for i in value or []]
@@ -318,27 +383,57 @@ class WizardScreen:
         self.changed()
 
     def remove_member(self, member_id: str) -> None:
-        self.wizard.remove_member(member_id)
+        """Remove at once, with an undo at hand: a mis-tap costs one more tap, not a member."""
+        member = self.wizard.visit.member(member_id)
+        label = member_label(member, self.lang) if member else ""
+        removed = self.wizard.remove_member(member_id)
         self.changed()
+        if removed is None:
+            return
 
-    def next(self, _: ft.Event) -> None:
-        if self.wizard.next():
-            self.show_issues = False
-        else:
-            self.show_issues = True
+        async def undo() -> None:
+            self.wizard.restore_member(removed)
+            self.changed()
+
+        self.ctx.snack(t("member_removed", self.lang, who=label), undo=undo, undo_label=t("undo", self.lang))
+
+    async def next(self, _: ft.Event) -> None:
+        """Forward to the next step, opened at its top; or stay, each problem marked on its
+        field, scrolled to the first one."""
+        moved = self.wizard.next()
+        self.show_issues = not moved
         self.changed()
+        await self.scroll(None if moved else (self.marked[0] if self.marked else None))
 
-    def back(self, _: ft.Event) -> None:
+    async def back(self, _: ft.Event) -> None:
         if self.wizard.back():
             self.show_issues = False
             self.changed()
+            await self.scroll(None)
         else:
             self.ask_leave()
 
-    def jump(self, key: str) -> None:
+    async def fix(self, key: str, _: ft.Event) -> None:
+        await self.jump(key)
+
+    async def jump(self, key: str) -> None:
         self.wizard.go_to(key)
         self.show_issues = True
         self.changed()
+        await self.scroll(self.marked[0] if self.marked else None)
+
+    async def scroll(self, target: str | None) -> None:
+        """Show the top of the step (`target` None or "": the step's own problems are there),
+        or the input keyed `target`. A client that cannot scroll (an old one) is left as is."""
+        if self.screen is None or self.screen.page is None:
+            return
+        try:
+            if target:
+                await self.screen.scroll_to(scroll_key=target, duration=300)
+            else:
+                await self.screen.scroll_to(offset=0, duration=0)
+        except Exception:
+            return
 
     async def save(self, _: ft.Event) -> None:
         if not self.wizard.ready_to_save():
@@ -365,19 +460,67 @@ class WizardScreen:
             self.ctx.page.pop_dialog()
             self.ctx.go(f"/household/{self.wizard.household.id}")
 
+        def ask_discard(_: ft.Event) -> None:
+            self.ctx.page.pop_dialog()
+            self.ask_discard()
+
+        self.ctx.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text(t("leave_title", lang)),
+                content=ft.Text(t("leave_body", lang), size=16),
+                # the safe choices together on the right; throwing the visit away apart on the
+                # left, in red, and asked again before anything is lost
+                actions=[
+                    ft.TextButton(
+                        t("discard", lang),
+                        icon=ft.Icons.DELETE_FOREVER,
+                        on_click=ask_discard,
+                        style=ft.ButtonStyle(color=ft.Colors.RED_700, padding=16),
+                        key="discard",
+                    ),
+                    ft.Row(
+                        [
+                            ft.TextButton(
+                                t("stay", lang),
+                                on_click=lambda _: self.ctx.page.pop_dialog(),
+                                style=ft.ButtonStyle(padding=16),
+                            ),
+                            ft.FilledButton(t("keep_draft", lang), on_click=keep, style=ft.ButtonStyle(padding=16)),
+                        ],
+                        tight=True,
+                        wrap=True,
+                    ),
+                ],
+                actions_alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+            )
+        )
+
+    def ask_discard(self) -> None:
+        """Throwing a visit away is the one step that loses what was typed: asked once more."""
+        lang = self.lang
+
         def discard(_: ft.Event) -> None:
             self.ctx.page.pop_dialog()
             self.ctx.background(self.discard)
 
         self.ctx.page.show_dialog(
             ft.AlertDialog(
-                title=ft.Text(t("leave_title", lang)),
-                content=ft.Text(t("leave_body", lang), size=16),
+                title=ft.Text(t("discard_title", lang)),
+                content=ft.Text(t("discard_body", lang, name=self.wizard.household.head_name), size=16),
                 actions=[
-                    ft.TextButton(t("stay", lang), on_click=lambda _: self.ctx.page.pop_dialog()),
-                    ft.TextButton(t("discard", lang), on_click=discard),
-                    ft.FilledButton(t("keep_draft", lang), on_click=keep),
+                    ft.FilledButton(
+                        t("discard_confirm", lang),
+                        on_click=discard,
+                        style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700, padding=16),
+                        key="discard-confirm",
+                    ),
+                    ft.OutlinedButton(
+                        t("keep_draft", lang),
+                        on_click=lambda _: self.ctx.page.pop_dialog(),
+                        style=ft.ButtonStyle(padding=16),
+                    ),
                 ],
+                actions_alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             )
         )
 
@@ -392,7 +535,7 @@ class WizardScreen:
             await view.confirm_pop(False)
             self.ask_leave()
 
-        view = ft.View(
+        view = self.screen = ft.View(
             route=route,
             can_pop=False,
             on_confirm_pop=confirm_pop,

@@ -22,7 +22,7 @@ def title(text: str) -> ft.Text:
 
 def big_button(
     label: str, on_click: Callable[..., Any], *, icon: Any = None, primary: bool = True, key: str | None = None
-) -> ft.Control:
+) -> ft.FilledButton | ft.OutlinedButton:
     style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=20, vertical=16), text_style=ft.TextStyle(size=BIG))
     if primary:
         return ft.FilledButton(label, icon=icon, on_click=on_click, style=style, key=key)
@@ -38,6 +38,7 @@ def check_row(label: str, value: bool, on_change: Callable[[bool], None], *, key
     box = ft.Checkbox(value=value, semantics_label=label, key=key)
 
     def flip(new: bool) -> None:
+        thaw(box)
         box.value = new
         on_change(new)
 
@@ -50,6 +51,14 @@ def check_row(label: str, value: bool, on_change: Callable[[bool], None], *, key
         on_click=tapped,
         content=ft.Row([box, ft.Text(label, size=BIG, expand=True)], vertical_alignment=ft.CrossAxisAlignment.START),
     )
+
+
+def thaw(control: ft.BaseControl) -> None:
+    """Let Python change a control again after a redraw: Flet 1.0 marks a new control that
+    took over an old one's key "frozen" (a description, not to be changed), and a row's tap
+    that ticks its box must still tick it after the step was redrawn to show its problems."""
+    if "_frozen" in vars(control):
+        object.__delattr__(control, "_frozen")
 
 
 def issue_texts(issues: list[Issue], lang: str) -> list[ft.Control]:
@@ -112,9 +121,33 @@ def percent_text(value: float | None, lang: str) -> str:
     return t("no_data", lang) if value is None else f"{value:.0f}%"
 
 
-def question_input(question: Question, value: Any, lang: str, on_answer: Callable[[Any], None], key: str) -> ft.Control:
-    """The input for one checklist question; its type decides the widget."""
+def error_line(text: str) -> ft.Text:
+    """A problem with one field, drawn right under it, red, with an icon for those who cannot
+    tell red apart."""
+    return ft.Text("⚠ " + text, size=16, color=ft.Colors.RED_700, weight=ft.FontWeight.W_600)
+
+
+def question_input(
+    question: Question, value: Any, lang: str, on_answer: Callable[[Any], None], key: str, error: str | None = None
+) -> ft.Control:
+    """The input for one checklist question; its type decides the widget. `error`, when
+    given, is shown on the field itself (a text field's error line, or under a choice's label)
+    and the input sits in a container keyed `scroll_key(key)`, for the screen to scroll to."""
+    control = _question_input(question, value, lang, on_answer, key, error)
+    return ft.Container(content=control, key=scroll_key(key))
+
+
+def scroll_key(value: str) -> ft.ScrollKey:
+    """A key `View.scroll_to(scroll_key=value)` finds (ScrollKey is a Flet value type mypy reads
+    without its constructor)."""
+    return ft.ScrollKey(value)  # type: ignore[call-arg]
+
+
+def _question_input(
+    question: Question, value: Any, lang: str, on_answer: Callable[[Any], None], key: str, error: str | None
+) -> ft.Control:
     label = question.label.text(lang)
+    marked = [error_line(error)] if error else []
     if question.type == "single":
 
         def chose(e: ft.Event) -> None:
@@ -123,6 +156,7 @@ def question_input(question: Question, value: Any, lang: str, on_answer: Callabl
         return ft.Column(
             [
                 ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
+                *marked,
                 ft.RadioGroup(
                     key=key,
                     value=value,
@@ -155,6 +189,7 @@ def question_input(question: Question, value: Any, lang: str, on_answer: Callabl
         return ft.Column(
             [
                 ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
+                *marked,
                 *[
                     check_row(c.label.text(lang), c.value in chosen, toggle(c.value), key=f"{key}:{c.value}")
                     for c in question.choices
@@ -176,6 +211,7 @@ def question_input(question: Question, value: Any, lang: str, on_answer: Callabl
             on_change=typed_number,
             text_size=BIG,
             max_length=4 if question.type == "year" else 3,
+            error=error,
         )
     if question.type == "text":
         return ft.TextField(
@@ -185,6 +221,7 @@ def question_input(question: Question, value: Any, lang: str, on_answer: Callabl
             text_size=BIG,
             max_length=question.max_length,
             on_change=lambda e: on_answer(e.control.value),
+            error=error,
         )
     raise ValueError(f"no input for question type {question.type}")
 

@@ -31,6 +31,7 @@ class FakeClient(Connection):
         self.session: Session | None = None
         self.messages: list[Any] = []
         self.tasks: set[asyncio.Task] = set()
+        self.calls: list[tuple[str, Any]] = []  # (method, args) the app asked of the client
 
     def send_message(self, message: Any) -> None:
         # Encode as the real transports do: encoding records what the client now has,
@@ -45,12 +46,13 @@ class FakeClient(Connection):
 
     async def _answer(self, control_id: int, call_id: str, name: str, args: Any) -> None:
         assert self.session is not None
+        self.calls.append((name, args))
         if name == "push_route":
             self.session.handle_invoke_method_results(control_id, call_id, None, None)
             page = self.session.page
             page.route = args["route"]
             await self.session.dispatch_event(page._i, "route_change", {"route": args["route"]})
-        elif name == "confirm_pop":
+        elif name in ("confirm_pop", "scroll_to"):
             self.session.handle_invoke_method_results(control_id, call_id, None, None)
         else:
             self.session.handle_invoke_method_results(control_id, call_id, None, f"{name}: not on this client")
@@ -107,8 +109,13 @@ class App:
             await result
         await self.settle()
 
+    def enter(self, control: Any, value: Any) -> None:
+        """What the volunteer typed or chose, applied as a client's patch is (session.apply_patch):
+        the control's value changes without Python-side change tracking, as on a phone."""
+        self._session.apply_patch(control._i, {"value": value})
+
     async def choose(self, control: Any, value: Any) -> None:
-        control.value = value
+        self.enter(control, value)
         await self.fire(control, "change" if not isinstance(control, ft.Dropdown) else "select")
 
     async def settle(self) -> None:
@@ -182,4 +189,6 @@ def texts(control: Any) -> list[str]:
             found.append(c.content)
         elif isinstance(getattr(c, "label", None), str):
             found.append(c.label)
+        if isinstance(c, ft.TextField) and isinstance(c.error, str):
+            found.append(c.error)  # a field's own error line
     return found

@@ -32,7 +32,7 @@ def _walk_buttons(app: App):
 
 async def type_into(app: App, label: str, text: str) -> None:
     field = app.find(ft.TextField, label=label)
-    field.value = text
+    app.enter(field, text)
     await app.fire(field, "change")
 
 
@@ -107,15 +107,14 @@ def test_hamlet_search_without_diacritics_and_filters(tmp_path):
         assert app.view.route.startswith("/household/")
         await app.go("/hamlet/demo-na-pan")
         search = app.find(ft.TextField, key="search")
-        search.value = "nguyen van binh"
+        app.enter(search, "nguyen van binh")
         await app.fire(search, "change")
         assert "Nguyễn Văn Bình" in app.texts()
         assert len([c for c in app.view.controls[-1].controls if isinstance(c, ft.ListTile)]) == 1
-        search.value = ""
+        app.enter(search, "")
         await app.fire(search, "change")
-        segments = app.find(ft.SegmentedButton)
-        segments.selected = ["not_visited"]
-        await app.fire(segments, "change")
+        await tap(app, "Chưa thăm")
+        assert app.find(ft.FilledButton, key="filter:not_visited")  # the chosen filter shows as chosen
         tiles = [c for c in app.view.controls[-1].controls if isinstance(c, ft.ListTile)]
         assert len(tiles) == 9  # 12 demo households, 4 visited, plus the new one
 
@@ -149,7 +148,7 @@ def test_full_visit_through_the_wizard(tmp_path):
             member = app.router.state.resume(_draft(app)).visit.members[-1]
             await choose_radio(app, f"{member.id}:relation", relation)
             field = app.find(ft.TextField, key=f"{member.id}:birth_year")
-            field.value = str(year)
+            app.enter(field, str(year))
             await app.fire(field, "change")
             await choose_radio(app, f"{member.id}:sex", sex)
         await tap(app, "Tiếp")
@@ -177,7 +176,7 @@ def test_full_visit_through_the_wizard(tmp_path):
         await tick(app, "household:business_tools:cashless")
         await tap(app, "Thêm sản phẩm")
         product = app.find(ft.TextField, label="Tên sản phẩm")
-        product.value = "Miến dong"
+        app.enter(product, "Miến dong")
         await app.fire(product, "change")
         await tap(app, "Tiếp")
         await tap(app, "Tiếp")  # guidance: optional

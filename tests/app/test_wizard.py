@@ -109,11 +109,38 @@ def test_draft_round_trip_resumes_exactly_there():
     assert VisitWizard.from_draft(draft).step_key == "outcome"
 
 
-def test_a_revisit_starts_from_the_last_roster_without_its_answers():
-    previous = completed_visit()
+def test_a_revisit_starts_from_the_last_completed_visits_answers():
+    # Issue 11 §1: a revisit pre-filled the members but not the member count or any adult's
+    # answers, so correcting one answer meant re-entering the whole checklist.
+    previous = completed_visit(follow_ups=[FollowUp(code="online_safety")], guided=["health", "vneid"])
+    previous.answers["guidance"]["guidance_given"] = ["vneid"]
     wizard = VisitWizard.start(household(), previous)
-    assert [m.id for m in wizard.visit.members] == [m.id for m in previous.members]
-    assert all(m.answers == {} for m in wizard.visit.members)
+    assert wizard.visit.outcome is None and wizard.visit.consent is None  # asked again at the door
+    wizard.set_outcome("completed")
+    visit = wizard.visit
+    assert visit.id != previous.id
+    assert [(m.id, m.relation, m.birth_year) for m in visit.members] == [
+        (m.id, m.relation, m.birth_year) for m in previous.members
+    ]
+    assert visit.answer("member_count") == 2 and visit.answer("waste_sorting") == "yes"
+    assert visit.answer("guided_services") == ["health", "vneid"]
+    assert visit.follow_ups == [FollowUp(code="online_safety")]
+    head = visit.members[0]
+    assert head.answers["phone_type"] == "smartphone" and head.answers["vneid"] == "level2"
+    # what belongs to that visit alone is asked again: the guidance given, the VNeID seen
+    assert visit.answer("guidance_given") is None and "vneid_seen" not in head.answers
+    # editing the revisit never edits the visit it came from
+    wizard.answer("waste_sorting", "no")
+    assert previous.answers["environment"]["waste_sorting"] == "yes"
+    # another outcome drops it all (DESIGN §7); "completed" again brings the carried answers back
+    wizard.set_outcome("nobody_home")
+    assert wizard.visit.members == [] and wizard.visit.answers == {}
+    wizard.set_outcome("completed")
+    assert wizard.visit.answer("member_count") == 2
+    # ... also after a restart: the draft keeps what the revisit started from
+    again = VisitWizard.from_draft(wizard.to_draft())
+    assert again.prefilled_from == previous.visited_at
+    assert VisitWizard.start(household(), None).prefilled_from is None
 
 
 def test_follow_ups_suggested_and_added_by_hand():

@@ -23,7 +23,7 @@ async def tap(app, label: str) -> None:
 
 async def type_into(app, label: str, text: str) -> None:
     field = app.find(ft.TextField, label=label)
-    field.value = text
+    app.enter(field, text)
     await app.fire(field, "change")
 
 

@@ -1,0 +1,244 @@
+"""Issue 11 §1–§2: every mistake a volunteer makes can be put right, and every error shows
+where the volunteer is looking. Headless, through the real router, state and store."""
+
+from __future__ import annotations
+
+import flet as ft
+from state import AppState, row_state
+
+from survey.records import Hamlet, Status
+from tests.survey.builders import completed_visit
+
+from .harness import App, start_app, walk
+from .test_screens import choose_radio, run, tap, type_into
+
+HAMLET = "na-pan"
+
+
+def phone_with_households(tmp_path) -> tuple[AppState, dict[str, str]]:
+    state = AppState.open(tmp_path)
+    state.repo.save_hamlets([Hamlet(id=HAMLET, name="Thôn Nà Pàn")])
+    ids = {}
+    for name, address, phone in (
+        ("Nguyễn Văn Bình", "Số 7, xóm Chợ", "0912 345 678"),
+        ("Lý Thị Hoa", "Số 9", ""),
+    ):
+        home, issues = state.add_household(HAMLET, name, address, phone)
+        assert home is not None, issues
+        ids[name] = home.id
+    state.repo.close()
+    return state, ids
+
+
+def tiles(app: App) -> list[str]:
+    return [c.title.value for c in walk(app.view) if isinstance(c, ft.ListTile)]
+
+
+async def search(app: App, text: str) -> None:
+    field = app.find(ft.TextField, key="search")
+    app.enter(field, text)
+    await app.fire(field, "change")
+
+
+def test_a_mis_tapped_moved_away_is_found_and_brought_back(tmp_path):
+    _, ids = phone_with_households(tmp_path)
+    binh = ids["Nguyễn Văn Bình"]
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        await app.go(f"/household/{binh}")
+        await tap(app, "Bắt đầu thăm hộ")
+        await choose_radio(app, "outcome", "moved")
+        await tap(app, "Tiếp")
+        await tap(app, "Lưu chuyến thăm")
+        await app.go(f"/hamlet/{HAMLET}")
+        assert tiles(app) == ["Lý Thị Hoa"]  # off the list to visit...
+        await tap(app, "Chuyển đi / trùng")
+        assert tiles(app) == ["Nguyễn Văn Bình"]  # ...but under its own filter
+        await tap(app, "Tất cả")
+        await search(app, "nguyen van binh")
+        assert tiles(app) == ["Nguyễn Văn Bình"]  # and search finds it, marked so
+        assert any("Đã chuyển đi / trùng hộ" in s for s in app.texts())
+        await app.go(f"/household/{binh}")
+        warning = app.find(ft.Text, key="household-removed").value
+        assert "đã chuyển đi" in warning and "/" in warning  # when, as dd/mm/yyyy
+        await tap(app, "Đưa hộ trở lại danh sách")
+        assert "Đưa hộ trở lại danh sách" not in [getattr(c, "content", None) for c in walk(app.view)]
+        await app.go(f"/hamlet/{HAMLET}")
+        assert sorted(tiles(app)) == ["Lý Thị Hoa", "Nguyễn Văn Bình"]
+
+    run(scenario)
+    state = AppState.open(tmp_path)
+    home = state.repo.household(binh)
+    assert home is not None and home.removed_at is None and home.removed_reason is None
+    assert home.status is Status.COMPLETE  # a change that goes out at the next sync
+    [row] = [r for r in state.repo.households(HAMLET) if r.household.id == binh]
+    assert row_state(row) == "not_visited"  # back on the roster: it waits for a visit again
+    assert len(state.repo.households(HAMLET)) == 2  # nothing was added twice
+
+
+def test_a_likely_duplicate_is_named_before_it_is_added(tmp_path):
+    _, ids = phone_with_households(tmp_path)
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        await app.go(f"/hamlet/{HAMLET}/new")
+        # the same house typed without diacritics, punctuation or the same spaces
+        await type_into(app, "Họ tên chủ hộ", "nguyen van  binh")
+        await type_into(app, "Địa chỉ (số nhà, xóm)", "so 7 xom cho")
+        await tap(app, "Lưu")
+        assert app.view.route == f"/hamlet/{HAMLET}/new"  # not saved yet
+        shown = app.texts()
+        assert "Có thể trùng với hộ đã có:" in shown and "Nguyễn Văn Bình" in shown
+        assert "Số 7, xóm Chợ · 0912 345 678" in shown
+        await tap(app, "Mở hộ này")
+        assert app.view.route == f"/household/{ids['Nguyễn Văn Bình']}"
+
+        # the same phone number, written another way, under another name
+        await app.go(f"/hamlet/{HAMLET}/new")
+        await type_into(app, "Họ tên chủ hộ", "Trần Thị Mai")
+        await type_into(app, "Số điện thoại (không bắt buộc)", "0912.345.678")
+        await tap(app, "Lưu")
+        assert "Có thể trùng với hộ đã có:" in app.texts()
+        await tap(app, "Vẫn thêm hộ mới")  # it is another household after all
+        assert app.view.route.startswith("/household/") and "Trần Thị Mai" in app.texts()
+
+        # a household of its own is added at the first tap
+        await app.go(f"/hamlet/{HAMLET}/new")
+        await type_into(app, "Họ tên chủ hộ", "Nguyễn Văn Bình")
+        await type_into(app, "Địa chỉ (số nhà, xóm)", "Số 70")
+        await tap(app, "Lưu")
+        assert app.view.route.startswith("/household/")
+
+    run(scenario)
+    names = sorted(r.household.head_name for r in AppState.open(tmp_path).repo.households(HAMLET))
+    assert names == ["Lý Thị Hoa", "Nguyễn Văn Bình", "Nguyễn Văn Bình", "Trần Thị Mai"]
+
+
+def test_a_phone_number_is_found_by_its_digits(tmp_path):
+    phone_with_households(tmp_path)
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        await app.go(f"/hamlet/{HAMLET}")
+        for typed in ("0912345678", "0912 345 678", "345678", "345 678"):
+            await search(app, typed)
+            assert tiles(app) == ["Nguyễn Văn Bình"], typed
+        await search(app, "0912345679")
+        assert tiles(app) == []
+
+    run(scenario)
+
+
+def test_a_revisit_opens_with_the_last_answers_and_says_so(tmp_path):
+    state, ids = phone_with_households(tmp_path)
+    state = AppState.open(tmp_path)
+    home = state.repo.household(ids["Lý Thị Hoa"])
+    assert home is not None
+    previous = completed_visit(home, visited_at="2026-10-05T09:00:00+07:00")
+    previous.complete()
+    state.repo.save_visit(previous)
+    state.repo.close()
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        await app.go(f"/household/{home.id}")
+        await tap(app, "Bắt đầu thăm hộ")
+        await choose_radio(app, "outcome", "completed")
+        await tap(app, "Tiếp")
+        await type_into(app, "Người đồng ý (họ tên hoặc quan hệ với chủ hộ)", "Bà Hoa")
+        box = next(c for c in walk(app.view) if isinstance(c, ft.Checkbox))
+        await app.choose(box, True)
+        await tap(app, "Tiếp")
+        assert app.find(ft.Text, key="prefilled").value.startswith("Đã điền sẵn từ lần thăm ngày 05/10/2026")
+        assert app.find(ft.TextField, label="Số nhân khẩu của hộ").value == "2"
+        await tap(app, "Tiếp")  # the roster confirmed as it was
+        adult = previous.members[0]
+        assert app.find(ft.RadioGroup, key=f"{adult.id}:vneid").value == "level2"
+
+    run(scenario)
+
+
+def test_next_with_a_missing_answer_marks_the_field_and_scrolls_to_it_and_a_new_step_opens_at_its_top(tmp_path):
+    _, ids = phone_with_households(tmp_path)
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        await app.go(f"/household/{ids['Lý Thị Hoa']}")
+        await tap(app, "Bắt đầu thăm hộ")
+        await choose_radio(app, "outcome", "completed")
+        app.client.calls.clear()
+        await tap(app, "Tiếp")
+        assert ("scroll_to", {"offset": 0, "delta": None, "scroll_key": None, "duration": 0, "curve": "ease"}) in [
+            (n, {**a, "curve": str(getattr(a.get("curve"), "value", a.get("curve")))}) for n, a in app.client.calls
+        ]  # the consent step opens at its top
+        await type_into(app, "Người đồng ý (họ tên hoặc quan hệ với chủ hộ)", "Bà Hoa")
+        box = next(c for c in walk(app.view) if isinstance(c, ft.Checkbox))
+        await app.choose(box, True)
+        await tap(app, "Tiếp")
+        app.client.calls.clear()
+        await tap(app, "Tiếp")  # the member count is missing
+        count = app.find(ft.TextField, label="Số nhân khẩu của hộ")
+        assert count.error and "Số nhân khẩu của hộ" in count.error  # on the field itself
+        # the step's own problem (nobody listed) is drawn first, under the title, and shown
+        body = app.view.controls[-1].controls
+        assert body[2].value.startswith("⚠") and "thành viên" in body[2].value
+        assert [a["offset"] for n, a in app.client.calls if n == "scroll_to"] == [0]
+        await type_into(app, "Số nhân khẩu của hộ", "1")  # typing still works after the redraw
+        await tap(app, "Thêm thành viên")
+        member = app.router.state.resume(app.view.route.rsplit("/", 1)[1]).visit.members[-1]
+        await choose_radio(app, f"{member.id}:relation", "head")
+        app.client.calls.clear()
+        await tap(app, "Tiếp")  # no birth year, no sex yet
+        assert app.find(ft.TextField, key=f"{member.id}:birth_year").error
+        scrolled = [a["scroll_key"] for n, a in app.client.calls if n == "scroll_to"]
+        assert scrolled == [f"{member.id}:birth_year"]  # to the first problem, a field well below the top
+
+    run(scenario)
+
+
+def test_removing_a_member_can_be_undone_and_discarding_a_visit_is_asked_twice(tmp_path):
+    _, ids = phone_with_households(tmp_path)
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        state = app.router.state
+        await app.go(f"/household/{ids['Lý Thị Hoa']}")
+        await tap(app, "Bắt đầu thăm hộ")
+        await choose_radio(app, "outcome", "completed")
+        await tap(app, "Tiếp")
+        await type_into(app, "Người đồng ý (họ tên hoặc quan hệ với chủ hộ)", "Bà Hoa")
+        box = next(c for c in walk(app.view) if isinstance(c, ft.Checkbox))
+        await app.choose(box, True)
+        await tap(app, "Tiếp")
+        await tap(app, "Thêm thành viên")
+        key = app.view.route.rsplit("/", 1)[1]
+        member = state.resume(key).visit.members[-1]
+        await choose_radio(app, f"{member.id}:relation", "head")
+        await tap(app, "Xóa")
+        assert state.resume(key).visit.members == []
+        snack = app.dialog
+        assert isinstance(snack, ft.SnackBar) and snack.action == "Hoàn tác"
+        await app.fire(snack, "action")
+        [back] = state.resume(key).visit.members
+        assert (back.id, back.relation) == (member.id, "head")  # with what was answered
+
+        # leaving: the destructive choice stands apart and is asked again
+        await tap(app, "Quay lại")
+        await tap(app, "Quay lại")
+        await tap(app, "Quay lại")
+        dialog = app.dialog
+        assert isinstance(dialog, ft.AlertDialog)
+        first, rest = dialog.actions
+        assert first.content == "Bỏ chuyến thăm này" and isinstance(rest, ft.Row)
+        assert [c.content for c in rest.controls] == ["Ở lại", "Lưu nháp và thoát"]
+        await app.tap_in_dialog("Bỏ chuyến thăm này")
+        assert app.dialog.title.value == "Bỏ hẳn chuyến thăm này?"
+        await app.tap_in_dialog("Lưu nháp và thoát")  # changed their mind: nothing lost
+        assert state.repo.draft(key) is not None
+        await tap(app, "Quay lại")
+        await app.tap_in_dialog("Bỏ chuyến thăm này")
+        await app.tap_in_dialog("Bỏ chuyến thăm")
+        assert state.repo.draft(key) is None
+
+    run(scenario)
