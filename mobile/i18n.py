@@ -175,6 +175,19 @@ STRINGS.update(
             "Bấm «Sửa» để xem lại chuyến thăm và sửa chỗ được chỉ ra, rồi đồng bộ lại.",
             "Tap “Fix” to review the visit and correct what is pointed out, then sync again.",
         ),
+        "fix_hint_visit_time": (
+            "Kiểm tra ngày giờ trong Cài đặt của điện thoại, rồi bấm «Sửa» và «Ngày giờ đã đúng: lấy giờ hiện tại».",
+            "Check the date and time in the phone's settings, then tap “Fix” and “The clock is right now: use the "
+            "current time”.",
+        ),
+        "refused_time": (
+            "Máy chủ đã từ chối chuyến thăm này: {reason}",
+            "The server refused this visit: {reason}",
+        ),
+        "clock_fix_first": (
+            "Chưa lấy lại giờ được: {problem} Hãy sửa ngày giờ trong Cài đặt của điện thoại trước.",
+            "The time was not taken again: {problem} Set the phone's date and time right first.",
+        ),
         "use_time_now": ("Ngày giờ đã đúng: lấy giờ hiện tại", "The clock is right now: use the current time"),
         "edit_household": ("Sửa thông tin hộ", "Edit the household"),
         "saved_household": (

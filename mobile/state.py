@@ -124,7 +124,7 @@ class RejectedItem:
     head_name: str  # the household's (a visit's household's)
     code: str
     context: dict[str, Any]
-    fix: str  # household (edit its details) | household_time (take the time again) | visit | visit_household
+    fix: str  # household (edit its details) | household_time (take the time again) | visit | visit_time | visit_household
 
     def reason(self, lang: str) -> str:
         return message(self.code, lang, **self.context)
@@ -402,7 +402,10 @@ class AppState:
             else:
                 home = self.repo.household(record.household_id)
                 name = home.head_name if home else ""
-                fix = "visit_household" if code in ("household_refused", "household_unknown") else "visit"
+                if code in ("household_refused", "household_unknown"):
+                    fix = "visit_household"
+                else:
+                    fix = "visit_time" if code in TIME_CODES else "visit"
             items.append(RejectedItem(record, name, code, context, fix))
         return items
 
@@ -426,12 +429,9 @@ class AppState:
     def fix_household_time(self, household_id: str) -> tuple[Household | None, list[Issue]]:
         """Take a refused household's times from the clock again, once it is right (the way
         out of `time_before_campaign` / `time_in_future`). Refused while the clock is wrong."""
-        problem = self.clock_issue()
-        if problem is not None and problem.code == "clock_before_campaign":
+        problem = self.clock_still_wrong()
+        if problem is not None:
             return None, [problem]
-        offset = self.learnt_offset()
-        if problem is not None and offset is not None and offset > CLOCK_TOLERANCE.total_seconds():
-            return None, [problem]  # still ahead of the server's: taking the time again would not help
         household = self.repo.household(household_id)
         if household is None:
             raise KeyError(household_id)
@@ -444,6 +444,18 @@ class AppState:
             if value is not None and (moment is None or not context.earliest <= moment <= context.latest):
                 setattr(edited, name, now)
         return self._save_edit(edited)
+
+    def clock_still_wrong(self) -> Issue | None:
+        """Why taking a refused record's time from the clock again would not help yet: the
+        clock is before the campaign, or still ahead of the server's by more than the
+        tolerance (DESIGN §5); None when the clock can be trusted for it."""
+        problem = self.clock_issue()
+        if problem is not None and problem.code == "clock_before_campaign":
+            return problem
+        offset = self.learnt_offset()
+        if problem is not None and offset is not None and offset > CLOCK_TOLERANCE.total_seconds():
+            return problem
+        return None
 
     def _save_edit(self, edited: Household) -> tuple[Household | None, list[Issue]]:
         edited.touch(self.clock)

@@ -119,7 +119,7 @@ def rejected_row(ctx: Ctx, item: RejectedItem) -> ft.Control:
 
         async def fix(_: ft.Event) -> None:
             ctx.go(f"/household/{record.household_id}/edit")
-    elif item.fix == "visit":
+    elif item.fix in ("visit", "visit_time"):
         assert isinstance(record, Visit)  # RejectedItem: this fix is a visit's
         what = t("visit_of", lang, name=item.head_name, when=day_text(record.visited_at, ctx.state.config.zone))
 

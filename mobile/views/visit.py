@@ -13,10 +13,11 @@ from typing import Any
 
 import flet as ft
 from i18n import t
-from state import member_label
+from state import TIME_CODES, member_label
 from wizard import Step, VisitWizard
 
 from survey.checklist import Question
+from survey.errors import message
 from survey.records import Outcome
 from survey.validation import blocking
 
@@ -122,7 +123,13 @@ class WizardScreen:
             )
         )
         times = [i for i in self.wizard.time_issues() if i.field != "consent.at"] if self.wizard.visit.outcome else []
-        if times:  # stamped while the clock was wrong: once it is right, one tap takes the time again
+        refused = self.wizard.visit.rejection or {}
+        if refused.get("code") in TIME_CODES:  # the server's word: the phone's own clock may agree with itself
+            reason = message(refused["code"], self.lang, **refused.get("context", {}))
+            controls.append(error_line(t("refused_time", self.lang, reason=reason)))
+            controls.append(ft.Text(t("fix_hint_visit_time", self.lang), size=15))
+        if times or refused.get("code") in TIME_CODES:
+            # stamped while the clock was wrong: once it is right, one tap takes the time again
             controls += issue_texts(times[:1], self.lang)
             controls.append(
                 big_button(
@@ -132,8 +139,16 @@ class WizardScreen:
         return controls
 
     async def restamp(self, _: ft.Event) -> None:
+        """Take the visit's time again, only once the clock can be trusted; else say why not."""
+        still_wrong, self.clock_warning = await self.ctx.io(
+            lambda: (self.ctx.state.clock_still_wrong(), self.ctx.state.clock_issue())
+        )
+        if still_wrong is not None:
+            self.ctx.snack(t("clock_fix_first", self.lang, problem=still_wrong.message(self.lang)))
+            self.draw()
+            return
         self.wizard.restamp()
-        self.clock_warning = await self.ctx.io(self.ctx.state.clock_issue)  # the clock was just set right
+        self.wizard.visit.rejection = None  # put right: the server's refusal no longer applies
         self.changed()
 
     def draw_consent(self, step: Step) -> list[ft.Control]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import flet as ft
 from state import AppState
@@ -12,9 +13,9 @@ from state import AppState
 from storage import SyncResult
 from survey.records import Hamlet
 from survey.shape import FIELD_LIMITS
-from sync.service import ConflictNotice, SyncReport
+from sync.service import ConflictNotice, SyncReport, boot_seconds
 
-from .harness import start_app
+from .harness import start_app, walk
 from .test_screens import tap, type_into
 
 
@@ -133,3 +134,62 @@ def test_a_clock_far_from_the_servers_is_warned_about_before_saving(tmp_path):
         assert "lệch khoảng 7 giờ" in banner.value and "GMT+7" in banner.value
 
     run(scenario)
+
+
+def test_a_visit_refused_for_its_time_names_the_household_says_what_to_do_and_is_fixed_once_the_clock_is_right(
+    tmp_path,
+):
+    # Issue 11 §2: "Chuyến thăm ngày 2026-11-30" with no name and no hint; "Sửa" with the clock
+    # still wrong showed no error, and the only way on was to tap the chosen outcome again.
+    state, home_id = prepared(tmp_path)
+    home = state.repo.household(home_id)
+    assert home is not None
+    ahead = {"now": datetime.now(UTC) + timedelta(days=2)}  # the phone's clock, two days fast
+    state.clock = lambda: ahead["now"]
+    wizard = state.start_visit(home_id)
+    wizard.set_outcome("nobody_home")
+    visit = state.save_visit(wizard)
+    state.repo.record_results(
+        [
+            SyncResult(
+                "visit", visit.id, "rejected", "time_in_future", "visited_at", {"value": visit.visited_at, "day": "x"}
+            )
+        ]
+    )
+    state.repo.set_setting(
+        "clock",
+        {
+            "offset_seconds": 2 * 86400,
+            "server_time": datetime.now(UTC).isoformat(),
+            "phone_time": ahead["now"].isoformat(),
+            "uptime": boot_seconds(),  # learnt at this uptime: a clock set since no longer matches it
+        },
+    )
+    state.repo.close()
+    shown_day = ahead["now"].astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
+
+    async def scenario():
+        app = await start_app(tmp_path, clock=lambda: ahead["now"])
+        await app.go("/sync")
+        shown = app.texts()
+        assert f"Chuyến thăm hộ Nông Văn Dũng, ngày {shown_day}" in shown  # named, dd/mm/yyyy
+        assert any("Kiểm tra ngày giờ trong Cài đặt của điện thoại" in s for s in shown)  # what to do
+        card = app.find(ft.Card, key=f"rejected:{visit.id}")
+        await app.fire(next(c for c in walk(card) if isinstance(c, ft.FilledButton)))
+        assert app.view.route == f"/visit/{visit.id}"
+        assert any(s.startswith("⚠ Máy chủ đã từ chối chuyến thăm này") for s in app.texts())
+        await tap(app, "Ngày giờ đã đúng: lấy giờ hiện tại")  # ...but it is not yet
+        snack = app.dialog
+        assert isinstance(snack, ft.SnackBar) and snack.content.value.startswith("Chưa lấy lại giờ được")
+        assert app.router.state.resume(visit.id).visit.visited_at == visit.visited_at  # nothing restamped
+        ahead["now"] = datetime.now(UTC)  # the volunteer sets the clock right
+        await tap(app, "Ngày giờ đã đúng: lấy giờ hiện tại")
+        assert not any(s.startswith("⚠ Máy chủ đã từ chối") for s in app.texts())
+        await tap(app, "Tiếp")
+        await tap(app, "Lưu chuyến thăm")
+        assert app.view.route == f"/household/{home_id}"
+
+    run(scenario)
+    kept = AppState.open(tmp_path).repo.visit(visit.id)
+    assert kept is not None and str(kept.status) == "complete" and kept.rejection is None
+    assert kept.visited_at != visit.visited_at

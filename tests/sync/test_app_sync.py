@@ -198,3 +198,41 @@ def test_the_qr_link_opens_the_enrolment_screen_filled_and_a_pasted_link_fills_b
         assert app.router.state.enrolled
 
     asyncio.run(scenario())
+
+
+def test_a_household_brought_back_onto_the_roster_is_followed_by_the_server(tmp_path, server: Server):
+    # Issue 11 §1: a mis-tapped "moved away" could not be undone; re-adding made a second record.
+    from sqlalchemy import select
+    from state import AppState
+    from wizard import VisitWizard
+
+    from server_sync import db, models
+
+    def on_server(household_id: str) -> tuple[object, int]:
+        engine = db.make_engine(server.database_url)
+        try:
+            with db.session_factory(engine)() as session:
+                home = session.get(models.Household, household_id)
+                assert home is not None
+                count = len(list(session.scalars(select(models.Household.id))))
+                return home.removed_at, count
+        finally:
+            engine.dispose()
+
+    state = AppState.open(tmp_path / "phone")
+    assert state.enrol(server.url, server.code("Hoa")) == []
+    home, _ = state.add_household("na-pan", "Đinh Văn Lực", "Số 3")
+    assert home is not None
+    wizard = state.start_visit(home.id)
+    assert isinstance(wizard, VisitWizard)
+    wizard.set_outcome("moved")
+    state.save_visit(wizard)
+    assert state.sync_now().error is None
+    removed_at, households = on_server(home.id)
+    assert removed_at is not None
+    restored, issues = state.restore_household(home.id)
+    assert restored is not None, issues
+    report = state.sync_now()
+    assert report.error is None and report.accepted >= 1
+    assert on_server(home.id) == (None, households)  # back on the roster, and not a second record
+    state.repo.close()
