@@ -109,7 +109,10 @@ STRINGS.update(
         "product_name": ("Tên sản phẩm", "Product"),
         "promoted_online": ("Được quảng bá trên mạng", "Promoted online"),
         "save_visit": ("Lưu chuyến thăm", "Save the visit"),
-        "saved_visit": ("Đã lưu chuyến thăm. Sẽ đồng bộ khi có Wi-Fi.", "Visit saved. It will sync on Wi-Fi."),
+        "saved_visit": ("Đã lưu chuyến thăm.", "Visit saved."),
+        "saved_wifi": ("Sẽ tự gửi khi có Wi-Fi.", "It goes out by itself on Wi-Fi."),
+        "saved_any": ("Sẽ tự gửi khi có mạng.", "It goes out by itself when there is a network."),
+        "saved_manual": ("Bấm «Đồng bộ ngay» để gửi.", "Tap “Sync now” to send it."),
         "fix_first": ("Còn lỗi cần sửa trước khi lưu:", "Fix these before saving:"),
         "fix": ("Sửa", "Fix"),
         "leave_title": ("Rời chuyến thăm?", "Leave this visit?"),
@@ -230,6 +233,16 @@ STRINGS.update(
             "Every answer typed for {name} in this visit will be lost for good.",
         ),
         "discard_confirm": ("Bỏ chuyến thăm", "Throw it away"),
+        "badge_offline": ("Ngoại tuyến", "Offline"),
+        "badge_not_tried": ("Chưa đồng bộ", "Not synced yet"),
+        "badge_reached": ("Máy chủ: được lúc {at}", "Server reached at {at}"),
+        "badge_unreachable": ("Không tới được máy chủ lúc {at}", "Server not reached at {at}"),
+        "adult_age_commune": ("Theo xã ({age} tuổi)", "The commune's ({age})"),
+        "adult_age_local": ("{age} tuổi (chỉ trên máy này)", "{age} (this phone only)"),
+        "adult_age_differs": (
+            "Số liệu trên máy này tính người lớn từ {age} tuổi (chọn trong Cài đặt); xã tính từ {commune} tuổi.",
+            "Figures on this phone count adults from {age} (chosen in Settings); the commune counts from {commune}.",
+        ),
         # enrolment
         "enrol_how": (
             "Quét mã QR của xã bằng camera điện thoại, hoặc nhập (hay dán) địa chỉ máy chủ và mã đăng ký.",

@@ -39,6 +39,7 @@ ROUTES: list[tuple[re.Pattern[str], Builder]] = [
 ]
 OPEN_BEFORE_SET_UP = ("/welcome", "/enrol")
 STATUS_SCREENS = ("/", "/sync")  # the screens that show the network badge or sync state
+SYNC_EVERY_SECONDS = 180  # while records wait (Router.keep_syncing)
 
 
 def route_path(route: str) -> str:
@@ -74,7 +75,11 @@ class Router:
     def __init__(self, page: ft.Page, state: AppState) -> None:
         self.page, self.state = page, state
         self.ctx = Ctx(page=page, state=state, rerender=self.show, lang=state.lang)
+        self.ctx.on_saved = lambda: self.page.run_task(self.auto_sync)
         self._showing = asyncio.Lock()
+        self.links: set[str] | None = None  # the link kinds the phone reported; None: it cannot tell
+        self._syncing = False
+        self._again = False
 
     async def show(self, _: object = None) -> None:
         """Draw the screen the route names (and placeholders for the ones beneath it)."""
@@ -129,26 +134,54 @@ class Router:
             )
         )
 
+    async def auto_sync(self) -> None:
+        """Sync without being asked, when the setting and the link allow and something waits
+        (AppState.should_auto_sync): on start, after each save, when the link changes and
+        every few minutes. One at a time; a request while one runs runs once after it."""
+        if self._syncing:
+            self._again = True
+            return
+        self._syncing = True
+        try:
+            while True:
+                self._again = False
+                if not await self.ctx.io(self.state.should_auto_sync, self.links):
+                    break
+                report = await self.ctx.network(self.state.sync_now)
+                if report.error is not None or not self._again:
+                    break
+        finally:
+            self._syncing = False
+        await self.redraw_status()
+
+    async def keep_syncing(self) -> None:
+        """Every few minutes, while records wait: a link that came back unnoticed, a server that
+        was down, are tried again without the volunteer thinking of it."""
+        while True:
+            await asyncio.sleep(SYNC_EVERY_SECONDS)
+            await self.auto_sync()
+
     async def watch_network(self) -> None:
-        """Show the link type; a client that cannot tell (tests, old browsers) means offline."""
+        """Follow the link type; a client that cannot tell (tests, some browsers) leaves it
+        unknown, and the sync setting alone decides."""
         try:
             connectivity = ft.Connectivity()
 
             async def changed(e: ft.Event) -> None:
                 kinds = getattr(e, "connectivity", [])
-                self.ctx.online = _online(kinds)
-                if await self.ctx.io(self.state.should_auto_sync, _names(kinds)):
-                    await self.ctx.network(self.state.sync_now)  # Wi-Fi is back: send the day's visits
+                self.links, self.ctx.online = _names(kinds), _online(kinds)
                 await self.redraw_status()
+                await self.auto_sync()  # Wi-Fi is back: send the day's visits
 
             connectivity.on_change = changed
             kinds = await asyncio.wait_for(connectivity.get_connectivity(), timeout=5)
         except Exception:
             return
-        online = _online(kinds)
+        self.links, online = _names(kinds), _online(kinds)
         if online != self.ctx.online:
             self.ctx.online = online
             await self.redraw_status()
+        await self.auto_sync()
 
     async def redraw_status(self) -> None:
         """Network news redraws only screens that show it, never a form being typed in."""
@@ -197,4 +230,6 @@ async def build_shell(page: ft.Page, data_dir: Path | str | None = None, clock: 
     await router.show()
     await router.offer_resume()
     page.run_task(router.watch_network)
+    page.run_task(router.auto_sync)  # records left waiting when the app last closed
+    page.run_task(router.keep_syncing)
     return router

@@ -136,6 +136,7 @@ class RejectedItem:
 
 
 TIME_CODES = ("time_before_campaign", "time_in_future", "time_invalid")
+UNREACHABLE = ("network_unreachable", "network_timeout")  # the server did not answer at all
 # Sessions of one process share one store (storage/owner.py): they share its sync too.
 _SYNC_LOCKS: weakref.WeakKeyDictionary[Repository, threading.Lock] = weakref.WeakKeyDictionary()
 _SYNC_LOCKS_GUARD = threading.Lock()
@@ -178,12 +179,14 @@ class AppState:
     def load_config(self) -> None:
         """The commune's configuration the server last sent (time zone, campaign start,
         targets), else the defaults; the volunteer's adult-age choice on top."""
+        self.config = self._commune_config().with_adult_age(self.adult_age)
+
+    def _commune_config(self) -> CoverageConfig:
         saved = self.repo.setting("config")
         try:
-            config = CoverageConfig.from_dict(saved) if isinstance(saved, dict) else default_config()
+            return CoverageConfig.from_dict(saved) if isinstance(saved, dict) else default_config()
         except (TypeError, ValueError, KeyError):
-            config = default_config()
-        self.config = config.with_adult_age(self.adult_age)
+            return default_config()
 
     def context(self) -> RecordContext:
         """What the rules judge a record with on this phone: the commune's setup, and as "now"
@@ -224,13 +227,27 @@ class AppState:
 
     @property
     def adult_age(self) -> int:
-        return int(self.repo.setting("adult_age", default_config().adult_age))
+        """The age from which a member counts as an adult in the figures on this phone: the
+        commune's (the server's configuration), unless the volunteer chose one here."""
+        return self.local_adult_age or self.commune_adult_age
 
-    def set_adult_age(self, age: int) -> None:
-        if age not in ADULT_AGES:
+    @property
+    def commune_adult_age(self) -> int:
+        """The commune's adult age, as the server last sent it (DESIGN §3; default 18)."""
+        return self._commune_config().adult_age
+
+    @property
+    def local_adult_age(self) -> int | None:
+        """An adult age chosen on this phone, overriding the commune's; None: the commune's."""
+        chosen = self.repo.setting("adult_age")
+        return int(chosen) if chosen in ADULT_AGES else None
+
+    def set_adult_age(self, age: int | None) -> None:
+        """Choose the adult age on this phone (15 or 18), or None to follow the commune's."""
+        if age is not None and age not in ADULT_AGES:
             raise ValueError(age)
         self.repo.set_setting("adult_age", age)
-        self.config = self.config.with_adult_age(age)
+        self.config = self.config.with_adult_age(self.adult_age)
         self._changed()
 
     @property
@@ -334,6 +351,8 @@ class AppState:
         """
         with _sync_lock(self.repo):
             self.last_report = self._sync(progress)
+            if self.last_report.error is None or self.last_report.error.code != "enrolment_required":
+                self._note_attempt(self.last_report)
             return self.last_report
 
     def _sync(self, progress: Callable[[int, int], None] | None) -> SyncReport:
@@ -381,11 +400,45 @@ class AppState:
             return Issue("clock_far_from_server", "", _difference((server_time - now).total_seconds()))
         return None
 
-    def should_auto_sync(self, links: set[str]) -> bool:
-        """On a link change: sync when the volunteer's setting allows this kind of network."""
+    def link_allows_sync(self, links: set[str] | None) -> bool:
+        """Whether the volunteer's sync setting allows syncing over `links` (the kinds of link
+        the phone reports: wifi, ethernet, mobile, none…; None when the client cannot tell,
+        as a desktop browser: then only the setting decides)."""
         mode = self.sync_mode
-        allowed = ("wifi" in links or "ethernet" in links) if mode == "wifi" else bool(links - {"none"})
-        return mode != "manual" and allowed and self.enrolled and len(self.repo.outbox()) > 0
+        if mode == "manual":
+            return False
+        if links is None:
+            return True
+        return ("wifi" in links or "ethernet" in links) if mode == "wifi" else bool(links - {"none"})
+
+    def should_auto_sync(self, links: set[str] | None) -> bool:
+        """Sync without being asked (on start, after a save, when the link changes, every few
+        minutes): when the setting allows this link, and there is something to do (records
+        waiting, or an enrolment code kept for when the server answers). Never demo data."""
+        if self.is_demo or not self.link_allows_sync(links):
+            return False
+        if not self.enrolled:
+            return (self.enrolment or {}).get("status") == "pending"
+        return self.repo.waiting()["complete"] > 0
+
+    def last_attempt(self) -> dict[str, Any] | None:
+        """The last sync tried, kept across restarts: {"at": the phone's time, ISO;
+        "reached": whether the server answered; "code": the error's code or None}."""
+        found = self.repo.setting("last_attempt")
+        return found if isinstance(found, dict) else None
+
+    def _note_attempt(self, report: SyncReport) -> None:
+        error = report.error
+        reached = error is None or error.code not in UNREACHABLE
+        self.repo.set_setting(
+            "last_attempt",
+            {"at": now_iso(self.clock), "reached": reached, "code": None if error is None else error.code},
+        )
+
+    def saved_note(self) -> str:
+        """The i18n key of what a save says about sending, consistent with the sync setting:
+        saved_wifi | saved_any | saved_manual (DESIGN §4: records wait on the phone until sent)."""
+        return f"saved_{self.sync_mode}"
 
     def rejected_records(self) -> list[Household | Visit]:
         return self.repo.rejected()

@@ -21,10 +21,11 @@ class Ctx:
     page: ft.Page
     state: AppState
     rerender: Callable[[], Awaitable[None]]
-    online: bool = False
+    online: bool | None = None  # a link at the last check; None: the client cannot tell
     lang: str = "vi"
     enrol_link: tuple[str, str] | None = None  # (server, code) of an enrolment link that opened the app
     _io_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    on_saved: Callable[[], object] | None = None  # the shell's auto-sync, told about every save
 
     async def io(self, fn: Callable[..., T], *args: Any) -> T:
         """Run storage work in a worker thread, one at a time, in the order asked."""
@@ -38,6 +39,11 @@ class Ctx:
         itself is thread-safe, so the two never corrupt each other).
         """
         return await asyncio.to_thread(fn, *args)
+
+    def saved(self) -> None:
+        """A record was saved: the shell syncs it when the setting and the link allow."""
+        if self.on_saved is not None:
+            self.on_saved()
 
     def go(self, route: str) -> None:
         self.page.navigate(route)

@@ -150,6 +150,7 @@ async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
             messages.controls = [ft.Text(i.message(lang), color=ft.Colors.RED_700, size=16) for i in issues]
             messages.update()
             return
+        ctx.saved()
         ctx.go(f"/household/{household.id}")
 
     save_button = big_button(t("save", lang), save, icon=ft.Icons.SAVE, key="save-household")

@@ -7,7 +7,7 @@ from i18n import t
 from state import HamletProgress
 
 from .context import Ctx
-from .widgets import clock_banner, demo_banner, moment_text, offline_badge, percent_text, title
+from .widgets import clock_banner, demo_banner, moment_text, percent_text, sync_badge, title
 
 MAIN_TARGETS = ("adults_ready", "households_guided")
 
@@ -64,8 +64,16 @@ def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
 
 async def build(ctx: Ctx) -> ft.View:
     state = ctx.state
-    progress, counts, last_sync, demo, clock = await ctx.io(
-        lambda: (state.hamlet_progress(), state.sync_counts(), state.last_sync, state.is_demo, state.clock_issue())
+    progress, counts, last_sync, demo, clock, ages, attempt = await ctx.io(
+        lambda: (
+            state.hamlet_progress(),
+            state.sync_counts(),
+            state.last_sync,
+            state.is_demo,
+            state.clock_issue(),
+            (state.local_adult_age, state.commune_adult_age),
+            state.last_attempt(),
+        )
     )
     waiting, refused = counts["complete"], counts["rejected"]
     lang = ctx.lang
@@ -91,12 +99,22 @@ async def build(ctx: Ctx) -> ft.View:
                 on_click=lambda _: ctx.go("/sync"),
             )
         )
+    local_age, commune_age = ages
+    if local_age and local_age != commune_age:  # figures counted otherwise than the commune's: say so
+        body.append(
+            ft.Text(
+                t("adult_age_differs", lang, age=local_age, commune=commune_age),
+                size=14,
+                color=ft.Colors.AMBER_900,
+                key="adult-age-differs",
+            )
+        )
     body += [hamlet_card(ctx, p) for p in progress] or [ft.Text(t("empty_store", lang), size=18)]
     return ft.View(
         route="/",
         appbar=ft.AppBar(
             title=ft.Text(t("app_title", lang)),
-            actions=[offline_badge(ctx.online, lang)],
+            actions=[sync_badge(ctx.online, attempt, lang, state.config.zone)],
             automatically_imply_leading=False,
         ),
         controls=body,

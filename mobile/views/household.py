@@ -48,6 +48,7 @@ async def build(ctx: Ctx, household_id: str) -> ft.View:
             ctx.snack("; ".join(i.message(lang) for i in issues))
             return
         ctx.snack(t("restored", lang))
+        ctx.saved()
         await ctx.rerender()
 
     removed = (
@@ -147,6 +148,7 @@ async def build_edit(ctx: Ctx, household_id: str) -> ft.View:
             messages.update()
             return
         ctx.snack(t("saved_household", lang))
+        ctx.saved()
         ctx.go(f"/household/{household_id}")
 
     return ft.View(

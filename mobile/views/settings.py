@@ -30,14 +30,17 @@ def dropdown(identifier: str, label: str, value: str, options: list[tuple[str, s
 
 async def build(ctx: Ctx) -> ft.View:
     lang, state = ctx.lang, ctx.state
-    adult_age, mode, enrolment = await ctx.io(lambda: (state.adult_age, state.sync_mode, state.enrolment))
+    local_age, commune_age, mode, enrolment = await ctx.io(
+        lambda: (state.local_adult_age, state.commune_adult_age, state.sync_mode, state.enrolment)
+    )
 
     async def language(e: ft.Event) -> None:
         await ctx.io(state.set_language, e.control.value)
         await ctx.rerender()
 
     async def age(e: ft.Event) -> None:
-        await ctx.io(state.set_adult_age, int(e.control.value))
+        chosen = e.control.value
+        await ctx.io(state.set_adult_age, None if chosen == "commune" else int(chosen))
 
     async def sync(e: ft.Event) -> None:
         await ctx.io(state.set_sync_mode, e.control.value)
@@ -62,7 +65,14 @@ async def build(ctx: Ctx) -> ft.View:
         controls=[
             title(t("settings_nav", lang)),
             dropdown("language", t("language", lang), lang, [("vi", "Tiếng Việt"), ("en", "English")], language),
-            dropdown("adult-age", t("adult_age", lang), str(adult_age), [(str(a), str(a)) for a in ADULT_AGES], age),
+            dropdown(
+                "adult-age",
+                t("adult_age", lang),
+                str(local_age) if local_age else "commune",
+                [("commune", t("adult_age_commune", lang, age=commune_age))]
+                + [(str(a), t("adult_age_local", lang, age=a)) for a in ADULT_AGES],
+                age,
+            ),
             dropdown("sync-mode", t("sync_mode", lang), mode, [(m, t(f"sync_{m}", lang)) for m in SYNC_MODES], sync),
             ft.Text(t("server", lang), size=18, weight=ft.FontWeight.BOLD),
             ft.Text(server, size=16),

@@ -135,6 +135,7 @@ def rejected_row(ctx: Ctx, item: RejectedItem) -> ft.Control:
                 ctx.snack(issues[0].message(lang) if issues else t("not_found", lang))
                 return
             ctx.snack(t("fixed_time", lang))
+            ctx.saved()
             await ctx.rerender()
     else:
         what = t("household_label", lang, name=item.head_name)

@@ -461,7 +461,9 @@ class WizardScreen:
             )  # never a silent tap
             return
         await self.ctx.io(self.ctx.state.save_visit, self.wizard)
-        self.ctx.snack(t("saved_visit", self.lang))
+        note = await self.ctx.io(self.ctx.state.saved_note)
+        self.ctx.snack(t("saved_visit", self.lang) + " " + t(note, self.lang))
+        self.ctx.saved()
         self.ctx.go(f"/household/{self.wizard.household.id}")
 
     def ask_leave(self) -> None:

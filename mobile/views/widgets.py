@@ -71,10 +71,22 @@ def issue_texts(issues: list[Issue], lang: str) -> list[ft.Control]:
     ]
 
 
-def offline_badge(online: bool, lang: str) -> ft.Container:
+def sync_badge(online: bool | None, attempt: dict[str, Any] | None, lang: str, tz: Any) -> ft.Container:
+    """Whether the commune's server answered at the last try, not only whether there is a
+    link: "Có mạng" beside a server that is down misled. `online` None: the phone cannot tell."""
+    at = moment_text(attempt.get("at"), tz)[-5:] if attempt else ""
+    colour: str
+    if online is False:
+        key, colour = "badge_offline", ft.Colors.GREY_700
+    elif attempt is None:
+        key, colour = "badge_not_tried", ft.Colors.GREY_700
+    elif attempt.get("reached"):
+        key, colour = "badge_reached", GREEN
+    else:
+        key, colour = "badge_unreachable", ft.Colors.RED_700
     return ft.Container(
-        content=ft.Text(t("online" if online else "offline", lang), color=ft.Colors.WHITE, size=14),
-        bgcolor=GREEN if online else ft.Colors.GREY_700,
+        content=ft.Text(t(key, lang, at=at), color=ft.Colors.WHITE, size=14, key="sync-badge"),
+        bgcolor=colour,
         border_radius=12,
         padding=ft.Padding.symmetric(horizontal=10, vertical=4),
     )

@@ -123,13 +123,16 @@ class App:
         for _ in range(50):
             await asyncio.sleep(0.01)
             pending = [
-                t
-                for t in asyncio.all_tasks()
-                if t is not asyncio.current_task() and not t.done() and "watch_network" not in repr(t.get_coro())
+                t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done() and not _forever(t)
             ]
             if not pending:
                 return
             await asyncio.wait(pending, timeout=2)
+
+
+def _forever(task: asyncio.Task) -> bool:
+    """The app's own long-lived tasks (network watch, the periodic sync): never "settled"."""
+    return any(name in repr(task.get_coro()) for name in ("watch_network", "keep_syncing"))
 
 
 def _matches(actual: Any, wanted: Any) -> bool:

@@ -242,3 +242,33 @@ def test_removing_a_member_can_be_undone_and_discarding_a_visit_is_asked_twice(t
         assert state.repo.draft(key) is None
 
     run(scenario)
+
+
+def test_the_phone_follows_the_communes_adult_age_and_labels_its_own_choice(tmp_path):
+    # Issue 11 §4: the phone's adult-age setting silently changed the home figures away from
+    # the commune's.
+    from survey.indicators import default_config
+
+    state, _ = phone_with_households(tmp_path)
+    state = AppState.open(tmp_path)
+    state.repo.set_setting("config", {**default_config().to_dict(), "adult_age": 15})  # as the server sent it
+    state.repo.close()
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        state = app.router.state
+        assert (state.adult_age, state.config.adult_age, state.local_adult_age) == (15, 15, None)
+        assert "adult-age-differs" not in [getattr(c, "key", None) for c in walk(app.view)]
+        await app.go("/settings")
+        age = app.find(ft.Dropdown, label="Tuổi tính là người lớn")
+        assert age.value == "commune" and age.options[0].text == "Theo xã (15 tuổi)"
+        await app.choose(age, "18")
+        assert state.config.adult_age == 18
+        await app.go("/")
+        label = app.find(ft.Text, key="adult-age-differs").value
+        assert "từ 18 tuổi" in label and "xã tính từ 15 tuổi" in label
+        await app.go("/settings")
+        await app.choose(app.find(ft.Dropdown, label="Tuổi tính là người lớn"), "commune")
+        assert (state.adult_age, state.local_adult_age) == (15, None)
+
+    run(scenario)

@@ -34,6 +34,6 @@ def test_home_shows_each_hamlet_with_its_progress(tmp_path):
         assert "Thôn Nà Pàn" in shown
         assert "0/2 hộ đã khảo sát" in shown
         assert "2 bản ghi chờ đồng bộ" in shown
-        assert "Ngoại tuyến" in shown  # the fake client cannot tell: offline
+        assert "Chưa đồng bộ" in shown  # the fake client cannot tell the link, and no sync was tried
 
     asyncio.run(scenario())

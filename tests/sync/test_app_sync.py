@@ -236,3 +236,67 @@ def test_a_household_brought_back_onto_the_roster_is_followed_by_the_server(tmp_
     assert report.error is None and report.accepted >= 1
     assert on_server(home.id) == (None, households)  # back on the roster, and not a second record
     state.repo.close()
+
+
+def waiting(state) -> int:
+    return state.repo.waiting()["complete"]
+
+
+def test_records_sync_by_themselves_on_start_and_after_a_save_and_the_badge_says_if_the_server_answered(
+    tmp_path, server: Server
+):
+    # Issue 11 §4: auto-sync ran only on a change of network: records saved while online never
+    # synced, and nothing synced when the app opened with 20 records waiting; the badge said
+    # "Có mạng" while the server was down.
+    from state import AppState
+
+    folder = tmp_path / "phone"
+    state = AppState.open(folder)
+    assert state.enrol(server.url, server.code("Hoa")) == []
+    state.set_sync_mode("any")
+    for n in range(20):
+        home, issues = state.add_household("na-pan", f"Hộ số {n}", f"Số {n}")
+        assert home is not None, issues
+    assert waiting(state) == 20
+    state.repo.close()
+
+    async def scenario():
+        app = await start_app(folder)  # opened with 20 records waiting
+        state = app.router.state
+        assert waiting(state) == 0  # sent on start, nobody tapped anything
+        badge = app.find(ft.Text, key="sync-badge").value
+        assert badge.startswith("Máy chủ: được lúc")
+        await app.go("/hamlet/na-pan/new")
+        await type_into(app, "Họ tên chủ hộ", "Đặng Văn Tư")
+        await tap(app, "Lưu")
+        assert waiting(state) == 0  # saved while online: sent right after the save
+
+        # the server is gone (the address now leads nowhere): the badge says so, the record waits
+        enrolment = dict(state.enrolment)
+        state.repo.set_setting("enrolment", {**enrolment, "server_url": "http://127.0.0.1:9"})
+        await app.go("/hamlet/na-pan/new")
+        await type_into(app, "Họ tên chủ hộ", "Đặng Thị Năm")
+        await tap(app, "Lưu")
+        assert waiting(state) == 1
+        await app.go("/")
+        assert app.find(ft.Text, key="sync-badge").value.startswith("Không tới được máy chủ lúc")
+
+        # back again: the periodic try sends it, with no tap
+        state.repo.set_setting("enrolment", enrolment)
+        await app.router.auto_sync()
+        assert waiting(state) == 0
+        assert app.find(ft.Text, key="sync-badge").value.startswith("Máy chủ: được lúc")
+
+        # "manual": nothing goes by itself, and the save says how to send
+        await app.router.ctx.io(state.set_sync_mode, "manual")
+        household = state.repo.households("na-pan")[0].household
+        await app.go(f"/household/{household.id}")
+        await tap(app, "Bắt đầu thăm hộ")
+        group = app.find(ft.RadioGroup, key="outcome")
+        await app.choose(group, "nobody_home")
+        await tap(app, "Tiếp")
+        await tap(app, "Lưu chuyến thăm")
+        assert app.dialog.content.value == "Đã lưu chuyến thăm. Bấm «Đồng bộ ngay» để gửi."
+        assert waiting(state) == 1
+
+    asyncio.run(scenario())
