@@ -10,7 +10,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import flet as ft
 from i18n import t
@@ -51,8 +51,21 @@ def route_path(route: str) -> str:
     return path if path.startswith("/") else "/" + path
 
 
-def parent_routes(state: AppState, route: str) -> list[str]:
-    """The screens a volunteer came through to reach `route`, top-most last."""
+def came_from(route: str) -> str | None:
+    """The list a screen was opened from, when it is not the screen's usual parent: a
+    household opened from the follow-ups (`/household/<id>?from=/follow-ups/<hamlet>`) goes
+    back there. Only the app's own list routes are honoured."""
+    if "?" not in route:
+        return None
+    origin = parse_qs(route.split("?", 1)[1]).get("from", [""])[0]
+    return origin if re.match(r"^/follow-ups(/[\w-]+)?$", origin) else None
+
+
+def parent_routes(state: AppState, route: str, origin: str | None = None) -> list[str]:
+    """The screens a volunteer came through to reach `route`, top-most last; `origin` is the
+    list it was opened from when that is not its usual parent (`came_from`)."""
+    if origin is not None and route.startswith("/household/"):
+        return ["/", origin] if route.count("/") == 2 else ["/", origin, route.rsplit("/", 1)[0]]
     if match := re.match(r"^/hamlet/([\w-]+)/new$", route):
         return ["/", f"/hamlet/{match[1]}"]
     if route.startswith(("/hamlet/", "/follow-ups")) or route in ("/settings", "/sync"):
@@ -88,15 +101,33 @@ class Router:
             link = enrolment_link(self.page.route or "")
             if link is not None:  # the QR's link opened the app (or the web app's address carried it)
                 self.ctx.enrol_link, route = link, "/enrol"
+            if await self.guard_wizard(route):
+                return
             set_up, lang = await self.ctx.io(lambda: (self.state.is_set_up, self.state.lang))
             self.ctx.lang = lang
             if not set_up and route not in OPEN_BEFORE_SET_UP:
                 route = "/welcome"
             view = await self.build(route)
-            parents = await self.ctx.io(parent_routes, self.state, route)
+            parents = await self.ctx.io(parent_routes, self.state, route, came_from(self.page.route or ""))
             self.page.views.clear()
             self.page.views.extend([ft.View(route=r) for r in parents] + [view])
             self.page.update()
+
+    async def guard_wizard(self, route: str) -> bool:
+        """The browser's Back (or a typed address) leaving a visit with an answer given: back
+        to the visit, and the same question as the wizard's own Back (keep, stay or throw
+        away). True when it did so. The draft is saved either way: nothing is ever lost."""
+        screen, self.ctx.wizard_screen = self.ctx.wizard_screen, None
+        if screen is None or route == screen.route or screen.wizard.visit.outcome is None:
+            return False
+        if await self.ctx.io(self.state.repo.draft, screen.wizard.draft_key) is None:
+            return False
+        self.page.views.clear()
+        self.page.views.append(screen.view(screen.route))
+        self.page.update()
+        self.page.run_task(self.page.push_route, screen.route)  # the address shows the visit again
+        screen.ask_leave()
+        return True
 
     async def build(self, route: str) -> ft.View:
         for pattern, builder in ROUTES:
@@ -106,7 +137,8 @@ class Router:
 
     async def popped(self, e: ft.ViewPopEvent) -> None:
         """Android back / app-bar arrow: go to the screen beneath."""
-        parents = await self.ctx.io(parent_routes, self.state, route_path(self.page.route or "/"))
+        full = self.page.route or "/"
+        parents = await self.ctx.io(parent_routes, self.state, route_path(full), came_from(full))
         await self.page.push_route(parents[-1] if parents else "/")
 
     async def offer_resume(self) -> None:
@@ -189,6 +221,20 @@ class Router:
             await self.show()
 
 
+def app_theme() -> ft.Theme:
+    """Large targets everywhere (≥ 48 dp): the phone's standard density on every platform (a
+    browser's default is compact), and buttons padded to 48 dp, dialog buttons included."""
+    tall = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=16, vertical=14))
+    return ft.Theme(
+        color_scheme_seed="#16804A",
+        visual_density=ft.VisualDensity.STANDARD,
+        text_button_theme=ft.TextButtonTheme(style=tall),
+        filled_button_theme=ft.FilledButtonTheme(style=tall),
+        outlined_button_theme=ft.OutlinedButtonTheme(style=tall),
+        icon_button_theme=ft.IconButtonTheme(style=ft.ButtonStyle(padding=12)),
+    )
+
+
 def _names(kinds: object) -> set[str]:
     return {getattr(k, "value", str(k)) for k in kinds} if isinstance(kinds, list) else set()
 
@@ -201,7 +247,12 @@ async def build_shell(page: ft.Page, data_dir: Path | str | None = None, clock: 
     """The app on `page` over the store in `data_dir` (the phone's data folder by default),
     with the phone's `clock` (tests give one that is wrong)."""
     page.title = t("app_title")
-    page.theme = ft.Theme(color_scheme_seed="#16804A")
+    page.theme = app_theme()
+    # Flutter's own words (the back button's name, "N characters remaining") in Vietnamese:
+    # a screen reader must not speak English in the Vietnamese app.
+    page.locale_configuration = ft.LocaleConfiguration(
+        supported_locales=[ft.Locale("vi", "VN"), ft.Locale("en", "US")], current_locale=ft.Locale("vi", "VN")
+    )
     page.theme_mode = ft.ThemeMode.LIGHT
     page.views.clear()
     page.views.append(ft.View(route="/", controls=[ft.ProgressRing(), ft.Text(t("loading"))]))

@@ -26,6 +26,7 @@ class Ctx:
     enrol_link: tuple[str, str] | None = None  # (server, code) of an enrolment link that opened the app
     _io_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     on_saved: Callable[[], object] | None = None  # the shell's auto-sync, told about every save
+    wizard_screen: Any = None  # the visit wizard on screen (views.visit.WizardScreen), else None
 
     async def io(self, fn: Callable[..., T], *args: Any) -> T:
         """Run storage work in a worker thread, one at a time, in the order asked."""

@@ -26,6 +26,7 @@ async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
         body.append(
             ft.Semantics(
                 identifier="follow-up-hamlet",
+                label=f"{t('hamlet', lang)}: {chosen.name if chosen else ''}",
                 content=ft.Dropdown(
                     label=t("hamlet", lang),
                     value=chosen.id if chosen else None,
@@ -35,6 +36,7 @@ async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
                 ),
             )
         )
+    route = f"/follow-ups/{chosen.id}" if hamlet_id and chosen else "/follow-ups"
     household_id, households = None, 0
     for item in items:
         if item.household.id != household_id:
@@ -48,18 +50,18 @@ async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
                     item.household.head_name,
                     key=f"follow-up:{household_id}",
                     style=ft.ButtonStyle(text_style=ft.TextStyle(size=17)),
-                    on_click=lambda _, h=household_id: ctx.go(f"/household/{h}"),
+                    on_click=lambda _, h=household_id: ctx.go(f"/household/{h}?from={route}"),
                 )
             )
         who = f" ({member_label(item.member, lang)})" if item.member else ""
         body.append(ft.Text("   • " + definition.catalogue_label(item.follow_up.code, lang) + who, size=15))
     if not items:
         body.append(ft.Text(t("no_follow_ups", lang), size=16))
-    route = f"/follow-ups/{chosen.id}" if hamlet_id and chosen else "/follow-ups"
     return ft.View(
         route=route,
         appbar=ft.AppBar(title=ft.Text(t("follow_ups_nav", lang)), automatically_imply_leading=False),
         controls=body,
         scroll=ft.ScrollMode.AUTO,
         navigation_bar=navigation(ctx, 1),
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,  # the picker's whole width: no name cut
     )

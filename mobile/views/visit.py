@@ -31,6 +31,7 @@ from .widgets import (
     error_line,
     issue_texts,
     question_input,
+    radio_rows,
     scroll_key,
     title,
 )
@@ -102,8 +103,8 @@ class WizardScreen:
     def draw_outcome(self, step: Step) -> list[ft.Control]:
         definition = self.wizard.checklist
 
-        def chose(e: ft.Event) -> None:
-            self.wizard.set_outcome(e.control.value)
+        def choose(value: str) -> None:
+            self.wizard.set_outcome(value)
             self.changed()
 
         controls: list[ft.Control] = [title(t("outcome_title", self.lang))]
@@ -112,13 +113,10 @@ class WizardScreen:
         controls.append(
             ft.RadioGroup(
                 value=self.wizard.visit.outcome,
-                on_change=chose,
+                on_change=lambda e: choose(e.control.value),
                 key="outcome",
                 content=ft.Column(
-                    [
-                        ft.Radio(value=o.value, label=o.label.text(self.lang), label_style=ft.TextStyle(size=BIG))
-                        for o in definition.outcomes
-                    ]
+                    radio_rows([(o.value, o.label.text(self.lang)) for o in definition.outcomes], choose), spacing=0
                 ),
             )
         )
@@ -185,11 +183,13 @@ class WizardScreen:
         controls: list[ft.Control] = [title(t("roster_title", lang))]
         for q in wizard.visible_questions(step):
             controls.append(self.input(q, wizard.visit.answer(q.id), None))
-        adult_age = wizard.checklist.adult_questions_from_age
+        asked_from = wizard.checklist.adult_questions_from_age
         for n, member in enumerate(wizard.visit.members, start=1):
             heading = t("member_n", lang, n=n)
-            if member.is_adult(wizard.year, adult_age):
+            if member.is_adult(wizard.year, wizard.config.adult_age):  # an adult in the commune's figures
                 heading += f" ({t('adult_tag', lang)})"
+            elif member.is_adult(wizard.year, asked_from):  # asked the adult questions, not counted as one
+                heading += f" ({t('adult_questions_tag', lang, age=asked_from)})"
             problem = self.mark(f"member:{member.id}")
             fields = [
                 *([error_line(problem)] if problem else []),
@@ -379,7 +379,13 @@ class WizardScreen:
                             value=item.get("promoted_online") == "yes",
                             on_change=promoted,
                         ),
-                        ft.IconButton(ft.Icons.DELETE, on_click=drop),
+                        ft.Semantics(
+                            label=t("remove_product", self.lang),
+                            button=True,
+                            content=ft.IconButton(
+                                ft.Icons.DELETE, on_click=drop, tooltip=t("remove_product", self.lang)
+                            ),
+                        ),
                     ],
                     wrap=True,
                 )
@@ -464,7 +470,7 @@ class WizardScreen:
         note = await self.ctx.io(self.ctx.state.saved_note)
         self.ctx.snack(t("saved_visit", self.lang) + " " + t(note, self.lang))
         self.ctx.saved()
-        self.ctx.go(f"/household/{self.wizard.household.id}")
+        self.leave(f"/household/{self.wizard.household.id}")
 
     def ask_leave(self) -> None:
         """Back out of the wizard: the draft is already saved; say so and offer the choices."""
@@ -475,7 +481,7 @@ class WizardScreen:
 
         def keep(_: ft.Event) -> None:
             self.ctx.page.pop_dialog()
-            self.ctx.go(f"/household/{self.wizard.household.id}")
+            self.leave(f"/household/{self.wizard.household.id}")
 
         def ask_discard(_: ft.Event) -> None:
             self.ctx.page.pop_dialog()
@@ -543,10 +549,17 @@ class WizardScreen:
 
     async def discard(self) -> None:
         await self.ctx.io(self.ctx.state.discard, self.wizard)
-        self.ctx.go(f"/household/{self.wizard.household.id}")
+        self.leave(f"/household/{self.wizard.household.id}")
+
+    def leave(self, route: str) -> None:
+        """Go elsewhere by the wizard's own choice (saved, kept, thrown away): no question asked."""
+        self.ctx.wizard_screen = None
+        self.ctx.go(route)
 
     def view(self, route: str) -> ft.View:
         self.draw()
+        self.route = route
+        self.ctx.wizard_screen = self  # the shell asks before a browser's Back leaves it
 
         async def confirm_pop(_: ft.Event) -> None:
             await view.confirm_pop(False)
@@ -570,6 +583,11 @@ async def build(ctx: Ctx, draft_key: str) -> ft.View:
     try:
         wizard, clock = await ctx.io(lambda: (ctx.state.resume(draft_key), ctx.state.clock_issue()))
     except KeyError:
+        saved = await ctx.io(ctx.state.repo.visit, draft_key)
+        if saved is not None:  # saved already (the browser's Back after saving): its household
+            from . import household
+
+            return await household.build(ctx, saved.household_id)
         return ft.View(
             route=f"/visit/{draft_key}",
             appbar=ft.AppBar(title=ft.Text("")),

@@ -49,8 +49,27 @@ def check_row(label: str, value: bool, on_change: Callable[[bool], None], *, key
     box.on_change = lambda e: flip(bool(e.control.value))
     return ft.Container(
         on_click=tapped,
+        padding=ft.Padding.symmetric(vertical=4),  # the row, 48 dp at least, is the target
         content=ft.Row([box, ft.Text(label, size=BIG, expand=True)], vertical_alignment=ft.CrossAxisAlignment.START),
     )
+
+
+def radio_rows(choices: list[tuple[str, str]], on_choose: Callable[[str], Any], *, size: int = BIG) -> list[ft.Control]:
+    """The radios of a group, each in a row at least 48 dp tall that is its target as a whole
+    (a tap beside a short label still chooses). `on_choose(value)` runs for a row's tap; the
+    radio's own tap goes through the group's on_change."""
+
+    def row(value: str, label: str) -> ft.Control:
+        def tapped(_: ft.Event[ft.Container]) -> Any:
+            return on_choose(value)
+
+        return ft.Container(
+            on_click=tapped,
+            padding=ft.Padding.symmetric(vertical=4),
+            content=ft.Radio(value=value, label=label, label_style=ft.TextStyle(size=size)),
+        )
+
+    return [row(value, label) for value, label in choices]
 
 
 def thaw(control: ft.BaseControl) -> None:
@@ -165,25 +184,20 @@ def _question_input(
         def chose(e: ft.Event) -> None:
             on_answer(e.control.value)
 
-        return ft.Column(
-            [
-                ft.Text(label, size=BIG, weight=ft.FontWeight.W_600),
-                *marked,
-                ft.RadioGroup(
-                    key=key,
-                    value=value,
-                    on_change=chose,
-                    content=ft.Column(
-                        [
-                            ft.Radio(value=c.value, label=c.label.text(lang), label_style=ft.TextStyle(size=BIG))
-                            for c in question.choices
-                        ],
-                        spacing=0,
-                    ),
-                ),
-            ],
-            spacing=4,
+        def row_tapped(chosen: str) -> None:
+            thaw(group)
+            group.value = chosen
+            on_answer(chosen)
+
+        group = ft.RadioGroup(
+            key=key,
+            value=value,
+            on_change=chose,
+            content=ft.Column(
+                radio_rows([(c.value, c.label.text(lang)) for c in question.choices], row_tapped), spacing=0
+            ),
         )
+        return ft.Column([ft.Text(label, size=BIG, weight=ft.FontWeight.W_600), *marked, group], spacing=4)
     if question.type == "multi":
         chosen = list(value or [])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import flet as ft
 from state import AppState, row_state
 
-from survey.records import Hamlet, Status
+from survey.records import FollowUp, Hamlet, Status
 from tests.survey.builders import completed_visit
 
 from .harness import App, start_app, walk
@@ -270,5 +270,86 @@ def test_the_phone_follows_the_communes_adult_age_and_labels_its_own_choice(tmp_
         await app.go("/settings")
         await app.choose(app.find(ft.Dropdown, label="Tuổi tính là người lớn"), "commune")
         assert (state.adult_age, state.local_adult_age) == (15, None)
+
+    run(scenario)
+
+
+def test_back_goes_where_the_volunteer_came_from_and_never_past_an_unsaved_visit(tmp_path):
+    # Issue 11 §5: Back from a household opened from "Cần hỗ trợ" went to the hamlet list; in the
+    # web build, the browser's Back right after saving showed a blank "Không tìm thấy", and Back
+    # in the wizard skipped the leave dialog.
+    state, ids = phone_with_households(tmp_path)
+    state = AppState.open(tmp_path)
+    home = state.repo.household(ids["Lý Thị Hoa"])
+    assert home is not None
+    previous = completed_visit(home, follow_ups=[FollowUp(code="online_safety")])  # a need left open
+    previous.complete()
+    state.repo.save_visit(previous)
+    state.repo.close()
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        await app.go(f"/follow-ups/{HAMLET}")
+        await tap(app, "Lý Thị Hoa")
+        assert app.page.route == f"/household/{home.id}?from=/follow-ups/{HAMLET}"
+        assert [v.route for v in app.page.views] == ["/", f"/follow-ups/{HAMLET}", f"/household/{home.id}"]
+        await app.router.popped(None)  # the app bar's arrow, Android's back
+        await app.settle()
+        assert app.view.route == f"/follow-ups/{HAMLET}"
+
+        await app.go(f"/household/{home.id}")
+        await tap(app, "Bắt đầu thăm hộ")
+        visit_route = app.view.route
+        await choose_radio(app, "outcome", "nobody_home")
+        await app.go(f"/household/{home.id}")  # the browser's Back
+        assert app.view.route == visit_route and isinstance(app.dialog, ft.AlertDialog)
+        assert app.dialog.title.value == "Rời chuyến thăm?"
+        await app.tap_in_dialog("Ở lại")
+        await tap(app, "Tiếp")
+        await tap(app, "Lưu chuyến thăm")
+        assert app.view.route == f"/household/{home.id}"
+        await app.go(visit_route)  # the browser's Back right after saving
+        assert "Không tìm thấy." not in app.texts() and "Lý Thị Hoa" in app.texts()
+
+    run(scenario)
+
+
+def test_words_say_what_is_true_and_every_control_has_a_vietnamese_name(tmp_path):
+    # Issue 11 §5: a 16-year-old was labelled "(người lớn)" with the adult age at 18; the
+    # follow-ups hint said "already ticked" of items that cannot be unticked; screen readers
+    # heard English, and the product delete button and the hamlet picker had no name.
+    phone_with_households(tmp_path)
+    state = AppState.open(tmp_path)
+    state.repo.save_hamlets([Hamlet(id=HAMLET, name="Thôn Nà Pàn"), Hamlet(id="ban-cao", name="Thôn Bản Cao")])
+    state.repo.close()
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        assert app.page.locale_configuration.current_locale.language_code == "vi"  # Flutter's own words
+        home = app.router.state.repo.households(HAMLET)[0].household
+        await app.go(f"/household/{home.id}")
+        await tap(app, "Bắt đầu thăm hộ")
+        await choose_radio(app, "outcome", "completed")
+        await tap(app, "Tiếp")
+        await type_into(app, "Người đồng ý (họ tên hoặc quan hệ với chủ hộ)", "Bà Hoa")
+        box = next(c for c in walk(app.view) if isinstance(c, ft.Checkbox))
+        await app.choose(box, True)
+        await tap(app, "Tiếp")
+        year = app.router.state.config.today(app.router.state.clock).year
+        for born in (year - 16, year - 40):
+            await tap(app, "Thêm thành viên")
+            member = app.router.state.resume(app.view.route.rsplit("/", 1)[1]).visit.members[-1]
+            field = app.find(ft.TextField, key=f"{member.id}:birth_year")
+            app.enter(field, str(born))
+            await app.fire(field, "change")
+            await choose_radio(app, f"{member.id}:sex", "female")  # a tap redraws the headings
+        shown = app.texts()
+        assert "Thành viên 1 (từ 15 tuổi: hỏi phần người lớn)" in shown  # 16: asked, not counted
+        assert "Thành viên 2 (người lớn)" in shown
+        await app.go(f"/follow-ups/{HAMLET}")  # away from the visit: asked first
+        await app.tap_in_dialog("Lưu nháp và thoát")
+        await app.go(f"/follow-ups/{HAMLET}")
+        picker = next(c for c in walk(app.view) if isinstance(c, ft.Semantics) and c.identifier == "follow-up-hamlet")
+        assert picker.label == "Thôn/bản: Thôn Nà Pàn"
 
     run(scenario)
