@@ -140,8 +140,11 @@ STRINGS.update(
         "not_enrolled": ("Chưa đăng ký máy chủ", "Not enrolled with a server"),
         "enrol_pending": ("Chờ đăng ký với {url}", "Enrolment pending with {url}"),
         "enrolled": ("Đã đăng ký với {url}", "Enrolled with {url}"),
-        "export_backup": ("Xuất tệp sao lưu", "Export a backup file"),
-        "backup_done": ("Đã sao lưu vào {path}", "Backup written to {path}"),
+        "export_backup": ("Lưu tệp sao lưu…", "Save a backup…"),
+        "backup_done": (
+            "Máy này không có hộp thoại lưu tệp: đã sao lưu vào {path}",
+            "No save dialog on this device: the backup was written to {path}",
+        ),
         "sync_title": ("Đồng bộ", "Sync"),
         "sync_now": ("Đồng bộ ngay", "Sync now"),
         "syncing": ("Đang đồng bộ…", "Syncing…"),
@@ -244,6 +247,28 @@ STRINGS.update(
         "adult_age_differs": (
             "Số liệu trên máy này tính người lớn từ {age} tuổi (chọn trong Cài đặt); xã tính từ {commune} tuổi.",
             "Figures on this phone count adults from {age} (chosen in Settings); the commune counts from {commune}.",
+        ),
+        "backup_title": ("Sao lưu", "Backup"),
+        "backup_hint": (
+            "Lưu hoặc gửi tệp sao lưu ra ngoài ứng dụng (Zalo, thư, Drive): gỡ ứng dụng sẽ xóa thư mục riêng của nó. "
+            "Trên điện thoại mới, «Khôi phục» đưa lại mọi bản ghi mà không gửi trùng lên máy chủ.",
+            "Save or send the backup outside the app (Zalo, e-mail, Drive): uninstalling deletes the app's own "
+            "folder. On a new phone, “Restore” brings every record back without sending anything twice.",
+        ),
+        "backup_saved": ("Đã lưu tệp sao lưu {name}.", "Backup {name} saved."),
+        "backup_cancelled": ("Chưa lưu tệp sao lưu.", "The backup was not saved."),
+        "share_backup": ("Gửi tệp sao lưu…", "Send the backup…"),
+        "share_unavailable": (
+            "Máy này không gửi tệp được; hãy dùng «Lưu tệp sao lưu».",
+            "This device cannot send files; use “Save a backup”.",
+        ),
+        "restore_backup": ("Khôi phục từ tệp sao lưu…", "Restore from a backup…"),
+        "pick_unavailable": ("Máy này không chọn tệp được.", "This device cannot pick a file."),
+        "restored_backup": (
+            "Đã khôi phục {households} hộ, {visits} lượt thăm, {drafts} bản nháp; {kept} bản ghi đã có trên máy được "
+            "giữ nguyên.",
+            "Restored {households} households, {visits} visits, {drafts} drafts; {kept} records already on the phone "
+            "were kept as they are.",
         ),
         # enrolment
         "enrol_how": (

@@ -11,7 +11,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,6 +20,7 @@ from demo import seed_demo
 from wizard import VisitWizard
 
 from storage import HouseholdRow, Repository
+from storage.files import check_hamlet_id
 from survey import checklist as checklists
 from survey.errors import Issue, message
 from survey.indicators import (
@@ -136,7 +137,8 @@ class RejectedItem:
 
 
 TIME_CODES = ("time_before_campaign", "time_in_future", "time_invalid")
-UNREACHABLE = ("network_unreachable", "network_timeout")  # the server did not answer at all
+UNREACHABLE = ("network_unreachable", "network_timeout")
+BACKUP_FORMAT = 2  # 1: the same records, written before backups could be restored  # the server did not answer at all
 # Sessions of one process share one store (storage/owner.py): they share its sync too.
 _SYNC_LOCKS: weakref.WeakKeyDictionary[Repository, threading.Lock] = weakref.WeakKeyDictionary()
 _SYNC_LOCKS_GUARD = threading.Lock()
@@ -759,29 +761,89 @@ class AppState:
         return items
 
     # -- backup --------------------------------------------------------------------------------
-    def export_backup(self) -> Path:
-        """Everything on the phone in one JSON file in the app's data folder."""
-        folder = (self.data_dir or Path.cwd()) / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        target = folder / f"sao-luu-{stamp}.json"
+    def backup_bytes(self) -> tuple[str, bytes]:
+        """Everything recorded on the phone as one JSON file, (file name, UTF-8 bytes), for the
+        volunteer to save where they choose or share (a phone's app folder is private and
+        goes with the app). Records keep their ids, status and revisions, so a restore never
+        makes a second copy of anything on the server. Never the device token."""
+        stamp = self.clock().astimezone(self.config.zone).strftime("%Y%m%d-%H%M")
+        hamlets = self.repo.hamlets()
+        rows = [r for h in hamlets for r in self.repo.households(h.id)]
         payload = {
-            "format": 1,
-            "exported_at": datetime.now(UTC).isoformat(),
-            "hamlets": [h.to_dict() for h in self.repo.hamlets()],
-            "households": [r.household.to_dict() for h in self.repo.hamlets() for r in self.repo.households(h.id)],
-            "visits": [
-                v.to_dict()
-                for h in self.repo.hamlets()
-                for r in self.repo.households(h.id)
-                for v in self.repo.visits_of(r.household.id)
-            ],
+            "format": BACKUP_FORMAT,
+            "exported_at": now_iso(self.clock),
+            "hamlets": [h.to_dict() for h in hamlets],
+            "households": [r.household.to_dict() for r in rows],
+            "visits": [v.to_dict() for r in rows for v in self.repo.visits_of(r.household.id)],
             "drafts": self.repo.drafts(),
         }
+        return f"sao-luu-{stamp}.json", json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
+
+    def export_backup(self) -> Path:
+        """The backup written into the app's data folder (`exports/`): the fallback where the
+        client can neither save a file elsewhere nor share one (a desktop without dialogs)."""
+        name, data = self.backup_bytes()
+        folder = (self.data_dir or Path.cwd()) / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
         temp = target.with_suffix(".tmp")
-        temp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        temp.write_bytes(data)
         temp.replace(target)
         return target
+
+    def restore_backup(self, data: bytes) -> tuple[dict[str, int] | None, list[Issue]]:
+        """Bring a backup onto this phone (a new phone, the old one lost): every household,
+        visit and draft it holds that the phone does not have, with its id, status and
+        revision; what the phone has already is kept as it is. Records sent before stay
+        sent; the others go out at the next sync, once (the server knows records by id).
+
+        Returns ({"households": n, "visits": n, "drafts": n, "kept": n}, []) or (None,
+        [Issue("backup_invalid")]) when `data` is not a backup this app wrote; then nothing
+        on the phone changes."""
+        try:
+            payload = json.loads(data.decode("utf-8"))
+            if not isinstance(payload, dict) or payload.get("format") not in (1, BACKUP_FORMAT):
+                raise ValueError("not a backup")
+            hamlets = [Hamlet.from_dict(h) for h in payload.get("hamlets") or []]
+            households = [Household.from_dict(h) for h in payload.get("households") or []]
+            visits = [Visit.from_dict(v) for v in payload.get("visits") or []]
+            drafts = payload.get("drafts") or {}
+            if not isinstance(drafts, dict):
+                raise ValueError("drafts")
+            hamlet_ids = [h.id for h in hamlets] + [h.hamlet_id for h in households] + [v.hamlet_id for v in visits]
+            for hamlet_id in hamlet_ids:
+                check_hamlet_id(hamlet_id)  # a file name on the phone: checked before anything is written
+            if not all(isinstance(r.id, str) and r.id for r in (*households, *visits)):
+                raise ValueError("record id")
+            if not all(isinstance(v.household_id, str) for v in visits):
+                raise ValueError("visit household")
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
+            return None, [Issue("backup_invalid", "")]
+        counts = {"households": 0, "visits": 0, "drafts": 0, "kept": 0}
+        with self.repo.batch():
+            known = {h.id for h in self.repo.hamlets()}
+            missing = [h for h in hamlets if h.id not in known]
+            if missing:
+                self.repo.save_hamlets([*self.repo.hamlets(), *missing])
+            for household in households:
+                if self.repo.household(household.id) is not None:
+                    counts["kept"] += 1
+                    continue
+                self.repo.save_household(household)
+                counts["households"] += 1
+            for visit in visits:
+                if self.repo.visit(visit.id) is not None or self.repo.household(visit.household_id) is None:
+                    counts["kept"] += 1
+                    continue
+                self.repo.save_visit(visit)
+                counts["visits"] += 1
+            present = self.repo.drafts()
+            for key, draft in drafts.items():
+                if key not in present and isinstance(draft, dict) and self.repo.visit(str(key)) is None:
+                    self.repo.save_draft(str(key), draft)
+                    counts["drafts"] += 1
+        self._changed()
+        return counts, []
 
 
 def _difference(seconds: float) -> dict[str, Any]:

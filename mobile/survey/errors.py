@@ -220,6 +220,10 @@ CATALOGUE: dict[str, Entry] = {
         "Mã đăng ký không đúng: hãy kiểm tra từng ký tự, hoặc xin cán bộ xã một mã mới.",
         "The enrolment code is wrong: check each character, or ask the commune staff for a new code.",
     ),
+    "backup_invalid": Entry(
+        "Tệp này không phải tệp sao lưu của ứng dụng (hoặc đã hỏng). Không có gì trên máy bị thay đổi.",
+        "This file is not a backup made by this app (or it is damaged). Nothing on the phone was changed.",
+    ),
     # The phone's side of sync
     "network_unreachable": Entry(
         "Không kết nối được máy chủ. Dữ liệu vẫn an toàn trên máy; hãy thử lại khi có Wi-Fi.",

@@ -46,8 +46,45 @@ async def build(ctx: Ctx) -> ft.View:
         await ctx.io(state.set_sync_mode, e.control.value)
 
     async def backup(_: ft.Event) -> None:
-        path = await ctx.io(state.export_backup)
-        ctx.snack(t("backup_done", lang, path=str(path)))
+        """Save the backup where the volunteer chooses (the system's save dialog); where the
+        client has no such dialog, into the app's folder, and say where."""
+        name, data = await ctx.io(state.backup_bytes)
+        try:
+            where = await ft.FilePicker().save_file(file_name=name, src_bytes=data, allowed_extensions=["json"])
+        except Exception:  # no save dialog on this client: keep it in the app's own folder
+            path = await ctx.io(state.export_backup)
+            ctx.snack(t("backup_done", lang, path=str(path)))
+            return
+        if where is None and not ctx.page.web:
+            ctx.snack(t("backup_cancelled", lang))
+            return
+        ctx.snack(t("backup_saved", lang, name=name))
+
+    async def share(_: ft.Event) -> None:
+        """Hand the backup to another app (Zalo, e-mail, Drive): off the phone in one step."""
+        name, data = await ctx.io(state.backup_bytes)
+        try:
+            await ft.Share().share_files(
+                [ft.ShareFile(data=data, name=name, mime_type="application/json")], subject=name
+            )
+        except Exception:
+            ctx.snack(t("share_unavailable", lang))
+
+    async def restore(_: ft.Event) -> None:
+        """Bring a backup onto this phone: what it holds that the phone has not, nothing twice."""
+        try:
+            files = await ft.FilePicker().pick_files(allowed_extensions=["json"], with_data=True)
+        except Exception:
+            ctx.snack(t("pick_unavailable", lang))
+            return
+        if not files or files[0].bytes is None:
+            return
+        counts, issues = await ctx.io(state.restore_backup, files[0].bytes)
+        if counts is None:
+            ctx.snack(issues[0].message(lang))
+            return
+        ctx.snack(t("restored_backup", lang, **counts))
+        ctx.saved()
 
     if enrolment is None:
         server = t("not_enrolled", lang)
@@ -82,6 +119,10 @@ async def build(ctx: Ctx) -> ft.View:
                 primary=False,
                 key="enrol",
             ),
-            big_button(t("export_backup", lang), backup, icon=ft.Icons.SAVE_ALT),
+            ft.Text(t("backup_title", lang), size=18, weight=ft.FontWeight.BOLD),
+            ft.Text(t("backup_hint", lang), size=15),
+            big_button(t("export_backup", lang), backup, icon=ft.Icons.SAVE_ALT, key="backup-save"),
+            big_button(t("share_backup", lang), share, icon=ft.Icons.SHARE, primary=False, key="backup-share"),
+            big_button(t("restore_backup", lang), restore, icon=ft.Icons.RESTORE, primary=False, key="backup-restore"),
         ],
     )

@@ -32,6 +32,7 @@ class FakeClient(Connection):
         self.messages: list[Any] = []
         self.tasks: set[asyncio.Task] = set()
         self.calls: list[tuple[str, Any]] = []  # (method, args) the app asked of the client
+        self.answers: dict[str, Any] = {}  # what a device service answers (save_file, pick_files…)
 
     def send_message(self, message: Any) -> None:
         # Encode as the real transports do: encoding records what the client now has,
@@ -52,6 +53,8 @@ class FakeClient(Connection):
             page = self.session.page
             page.route = args["route"]
             await self.session.dispatch_event(page._i, "route_change", {"route": args["route"]})
+        elif name in self.answers:
+            self.session.handle_invoke_method_results(control_id, call_id, self.answers[name], None)
         elif name in ("confirm_pop", "scroll_to"):
             self.session.handle_invoke_method_results(control_id, call_id, None, None)
         else:
@@ -149,6 +152,7 @@ async def start_app(data_dir: Path, clock: Any = None) -> App:
     session = Session(client)
     client.session = session
     client.page_url = "http://127.0.0.1:8550"  # a web client reports where it runs
+    session.page.platform = ft.PagePlatform.ANDROID  # the client reports its platform: a phone's
     # What the server does when a client registers: send it the whole page, encoded.
     msgpack.packb(session.get_page_patch(), default=configure_encode_object_for_msgpack(BaseControl))
     router = await build_shell(session.page, data_dir, *([clock] if clock is not None else []))

@@ -300,3 +300,78 @@ def test_records_sync_by_themselves_on_start_and_after_a_save_and_the_badge_says
         assert waiting(state) == 1
 
     asyncio.run(scenario())
+
+
+def server_records(server: Server) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from server_sync import db, models
+
+    engine = db.make_engine(server.database_url)
+    try:
+        with db.session_factory(engine)() as session:
+            households = session.scalar(select(func.count()).select_from(models.Household))
+            visits = session.scalar(select(func.count()).select_from(models.Visit))
+            return int(households or 0), int(visits or 0)
+    finally:
+        engine.dispose()
+
+
+def test_a_backup_saved_off_the_phone_restores_on_a_new_phone_without_duplicating_anything(tmp_path, server: Server):
+    # Issue 11 §5: the backup went into the app's private folder, and nothing could restore it.
+    from state import AppState
+
+    old = AppState.open(tmp_path / "old-phone")
+    assert old.enrol(server.url, server.code("Hoa")) == []
+    old.set_sync_mode("manual")
+    homes = [old.add_household("na-pan", name, "Xóm Chợ")[0] for name in ("Vi Văn Sáng", "Hà Thị Lan")]
+    assert all(homes)
+    wizard = old.start_visit(homes[0].id)
+    wizard.set_outcome("nobody_home")
+    old.save_visit(wizard)
+    assert old.sync_now().error is None  # two households and a visit on the server
+    wizard = old.start_visit(homes[1].id)
+    wizard.set_outcome("declined")
+    unsent = old.save_visit(wizard)  # ...and one visit that never left the old phone
+    old.repo.close()
+    before = server_records(server)
+
+    async def save_on_the_old_phone() -> bytes:
+        app = await start_app(tmp_path / "old-phone")
+        app.client.answers["save_file"] = "/storage/emulated/0/Download/sao-luu.json"
+        await app.go("/settings")
+        await tap(app, "Lưu tệp sao lưu…")
+        [args] = [a for name, a in app.client.calls if name == "save_file"]
+        assert args["file_name"].startswith("sao-luu-") and app.dialog.content.value.startswith("Đã lưu tệp sao lưu")
+        return args["src_bytes"]
+
+    backup = asyncio.run(save_on_the_old_phone())
+    assert b"token" not in backup and server.url.encode() not in backup  # no credentials in it
+
+    async def restore_on_a_new_phone() -> None:
+        app = await start_app(tmp_path / "new-phone")
+        state = app.router.state
+        assert await app.router.ctx.io(state.enrol, server.url, server.code("Hoa")) == []
+        await app.router.ctx.io(state.set_sync_mode, "manual")
+        await app.go("/settings")
+        app.client.answers["pick_files"] = [{"id": 0, "name": "x.json", "size": 9, "bytes": list(b"not json!")}]
+        await tap(app, "Khôi phục từ tệp sao lưu…")
+        assert app.dialog.content.value.startswith("Tệp này không phải tệp sao lưu")
+        app.client.answers["pick_files"] = [{"id": 0, "name": "b.json", "size": len(backup), "bytes": list(backup)}]
+        await tap(app, "Khôi phục từ tệp sao lưu…")
+        said = app.dialog.content.value
+        assert said.startswith("Đã khôi phục") and "2 lượt thăm" in said  # the roster had the households
+        assert state.repo.visit(unsent.id) is not None
+        assert state.repo.waiting()["complete"] == 1  # only the visit the server never had waits
+        await tap(app, "Khôi phục từ tệp sao lưu…")  # restoring twice adds nothing
+        assert "0 hộ, 0 lượt thăm" in app.dialog.content.value
+        report = await app.router.ctx.network(state.sync_now)
+        assert report.error is None and report.accepted == 1
+
+    asyncio.run(restore_on_a_new_phone())
+    assert server_records(server) == (before[0], before[1] + 1)
+    old = AppState.open(tmp_path / "old-phone")  # the old phone turns up and syncs after all
+    report = old.sync_now()
+    assert report.error is None and report.duplicate == 1 and report.accepted == 0
+    assert server_records(server) == (before[0], before[1] + 1)  # nothing twice
+    old.repo.close()
