@@ -68,7 +68,7 @@ STRINGS.update(
         "filter_moved": ("Chuyển đi / trùng", "Moved / duplicate"),
         "add_household": ("Thêm hộ", "Add household"),
         "no_households": ("Không có hộ nào phù hợp.", "No matching household."),
-        "more_households": ("Còn {count} hộ nữa: hãy tìm theo tên", "{count} more: search by name"),
+        "more_households": ("Xem thêm {count} hộ (còn {left})", "Show {count} more ({left} left)"),
         "state_not_visited": ("Chưa thăm", "Not visited"),
         "state_revisit": ("Không có nhà: thăm lại", "Nobody home: revisit"),
         "state_declined": ("Từ chối", "Declined"),
@@ -125,9 +125,9 @@ STRINGS.update(
         "household_label": ("Hộ: {name}", "Household: {name}"),
         # follow-ups and settings
         "hamlet": ("Thôn/bản", "Hamlet"),
-        "more_follow_ups": (
-            "Còn nhiều hộ nữa: xem từng hộ trong danh sách thôn (lọc «Cần hỗ trợ»)",
-            "More households: see the hamlet list (filter “Needs help”)",
+        "follow_ups_count": (
+            "{households} hộ cần hỗ trợ, {needs} việc",
+            "{households} households need help, {needs} items",
         ),
         "no_follow_ups": ("Chưa có việc cần hỗ trợ.", "Nothing to follow up yet."),
         "language": ("Ngôn ngữ", "Language"),

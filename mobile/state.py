@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from demo import seed_demo
 from wizard import VisitWizard
 
 from storage import HouseholdRow, Repository
@@ -105,6 +104,7 @@ class HamletProgress:
     total: int
     coverage: Coverage
     day: Any = None  # the commune day the figures are as of (today: a team counts from its day)
+    waiting: tuple[int, int] = (0, 0)  # records of the hamlet's file to send, and refused
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class AppState:
     uptime: Callable[[], float] = field(default=boot_seconds, repr=False)  # seconds since boot: nobody sets it
     # figures per hamlet, with the version of the hamlet's file they were counted from: the
     # store is shared by every session of the process, so another tab's save shows here too
-    _progress_cache: dict[str, tuple[int, HamletProgress]] = field(default_factory=dict, repr=False)
+    _progress_cache: dict[str, tuple[int | None, HamletProgress]] = field(default_factory=dict, repr=False)
     last_report: SyncReport | None = None  # what the last sync did, shown until the next one
 
     @classmethod
@@ -275,11 +275,13 @@ class AppState:
 
     @property
     def rejected_count(self) -> int:
-        return self.repo.waiting()["rejected"]
+        return self.sync_counts()["rejected"]
 
     def sync_counts(self) -> dict[str, int]:
-        """{"complete": waiting to be sent, "rejected": refused, to fix}: one pass over the store."""
-        return self.repo.waiting()
+        """{"complete": waiting to be sent, "rejected": refused, to fix}, from the figures kept
+        per hamlet (`hamlet_progress`): no record is read when no hamlet's file changed."""
+        progress = self.hamlet_progress()
+        return {"complete": sum(p.waiting[0] for p in progress), "rejected": sum(p.waiting[1] for p in progress)}
 
     @property
     def last_sync(self) -> str | None:
@@ -288,6 +290,8 @@ class AppState:
     # -- first run ---------------------------------------------------------------------------
     def use_demo(self) -> None:
         if not self.repo.hamlets():
+            from demo import seed_demo  # the demo commune: only for who asks for it
+
             seed_demo(self.repo)
             self._changed()
 
@@ -421,7 +425,7 @@ class AppState:
             return False
         if not self.enrolled:
             return (self.enrolment or {}).get("status") == "pending"
-        return self.repo.waiting()["complete"] > 0
+        return self.sync_counts()["complete"] > 0
 
     def last_attempt(self) -> dict[str, Any] | None:
         """The last sync tried, kept across restarts: {"at": the phone's time, ISO;
@@ -551,22 +555,26 @@ class AppState:
         result = []
         today = self.config.today(self.clock)
         for hamlet in self.repo.hamlets():
-            version = self.repo.hamlet_version(hamlet.id)
+            # a file not opened since the store was cannot have changed under this cache, and
+            # asking its version does not open (parse) it: a cold start reads no record
+            version = self.repo.loaded_version(hamlet.id)
             entry = self._progress_cache.get(hamlet.id)
             cached = entry[1] if entry is not None and entry[0] == version else None
             if cached is None or cached.hamlet != hamlet or cached.day != today:
-                tally = self._hamlet_tally(hamlet.id, stored)
+                tally, waiting = self._hamlet_tally(hamlet.id, stored)
                 report = report_from_tallies([hamlet], {hamlet.id: tally}, config=self.config, today=today)
                 coverage = report.hamlets[hamlet.id]
                 visits = coverage["visit_coverage"]
-                cached = HamletProgress(hamlet, visits.numerator, visits.denominator, coverage, today)
-                self._progress_cache[hamlet.id] = (version, cached)
+                cached = HamletProgress(hamlet, visits.numerator, visits.denominator, coverage, today, waiting)
+                self._progress_cache[hamlet.id] = (self.repo.loaded_version(hamlet.id), cached)
             result.append(cached)
         if stored != before:
             self.repo.set_setting(_TALLY_CACHE, stored)
         return result
 
-    def _hamlet_tally(self, hamlet_id: str, stored: dict[str, Any]) -> Tally:
+    def _hamlet_tally(self, hamlet_id: str, stored: dict[str, Any]) -> tuple[Tally, tuple[int, int]]:
+        """The hamlet's tally and (records to send, refused), from the copy stored for this
+        exact file when there is one, else counted from its records (and stored)."""
         fingerprint = self.repo.hamlet_fingerprint(hamlet_id)
         key = {
             "file": fingerprint,
@@ -575,8 +583,9 @@ class AppState:
             "zone": self.config.time_zone,
         }
         entry = stored.get(hamlet_id)
-        if fingerprint is not None and entry and entry.get("key") == key:
-            return Tally.from_dict(entry["tally"])
+        if fingerprint is not None and entry and entry.get("key") == key and isinstance(entry.get("waiting"), list):
+            complete, rejected = entry["waiting"]
+            return Tally.from_dict(entry["tally"]), (int(complete), int(rejected))
         households = [r.household for r in self.repo.households(hamlet_id)]
         tally = hamlet_tallies(
             households,
@@ -584,9 +593,11 @@ class AppState:
             adult_age=self.config.adult_age,
             tz=self.config.zone,
         ).get(hamlet_id, Tally())
+        counts = self.repo.waiting_in(hamlet_id)
+        waiting = (counts["complete"], counts["rejected"])
         if fingerprint is not None:
-            stored[hamlet_id] = {"key": key, "tally": tally.to_dict()}
-        return tally
+            stored[hamlet_id] = {"key": key, "tally": tally.to_dict(), "waiting": list(waiting)}
+        return tally, waiting
 
     def _changed(self, hamlet_id: str | None = None) -> None:
         """Refresh derived figures after a write (one hamlet, or all when None).
@@ -606,7 +617,7 @@ class AppState:
     def waiting_to_sync(self) -> int:
         """Records saved and not yet on the server; refused ones are counted apart (they wait
         for the volunteer's fix, not for the network: `rejected_count`)."""
-        return self.repo.waiting()["complete"]
+        return self.sync_counts()["complete"]
 
     # -- hamlet --------------------------------------------------------------------------------
     def households(self, hamlet_id: str, query: str = "", filter_by: str = "all") -> list[HouseholdRow]:

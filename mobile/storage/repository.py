@@ -583,6 +583,24 @@ class Repository:
         return self._shard(check_hamlet_id(hamlet_id)).version
 
     @_locked
+    def loaded_version(self, hamlet_id: str) -> int | None:
+        """`hamlet_version` when the hamlet's file is open already, None when it has not been
+        opened (and so not written) since the store was: asking never opens (parses) it."""
+        shard = self._shards.get(check_hamlet_id(hamlet_id))
+        return None if shard is None else shard.version
+
+    @_locked
+    def waiting_in(self, hamlet_id: str) -> dict[str, int]:
+        """`waiting` for one hamlet's file: {"complete": to send, "rejected": refused}."""
+        shard = self._shard(check_hamlet_id(hamlet_id))
+        found = {Status.COMPLETE.value: 0, Status.REJECTED.value: 0}
+        for table in (shard.households, shard.visits):
+            for doc in table:
+                if doc["status"] in found:
+                    found[doc["status"]] += 1
+        return {"complete": found[Status.COMPLETE.value], "rejected": found[Status.REJECTED.value]}
+
+    @_locked
     def hamlet_fingerprint(self, hamlet_id: str) -> str | None:
         """What a cache of figures derived from one hamlet's hot file is valid for.
 

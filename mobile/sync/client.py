@@ -14,9 +14,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 PROTOCOL = 2
 APP_VERSION = "0.1.0"
@@ -46,6 +47,14 @@ class SyncError(Exception):
         return self.code in ("batch_too_large", "body_too_large", "body_too_complex")
 
 
+def _requests() -> Any:
+    """`requests`, imported on first use: it costs a cheap phone a fifth of a second at start,
+    before anything is synced."""
+    import requests
+
+    return requests
+
+
 @dataclass
 class SyncClient:
     base_url: str
@@ -55,7 +64,7 @@ class SyncClient:
     retries: int = 3
     backoff: float = 1.0
     sleep: Callable[[float], None] = time.sleep
-    session: requests.Session = dataclasses.field(default_factory=requests.Session)
+    session: requests.Session = dataclasses.field(default_factory=lambda: _requests().Session())
 
     def url(self, path: str) -> str:
         return f"{self.base_url.rstrip('/')}/api/v1/{path}"
@@ -104,6 +113,7 @@ class SyncClient:
             data = gzip.compress(raw, compresslevel=6)
             headers["Content-Type"] = "application/json"
             headers["Content-Encoding"] = "gzip"
+        requests = _requests()
         try:
             response = self.session.request(
                 method, self.url(path), data=data, headers=headers, timeout=(self.connect_timeout, self.read_timeout)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import flet as ft
 from i18n import t
-from state import member_label
+from state import FollowUpItem, member_label
 
 from survey import checklist as checklists
 
 from .context import Ctx
 from .home import navigation
-from .widgets import title
+from .widgets import big_button, title
 
-SHOWN = 120  # households per screen: enough for a day's round, light on a cheap phone
+PAGE = 25  # households drawn at a time: enough for a day's round, light on a cheap phone
 
 
 async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
@@ -37,24 +37,50 @@ async def build(ctx: Ctx, hamlet_id: str | None = None) -> ft.View:
             )
         )
     route = f"/follow-ups/{chosen.id}" if hamlet_id and chosen else "/follow-ups"
-    household_id, households = None, 0
+    # one entry per household: its name (a button to open it) and its needs in one text
+    groups: list[tuple[FollowUpItem, list[str]]] = []
     for item in items:
-        if item.household.id != household_id:
-            household_id = item.household.id
-            households += 1
-            if households > SHOWN:
-                body.append(ft.Text(t("more_follow_ups", lang), size=14))
-                break
-            body.append(
+        who = f" ({member_label(item.member, lang)})" if item.member else ""
+        line = "• " + definition.catalogue_label(item.follow_up.code, lang) + who
+        if groups and groups[-1][0].household.id == item.household.id:
+            groups[-1][1].append(line)
+        else:
+            groups.append((item, [line]))
+    if groups:
+        body.append(ft.Text(t("follow_ups_count", lang, households=len(groups), needs=len(items)), size=16))
+    listing = ft.Column(spacing=4)
+
+    def entries(start: int) -> list[ft.Control]:
+        shown: list[ft.Control] = []
+        for item, lines in groups[start : start + PAGE]:
+            shown.append(
                 ft.TextButton(
                     item.household.head_name,
-                    key=f"follow-up:{household_id}",
+                    key=f"follow-up:{item.household.id}",
                     style=ft.ButtonStyle(text_style=ft.TextStyle(size=17)),
-                    on_click=lambda _, h=household_id: ctx.go(f"/household/{h}?from={route}"),
+                    on_click=lambda _, h=item.household.id: ctx.go(f"/household/{h}?from={route}"),
                 )
             )
-        who = f" ({member_label(item.member, lang)})" if item.member else ""
-        body.append(ft.Text("   • " + definition.catalogue_label(item.follow_up.code, lang) + who, size=15))
+            shown.append(ft.Text("\n".join(lines), size=15))
+        if start + PAGE < len(groups):
+            left = len(groups) - start - PAGE
+            shown.append(
+                big_button(
+                    t("more_households", lang, count=min(PAGE, left), left=left),
+                    lambda _, at=start + PAGE: more(at),
+                    icon=ft.Icons.EXPAND_MORE,
+                    primary=False,
+                    key="more-follow-ups",
+                )
+            )
+        return shown
+
+    def more(start: int) -> None:
+        listing.controls = listing.controls[:-1] + entries(start)  # the button gives way to the next page
+        listing.update()
+
+    listing.controls = entries(0)
+    body.append(listing)
     if not items:
         body.append(ft.Text(t("no_follow_ups", lang), size=16))
     return ft.View(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flet as ft
 from i18n import t
 from state import FILTERS, row_state
@@ -12,7 +14,7 @@ from survey.shape import FIELD_LIMITS
 from .context import Ctx
 from .widgets import big_button, clock_banner, title
 
-SHOWN = 150  # a longer list is slow to draw on a cheap phone; search narrows it
+PAGE = 40  # households drawn at a time: a longer list is slow to draw on a cheap phone
 
 
 def household_tile(ctx: Ctx, row: HouseholdRow) -> ft.Control:
@@ -43,12 +45,22 @@ def filter_button(ctx: Ctx, name: str, chosen: bool, on_choose) -> ft.Control:
     return ft.Semantics(selected=chosen, button=True, content=button)
 
 
-def rows_column(ctx: Ctx, rows: list[HouseholdRow]) -> list[ft.Control]:
+def rows_column(ctx: Ctx, rows: list[HouseholdRow], shown: int = PAGE, more: Any = None) -> list[ft.Control]:
+    """The first `shown` households, and a button that shows the next page (`more`): a list
+    of hundreds is slow to draw on a cheap phone, and search narrows it anyway."""
     if not rows:
         return [ft.Text(t("no_households", ctx.lang), size=16)]
-    tiles = [household_tile(ctx, r) for r in rows[:SHOWN]]
-    if len(rows) > SHOWN:
-        tiles.append(ft.Text(t("more_households", ctx.lang, count=len(rows) - SHOWN), size=14))
+    tiles = [household_tile(ctx, r) for r in rows[:shown]]
+    if len(rows) > shown and more is not None:
+        tiles.append(
+            big_button(
+                t("more_households", ctx.lang, count=min(PAGE, len(rows) - shown), left=len(rows) - shown),
+                more,
+                icon=ft.Icons.EXPAND_MORE,
+                primary=False,
+                key="more-households",
+            )
+        )
     return tiles
 
 
@@ -59,15 +71,25 @@ async def build(ctx: Ctx, hamlet_id: str) -> ft.View:
         return ft.View(
             route=f"/hamlet/{hamlet_id}", appbar=ft.AppBar(title=ft.Text("")), controls=[ft.Text(t("not_found", lang))]
         )
-    current = {"query": "", "filter": "all"}
-    listing = ft.Column(rows_column(ctx, rows), spacing=0)
+    current: dict[str, Any] = {"query": "", "filter": "all", "rows": rows, "shown": PAGE}
+    listing = ft.Column(spacing=0)
+
+    async def more(_: ft.Event) -> None:
+        """The next page, added under the ones shown (only the new rows are drawn)."""
+        shown = current["shown"]
+        current["shown"] = shown + PAGE
+        listing.controls = listing.controls[:shown] + rows_column(ctx, current["rows"][shown:], PAGE, more)
+        listing.update()
+
+    listing.controls = rows_column(ctx, rows, PAGE, more)
 
     async def refresh() -> None:
         query, chosen = current["query"], current["filter"]
         found = await ctx.io(state.households, hamlet_id, query, chosen)
         if (query, chosen) != (current["query"], current["filter"]):
             return  # the volunteer typed on: a newer search will draw
-        listing.controls = rows_column(ctx, found)
+        current["rows"], current["shown"] = found, PAGE
+        listing.controls = rows_column(ctx, found, PAGE, more)
         listing.update()
 
     async def typed(e: ft.Event) -> None:

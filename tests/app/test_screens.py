@@ -57,7 +57,7 @@ def test_demo_then_home_lists_demo_hamlets(tmp_path):
         app = await demo_app(tmp_path)
         assert app.view.route == "/"
         shown = app.texts()
-        assert "Thôn Nà Pàn" in shown and "4/12 hộ đã khảo sát" in shown
+        assert "Thôn Nà Pàn" in shown and "4/12 hộ đã khảo sát" in "\n".join(shown)
         assert any("DỮ LIỆU MẪU" in s for s in shown)
 
     run(scenario)

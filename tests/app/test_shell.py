@@ -32,7 +32,7 @@ def test_home_shows_each_hamlet_with_its_progress(tmp_path):
         app = await start_app(tmp_path)
         shown = app.texts()
         assert "Thôn Nà Pàn" in shown
-        assert "0/2 hộ đã khảo sát" in shown
+        assert "0/2 hộ đã khảo sát" in "\n".join(shown)
         assert "2 bản ghi chờ đồng bộ" in shown
         assert "Chưa đồng bộ" in shown  # the fake client cannot tell the link, and no sync was tried
 
