@@ -240,6 +240,7 @@ STRINGS.update(
         "discard_confirm": ("Bỏ chuyến thăm", "Throw it away"),
         "badge_offline": ("Ngoại tuyến", "Offline"),
         "badge_not_tried": ("Chưa đồng bộ", "Not synced yet"),
+        "badge_online": ("Có mạng", "Online"),
         "badge_reached": ("Máy chủ: được lúc {at}", "Server reached at {at}"),
         "badge_unreachable": ("Không tới được máy chủ lúc {at}", "Server not reached at {at}"),
         "adult_age_commune": ("Theo xã ({age} tuổi)", "The commune's ({age})"),
@@ -281,13 +282,16 @@ STRINGS.update(
             "The server address and the code were filled from the link.",
         ),
         "re_enrol": ("Đăng ký lại", "Enrol again"),
+        "re_enrol_confirm": ("Có, đăng ký lại", "Yes, enrol again"),
         "re_enrol_title": ("Đăng ký lại điện thoại này?", "Enrol this phone again?"),
         "re_enrol_warning": (
             "Điện thoại này đang đăng ký với {url}. Chỉ đăng ký lại khi cán bộ xã đưa mã mới. "
-            "Nếu mã sai, đã dùng hoặc hết hạn, điện thoại vẫn giữ đăng ký cũ. "
-            "Còn {count} bản ghi chưa gửi: hãy đồng bộ trước.",
+            "Nếu mã sai, đã dùng hoặc hết hạn, điện thoại vẫn giữ đăng ký cũ.",
             "This phone is enrolled with {url}. Enrol again only with a new code from commune staff. "
-            "If the code is wrong, used or expired, the phone keeps its enrolment. "
+            "If the code is wrong, used or expired, the phone keeps its enrolment.",
+        ),
+        "re_enrol_unsent": (
+            "Còn {count} bản ghi chưa gửi: hãy đồng bộ trước.",
             "{count} records are not sent yet: sync first.",
         ),
         "re_enrol_body": (

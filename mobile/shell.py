@@ -105,6 +105,7 @@ class Router:
                 return
             set_up, lang = await self.ctx.io(lambda: (self.state.is_set_up, self.state.lang))
             self.ctx.lang = lang
+            self.page.locale_configuration = locale_for(lang)
             if not set_up and route not in OPEN_BEFORE_SET_UP:
                 route = "/welcome"
             view = await self.build(route)
@@ -221,10 +222,17 @@ class Router:
             await self.show()
 
 
+def locale_for(lang: str) -> ft.LocaleConfiguration:
+    """Flutter's own words (the back button's name, "N characters remaining") in the app's
+    language: a screen reader must not speak English in the Vietnamese app."""
+    supported = [ft.Locale("vi", "VN"), ft.Locale("en", "US")]
+    return ft.LocaleConfiguration(supported_locales=supported, current_locale=supported[0 if lang == "vi" else 1])
+
+
 def app_theme() -> ft.Theme:
     """Large targets everywhere (≥ 48 dp): the phone's standard density on every platform (a
     browser's default is compact), and buttons padded to 48 dp, dialog buttons included."""
-    tall = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=16, vertical=14))
+    tall = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=16, vertical=16))
     return ft.Theme(
         color_scheme_seed="#16804A",
         visual_density=ft.VisualDensity.STANDARD,
@@ -248,11 +256,7 @@ async def build_shell(page: ft.Page, data_dir: Path | str | None = None, clock: 
     with the phone's `clock` (tests give one that is wrong)."""
     page.title = t("app_title")
     page.theme = app_theme()
-    # Flutter's own words (the back button's name, "N characters remaining") in Vietnamese:
-    # a screen reader must not speak English in the Vietnamese app.
-    page.locale_configuration = ft.LocaleConfiguration(
-        supported_locales=[ft.Locale("vi", "VN"), ft.Locale("en", "US")], current_locale=ft.Locale("vi", "VN")
-    )
+    page.locale_configuration = locale_for("vi")
     page.theme_mode = ft.ThemeMode.LIGHT
     page.views.clear()
     page.views.append(ft.View(route="/", controls=[ft.ProgressRing(), ft.Text(t("loading"))]))

@@ -34,7 +34,7 @@ def filter_button(ctx: Ctx, name: str, chosen: bool, on_choose) -> ft.Control:
     """One filter of the hamlet list: a full-size button (≥ 48 dp), the chosen one filled and
     announced as selected; the filters wrap onto a second line rather than shrink."""
     label = t(f"filter_{name}", ctx.lang)
-    style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=14, vertical=14), text_style=ft.TextStyle(size=16))
+    style = ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=14, vertical=16), text_style=ft.TextStyle(size=16))
 
     async def tapped(_: ft.Event) -> None:
         await on_choose(name)

@@ -116,7 +116,7 @@ class WizardScreen:
                 on_change=lambda e: choose(e.control.value),
                 key="outcome",
                 content=ft.Column(
-                    radio_rows([(o.value, o.label.text(self.lang)) for o in definition.outcomes], choose), spacing=0
+                    radio_rows([(o.value, o.label.text(self.lang)) for o in definition.outcomes]), spacing=0
                 ),
             )
         )

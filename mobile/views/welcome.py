@@ -122,7 +122,7 @@ async def build_enrol(ctx: Ctx) -> ft.View:
                 content=ft.Text(t("re_enrol_body", lang, url=current.get("server_url", ""), count=waiting), size=16),
                 actions=[
                     ft.TextButton(t("cancel", lang), on_click=lambda _: ctx.page.pop_dialog(), key="re-enrol-cancel"),
-                    ft.FilledButton(t("re_enrol", lang), on_click=confirmed, key="re-enrol-confirm"),
+                    ft.FilledButton(t("re_enrol_confirm", lang), on_click=confirmed, key="re-enrol-confirm"),
                 ],
                 actions_alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             )
@@ -131,7 +131,9 @@ async def build_enrol(ctx: Ctx) -> ft.View:
     warning = (
         [
             warning_box(
-                t("re_enrol_warning", lang, url=current.get("server_url", ""), count=waiting), key="re-enrol-warning"
+                t("re_enrol_warning", lang, url=current.get("server_url", ""))
+                + (" " + t("re_enrol_unsent", lang, count=waiting) if waiting else ""),
+                key="re-enrol-warning",
             ),
         ]
         if enrolled

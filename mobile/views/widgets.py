@@ -13,6 +13,7 @@ from survey.errors import Issue
 from survey.times import instant_or_none
 
 BIG = 18
+ROW_HEIGHT = 48  # dp: the smallest target a finger hits reliably (Android's guideline)
 GREEN = "#16804A"
 
 
@@ -54,22 +55,12 @@ def check_row(label: str, value: bool, on_change: Callable[[bool], None], *, key
     )
 
 
-def radio_rows(choices: list[tuple[str, str]], on_choose: Callable[[str], Any], *, size: int = BIG) -> list[ft.Control]:
-    """The radios of a group, each in a row at least 48 dp tall that is its target as a whole
-    (a tap beside a short label still chooses). `on_choose(value)` runs for a row's tap; the
-    radio's own tap goes through the group's on_change."""
-
-    def row(value: str, label: str) -> ft.Control:
-        def tapped(_: ft.Event[ft.Container]) -> Any:
-            return on_choose(value)
-
-        return ft.Container(
-            on_click=tapped,
-            padding=ft.Padding.symmetric(vertical=4),
-            content=ft.Radio(value=value, label=label, label_style=ft.TextStyle(size=size)),
-        )
-
-    return [row(value, label) for value, label in choices]
+def radio_rows(choices: list[tuple[str, str]], *, size: int = BIG) -> list[ft.Control]:
+    """The radios of a group, each at least 48 dp tall as a whole: the radio and its label
+    are one target (Flet's Radio), and the label's line height makes the row 48 dp on every
+    platform (a browser's radio alone is 40 px; Android pads it to 48 dp)."""
+    style = ft.TextStyle(size=size, height=ROW_HEIGHT / size)
+    return [ft.Radio(value=value, label=label, label_style=style) for value, label in choices]
 
 
 def thaw(control: ft.BaseControl) -> None:
@@ -97,8 +88,8 @@ def sync_badge(online: bool | None, attempt: dict[str, Any] | None, lang: str, t
     colour: str
     if online is False:
         key, colour = "badge_offline", ft.Colors.GREY_700
-    elif attempt is None:
-        key, colour = "badge_not_tried", ft.Colors.GREY_700
+    elif attempt is None:  # nothing tried yet: say what is known of the link
+        key, colour = ("badge_online", GREEN) if online else ("badge_not_tried", ft.Colors.GREY_700)
     elif attempt.get("reached"):
         key, colour = "badge_reached", GREEN
     else:
@@ -184,18 +175,11 @@ def _question_input(
         def chose(e: ft.Event) -> None:
             on_answer(e.control.value)
 
-        def row_tapped(chosen: str) -> None:
-            thaw(group)
-            group.value = chosen
-            on_answer(chosen)
-
         group = ft.RadioGroup(
             key=key,
             value=value,
             on_change=chose,
-            content=ft.Column(
-                radio_rows([(c.value, c.label.text(lang)) for c in question.choices], row_tapped), spacing=0
-            ),
+            content=ft.Column(radio_rows([(c.value, c.label.text(lang)) for c in question.choices]), spacing=0),
         )
         return ft.Column([ft.Text(label, size=BIG, weight=ft.FontWeight.W_600), *marked, group], spacing=4)
     if question.type == "multi":

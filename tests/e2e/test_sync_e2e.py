@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 HAMLET_ID, HAMLET = "na-pan", "Thôn Nà Pàn"
 HOUSEHOLD = "Nguyễn Văn Bình"
-BACK = re.compile(r"^\s*Back\s*$")
+BACK = re.compile(r"^\s*Quay lại\s*$")  # Flutter's own back button, in the app's Vietnamese
 
 
 def issue_code(data_dir: Path, volunteer: str) -> str:

@@ -141,7 +141,7 @@ def test_complete_visit_survives_a_restart(phone: Phone, app_server: AppServer) 
     phone.shot("household-after-restart")
     phone.settle_network()
 
-    phone.tap("Back")
+    phone.tap("Quay lại")
     phone.see("Tìm theo tên chủ hộ, địa chỉ")
     phone.wait_until(
         lambda: phone.page.get_by_role("button", name=DEMO_ROW).count() == 12,
@@ -156,7 +156,7 @@ def test_complete_visit_survives_a_restart(phone: Phone, app_server: AppServer) 
     assert phone.page.get_by_role("button", name=re.compile("^Nguyễn Văn Bình")).count() == 1
     phone.shot("hamlet-search")
 
-    phone.tap("Back")
+    phone.tap("Quay lại")
     phone.see("5/13 hộ đã khảo sát")
     phone.shot("home-after-visit")
 
@@ -210,7 +210,7 @@ def test_english_first_screens_and_settings(phone: Phone) -> None:
     phone.see("Age counted as adult: 18")
     phone.see("Sync: Wi-Fi only")
     phone.see("Not enrolled with a server")
-    phone.see("Export a backup file")
+    phone.see("Save a backup…")
     phone.shot("settings-en")
     # Every other screen in English too: hamlet, new household, household, the wizard, follow-ups.
     phone.tab("Home")

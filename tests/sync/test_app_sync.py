@@ -160,7 +160,7 @@ def test_enrolling_again_is_explicit_warned_and_a_wrong_code_changes_nothing_on_
         await app.tap_in_dialog("Hủy")
         assert state.repo.setting("token") == token  # cancelled: nothing was tried
         await tap(app, "Đăng ký lại")
-        await app.tap_in_dialog("Đăng ký lại")
+        await app.tap_in_dialog("Có, đăng ký lại")
         shown = app.texts()
         assert any("không đúng" in s for s in shown)  # wrong, used or expired: not a format hint
         assert "Điện thoại vẫn đăng ký như trước và vẫn đồng bộ được." in shown
