@@ -207,7 +207,7 @@ def test_english_first_screens_and_settings(phone: Phone) -> None:
     phone.shot("home-en")
     phone.tab("Settings")
     phone.see("Language: English")  # the dropdowns' accessible labels: field and choice
-    phone.see("Age counted as adult: 18")
+    phone.see("Age counted as adult: The commune's (18)")
     phone.see("Sync: Wi-Fi only")
     phone.see("Not enrolled with a server")
     phone.see("Save a backup…")
