@@ -42,7 +42,7 @@ def filter_button(ctx: Ctx, name: str, chosen: bool, on_choose) -> ft.Control:
     button = (ft.FilledButton if chosen else ft.OutlinedButton)(
         label, icon=ft.Icons.CHECK if chosen else None, on_click=tapped, style=style, key=f"filter:{name}"
     )
-    return ft.Semantics(selected=chosen, button=True, content=button)
+    return ft.Semantics(selected=chosen, content=button)
 
 
 def rows_column(ctx: Ctx, rows: list[HouseholdRow], shown: int = PAGE, more: Any = None) -> list[ft.Control]:

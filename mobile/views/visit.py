@@ -379,13 +379,8 @@ class WizardScreen:
                             value=item.get("promoted_online") == "yes",
                             on_change=promoted,
                         ),
-                        ft.Semantics(
-                            label=t("remove_product", self.lang),
-                            button=True,
-                            content=ft.IconButton(
-                                ft.Icons.DELETE, on_click=drop, tooltip=t("remove_product", self.lang)
-                            ),
-                        ),
+                        # the tooltip is the button's accessible name too
+                        ft.IconButton(ft.Icons.DELETE, on_click=drop, tooltip=t("remove_product", self.lang)),
                     ],
                     wrap=True,
                 )
