@@ -93,6 +93,7 @@ class Router:
         self.links: set[str] | None = None  # the link kinds the phone reported; None: it cannot tell
         self._syncing = False
         self._again = False
+        self._ask_leave = False  # the browser's Back left a visit: ask once it is drawn again
 
     async def show(self, _: object = None) -> None:
         """Draw the screen the route names (and placeholders for the ones beneath it)."""
@@ -113,6 +114,9 @@ class Router:
             self.page.views.clear()
             self.page.views.extend([ft.View(route=r) for r in parents] + [view])
             self.page.update()
+            if self._ask_leave and self.ctx.wizard_screen is not None:
+                self._ask_leave = False
+                self.ctx.wizard_screen.ask_leave()
 
     async def guard_wizard(self, route: str) -> bool:
         """The browser's Back (or a typed address) leaving a visit with an answer given: back
@@ -123,11 +127,10 @@ class Router:
             return False
         if await self.ctx.io(self.state.repo.draft, screen.wizard.draft_key) is None:
             return False
-        self.page.views.clear()
-        self.page.views.append(screen.view(screen.route))
-        self.page.update()
-        self.page.run_task(self.page.push_route, screen.route)  # the address shows the visit again
-        screen.ask_leave()
+        # back to the visit first; the question is asked once its screen is drawn again (a
+        # dialog opened under screens being replaced is orphaned by Flutter's navigator)
+        self._ask_leave = True
+        self.page.run_task(self.page.push_route, screen.route)
         return True
 
     async def build(self, route: str) -> ft.View:
@@ -217,7 +220,10 @@ class Router:
         await self.auto_sync()
 
     async def redraw_status(self) -> None:
-        """Network news redraws only screens that show it, never a form being typed in."""
+        """Network news redraws only screens that show it, never a form being typed in, and
+        never under an open dialog (Flutter would orphan it: its buttons would stop working)."""
+        if any(isinstance(d, ft.AlertDialog) and d.open for d in self.page._dialogs.controls):
+            return
         if route_path(self.page.route or "/") in STATUS_SCREENS:
             await self.show()
 

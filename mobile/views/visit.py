@@ -46,6 +46,7 @@ class WizardScreen:
         self.marked: list[str] = []  # the keys of the inputs drawn with a problem, in screen order
         self.screen: ft.View | None = None
         self.body = ft.Column(spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.draws = 0
         self.progress_text = ft.Text(size=14)
         self.progress_bar = ft.ProgressBar(height=8, value=0)
         self.buttons = ft.Row(alignment=ft.MainAxisAlignment.SPACE_BETWEEN)
@@ -87,7 +88,19 @@ class WizardScreen:
         controls += [*drawn[:1], *[error_line(m) for m in loose], *drawn[1:]]
         if loose:
             self.marked.insert(0, "")
-        self.body.controls = controls
+        # Each drawing is a new subtree under a key of its own: Flet would otherwise match the
+        # new controls to the old ones by their keys and keep the old ones' event handlers
+        # over new, unmounted controls (a tap on a tick row then failed: "must be added to
+        # the page first").
+        self.draws += 1
+        self.body.controls = [
+            ft.Column(
+                controls,
+                key=f"draw-{self.draws}",
+                spacing=14,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            )
+        ]
         self.buttons.controls = [
             big_button(t("back", lang), self.back, icon=ft.Icons.ARROW_BACK, primary=False, key="back"),
             *(

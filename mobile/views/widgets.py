@@ -36,18 +36,17 @@ def check_row(label: str, value: bool, on_change: Callable[[bool], None], *, key
     A Checkbox's own label never wraps on a 360-px screen; the box keeps the label as its
     accessible name, so screen readers (and browser tests) still find it by its words.
     """
-    box = ft.Checkbox(value=value, semantics_label=label, key=key)
-
-    def flip(new: bool) -> None:
-        thaw(box)
-        box.value = new
-        on_change(new)
+    # scaled to 48 px: a browser draws a checkbox 40 px (Android pads its target to 48 dp)
+    box = ft.Checkbox(value=value, semantics_label=label, key=key, scale=ROW_HEIGHT / 40)
 
     def tapped(_: ft.Event[ft.Container]) -> None:  # the whole row is the target
-        flip(not box.value)
-        box.update()
+        new = not box.value
+        thaw(box)
+        box.value = new
+        box.update()  # before on_change: the answer may redraw the step, and this box with it
+        on_change(new)
 
-    box.on_change = lambda e: flip(bool(e.control.value))
+    box.on_change = lambda e: on_change(bool(e.control.value))
     return ft.Container(
         on_click=tapped,
         padding=ft.Padding.symmetric(vertical=4),  # the row, 48 dp at least, is the target

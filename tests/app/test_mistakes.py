@@ -181,7 +181,7 @@ def test_next_with_a_missing_answer_marks_the_field_and_scrolls_to_it_and_a_new_
         count = app.find(ft.TextField, label="Số nhân khẩu của hộ")
         assert count.error and "Số nhân khẩu của hộ" in count.error  # on the field itself
         # the step's own problem (nobody listed) is drawn first, under the title, and shown
-        body = app.view.controls[-1].controls
+        body = app.view.controls[-1].controls[0].controls  # this drawing of the step
         assert body[2].value.startswith("⚠") and "thành viên" in body[2].value
         assert [a["offset"] for n, a in app.client.calls if n == "scroll_to"] == [0]
         await type_into(app, "Số nhân khẩu của hộ", "1")  # typing still works after the redraw
@@ -353,3 +353,51 @@ def test_words_say_what_is_true_and_every_control_has_a_vietnamese_name(tmp_path
         assert picker.label == "Thôn/bản: Thôn Nà Pàn"
 
     run(scenario)
+
+
+def test_a_tap_on_a_tick_rows_words_ticks_it_after_the_step_was_redrawn(tmp_path):
+    # A fresh tester: tapping the words "Ví điện tử" (not the small box) after choosing a radio
+    # on the same step replaced the app with "Checkbox … must be added to the page first".
+    _, ids = phone_with_households(tmp_path)
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        state = app.router.state
+        await app.go(f"/household/{ids['Lý Thị Hoa']}")
+        await tap(app, "Bắt đầu thăm hộ")
+        await choose_radio(app, "outcome", "completed")
+        await tap(app, "Tiếp")
+        await tap(app, "Tiếp")  # consent missing: the step is drawn again with its problem
+        await type_into(app, "Người đồng ý (họ tên hoặc quan hệ với chủ hộ)", "Bà Hoa")
+        await app.fire(row_of(app, "Hộ gia đình đồng ý tham gia khảo sát"))  # the words, not the box
+        key = app.view.route.rsplit("/", 1)[1]
+        assert state.resume(key).visit.consent is not None
+        await tap(app, "Tiếp")
+        await type_into(app, "Số nhân khẩu của hộ", "1")
+        await tap(app, "Thêm thành viên")
+        member = state.resume(key).visit.members[-1]
+        await choose_radio(app, f"{member.id}:relation", "head")
+        field = app.find(ft.TextField, key=f"{member.id}:birth_year")
+        app.enter(field, "1975")
+        await app.fire(field, "change")
+        await choose_radio(app, f"{member.id}:sex", "male")
+        await tap(app, "Tiếp")
+        await choose_radio(app, f"{member.id}:phone_type", "smartphone")  # the step is redrawn
+        for words in ("Ví điện tử", "Ứng dụng ngân hàng", "Ví điện tử"):
+            await app.fire(row_of(app, words))
+        assert state.resume(key).visit.members[0].answers["payment_accounts"] == ["bank_app"]
+        assert app.find(ft.Checkbox, semantics_label="Ứng dụng ngân hàng").value is True
+
+    run(scenario)
+
+
+def row_of(app: App, words: str) -> ft.Container:
+    """The tappable row around the tick box named `words`."""
+    for control in walk(app.view):
+        if isinstance(control, ft.Container) and control.on_click is not None:
+            inner = control.content
+            if isinstance(inner, ft.Row) and any(
+                isinstance(c, ft.Checkbox) and c.semantics_label == words for c in inner.controls
+            ):
+                return control
+    raise LookupError(words)

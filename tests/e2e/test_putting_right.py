@@ -155,10 +155,32 @@ def test_a_volunteer_puts_every_mistake_right(phone: Phone, tmp_path: Path) -> N
         level2 = phone.page.get_by_role("radio", name="Mức 2", exact=True)
         assert level2.get_attribute("aria-checked") == "true"
         phone.shot("revisit-adult-prefilled")
-        # the browser's Back does not slip past the visit: the leave question, discard apart
+        # the browser's Back does not slip past the visit: the leave question, discard apart;
+        # "Ở lại" stays, and the draft kept is offered again at the next start ("Để sau" too)
         phone.page.go_back()
         phone.see("Rời chuyến thăm?")
         phone.shot("leave-dialog")
+        phone.tap("Ở lại")
+        phone.wait_until(lambda: phone.page.get_by_text("Rời chuyến thăm?").count() == 0, "Ở lại does not close")
+        phone.page.go_back()
+        phone.see("Rời chuyến thăm?")
+        phone.tap("Lưu nháp và thoát")
+        phone.see("Tiếp tục chuyến thăm dở")
+        phone.relaunch()
+        phone.see("Tiếp tục chuyến thăm dở?")
+        phone.tap("Để sau")
+        phone.wait_until(
+            lambda: phone.page.get_by_text("Tiếp tục chuyến thăm dở?").count() == 0, "Để sau does not close"
+        )
+        phone.open_card(HAMLET)
+        phone.open_card(HOUSEHOLD)
+        phone.tap("Tiếp tục chuyến thăm dở")
+        phone.see("Người lớn: Chủ hộ, sinh 1975")  # where the volunteer left it
+        phone.tap("Quay lại", nth=1)  # the wizard's own Back, beside "Tiếp"
+        phone.tap("Quay lại", nth=1)
+        phone.tap("Quay lại", nth=1)
+        phone.tap("Quay lại", nth=1)
+        phone.see("Rời chuyến thăm?")
         phone.tap("Bỏ chuyến thăm này")
         phone.see("Bỏ hẳn chuyến thăm này?")
         phone.tap("Bỏ chuyến thăm")
