@@ -271,6 +271,12 @@ STRINGS.update(
             "Restored {households} households, {visits} visits, {drafts} drafts; {kept} records already on the phone "
             "were kept as they are.",
         ),
+        "enrol_waiting": (
+            "Chưa đăng ký xong: chưa tới được máy chủ {url}. Mã đã được giữ; ứng dụng sẽ đăng ký khi tới được. "
+            "Nếu địa chỉ sai, hãy đăng ký lại.",
+            "Not enrolled yet: the server {url} was not reached. The code is kept; the app enrols once it is. "
+            "If the address is wrong, enrol again.",
+        ),
         # enrolment
         "enrol_how": (
             "Quét mã QR của xã bằng camera điện thoại, hoặc nhập (hay dán) địa chỉ máy chủ và mã đăng ký.",

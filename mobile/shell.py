@@ -123,7 +123,10 @@ class Router:
         to the visit, and the same question as the wizard's own Back (keep, stay or throw
         away). True when it did so. The draft is saved either way: nothing is ever lost."""
         screen, self.ctx.wizard_screen = self.ctx.wizard_screen, None
-        if screen is None or route == screen.route or screen.wizard.visit.outcome is None:
+        if screen is None or route == screen.route:
+            return False
+        if screen.wizard.visit.outcome is None:  # nothing answered: no draft left behind
+            await self.ctx.io(self.state.discard, screen.wizard)
             return False
         if await self.ctx.io(self.state.repo.draft, screen.wizard.draft_key) is None:
             return False

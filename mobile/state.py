@@ -137,8 +137,9 @@ class RejectedItem:
 
 
 TIME_CODES = ("time_before_campaign", "time_in_future", "time_invalid")
-UNREACHABLE = ("network_unreachable", "network_timeout")
-BACKUP_FORMAT = 2  # 1: the same records, written before backups could be restored  # the server did not answer at all
+UNREACHABLE = ("network_unreachable", "network_timeout")  # the server did not answer at all
+PULL_EVERY = timedelta(minutes=15)  # with nothing to send, the roster is fetched this often
+BACKUP_FORMAT = 2  # 1: the same records, written before backups could be restored
 # Sessions of one process share one store (storage/owner.py): they share its sync too.
 _SYNC_LOCKS: weakref.WeakKeyDictionary[Repository, threading.Lock] = weakref.WeakKeyDictionary()
 _SYNC_LOCKS_GUARD = threading.Lock()
@@ -425,7 +426,18 @@ class AppState:
             return False
         if not self.enrolled:
             return (self.enrolment or {}).get("status") == "pending"
-        return self.sync_counts()["complete"] > 0
+        return self.sync_counts()["complete"] > 0 or self.pull_due()
+
+    def pull_due(self) -> bool:
+        """Whether the roster is worth fetching with nothing to send: other phones' changes and
+        staff's merges reach this one at least every PULL_EVERY (by this phone's clock, only
+        ever compared with its own earlier reading; a clock set back counts as due)."""
+        attempt = self.last_attempt()
+        at = instant_or_none((attempt or {}).get("at"))
+        if at is None:
+            return True
+        elapsed = self.clock() - at
+        return elapsed >= PULL_EVERY or elapsed < timedelta(0)
 
     def last_attempt(self) -> dict[str, Any] | None:
         """The last sync tried, kept across restarts: {"at": the phone's time, ISO;

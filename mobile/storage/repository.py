@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from survey.records import Hamlet, Household, Status, Visit
-from survey.text import fold, matches
+from survey.text import fold, matches, phone_digits
 
 from .files import (
     DRAFTS,
@@ -355,13 +355,17 @@ class Repository:
     def search(self, query: str, hamlet_id: str | None = None, limit: int = 50) -> list[HouseholdRow]:
         """Households whose head name, address or phone contain every word of the query.
 
-        Diacritics and case are ignored ("nguyen van" finds "Nguyễn Văn"). Keys were folded
+        Diacritics and case are ignored ("nguyen van" finds "Nguyễn Văn"); a phone number is
+        matched by its digits ("+84 912.345.678" finds "0912 345 678"). Keys were folded
         when the shard loaded; per keystroke only the query is folded, and a plain substring
         test on its longest word skips most households before `matches` decides.
         """
         if limit <= 0:
             return []
         folded = fold(query)
+        digits = phone_digits(query)
+        if len(digits) >= 6 and all(ch.isdigit() or ch in " +.-()" for ch in query.strip()):
+            folded = digits  # a phone number, however written: its digits, national form
         longest = max(folded.split(), key=len, default="")
         if hamlet_id is None:
             entries = self._entries()

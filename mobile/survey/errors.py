@@ -47,6 +47,10 @@ CATALOGUE: dict[str, Entry] = {
         "Phiên bản phiếu khảo sát {version} không được hỗ trợ.",
         "Checklist version {version} is not supported.",
     ),
+    "outcome_missing": Entry(
+        "Chưa chọn kết quả chuyến thăm: chọn một dòng ở trên.",
+        "No visit outcome chosen yet: pick one of the lines above.",
+    ),
     "outcome_invalid": Entry(
         "Kết quả chuyến thăm «{value}» không hợp lệ.",
         "Visit outcome '{value}' is not valid.",

@@ -25,9 +25,13 @@ def matches(query: str, folded_text: str) -> bool:
 
 
 def phone_digits(text: str | None) -> str:
-    """A phone number's digits alone ("0912 345 678" → "0912345678"): numbers are written with
-    spaces, dots or dashes, and typed without them."""
-    return "".join(ch for ch in text or "" if ch.isdigit())
+    """A phone number's digits alone, in the national form ("0912 345 678", "+84 912.345.678"
+    and "84912345678" → "0912345678"): numbers are written with spaces, dots or dashes, with
+    or without Viet Nam's country code (84), and typed every way."""
+    digits = "".join(ch for ch in text or "" if ch.isdigit())
+    if digits.startswith("84") and len(digits) in (11, 12) and not digits.startswith("840"):
+        digits = "0" + digits[2:]
+    return digits
 
 
 def search_key(head_name: str, address: str | None, phone: str | None) -> str:

@@ -282,6 +282,9 @@ def validate_visit(
 
 
 def check_outcome(visit: Visit, definition: Checklist) -> list[Issue]:
+    """The outcome at the door: given (outcome_missing), and one of the checklist's."""
+    if visit.outcome in (None, ""):
+        return [Issue("outcome_missing", "outcome")]
     if visit.outcome not in definition.outcome_values:
         return [Issue("outcome_invalid", "outcome", {"value": shown(visit.outcome)})]
     return []

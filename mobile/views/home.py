@@ -7,7 +7,7 @@ from i18n import t
 from state import HamletProgress
 
 from .context import Ctx
-from .widgets import clock_banner, demo_banner, moment_text, percent_text, sync_badge, title
+from .widgets import big_button, clock_banner, demo_banner, moment_text, percent_text, sync_badge, title, warning_box
 
 MAIN_TARGETS = ("adults_ready", "households_guided")
 
@@ -69,7 +69,7 @@ def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
 
 async def build(ctx: Ctx) -> ft.View:
     state = ctx.state
-    progress, counts, last_sync, demo, clock, ages, attempt = await ctx.io(
+    progress, counts, last_sync, demo, clock, ages, attempt, enrolment = await ctx.io(
         lambda: (
             state.hamlet_progress(),
             state.sync_counts(),
@@ -78,6 +78,7 @@ async def build(ctx: Ctx) -> ft.View:
             state.clock_issue(),
             (state.local_adult_age, state.commune_adult_age),
             state.last_attempt(),
+            state.enrolment,
         )
     )
     waiting, refused = counts["complete"], counts["rejected"]
@@ -87,8 +88,15 @@ async def build(ctx: Ctx) -> ft.View:
         body.append(demo_banner(lang))
     if clock is not None:
         body.append(clock_banner(clock, lang))
+    if enrolment is not None and enrolment.get("status") == "pending":  # a code kept for when the server answers
+        body.append(warning_box(t("enrol_waiting", lang, url=enrolment.get("server_url", "")), key="enrol-waiting"))
+        body.append(big_button(t("enrol", lang), lambda _: ctx.go("/enrol"), primary=False, key="enrol-again"))
     body += [
-        title(t("my_hamlets", lang)),
+        ft.Row(
+            [title(t("my_hamlets", lang)), sync_badge(ctx.online, attempt, lang, state.config.zone)],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+            wrap=True,
+        ),
         ft.ListTile(
             title=ft.Text(t("waiting_sync", lang, count=waiting), size=16, key="waiting"),
             subtitle=ft.Text(when_text(last_sync, lang, state.config.zone), size=14),
@@ -119,7 +127,6 @@ async def build(ctx: Ctx) -> ft.View:
         route="/",
         appbar=ft.AppBar(
             title=ft.Text(t("app_title", lang)),
-            actions=[sync_badge(ctx.online, attempt, lang, state.config.zone)],
             automatically_imply_leading=False,
         ),
         controls=body,

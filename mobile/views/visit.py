@@ -222,7 +222,7 @@ class WizardScreen:
                             [
                                 ft.Row(
                                     [
-                                        ft.Text(heading, size=BIG, weight=ft.FontWeight.BOLD),
+                                        ft.Text(heading, size=BIG, weight=ft.FontWeight.BOLD, expand=True),
                                         ft.TextButton(
                                             t("remove", lang),
                                             icon=ft.Icons.DELETE,

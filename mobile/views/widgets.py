@@ -142,10 +142,16 @@ def percent_text(value: float | None, lang: str) -> str:
     return t("no_data", lang) if value is None else f"{value:.0f}%"
 
 
-def error_line(text: str) -> ft.Text:
+def error_line(text: str) -> ft.Control:
     """A problem with one field, drawn right under it, red, with an icon for those who cannot
-    tell red apart."""
-    return ft.Text("⚠ " + text, size=16, color=ft.Colors.RED_700, weight=ft.FontWeight.W_600)
+    tell red apart (an icon, not a "⚠" character: the web build's font has no such glyph)."""
+    return ft.Row(
+        [
+            ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.RED_700, size=20),
+            ft.Text(text, size=16, color=ft.Colors.RED_700, weight=ft.FontWeight.W_600, expand=True),
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
 
 
 def question_input(

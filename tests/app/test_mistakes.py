@@ -121,7 +121,7 @@ def test_a_phone_number_is_found_by_its_digits(tmp_path):
     async def scenario():
         app = await start_app(tmp_path)
         await app.go(f"/hamlet/{HAMLET}")
-        for typed in ("0912345678", "0912 345 678", "345678", "345 678"):
+        for typed in ("0912345678", "0912 345 678", "345678", "345 678", "+84 912.345.678", "84912345678"):
             await search(app, typed)
             assert tiles(app) == ["Nguyễn Văn Bình"], typed
         await search(app, "0912345679")
@@ -182,7 +182,8 @@ def test_next_with_a_missing_answer_marks_the_field_and_scrolls_to_it_and_a_new_
         assert count.error and "Số nhân khẩu của hộ" in count.error  # on the field itself
         # the step's own problem (nobody listed) is drawn first, under the title, and shown
         body = app.view.controls[-1].controls[0].controls  # this drawing of the step
-        assert body[2].value.startswith("⚠") and "thành viên" in body[2].value
+        problem = body[2].controls[1].value  # an icon, then the words
+        assert isinstance(body[2].controls[0], ft.Icon) and "thành viên" in problem
         assert [a["offset"] for n, a in app.client.calls if n == "scroll_to"] == [0]
         await type_into(app, "Số nhân khẩu của hộ", "1")  # typing still works after the redraw
         await tap(app, "Thêm thành viên")
@@ -401,3 +402,46 @@ def row_of(app: App, words: str) -> ft.Container:
             ):
                 return control
     raise LookupError(words)
+
+
+def test_a_visit_left_before_any_answer_leaves_no_draft(tmp_path):
+    _, ids = phone_with_households(tmp_path)
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        await app.go(f"/household/{ids['Lý Thị Hoa']}")
+        await tap(app, "Bắt đầu thăm hộ")
+        assert app.router.state.repo.drafts()
+        await app.go(f"/household/{ids['Lý Thị Hoa']}")  # the browser's Back at the first step
+        assert app.router.state.repo.drafts() == {} and app.dialog is None
+        assert "Bắt đầu thăm hộ" in app.texts()
+
+    run(scenario)
+
+
+def test_a_code_kept_for_later_is_said_on_home_and_the_roster_is_fetched_every_quarter_hour(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    phone_with_households(tmp_path)
+    now = {"at": datetime(2026, 11, 30, 3, 0, tzinfo=UTC)}
+    state = AppState.open(tmp_path, clock=lambda: now["at"])
+    assert state.request_enrolment("http://127.0.0.1:9", "ABCD-1234") == []
+    state.repo.close()
+
+    async def scenario():
+        app = await start_app(tmp_path, clock=lambda: now["at"])
+        banner = app.find(ft.Text, key="enrol-waiting").value
+        assert "http://127.0.0.1:9" in banner and "Mã đã được giữ" in banner
+        state = app.router.state
+        # enrolled: with nothing to send, the roster is still fetched every 15 minutes
+        state.repo.set_setting("enrolment", {"server_url": "http://127.0.0.1:9", "status": "enrolled"})
+        state.repo.set_setting("token", "t")
+        state.repo.set_setting("last_attempt", {"at": now["at"].isoformat(), "reached": True, "code": None})
+        assert state.pull_due() is False
+        now["at"] += timedelta(minutes=16)
+        assert state.pull_due() is True and state.should_auto_sync(None) is True
+        assert state.should_auto_sync({"mobile"}) is False  # "Wi-Fi only" still holds
+        now["at"] -= timedelta(hours=2)  # a clock set back: due, never stuck
+        assert state.pull_due() is True
+
+    run(scenario)

@@ -37,3 +37,12 @@ def test_catalogue_messages_are_bilingual_and_never_raise():
     assert issue.message("vi") == "Năm sinh 2030 nằm trong tương lai."
     assert issue.message("en") == "Birth year 2030 is in the future."
     assert issue.to_dict()["code"] == "year_in_future"
+
+
+def test_a_phone_number_is_its_national_digits_however_written():
+    from survey.text import phone_digits
+
+    for written in ("0912 345 678", "0912.345.678", "+84 912 345 678", "(+84) 912-345-678", "84912345678"):
+        assert phone_digits(written) == "0912345678", written
+    assert phone_digits("0243 825 1234") == "02438251234"  # a landline keeps its own digits
+    assert phone_digits("8412") == "8412" and phone_digits(None) == ""  # too short to be a country code

@@ -197,6 +197,11 @@ def test_unknown_question_and_version():
 def test_invalid_outcome_and_future_visit():
     visit = other_visit(household(), "abducted")
     assert codes(visit) == ["outcome_invalid"]
+    for missing in (None, ""):  # never "«None» is not valid" (a fresh tester saw Python's None)
+        visit = other_visit(household(), "nobody_home")
+        visit.outcome = missing
+        assert codes(visit) == ["outcome_missing"]
+        assert "None" not in validate_visit(visit, now=NOW)[0].message("vi")
     visit = other_visit(household(), "nobody_home", visited_at="2026-12-30T00:00:00+00:00")
     assert [(i.code, i.field) for i in validate_visit(visit, now=NOW)] == [("time_in_future", "visited_at")]
 
