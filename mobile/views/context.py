@@ -52,22 +52,5 @@ class Ctx:
     def background(self, coroutine: Callable[[], Awaitable[Any]]) -> None:
         self.page.run_task(coroutine)
 
-    def snack(self, text: str, undo: Callable[[], Awaitable[Any]] | None = None, undo_label: str = "") -> None:
-        """A short message at the bottom; with `undo`, a button that puts the change back
-        (shown 10 s, long enough to notice a mis-tap)."""
-        if undo is None:
-            self.page.show_dialog(ft.SnackBar(ft.Text(text, size=16)))
-            return
-
-        async def undone(_: ft.Event) -> None:
-            await undo()
-
-        self.page.show_dialog(
-            ft.SnackBar(
-                ft.Text(text, size=16),
-                action=undo_label,
-                on_action=undone,
-                duration=ft.Duration(seconds=10),
-                key="undo-snack",
-            )
-        )
+    def snack(self, text: str) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(text, size=16)))

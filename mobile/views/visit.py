@@ -47,6 +47,7 @@ class WizardScreen:
         self.screen: ft.View | None = None
         self.body = ft.Column(spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.draws = 0
+        self.removed: tuple[Any, str] | None = None  # the member just removed, and how to say who
         self.progress_text = ft.Text(size=14)
         self.progress_bar = ft.ProgressBar(height=8, value=0)
         self.buttons = ft.Row(alignment=ft.MainAxisAlignment.SPACE_BETWEEN)
@@ -194,6 +195,23 @@ class WizardScreen:
     def draw_roster(self, step: Step) -> list[ft.Control]:
         wizard, lang = self.wizard, self.lang
         controls: list[ft.Control] = [title(t("roster_title", lang))]
+        if self.removed is not None:  # the last removal, until the next step
+            controls.append(
+                ft.Container(
+                    bgcolor=ft.Colors.AMBER_100,
+                    padding=8,
+                    border_radius=8,
+                    content=ft.Row(
+                        [
+                            ft.Text(t("member_removed", lang, who=self.removed[1]), size=16, expand=True),
+                            big_button(
+                                t("undo", lang), self.undo_remove, icon=ft.Icons.UNDO, primary=False, key="undo"
+                            ),
+                        ],
+                        wrap=True,
+                    ),
+                )
+            )
         for q in wizard.visible_questions(step):
             controls.append(self.input(q, wizard.visit.answer(q.id), None))
         asked_from = wizard.checklist.adult_questions_from_age
@@ -412,25 +430,27 @@ class WizardScreen:
         self.changed()
 
     def remove_member(self, member_id: str) -> None:
-        """Remove at once, with an undo at hand: a mis-tap costs one more tap, not a member."""
+        """Remove at once, with an undo at hand on the roster itself (a full-size button, not
+        a snack bar's small one that fades): a mis-tap costs one more tap, not a member."""
         member = self.wizard.visit.member(member_id)
         label = member_label(member, self.lang) if member else ""
         removed = self.wizard.remove_member(member_id)
+        self.removed = (removed, label) if removed is not None else None
         self.changed()
-        if removed is None:
-            return
 
-        async def undo() -> None:
-            self.wizard.restore_member(removed)
+    def undo_remove(self, _: ft.Event) -> None:
+        if self.removed is not None:
+            self.wizard.restore_member(self.removed[0])
+            self.removed = None
             self.changed()
-
-        self.ctx.snack(t("member_removed", self.lang, who=label), undo=undo, undo_label=t("undo", self.lang))
 
     async def next(self, _: ft.Event) -> None:
         """Forward to the next step, opened at its top; or stay, each problem marked on its
         field, scrolled to the first one."""
         moved = self.wizard.next()
         self.show_issues = not moved
+        if moved:
+            self.removed = None
         self.changed()
         await self.scroll(None if moved else (self.marked[0] if self.marked else None))
 
