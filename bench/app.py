@@ -128,6 +128,8 @@ async def screen_changes(folder: Path, repeats: int) -> dict[str, list[float]]:
     hamlet = max(state.repo.hamlets(), key=lambda h: len(state.repo.households(h.id)))
     row = state.repo.households(hamlet.id)[0]
     wizard = state.start_visit(row.household.id)
+    wizard.set_outcome("completed")  # mid-visit: a visit left before any answer leaves no draft
+    state.autosave(wizard)
     routes = {
         "home": "/",
         "hamlet (largest)": f"/hamlet/{hamlet.id}",
@@ -143,6 +145,7 @@ async def screen_changes(folder: Path, repeats: int) -> dict[str, list[float]]:
             started = time.perf_counter()
             await app.router.show()  # build the screen, diff it, encode the update
             samples[name].append((time.perf_counter() - started) * 1000)
+            app.router.ctx.wizard_screen = None  # the visit is left as "keep the draft" leaves it
     return samples
 
 

@@ -418,12 +418,16 @@ class Repository:
         shard.save_visit(visit)
 
     @_locked
-    def visit(self, visit_id: str) -> Visit | None:
-        """Hot shards first; the archive only when the id is not there (old visits are rare)."""
+    def visit(self, visit_id: str, *, archived: bool = True) -> Visit | None:
+        """Hot shards first; the archive only when the id is not there (old visits are rare),
+        and not at all with `archived=False`: a screen asking about an id it only guesses at
+        must not read every year of every hamlet."""
         for shard in [*self._shards.values(), *self._all_shards()]:
             doc = shard.visit_doc(visit_id)
             if doc is not None:
                 return to_visit(doc)
+        if not archived:
+            return None
         for shard in self._all_shards():
             for archive in self._archives_of(shard.hamlet_id):
                 doc = archive.visit_doc(visit_id)

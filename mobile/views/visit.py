@@ -611,7 +611,7 @@ async def build(ctx: Ctx, draft_key: str) -> ft.View:
     try:
         wizard, clock = await ctx.io(lambda: (ctx.state.resume(draft_key), ctx.state.clock_issue()))
     except KeyError:
-        saved = await ctx.io(ctx.state.repo.visit, draft_key)
+        saved = await ctx.io(lambda: ctx.state.repo.visit(draft_key, archived=False))
         if saved is not None:  # saved already (the browser's Back after saving): its household
             from . import household
 

@@ -29,7 +29,7 @@ class FakeClient(Connection):
         super().__init__()
         self.pubsubhub = PubSubHub()
         self.session: Session | None = None
-        self.messages: list[Any] = []
+        self.sent = 0  # messages sent; like a real transport, none is kept
         self.tasks: set[asyncio.Task] = set()
         self.calls: list[tuple[str, Any]] = []  # (method, args) the app asked of the client
         self.answers: dict[str, Any] = {}  # what a device service answers (save_file, pick_files…)
@@ -38,7 +38,7 @@ class FakeClient(Connection):
         # Encode as the real transports do: encoding records what the client now has,
         # which the next update diffs against.
         msgpack.packb([message.action, message.body], default=configure_encode_object_for_msgpack(BaseControl))
-        self.messages.append(message)
+        self.sent += 1
         if message.action == MessageAction.INVOKE_METHOD:
             body = message.body
             task = self.loop.create_task(self._answer(body.control_id, body.call_id, body.name, body.args))
