@@ -95,10 +95,13 @@ STRINGS.update(
         "consent_title": ("Sự đồng ý của hộ", "The household's consent"),
         "roster_title": ("Thành viên hộ", "Household members"),
         "adult_title": ("Người lớn: {who}", "Adult: {who}"),
+        "adult_questions_title": ("Phần người lớn: {who}", "Adult questions: {who}"),
         "follow_ups_title": ("Việc cần hỗ trợ tiếp", "Follow-ups still needed"),
         "follow_ups_hint": (
-            "Những việc có dấu ✓ suy ra từ câu trả lời, sửa câu trả lời để bỏ. Đánh dấu thêm việc khác nếu cần.",
-            "Items marked ✓ follow from the answers: change an answer to drop one. Tick any other that is needed.",
+            "Những việc có biểu tượng xanh suy ra từ câu trả lời: sửa câu trả lời để bỏ. Đánh dấu thêm việc khác nếu "
+            "cần.",
+            "Items with the green icon follow from the answers: change an answer to drop one. Tick any other that is "
+            "needed.",
         ),
         "summary_title": ("Xem lại trước khi lưu", "Review before saving"),
         "add_member": ("Thêm thành viên", "Add member"),

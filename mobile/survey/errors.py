@@ -48,8 +48,8 @@ CATALOGUE: dict[str, Entry] = {
         "Checklist version {version} is not supported.",
     ),
     "outcome_missing": Entry(
-        "Chưa chọn kết quả chuyến thăm: chọn một dòng ở trên.",
-        "No visit outcome chosen yet: pick one of the lines above.",
+        "Chưa chọn kết quả chuyến thăm: chọn một trong các dòng.",
+        "No visit outcome chosen yet: pick one of the lines.",
     ),
     "outcome_invalid": Entry(
         "Kết quả chuyến thăm «{value}» không hợp lệ.",

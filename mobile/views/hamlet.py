@@ -177,6 +177,16 @@ async def build_new(ctx: Ctx, hamlet_id: str) -> ft.View:
 
     save_button = big_button(t("save", lang), save, icon=ft.Icons.SAVE, key="save-household")
 
+    def edited(_: ft.Event) -> None:
+        """Details changed after a likely-duplicate warning: the warning no longer holds."""
+        if warned:
+            warned.clear()
+            messages.controls = []
+            save_button.content = t("save", lang)
+            ctx.page.update()
+
+    name.on_change = address.on_change = phone.on_change = edited
+
     return ft.View(
         route=f"/hamlet/{hamlet_id}/new",
         appbar=ft.AppBar(title=ft.Text(t("add_household", lang))),

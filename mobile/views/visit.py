@@ -24,6 +24,7 @@ from survey.validation import blocking
 from .context import Ctx
 from .widgets import (
     BIG,
+    ROW_HEIGHT,
     big_button,
     check_row,
     clock_banner,
@@ -47,6 +48,7 @@ class WizardScreen:
         self.screen: ft.View | None = None
         self.body = ft.Column(spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.draws = 0
+        self.consent_by = ""  # the consent's name as typed, kept while the box is not ticked
         self.removed: tuple[Any, str] | None = None  # the member just removed, and how to say who
         self.progress_text = ft.Text(size=14)
         self.progress_bar = ft.ProgressBar(height=8, value=0)
@@ -168,7 +170,7 @@ class WizardScreen:
         who = ft.TextField(
             label=definition.consent_by_label.text(self.lang),
             text_size=BIG,
-            value=consent.by if consent else "",
+            value=consent.by if consent else self.consent_by,
             max_length=definition.consent_by_max_length,
             error=self.mark("consent-by"),
             key=scroll_key("consent-by"),
@@ -176,6 +178,7 @@ class WizardScreen:
         agreed = {"value": consent is not None}
 
         def update(_: object = None) -> None:
+            self.consent_by = who.value or ""  # kept on screen while the box is unticked
             self.wizard.set_consent(agreed["value"] and bool((who.value or "").strip()), who.value or "")
             self.changed(redraw=False)
 
@@ -201,14 +204,15 @@ class WizardScreen:
                     bgcolor=ft.Colors.AMBER_100,
                     padding=8,
                     border_radius=8,
-                    content=ft.Row(
+                    # a column: an expanded text inside a wrapping row cannot be laid out (grey box)
+                    content=ft.Column(
                         [
-                            ft.Text(t("member_removed", lang, who=self.removed[1]), size=16, expand=True),
+                            ft.Text(t("member_removed", lang, who=self.removed[1]), size=16),
                             big_button(
                                 t("undo", lang), self.undo_remove, icon=ft.Icons.UNDO, primary=False, key="undo"
                             ),
                         ],
-                        wrap=True,
+                        spacing=8,
                     ),
                 )
             )
@@ -262,8 +266,11 @@ class WizardScreen:
         member = self.wizard.visit.member(step.member_id or "")
         if member is None:
             return []
+        counted = member.is_adult(self.wizard.year, self.wizard.config.adult_age)
         return [
-            title(t("adult_title", self.lang, who=member_label(member, self.lang))),
+            title(
+                t("adult_title" if counted else "adult_questions_title", self.lang, who=member_label(member, self.lang))
+            ),
             *[self.input(q, member.value(q.id), member.id) for q in self.wizard.visible_questions(step)],
         ]
 
@@ -407,11 +414,16 @@ class WizardScreen:
                         ),
                         ft.Switch(
                             label=promoted_field.label.text(self.lang),
+                            label_text_style=ft.TextStyle(size=16, height=ROW_HEIGHT / 16),  # a 48-px row
                             value=item.get("promoted_online") == "yes",
                             on_change=promoted,
                         ),
-                        # the tooltip is the button's accessible name too
-                        ft.IconButton(ft.Icons.DELETE, on_click=drop, tooltip=t("remove_product", self.lang)),
+                        ft.Semantics(  # an icon has no words: the button's name is given here
+                            label=t("remove_product", self.lang),
+                            content=ft.IconButton(
+                                ft.Icons.DELETE, on_click=drop, tooltip=t("remove_product", self.lang)
+                            ),
+                        ),
                     ],
                     wrap=True,
                 )

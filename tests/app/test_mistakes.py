@@ -444,3 +444,29 @@ def test_a_code_kept_for_later_is_said_on_home_and_the_roster_is_fetched_every_q
         assert state.pull_due() is True
 
     run(scenario)
+
+
+def test_the_consents_name_survives_next_without_the_tick_and_a_changed_form_drops_a_stale_warning(tmp_path):
+    _, ids = phone_with_households(tmp_path)
+
+    async def scenario():
+        app = await start_app(tmp_path)
+        await app.go(f"/household/{ids['Lý Thị Hoa']}")
+        await tap(app, "Bắt đầu thăm hộ")
+        await choose_radio(app, "outcome", "completed")
+        await tap(app, "Tiếp")
+        await type_into(app, "Người đồng ý (họ tên hoặc quan hệ với chủ hộ)", "Vợ chủ hộ")
+        await tap(app, "Tiếp")  # not ticked: the step is drawn again with its problem
+        assert app.find(ft.TextField, label="Người đồng ý (họ tên hoặc quan hệ với chủ hộ)").value == "Vợ chủ hộ"
+
+        await app.go(f"/hamlet/{HAMLET}/new")
+        await app.tap_in_dialog("Lưu nháp và thoát")  # leaving the visit with an answer: asked
+        await app.go(f"/hamlet/{HAMLET}/new")
+        await type_into(app, "Họ tên chủ hộ", "Trần Thị Mai")
+        await type_into(app, "Số điện thoại (không bắt buộc)", "+84 912 345 678")
+        await tap(app, "Lưu")
+        assert "Có thể trùng với hộ đã có:" in app.texts()
+        await type_into(app, "Số điện thoại (không bắt buộc)", "0987 654 321")  # another number after all
+        assert "Có thể trùng với hộ đã có:" not in app.texts() and "Vẫn thêm hộ mới" not in app.texts()
+
+    run(scenario)

@@ -53,11 +53,19 @@ def completed_visit(phone: Phone) -> None:
     phone.choose("Đã khảo sát xong")
     phone.tap("Tiếp")
     phone.type_into(CONSENT_BY, "Chủ hộ")
+    phone.tap("Tiếp")  # not ticked yet: told so, and the name typed is kept
+    phone.see("Chưa ghi nhận sự đồng ý")
+    assert phone.field_text(CONSENT_BY) == "Chủ hộ"
     phone.tick(CONSENT)
     phone.tap("Tiếp")
     phone.type_into(MEMBER_COUNT, "1")
     phone.tap("Thêm thành viên")
     phone.choose("Chủ hộ")
+    phone.tap("Xóa")  # a mis-tap: said on the roster, with the way back
+    phone.see("Đã xóa Chủ hộ khỏi danh sách.")
+    phone.shot("member-removed")
+    phone.tap("Hoàn tác")
+    phone.see("Thành viên 1")
     phone.type_into("Năm sinh", "1975")
     phone.choose("Nam")
     phone.tap("Tiếp")
