@@ -387,6 +387,47 @@ CATALOGUE: dict[str, Entry] = {
         "Trang «{value}» không có: chọn từ 1 đến {count}, hoặc «all» để xem tất cả.",
         "There is no page '{value}': choose 1 to {count}, or 'all' to see every hamlet.",
     ),
+    # A figure of the plan that no visit measures, entered by commune staff (survey.figures)
+    "figure_indicator_unknown": Entry(
+        "Không có chỉ tiêu «{value}» trong số các chỉ tiêu nhập theo kỳ.",
+        "There is no period-entered indicator '{value}'.",
+    ),
+    "figure_period_invalid": Entry(
+        "Kỳ «{value}» không hợp lệ: chọn một năm (2027) hoặc một quý (2027-Q4).",
+        "'{value}' is not a period: choose a year (2027) or a quarter (2027-Q4).",
+    ),
+    "figure_period_before_campaign": Entry(
+        "Kỳ {value} ở ngoài kế hoạch: kế hoạch bắt đầu từ năm {year}.",
+        "Period {value} is outside the plan, which starts in {year}.",
+    ),
+    "figure_period_future": Entry(
+        "Kỳ {value} chưa bắt đầu: chỉ nhập số liệu của kỳ đã bắt đầu.",
+        "Period {value} has not begun: enter figures only for periods that have begun.",
+    ),
+    "figure_number_invalid": Entry(
+        "«{value}» không phải là số nguyên không âm.",
+        "'{value}' is not a whole number of zero or more.",
+    ),
+    "figure_number_too_large": Entry(
+        "Số quá lớn (tối đa {limit}): kiểm tra lại số đã gõ.",
+        "The number is too large (at most {limit}): check what was typed.",
+    ),
+    "figure_denominator_zero": Entry(
+        "Mẫu số phải lớn hơn 0 (chưa có số liệu thì để trống kỳ này).",
+        "The denominator must be above 0 (leave the period empty when there is no figure).",
+    ),
+    "figure_numerator_above": Entry(
+        "Tử số {numerator} lớn hơn mẫu số {denominator}.",
+        "The numerator {numerator} is above the denominator {denominator}.",
+    ),
+    "figure_source_missing": Entry(
+        "Cần ghi nguồn số liệu (sổ, báo cáo hoặc người cung cấp).",
+        "A source is needed (register, report or who provided the figure).",
+    ),
+    "figure_source_too_long": Entry(
+        "Ghi chú nguồn dài quá {limit} ký tự.",
+        "The source note is longer than {limit} characters.",
+    ),
     # A commune set-up change refused on the dashboard: the message comes from the service.
     "admin_refused": Entry("{vi}", "{en}"),
 }
