@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from survey.indicators import ADULT_AGES, INDICATOR_IDS, CoverageConfig
+from survey.indicators import ADULT_AGES, TARGET_IDS, CoverageConfig
 from survey.times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, ZoneUnknown, zone
 
 from .. import models
@@ -538,10 +538,10 @@ def set_target(
     default: bool = False,
 ) -> dict[str, Any]:
     """Override one indicator's target (None: no target at all; default: back to the default)."""
-    if indicator not in INDICATOR_IDS:
+    if indicator not in TARGET_IDS:
         raise AdminError(
-            f"Không có chỉ tiêu {indicator!r}. Các chỉ tiêu: {', '.join(INDICATOR_IDS)}.",
-            f"No indicator {indicator!r}. Indicators: {', '.join(INDICATOR_IDS)}.",
+            f"Không có chỉ tiêu {indicator!r}. Các chỉ tiêu: {', '.join(TARGET_IDS)}.",
+            f"No indicator {indicator!r}. Indicators: {', '.join(TARGET_IDS)}.",
         )
     targets = dict(commune.targets or {})
     if default:

@@ -25,7 +25,13 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from survey.indicators import INDICATORS, Coverage, CoverageReport
+from survey.indicators import INDICATORS as ALL_INDICATORS
+from survey.indicators import Coverage, CoverageReport
+
+from .dashboard import SHOWN
+
+# The indicators the dashboard shows in its hamlet table, in its order.
+INDICATORS = tuple(i for i in ALL_INDICATORS if i.id in SHOWN)
 
 
 @dataclass(frozen=True)

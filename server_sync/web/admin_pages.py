@@ -26,7 +26,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from survey.indicators import INDICATORS, Target, default_config
+from survey.indicators import INDICATORS, PERIOD_INDICATORS, Target, default_config
 from survey.times import DEFAULT_TIME_ZONE, as_utc, zone
 
 from .. import models
@@ -63,6 +63,10 @@ class VolunteerRow:
     volunteer: models.Volunteer
     hamlets: list[tuple[str, str]]  # (id, name)
     devices: list[models.Device]
+
+
+# Every indicator with a target on the targets form: visit-measured, then period-entered.
+TARGETED = INDICATORS + PERIOD_INDICATORS
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def _view(session: Session, commune: models.Commune, form: dict[str, Any]) -> di
     current, defaults = admin.coverage_config(commune).targets, default_config().targets
     submitted = form.get("targets", {})
     targets = []
-    for item in INDICATORS:
+    for item in TARGETED:
         if item.id in submitted:
             low, strict, high = submitted[item.id]
         else:

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from .. import models
 from ..api.deps import SessionDep, timeline_current
 from ..refusal import Refused
-from ..services import admin, coverage, dashboard, exports, households, staff, timeline
+from ..services import admin, coverage, dashboard, exports, figures, households, report, report_docx, staff, timeline
 from .deps import COOKIE, PREFIX, SIGN_IN_COOKIE, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
@@ -143,6 +143,7 @@ def overview(
     now = today(request, commune)
     view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
     pages_ = dashboard.Pages.of(len(view.rows), page_)
+    rows = view.rows[pages_.first : pages_.last]
     return page(
         request,
         "overview.html",
@@ -150,28 +151,102 @@ def overview(
         {
             "view": view,
             "shown": dashboard.SHOWN,
+            "also": [view.report.total[i] for i in dashboard.ALSO_SHOWN],
+            "parts_shown": (*dashboard.READY_PARTS, "adults_ready"),
+            "parts": [
+                (r, *dashboard.ready_parts(view.report.hamlets[r.hamlet_id or ""], view.close_margin)) for r in rows
+            ],
+            "parts_total": dashboard.ready_parts(view.report.total, view.close_margin),
+            "period": _period_figures(session, commune, day, now),
             "pages": pages_,
-            "rows": view.rows[pages_.first : pages_.last],
+            "rows": rows,
             **_dates(day, now),
         },
         identity=me,
     )
 
 
+def _period_figures(session: Any, commune: models.Commune, day: Any, now: Any) -> dict[str, Any]:
+    """The plan's period-entered targets as of the page's day (today's when none is chosen)."""
+    shown = min(day or now, now)
+    return figures.as_of(admin.coverage_config(commune), figures.current(session, commune.code), shown)
+
+
 @router.get("/report")
-def report(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
+def report_page(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
+    """The report in the layout of Nghị định 30/2020 (the same content as the Word file),
+    with the date picker and, for administrators, how the report is headed and signed."""
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
     now = today(request, commune)
-    view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
-    rows = sorted(view.rows, key=lambda r: r.name)
+    content = report.build(session, commune, day, today=now, cache=request.app.state.overview_cache)
     return page(
         request,
         "report.html",
         lang,
-        {"view": view, "rows": rows, "shown": dashboard.SHOWN, **_dates(day, now)},
+        {
+            "report": content,
+            "as_of_note": report.as_of_note(content),
+            "closing": report.closing_line(content),
+            "status_vi": report_docx.STATUS,
+            "setting_keys": report.REPORT_SETTINGS,
+            "done": request.query_params.get("done", ""),
+            **_dates(day, now),
+        },
         identity=me,
     )
+
+
+@router.get("/report.docx")
+def report_docx_download(request: Request, me: StaffDep, session: SessionDep, as_of: str = "") -> Response:
+    """The report as an editable Word file, named by the commune, the kind and the day."""
+    day = dashboard.parse_as_of(as_of)
+    commune = _commune(session, me)
+    now = today(request, commune)
+    content = report.build(session, commune, day, today=now, cache=request.app.state.overview_cache)
+    kind = {"interim": "so-ket", "final": "tong-ket"}.get(content.kind, "bao-cao")
+    stem = f"{kind}-{commune.code}-{content.day.isoformat()}"
+    return _download(report_docx.to_docx(content), stem, stem, "docx")
+
+
+@router.post("/report/settings")
+def report_settings(
+    request: Request,
+    me: StaffDep,
+    session: SessionDep,
+    as_of: str = "",
+    csrf: Annotated[str, Form()] = "",
+    issuing_body: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+    place: Annotated[str, Form()] = "",
+    plan_name: Annotated[str, Form()] = "",
+    recipients: Annotated[str, Form()] = "",
+    signature_titles: Annotated[str, Form()] = "",
+    signer: Annotated[str, Form()] = "",
+) -> Any:
+    """How the commune's reports are headed and signed (administrators; audited). An empty
+    field goes back to its default."""
+    staff.check_csrf(me, csrf)
+    staff.require_admin(me)
+    day = dashboard.parse_as_of(as_of)
+    commune = _commune(session, me)
+    typed = {
+        "issuing_body": issuing_body,
+        "number": number,
+        "place": place,
+        "plan_name": plan_name,
+        "recipients": recipients,
+        "signature_titles": signature_titles,
+        "signer": signer,
+    }
+    values = {key: typed[key][: report.SETTING_LIMIT + 1] for key in report.REPORT_SETTINGS}
+    try:
+        report.save_settings(session, commune, values, me.user_id, request.app.state.clock())
+    except admin.AdminError as error:
+        raise Refused("admin_refused", "", {"vi": error.vi, "en": error.en}) from None
+    session.commit()
+    query = f"?as_of={day.isoformat()}&done=settings" if day else "?done=settings"
+    return RedirectResponse(f"{PREFIX}/report{query}#settings", status_code=303)
 
 
 def _hamlet(session: Any, me: staff.StaffIdentity, hamlet_id: str) -> models.Hamlet:
@@ -247,6 +322,7 @@ def decide_duplicate(
 
 def _download(data: bytes, stem: str, ascii_stem: str, kind: str) -> Response:
     media = {
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }[kind]

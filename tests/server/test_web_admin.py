@@ -136,7 +136,7 @@ def targets_form(
     """The targets form as a browser posts it: the stored values, then the changes typed."""
     current = admin.coverage_config(commune(app)).targets if app is not None else {}
     fields = [("csrf", csrf)]
-    for item in admin_pages.INDICATORS:
+    for item in admin_pages.TARGETED:
         target = current.get(item.id)
         low, strict, high = (
             (f"{target.min:g}", target.strict, "" if target.max is None else f"{target.max:g}")
@@ -163,7 +163,7 @@ def test_the_admin_page_shows_this_commune_only_and_needs_no_inline_script_or_st
     assert f'data-volunteer="{site.world.volunteer_id}"' in page
     assert f'data-device="{site.world.device_id}"' in page
     assert site.other_hamlet not in page and site.other_volunteer not in page and site.other_device not in page
-    assert page.count('data-indicator="') == len(admin_pages.INDICATORS)
+    assert page.count('data-indicator="') == len(admin_pages.TARGETED)
     # the CSP allows no inline script and no style attribute
     assert "style-src 'self'" in response.headers["content-security-policy"]
     assert "<script" not in page and "style=" not in page
