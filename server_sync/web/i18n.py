@@ -35,6 +35,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "rs_recipients": ("Nơi nhận (mỗi dòng một nơi)", "Recipients (one per line)"),
     "rs_signature_titles": ("Quyền hạn, chức vụ người ký (mỗi dòng một dòng)", "Signature titles (one per line)"),
     "rs_signer": ("Họ và tên người ký", "Signer's full name"),
+    "trend_hint": (
+        "Mỗi biểu đồ: tỷ lệ đến cuối từng quý (đường liền) và mục tiêu (đường đứt nét); quý chưa có số liệu để trống.",
+        "Each chart: the share at each quarter's end (solid line) and the target (dashed); a quarter without data is left blank.",
+    ),
+    "trend_numbers": ("Bảng số liệu theo quý", "The quarterly figures as a table"),
     "fig_open": ("Xem và nhập số liệu theo kỳ →", "See and enter the period figures →"),
     "ready_parts": ("Người lớn sẵn sàng số: điều kiện nào còn thiếu", "Adults digitally ready: which condition lags"),
     "ready_parts_hint": (

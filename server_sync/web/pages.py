@@ -18,6 +18,7 @@ from .. import models
 from ..api.deps import SessionDep, timeline_current
 from ..refusal import Refused
 from ..services import admin, coverage, dashboard, exports, figures, households, report, report_docx, staff, timeline
+from . import charts
 from .deps import COOKIE, PREFIX, SIGN_IN_COOKIE, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
@@ -158,12 +159,28 @@ def overview(
             ],
             "parts_total": dashboard.ready_parts(view.report.total, view.close_margin),
             "period": _period_figures(session, commune, day, now),
+            "charts": _charts(session, commune, view.trend, view.close_margin, lang, with_figures=True),
             "pages": pages_,
             "rows": rows,
             **_dates(day, now),
         },
         identity=me,
     )
+
+
+def _charts(session: Any, commune: models.Commune, trend: Any, margin: float, lang: str, *, with_figures: bool) -> Any:
+    """The quarterly trend as SVG charts: the hamlet table's indicators and, for the commune,
+    the period-entered figures as of each quarter end."""
+    indicators: tuple[str, ...] = dashboard.SHOWN
+    rows = [(day, [cov[i] for i in indicators]) for day, cov in trend]
+    if with_figures and rows:
+        entered = figures.trend(
+            admin.coverage_config(commune), figures.current(session, commune.code), [day for day, _ in rows]
+        )
+        for (_, values), (_, found) in zip(rows, entered, strict=True):
+            values.extend(f.value for f in found.values())
+        indicators = (*indicators, *(entered[0][1].keys()))
+    return charts.trend_charts(rows, indicators, margin, lang)
 
 
 def _period_figures(session: Any, commune: models.Commune, day: Any, now: Any) -> dict[str, Any]:
@@ -277,6 +294,7 @@ def hamlet_page(
         "follow_ups": households.follow_ups(session, commune.code, hamlet_id=hamlet.id, fields=fields),
         "duplicates": households.likely_duplicates(session, hamlet.id, fields=fields),
         "activity": households.volunteer_activity(session, hamlet.id, today=now),
+        "charts": _charts(session, commune, view.trend, view.close_margin, lang, with_figures=False),
         "done": done if done in ("merged", "dismissed") else "",
         **_dates(day, now),
     }

@@ -10,21 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from server_sync import models
-from server_sync.services import staff
 from survey.indicators import PERIOD_INDICATOR_IDS
 
 from .conftest import World
 from .test_web_pages import ADMIN, STAFF, Desk, assert_page, desk
-
-
-@pytest.fixture
-def site(world: World) -> World:
-    """The conftest's commune (three hamlets) with an administrator and a staff member."""
-    with world.session() as session:
-        staff.create_staff(session, "06577", ADMIN[0], "Hoàng Văn Quân", "admin", ADMIN[1])
-        staff.create_staff(session, "06577", STAFF[0], "Nguyễn Thị Lan", "staff", STAFF[1])
-    return world
-
 
 # Today on the test server is 29/11/2026: 2026 and its quarters may be entered.
 FIVE = {
@@ -62,13 +51,13 @@ def row_of(html: str, indicator: str) -> str:
     return found[1]
 
 
-def test_the_five_figures_are_entered_shown_and_audited(site: World) -> None:
-    quan = desk(site.client, ADMIN)
+def test_the_five_figures_are_entered_shown_and_audited(office: World) -> None:
+    quan = desk(office.client, ADMIN)
     for indicator, args in FIVE.items():
         answer = enter(quan, indicator, *args)
         assert answer.status_code == 303, answer.text[:500]
         assert answer.headers["location"].startswith("/dash/figures?done=entered")
-    rows = stored(site)
+    rows = stored(office)
     assert [(r.indicator, r.period, r.numerator, r.denominator) for r in rows] == [
         ("officials_trained", "2026", 25, 27),
         ("team_members_trained", "2026-Q3", 40, 48),
@@ -80,7 +69,7 @@ def test_the_five_figures_are_entered_shown_and_audited(site: World) -> None:
     assert "92,6%" in row_of(page, "officials_trained")  # 25/27
     assert "Quý III/2026" in row_of(page, "procedures_online") and "71,2%" in row_of(page, "procedures_online")
     assert "Hoàng Văn Quân" in row_of(page, "documents_electronic")
-    with site.session() as session:
+    with office.session() as session:
         audits = session.execute(
             select(models.Audit.action, models.Audit.record_id, models.Audit.staff_user_id).where(
                 models.Audit.kind == "figure"
@@ -92,8 +81,8 @@ def test_the_five_figures_are_entered_shown_and_audited(site: World) -> None:
     assert {a[0] for a in audits} == {"created"} and None not in {a[2] for a in audits}
 
 
-def test_the_overview_shows_them_as_of_its_day(site: World) -> None:
-    quan = desk(site.client, ADMIN)
+def test_the_overview_shows_them_as_of_its_day(office: World) -> None:
+    quan = desk(office.client, ADMIN)
     assert enter(quan, "procedures_online", "2026", "2", "600", "1000", "Cổng DVC").status_code == 303
     assert enter(quan, "procedures_online", "2026", "3", "712", "1000", "Cổng DVC").status_code == 303
     today = quan.get("/dash/").text
@@ -109,8 +98,8 @@ def test_the_overview_shows_them_as_of_its_day(site: World) -> None:
     assert "<strong>0%</strong>" not in block and block.count("Chưa nhập số liệu.") == len(PERIOD_INDICATOR_IDS)
 
 
-def test_a_correction_keeps_the_first_entry_and_taking_back_can_be_undone(site: World) -> None:
-    quan = desk(site.client, ADMIN)
+def test_a_correction_keeps_the_first_entry_and_taking_back_can_be_undone(office: World) -> None:
+    quan = desk(office.client, ADMIN)
     enter(quan, "officials_trained", "2026", "year", "20", "27", "Sổ tập huấn")
     answer = enter(quan, "officials_trained", "2026", "year", "25", "27", "Sổ tập huấn (đã đối chiếu)")
     assert "done=corrected" in answer.headers["location"]
@@ -129,8 +118,8 @@ def test_a_correction_keeps_the_first_entry_and_taking_back_can_be_undone(site: 
     assert "done=nothing_to_withdraw" in again.headers["location"]
     enter(quan, "officials_trained", "2026", "year", "25", "27", "Sổ tập huấn (đã đối chiếu)")  # put back
     assert "92,6%" in row_of(quan.get("/dash/figures").text, "officials_trained")
-    assert len(stored(site)) == 4  # nothing is ever deleted
-    with site.session() as session:
+    assert len(stored(office)) == 4  # nothing is ever deleted
+    with office.session() as session:
         actions = session.scalars(
             select(models.Audit.action).where(models.Audit.kind == "figure").order_by(models.Audit.id)
         ).all()
@@ -150,19 +139,19 @@ def test_a_correction_keeps_the_first_entry_and_taking_back_can_be_undone(site: 
         (("happiness", "2026", "year", "2", "27", "Sổ"), "indicator", "figure_indicator_unknown"),
     ],
 )
-def test_a_refused_entry_stores_nothing_and_keeps_what_was_typed(site: World, args, field, code) -> None:
-    quan = desk(site.client, ADMIN)
+def test_a_refused_entry_stores_nothing_and_keeps_what_was_typed(office: World, args, field, code) -> None:
+    quan = desk(office.client, ADMIN)
     enter(quan, "documents_electronic", "2026", "year", "10", "10", "Hệ thống")
     answer = enter(quan, *args)
     assert answer.status_code == 422
     assert f'id="err-{field}"' in answer.text
     assert re.search(rf'id="err-{field}" data-code="{code}">[^<]+</span>', answer.text)  # with its message
     assert f'value="{args[3]}"' in answer.text or field == "numerator"  # the numerator typed is kept
-    assert len(stored(site)) == 1
+    assert len(stored(office)) == 1
 
 
-def test_only_an_administrator_enters_and_every_staff_member_reads(site: World) -> None:
-    lan = desk(site.client, STAFF)
+def test_only_an_administrator_enters_and_every_staff_member_reads(office: World) -> None:
+    lan = desk(office.client, STAFF)
     page = lan.get("/dash/figures")
     assert page.status_code == 200 and 'action="/dash/figures"' not in page.text
     answer = lan.post(
@@ -180,15 +169,15 @@ def test_only_an_administrator_enters_and_every_staff_member_reads(site: World) 
     assert_page(answer, 403, "role_forbidden")
     taken = lan.post("/dash/figures/withdraw", {"csrf": lan.csrf(), "indicator": "officials_trained", "period": "2026"})
     assert_page(taken, 403, "role_forbidden")
-    quan = desk(site.client, ADMIN)
+    quan = desk(office.client, ADMIN)
     no_csrf = quan.post("/dash/figures", {"indicator": "officials_trained", "year": "2026", "quarter": "year"})
     assert_page(no_csrf, 403, "csrf_invalid")
-    assert stored(site) == []
-    with site.session() as session:
+    assert stored(office) == []
+    with office.session() as session:
         assert session.scalar(select(func.count()).select_from(models.Audit).where(models.Audit.kind == "figure")) == 0
 
 
-def test_the_overview_says_which_condition_of_adults_ready_lags_per_hamlet(site: World) -> None:
+def test_the_overview_says_which_condition_of_adults_ready_lags_per_hamlet(office: World) -> None:
     from tests.survey.builders import adult, completed_visit, household
 
     home = household("thon-na-pan", "Lò Văn Tám", created_at="2026-10-01T02:00:00.000+00:00")
@@ -202,9 +191,9 @@ def test_the_overview_says_which_condition_of_adults_ready_lags_per_hamlet(site:
             adult(1995, relation="child", payments=["none"], vneid="level1"),
         ],
     )
-    answer = site.sync([home], [visit])
+    answer = office.sync([home], [visit])
     assert answer.status_code == 200, answer.text
-    page = desk(site.client, ADMIN).get("/dash/").text
+    page = desk(office.client, ADMIN).get("/dash/").text
     table = re.search(r'<table class="grid" id="ready-table">(.*?)</table>', page, re.S)[1]
     row = re.search(r"<th scope=\"row\">Thôn Nà Pàn</th>(.*?)</tr>", table, re.S)[1]
     figures = re.findall(r"<small>(\d+/\d+)</small>", row)

@@ -13,7 +13,7 @@ from docx import Document
 from sqlalchemy import select
 
 from server_sync import models
-from server_sync.services import report, staff
+from server_sync.services import report
 from tests.survey.builders import adult, completed_visit, household
 
 from .conftest import World
@@ -29,11 +29,9 @@ SECTIONS = [
 
 
 @pytest.fixture
-def site(world: World) -> World:
-    """The conftest's commune with staff, two visited households and one not yet visited."""
-    with world.session() as session:
-        staff.create_staff(session, "06577", ADMIN[0], "Hoàng Văn Quân", "admin", ADMIN[1])
-        staff.create_staff(session, "06577", STAFF[0], "Nguyễn Thị Lan", "staff", STAFF[1])
+def site(office: World) -> World:
+    """The conftest's commune with its office, two visited households and one not yet visited."""
+    world = office
     made = "2026-10-01T02:00:00.000+00:00"
     a = household("thon-na-pan", "Lò Văn Tám", created_at=made)
     b = household("thon-na-pan", "Vi Thị Chín", created_at=made)
