@@ -9,6 +9,7 @@ details (head name, address, phone) are filled only when the caller's role may s
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from survey import checklist as checklists
 from survey.checklist import Checklist, Label
-from survey.duplicates import Likeness, blocking_keys, likeness, particulars
+from survey.duplicates import Likeness, Particulars, blocking_keys, likeness, particulars
 from survey.followups import open_follow_ups
 from survey.records import Household, Outcome, Visit
 from survey.text import fold
@@ -378,18 +379,26 @@ def likely_duplicates(
                 for b in group[i + 1 :]:
                     yield (a, b) if a < b else (b, a)
 
+    # Households typed in alike (one placeholder name and address) are weighed once per
+    # distinct pair of particulars, not once per pair of households.
+    distinct: dict[Particulars, int] = {}
+    kind = {household_id: distinct.setdefault(p, len(distinct)) for household_id, p in known.items()}
+    weights: dict[tuple[int, int], Likeness] = {}
     found: dict[tuple[str, str], Likeness] = {}
     weighed: set[tuple[str, str]] = set()
     for pair in islice(candidates(), checks):
         if pair in weighed or pair in dismissed:
             continue
         weighed.add(pair)
-        alike = likeness(known[pair[0]], known[pair[1]])
+        kinds = (kind[pair[0]], kind[pair[1]])
+        alike = weights.get(kinds)
+        if alike is None:
+            alike = weights[kinds] = likeness(known[pair[0]], known[pair[1]])
         if alike.likely:
             found[pair] = alike
     if not found:
         return []
-    kept = sorted(found, key=lambda k: (-found[k].score, known[k[0]].name, k[0], k[1]))[:limit]
+    kept = heapq.nsmallest(limit, found, key=lambda k: (-found[k].score, known[k[0]].name, k[0], k[1]))
     counts = _visit_counts(session, {i for key in kept for i in key})
     by_id = {row[0]: row for row in rows}
 
