@@ -168,9 +168,9 @@ def blocking_keys(p: Particulars) -> tuple[str, ...]:
     """The keys under which a household is compared with others: only two households sharing
     one are ever weighed, so a hamlet's work grows with its look-alikes, not with its size
     squared. A likely pair shares its phone, its name or its house number, or else (a name
-    alike at the same place, no house number) the given name and a word or numbered part of
-    the place: only names a typo apart in their last word ("Thành" / "Thàn"), at one place
-    without a number or a phone in common, are never weighed."""
+    alike at one place, neither with a house number: 4 + 3) the given name and a word or
+    numbered part of the place. Only a given name typed with a letter left out ("Thàn" for
+    "Thành"), at one place without a house number or a phone in common, is never weighed."""
     keys = []
     if p.phone:
         keys.append(f"phone:{p.phone}")
@@ -178,7 +178,7 @@ def blocking_keys(p: Particulars) -> tuple[str, ...]:
         keys.append(f"name:{p.name}")
     if p.address.house:
         keys.append(f"house:{p.address.house}")
-    if p.name:
+    elif p.name:
         keys += [f"place:{p.given_name}|{token}" for token in dict.fromkeys(p.address.place)]
     return tuple(keys)
 

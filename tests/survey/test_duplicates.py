@@ -105,16 +105,30 @@ def test_a_phone_number_is_its_national_digits_however_written() -> None:
     assert phone_digits("0912 345 67\u00b2") == "091234567"  # a superscript is no digit
 
 
-def test_every_likely_pair_of_the_table_shares_a_blocking_key() -> None:
-    an = particulars(*AN)
-    for other in [
-        ("nguyen van an", "12 Xom Dong", "0987 654 321"),  # the name
-        ("Nguyễn An", "12 xóm Đông", ""),  # the house number
-        ("Nguyen An", "", "0912345678"),  # the phone
-        ("Nguyễn An", "xóm Đông", ""),  # the given name at the place
-    ]:
-        assert set(blocking_keys(an)) & set(blocking_keys(particulars(*other))), other
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (AN, ("nguyen van an", "12 Xom Dong", "0987 654 321")),  # the name
+        (AN, ("Nguyễn An", "12 xóm Đông", "")),  # the house number
+        (AN, ("Nguyen An", "", "0912345678")),  # the phone
+        (("Nguyễn Văn An", "xóm Đông", ""), ("Nguyễn An", "Xom Dong, thon Na Pan", "")),  # the given name at the place
+        (("Lý Thị Mai", "Tổ 3", ""), ("Lý Mai", "to 3", "")),  # ... or at a numbered part of it
+    ],
+)
+def test_a_likely_pair_shares_a_blocking_key(a: tuple[str, str, str], b: tuple[str, str, str]) -> None:
+    first, second = particulars(*a), particulars(*b)
+    assert likeness(first, second).likely
+    assert set(blocking_keys(first)) & set(blocking_keys(second))
+
+
+def test_a_household_is_blocked_by_what_it_has() -> None:
     assert blocking_keys(particulars("", "", "")) == ()
+    assert blocking_keys(particulars(*AN)) == ("phone:0912345678", "name:nguyen van an", "house:12")
+    assert blocking_keys(particulars("Nguyễn Văn An", "Tổ 3, xóm Đông", "")) == (
+        "name:nguyen van an",
+        "place:an|to3",
+        "place:an|dong",
+    )
 
 
 def test_the_phone_warns_about_the_same_name_and_address_however_typed() -> None:
