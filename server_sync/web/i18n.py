@@ -134,12 +134,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "adm_clear": ("Bỏ", "Clear"),
     "adm_import": ("Nhập thôn từ tệp CSV", "Import hamlets from a CSV file"),
     "adm_import_hint": (
-        "Tệp CSV UTF-8, dòng đầu là id,name hoặc id,name,team_active_since (ngày dạng NNNN-TT-NN). "
+        "Tệp CSV UTF-8 (trong Excel: Lưu thành “CSV UTF-8”), cột cách nhau bằng dấu phẩy hoặc chấm phẩy, "
+        "dòng đầu là id,name hoặc id,name,team_active_since; ngày viết 01/03/2026 hoặc 2026-03-01. "
         "Thôn mới được thêm, thôn đã có được cập nhật; thôn không có trong tệp vẫn được giữ. "
         "Tệp có lỗi thì không ghi gì.",
-        "A UTF-8 CSV file whose first line is id,name or id,name,team_active_since (dates as "
-        "YYYY-MM-DD). New hamlets are added, known ones updated; hamlets not in the file are "
-        "kept. A file with any error writes nothing.",
+        "A UTF-8 CSV file (in Excel: Save as “CSV UTF-8”), columns separated by commas or semicolons, "
+        "whose first line is id,name or id,name,team_active_since; dates as 01/03/2026 (day first) or "
+        "2026-03-01. New hamlets are added, known ones updated; hamlets not in the file are kept. A file "
+        "with any error writes nothing.",
     ),
     "adm_csv_file": ("Tệp CSV", "CSV file"),
     "adm_upload": ("Nhập tệp", "Import the file"),
