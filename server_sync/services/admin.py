@@ -414,8 +414,8 @@ def new_volunteer(session: Session, commune_code: str, name: str, hamlet_ids: It
         )
     if not wanted:
         raise AdminError(
-            "Cần ít nhất một thôn (--hamlets thon-a,thon-b).",
-            "At least one hamlet is needed (--hamlets thon-a,thon-b).",
+            "Cần chọn ít nhất một thôn tình nguyện viên phụ trách.",
+            "Choose at least one hamlet the volunteer covers.",
         )
     known = {h.id for h in hamlets_of(session, commune_code)}
     unknown = [h for h in wanted if h not in known]
@@ -590,8 +590,8 @@ def set_target(
         low, high = target["min"], target.get("max")
         if not 0 <= low <= 100 or (high is not None and not low <= high <= 100):
             raise AdminError(
-                "Chỉ tiêu phải trong khoảng 0–100, và --max không nhỏ hơn --min.",
-                "Targets are 0–100, and --max is not below --min.",
+                "Chỉ tiêu phải trong khoảng 0–100, và mức tối đa không nhỏ hơn mức tối thiểu.",
+                "Targets are 0–100, and the maximum is not below the minimum.",
             )
         targets[indicator] = {"min": low, "strict": bool(target.get("strict", False)), "max": high}
     CoverageConfig.from_dict({"targets": targets})

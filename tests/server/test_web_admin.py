@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from server_sync import models
 from server_sync.services import admin, enrolment, staff
-from server_sync.web import admin_pages
+from server_sync.web import admin_pages, i18n
 from tests.server.browser import sign_in_form
 
 from .conftest import World, enrol
@@ -395,6 +395,32 @@ def test_a_day_that_is_not_one_is_refused_by_line_and_code_in_the_readers_langua
         assert text.startswith(f"{word} {line}: ") and typed in text.replace("&#39;", "'")
         assert "team_active_since" in text
     assert snapshot(site.app) == before
+
+
+def test_web_messages_never_name_a_command_line_flag(site: Site) -> None:
+    """The service's messages reach the web pages too: a form has no --hamlets or --max."""
+    client, csrf = sign_in(site.app)
+    refusals = [
+        client.post("/dash/admin/volunteers", data={"csrf": csrf, "name": "Lý Văn Nam"}, follow_redirects=False),
+        post_form(
+            client, "/dash/admin/targets", targets_form(csrf, {"adults_ready": ("80", False, "70")}, app=site.app)
+        ),
+        post_form(
+            client, "/dash/admin/targets", targets_form(csrf, {"adults_ready": ("120", False, "")}, app=site.app)
+        ),
+        import_file(client, csrf, b"id,name,team_active_since\nthon-a,A,31/02/2027\n"),
+        client.post(
+            "/dash/admin/hamlets/thon-na-pan/team",
+            data={"csrf": csrf, "since": "03/31/2027", "action": "set"},
+            follow_redirects=False,
+        ),
+    ]
+    for response in refusals:
+        assert response.status_code == 422 and code_of(response) == "admin_refused"
+        shown = response.text.split('class="error"')[1].split("</div>")[0]
+        assert not re.search(r"(^|\s|\()--[a-z]", shown), shown
+    for key, texts in i18n.TEXT.items():
+        assert not any(re.search(r"(^|\s|\()--[a-z]", text) for text in texts), key
 
 
 @pytest.mark.parametrize("content", [b"", b"\xff\xfe not utf-8", b"ma,ten\nthon-a,A\n", b"x" * (1024 * 1024 + 1)])
