@@ -312,6 +312,23 @@ CATALOGUE: dict[str, Entry] = {
         "Ngày «{value}» không hợp lệ (định dạng NNNN-TT-NN).",
         "'{value}' is not a valid date (format YYYY-MM-DD).",
     ),
+    # A day typed by staff or saved by a spreadsheet (survey.times.read_day)
+    "day_unreadable": Entry(
+        "«{value}» không phải là một ngày: viết dạng ngày/tháng/năm (01/03/2026) hoặc năm-tháng-ngày (2026-03-01).",
+        "'{value}' is not a date: write it as day/month/year (01/03/2026) or year-month-day (2026-03-01).",
+    ),
+    "day_impossible": Entry(
+        "Ngày «{value}» không có trên lịch: kiểm tra lại ngày và tháng (đọc theo thứ tự ngày/tháng/năm).",
+        "'{value}' is no day of the calendar: check the day and the month (read as day/month/year).",
+    ),
+    "day_month_first": Entry(
+        "Ngày «{value}» viết tháng trước ngày (kiểu Mỹ): hãy viết ngày trước, theo thứ tự ngày/tháng/năm.",
+        "'{value}' puts the month before the day (the US order): write the day first, as day/month/year.",
+    ),
+    "day_ambiguous": Entry(
+        "Ngày «{value}» có năm hai chữ số, không rõ là năm nào: viết đủ bốn chữ số, ví dụ 01/03/2026.",
+        "'{value}' has a two-digit year, so the year is unclear: write all four digits, e.g. 01/03/2026.",
+    ),
     "token_missing": Entry(
         "Thiết bị chưa đăng ký: thiếu mã truy cập.",
         "This device is not enrolled: the access token is missing.",

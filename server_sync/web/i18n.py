@@ -142,8 +142,32 @@ TEXT: dict[str, tuple[str, str]] = {
     "need": ("Cần hỗ trợ", "Needs"),
     "visited_on": ("Ngày khảo sát", "Visited on"),
     "duplicates": ("Hộ có thể bị trùng", "Likely duplicate households"),
-    "reason_name_phone": ("Cùng tên (bỏ dấu) và cùng số điện thoại", "Same name (without diacritics) and phone"),
-    "reason_name": ("Cùng tên (bỏ dấu), thiếu số điện thoại", "Same name (without diacritics), a phone missing"),
+    "duplicates_hint": (
+        "Giống nhau nhất ở trên cùng: so tên chủ hộ (bỏ dấu), địa chỉ (số nhà, xóm, đường) và số điện thoại. "
+        "Cùng tên mà khác số nhà thì không coi là trùng.",
+        "Most alike first: the head's name (without diacritics), the address (house number, hamlet "
+        "group, road) and the phone are compared. The same name at another house number is not a duplicate.",
+    ),
+    "duplicate_first": ("Hộ thứ nhất", "First household"),
+    "duplicate_second": ("Hộ thứ hai", "Second household"),
+    "duplicate_why": ("Vì sao", "Why"),
+    "no_address": ("(không ghi địa chỉ)", "(no address)"),
+    "no_phone": ("(không ghi số điện thoại)", "(no phone)"),
+    # the evidence a pair is weighed on (survey.duplicates.WEIGHTS), for then against
+    "evidence_same_name": ("cùng tên", "same name"),
+    "evidence_similar_name": ("tên gần giống", "similar name"),
+    "evidence_other_name": ("khác tên", "different name"),
+    "evidence_same_address": ("cùng địa chỉ", "same address"),
+    "evidence_same_house_number": ("cùng số nhà", "same house number"),
+    "evidence_same_place": ("cùng xóm/đường (không có số nhà)", "same place (no house number)"),
+    "evidence_same_place_number_missing": (
+        "cùng xóm/đường, một bên không ghi số nhà",
+        "same place, one house number missing",
+    ),
+    "evidence_other_place": ("khác xóm/đường", "different place"),
+    "evidence_other_house_number": ("khác số nhà", "different house number"),
+    "evidence_same_phone": ("cùng số điện thoại", "same phone"),
+    "evidence_other_phone": ("khác số điện thoại", "different phone"),
     "merge": ("Gộp: giữ hộ thứ nhất", "Merge: keep the first"),
     "dismiss": ("Không trùng", "Not a duplicate"),
     "admin_only": ("Chỉ quản trị viên được gộp hoặc bỏ qua.", "Only an administrator may merge or dismiss."),
@@ -177,12 +201,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "adm_clear": ("Bỏ", "Clear"),
     "adm_import": ("Nhập thôn từ tệp CSV", "Import hamlets from a CSV file"),
     "adm_import_hint": (
-        "Tệp CSV UTF-8, dòng đầu là id,name hoặc id,name,team_active_since (ngày dạng NNNN-TT-NN). "
+        "Tệp CSV UTF-8 (trong Excel: Lưu thành “CSV UTF-8”), cột cách nhau bằng dấu phẩy hoặc chấm phẩy, "
+        "dòng đầu là id,name hoặc id,name,team_active_since; ngày viết 01/03/2026 hoặc 2026-03-01. "
         "Thôn mới được thêm, thôn đã có được cập nhật; thôn không có trong tệp vẫn được giữ. "
         "Tệp có lỗi thì không ghi gì.",
-        "A UTF-8 CSV file whose first line is id,name or id,name,team_active_since (dates as "
-        "YYYY-MM-DD). New hamlets are added, known ones updated; hamlets not in the file are "
-        "kept. A file with any error writes nothing.",
+        "A UTF-8 CSV file (in Excel: Save as “CSV UTF-8”), columns separated by commas or semicolons, "
+        "whose first line is id,name or id,name,team_active_since; dates as 01/03/2026 (day first) or "
+        "2026-03-01. New hamlets are added, known ones updated; hamlets not in the file are kept. A file "
+        "with any error writes nothing.",
     ),
     "adm_csv_file": ("Tệp CSV", "CSV file"),
     "adm_upload": ("Nhập tệp", "Import the file"),
