@@ -387,6 +387,14 @@ CATALOGUE: dict[str, Entry] = {
         "Trang «{value}» không có: chọn từ 1 đến {count}, hoặc «all» để xem tất cả.",
         "There is no page '{value}': choose 1 to {count}, or 'all' to see every hamlet.",
     ),
+    "follow_up_page_invalid": Entry(
+        "Danh sách cần hỗ trợ không có trang «{value}»: chọn từ 1 đến {count}.",
+        "The follow-up list has no page '{value}': choose 1 to {count}.",
+    ),
+    "need_unknown": Entry(
+        "Không có việc cần hỗ trợ nào mang mã «{value}».",
+        "No follow-up has the code '{value}'.",
+    ),
     # A commune set-up change refused on the dashboard: the message comes from the service.
     "admin_refused": Entry("{vi}", "{en}"),
 }

@@ -1,0 +1,304 @@
+"""Follow-ups at commune scale (issue 12 §3): counts by need × hamlet and the list a page at
+a time, filtered by need and hamlet. On real SQLite and PostgreSQL.
+
+The seeded commune is built so that every expected count follows from a rule over the
+household's number (`NEEDS`), counted here by hand, never by the code under test.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from server_sync import models
+from server_sync.app import create_app
+from server_sync.services import followups, households
+from survey.records import FollowUp
+from survey.text import fold
+from tests.survey.builders import adult, completed_visit, household, other_visit
+
+from .conftest import SERVER_NOW, World
+
+NA_PAN, KHON_CHU, PAC_MA = "thon-na-pan", "thon-khon-chu", "thon-pac-ma"
+SIZE = 60  # Nà Pàn's households numbered 0..59
+# Which of Nà Pàn's numbered households need what (the rules of checklist v1 applied by hand):
+# an even head has VNeID level 1; every third sorts no waste; every fifth has a spouse with a
+# feature phone; every fourth was listed "online safety" by the volunteer.
+NEEDS = {
+    "upgrade_vneid_level2": lambda k: k % 2 == 0,
+    "waste_sorting_instructions": lambda k: k % 3 == 0,
+    "smartphone_access": lambda k: k % 5 == 0,
+    "online_safety": lambda k: k % 4 == 0,
+}
+ADMIN_FIELDS = frozenset({"head_name", "address", "phone"})
+
+
+def at(day: date) -> str:
+    return f"{day.isoformat()}T02:00:00.000+00:00"
+
+
+def seed(world: World) -> dict[str, Any]:
+    """Nà Pàn: 60 numbered households plus three that test the rules (a later completed visit
+    replaces an earlier one's needs; a later "nobody home" does not erase them; a household
+    off the roster is left out). Khòn Chu: three households never guided to an essential
+    service, one a business whose product is not online. Pác Mạ: nothing."""
+    homes, visits = [], []
+    numbered = []
+    for k in range(SIZE):
+        home = household(NA_PAN, f"Hộ số {k:02d}", phone=f"09{k:08d}")
+        members = [adult(1980, vneid="level1" if k % 2 == 0 else "level2")]
+        if k % 5 == 0:
+            members.append(adult(1985, relation="spouse", sex="female", phone="feature_phone"))
+        if k == 0:  # a second adult needing the same: the household counts once, the list twice
+            members.append(adult(1990, relation="child", vneid="level1"))
+        day = date(2026, 9, 1) + timedelta(days=(k * 7) % SIZE)  # every day once, not in number order
+        visits.append(
+            completed_visit(
+                home,
+                members=members,
+                waste="no" if k % 3 == 0 else "yes",
+                follow_ups=[FollowUp(code="online_safety")] if k % 4 == 0 else None,
+                visited_at=at(day),
+            )
+        )
+        homes.append(home)
+        numbered.append(home)
+    renewed = household(NA_PAN, "Lý Văn Mới")
+    away_after = household(NA_PAN, "Hà Thị Vắng")
+    gone = household(NA_PAN, "Đinh Văn Đi", removed_at=at(date(2026, 11, 1)), removed_reason="moved")
+    homes += [renewed, away_after, gone]
+    visits += [
+        completed_visit(renewed, members=[adult(1970, vneid="none")], visited_at=at(date(2026, 6, 1))),
+        completed_visit(renewed, members=[adult(1970)], visited_at=at(date(2026, 10, 1))),
+        completed_visit(away_after, members=[adult(1975, vneid="none")], visited_at=at(date(2026, 8, 1))),
+        other_visit(away_after, "nobody_home", at(date(2026, 11, 20))),
+        completed_visit(gone, members=[adult(1990, vneid="none")], visited_at=at(date(2026, 6, 1))),
+    ]
+    khon_chu = [household(KHON_CHU, f"Nông Văn {name}") for name in ("Một", "Hai", "Ba")]
+    homes += khon_chu
+    for j, home in enumerate(khon_chu):
+        business = {"business": True, "products": [{"name": "Hồi", "promoted_online": "no"}]} if j == 0 else {}
+        visits.append(
+            completed_visit(home, members=[adult(1980)], guided=["none"], visited_at=at(date(2026, 10, 5)), **business)
+        )
+    body = world.sync(homes, visits).json()
+    assert all(r["result"] == "accepted" for r in body["results"]), body["results"]
+    return {"numbered": numbered, "renewed": renewed, "away_after": away_after, "gone": gone, "khon_chu": khon_chu}
+
+
+def expected_counts() -> dict[str, dict[str, tuple[int, int]]]:
+    """(households, rows) per hamlet and need, counted from the seed's rules."""
+    na_pan = {code: (sum(map(rule, range(SIZE))),) * 2 for code, rule in NEEDS.items()}
+    homes, rows = na_pan["upgrade_vneid_level2"]
+    na_pan["upgrade_vneid_level2"] = (homes, rows + 1)  # household 0's second adult
+    na_pan["install_vneid"] = (1, 1)  # the household not found at home later; not the renewed, not the gone
+    khon_chu = {"essential_digital_services": (3, 3), "promote_products_online": (1, 1)}
+    return {NA_PAN: na_pan, KHON_CHU: khon_chu, PAC_MA: {}}
+
+
+def any_need_na_pan() -> int:
+    numbered = sum(1 for k in range(SIZE) if any(rule(k) for rule in NEEDS.values()))
+    return numbered + 1  # the household found not at home later
+
+
+def caught_up(world: World) -> None:
+    with world.session() as session:
+        followups.catch_up(session, "06577")
+
+
+# -- the service -----------------------------------------------------------------------------
+
+
+def test_the_counts_by_need_and_hamlet_are_the_households_counted_by_hand(world: World) -> None:
+    seed(world)
+    caught_up(world)
+    with world.session() as session:
+        summary = followups.summary(session, "06577")
+        export = households.follow_ups(session, "06577", fields=frozenset())
+    assert [n.code for n in summary.needs] == [n.code for n in followups.catalogue()]
+    assert [h.hamlet_id for h in summary.hamlets] == [KHON_CHU, NA_PAN, PAC_MA]  # by name, diacritics ignored
+    expected = expected_counts()
+    for h in summary.hamlets:
+        got = {
+            need.code: (h.households[k], h.follow_ups[k])
+            for k, need in enumerate(summary.needs)
+            if h.households[k] or h.follow_ups[k]
+        }
+        assert got == expected[h.hamlet_id], h.hamlet_id
+    by_id = {h.hamlet_id: h for h in summary.hamlets}
+    assert by_id[NA_PAN].any_need == any_need_na_pan() == 45
+    assert (by_id[KHON_CHU].any_need, by_id[PAC_MA].any_need) == (3, 0)
+    # The commune: column totals, households needing anything, rows; the download agrees.
+    upgrade = summary.index("upgrade_vneid_level2")
+    assert summary.households[upgrade] == SIZE // 2
+    assert summary.any_need == 45 + 3
+    assert summary.follow_ups == sum(rows for cells in expected.values() for _, rows in cells.values()) == len(export)
+
+
+def test_pages_cover_the_list_exactly_once_in_a_stable_order(world: World) -> None:
+    seed(world)
+    caught_up(world)
+    with world.session() as session:
+        summary = followups.summary(session, "06577")
+        pages = [followups.follow_up_page(session, summary, page="", fields=ADMIN_FIELDS)]
+        while pages[-1].number < pages[-1].count:
+            pages.append(
+                followups.follow_up_page(session, summary, page=str(pages[-1].number + 1), fields=ADMIN_FIELDS)
+            )
+        again = followups.follow_up_page(session, summary, page="2", fields=ADMIN_FIELDS)
+        export = households.follow_ups(session, "06577", fields=ADMIN_FIELDS)
+    total = summary.follow_ups
+    assert [(p.number, p.count, p.total, p.first, p.last) for p in pages] == [
+        (n + 1, 2, total, n * 50, min(total, (n + 1) * 50)) for n in range(2)
+    ]
+    rows = [r for p in pages for r in p.rows]
+    keys = [(r.household_id, r.member_id, r.code) for r in rows]
+    assert len(keys) == len(set(keys)) == total  # no row twice, none left out
+    assert sorted(keys, key=repr) == sorted(((r.household_id, r.member_id, r.code) for r in export), key=repr)
+    assert again.rows == pages[1].rows  # the same page twice: the same rows
+    # Hamlets by name, then the longest waiting first; what a row says is what the download says.
+    order = [(fold(r.hamlet_name), r.visited_on) for r in rows]
+    assert order == sorted(order)
+    assert {r.hamlet_id for r in rows} == {KHON_CHU, NA_PAN}
+    same = {(r.household_id, r.member_id, r.code): r for r in export}
+    assert all(r == same[(r.household_id, r.member_id, r.code)] for r in rows)
+    assert rows[0].phone is not None  # an admin's fields
+
+
+def test_filters_by_need_and_by_hamlet(world: World) -> None:
+    marks = seed(world)
+    caught_up(world)
+    with world.session() as session:
+        summary = followups.summary(session, "06577")
+        waste = followups.follow_up_page(session, summary, need="waste_sorting_instructions", fields=frozenset())
+        khon_chu = followups.follow_up_page(session, summary, hamlet_id=KHON_CHU, fields=frozenset())
+        both = followups.follow_up_page(
+            session, summary, hamlet_id=KHON_CHU, need="promote_products_online", fields=frozenset()
+        )
+        none = followups.follow_up_page(session, summary, hamlet_id=PAC_MA, fields=frozenset())
+        own = followups.summary(session, "06577", hamlet_id=NA_PAN)
+        here = followups.follow_up_page(session, own, need="upgrade_vneid_level2", fields=frozenset())
+    assert waste.total == len(waste.rows) == sum(map(NEEDS["waste_sorting_instructions"], range(SIZE)))
+    assert {r.code for r in waste.rows} == {"waste_sorting_instructions"}
+    assert khon_chu.total == 4 and {r.hamlet_id for r in khon_chu.rows} == {KHON_CHU}
+    assert [(r.household_id, r.code) for r in both.rows] == [(marks["khon_chu"][0].id, "promote_products_online")]
+    assert both.total == 1
+    assert (none.total, none.rows, none.count, none.number) == (0, (), 1, 1)  # an empty list has one page
+    assert [h.hamlet_id for h in own.hamlets] == [NA_PAN]
+    assert here.total == 31 and len(here.rows) == 31
+    assert {r.head_name for r in here.rows} == {None}  # no field asked for, none shown
+
+
+@pytest.mark.parametrize("page", ["0", "3", "-1", "abc", "٣", "1e2", "2.0", "9" * 40, "x" * 5_000])
+def test_a_page_that_is_not_there_is_refused(world: World, page: str) -> None:
+    from server_sync.refusal import Refused
+
+    seed(world)
+    caught_up(world)
+    with world.session() as session:
+        summary = followups.summary(session, "06577")
+        with pytest.raises(Refused) as refused:
+            followups.follow_up_page(session, summary, page=page, fields=frozenset())
+    assert refused.value.code == "follow_up_page_invalid" and refused.value.status == 422
+    assert refused.value.context["count"] == 2
+
+
+def test_unknown_needs_and_other_communes_hamlets_are_refused(world: World) -> None:
+    from server_sync.refusal import Refused
+
+    for text_ in ("fly_to_the_moon", "UPGRADE_VNEID_LEVEL2", "online_safety\x00", "x" * 5_000):
+        with pytest.raises(Refused) as refused:
+            followups.parse_need(text_)
+        assert refused.value.code == "need_unknown" and refused.value.status == 422
+    assert followups.parse_need(" online_safety ") == "online_safety" and followups.parse_need("") is None
+    with world.session() as session:
+        with pytest.raises(Refused) as refused:
+            followups.summary(session, "99999", hamlet_id=NA_PAN)  # a hamlet, but of another commune
+        assert refused.value.code == "not_found"
+        summary = followups.summary(session, "06577", hamlet_id=NA_PAN)
+        with pytest.raises(Refused) as refused:
+            followups.follow_up_page(session, summary, hamlet_id=KHON_CHU, fields=frozenset())
+        assert refused.value.code == "not_found"
+
+
+def test_a_sync_is_taken_in_by_the_next_catch_up_and_only_once(world: World) -> None:
+    marks = seed(world)
+    with world.session() as session:
+        # every household with a completed visit, the one off the roster too
+        assert followups.behind(session, "06577") == SIZE + 3 + 3
+        assert followups.summary(session, "06577").follow_ups == 0  # nothing taken in yet
+        assert followups.catch_up(session, "06577") == SIZE + 3 + 3
+    with world.session() as session:
+        assert followups.behind(session, "06577") == 0
+        assert followups.catch_up(session, "06577") == 0  # nothing changed: nothing looked at
+        kept = session.scalar(select(func.count()).select_from(models.VisitNeed))
+    # Household 1 (nothing needed) is visited again: its head now has no VNeID.
+    one = marks["numbered"][1]
+    later = completed_visit(one, members=[adult(1980, vneid="none")], visited_at=at(date(2026, 11, 25)))
+    assert world.sync([], [later]).json()["results"][0]["result"] == "accepted"
+    with world.session() as session:
+        assert followups.behind(session, "06577") == 1
+        assert followups.catch_up(session, "06577") == 1  # only the household that changed
+        summary = followups.summary(session, "06577", hamlet_id=NA_PAN)
+        assert session.scalar(select(func.count()).select_from(models.VisitNeed)) == kept + 1
+    install = summary.index("install_vneid")
+    assert summary.hamlets[0].households[install] == 2 and summary.hamlets[0].any_need == any_need_na_pan() + 1
+
+
+def test_a_page_reads_a_page_not_every_visit(world: World) -> None:
+    """A few queries whatever the commune's size, and none reads a visit's content: the list
+    never parses 12,000 follow-ups to show 50."""
+    seed(world)
+    caught_up(world)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        if not args[2].startswith(("PRAGMA", "BEGIN")):
+            statements.append(args[2])
+
+    engine = world.app.state.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with world.session() as session:
+            summary = followups.summary(session, "06577")
+            page = followups.follow_up_page(session, summary, page="2", fields=ADMIN_FIELDS)
+            behind = followups.behind(session, "06577")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(page.rows) == summary.follow_ups - 50 and behind == 0
+    assert len(statements) <= 7, statements
+    reads_visits = [s for s in statements if re.search(r"visit\.content", s)]
+    assert not reads_visits, reads_visits
+    assert any(re.search(r"LIMIT", s, re.IGNORECASE) for s in statements)
+
+
+def test_an_upgraded_database_derives_the_follow_ups_of_its_stored_visits_at_start(database_url: str) -> None:
+    app = create_app(database_url, clock=lambda: SERVER_NOW)
+    from .conftest import build_commune, enrol
+
+    try:
+        from fastapi.testclient import TestClient
+
+        with TestClient(app) as client:
+            volunteer_id = build_commune(app)
+            token, device_id = enrol(app, volunteer_id)
+            world = World(app, client, token, device_id, volunteer_id)
+            seed(world)
+        with app.state.engine.begin() as connection:  # as a 0004 server left it: no table, no mark
+            connection.execute(text("DROP TABLE visit_need"))
+            connection.execute(text("DELETE FROM meta WHERE key LIKE 'follow_ups:%'"))
+            connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    finally:
+        app.state.engine.dispose()
+    upgraded = create_app(database_url, clock=lambda: SERVER_NOW)
+    try:
+        with upgraded.state.sessions.begin() as session:
+            assert followups.behind(session, "06577") == 0  # taken in at start, not by the first page
+            summary = followups.summary(session, "06577")
+        assert summary.follow_ups == sum(r for cells in expected_counts().values() for _, r in cells.values())
+    finally:
+        upgraded.state.engine.dispose()
