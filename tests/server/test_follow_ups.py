@@ -1,5 +1,6 @@
 """Follow-ups at commune scale (issue 12 §3): counts by need × hamlet and the list a page at
-a time, filtered by need and hamlet. On real SQLite and PostgreSQL.
+a time, filtered by need and hamlet. On real SQLite and PostgreSQL, through the real
+TestClient.
 
 The seeded commune is built so that every expected count follows from a rule over the
 household's number (`NEEDS`), counted here by hand, never by the code under test.
@@ -16,12 +17,13 @@ from sqlalchemy import event, func, select, text
 
 from server_sync import models
 from server_sync.app import create_app
-from server_sync.services import followups, households
+from server_sync.services import admin, followups, households, staff
 from survey.records import FollowUp
 from survey.text import fold
 from tests.survey.builders import adult, completed_visit, household, other_visit
 
 from .conftest import SERVER_NOW, World
+from .test_web_pages import ADMIN, ELSEWHERE, STAFF, assert_page, desk
 
 NA_PAN, KHON_CHU, PAC_MA = "thon-na-pan", "thon-khon-chu", "thon-pac-ma"
 SIZE = 60  # Nà Pàn's households numbered 0..59
@@ -302,3 +304,153 @@ def test_an_upgraded_database_derives_the_follow_ups_of_its_stored_visits_at_sta
         assert summary.follow_ups == sum(r for cells in expected_counts().values() for _, r in cells.values())
     finally:
         upgraded.state.engine.dispose()
+
+
+# -- the pages -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def site(world: World) -> World:
+    """The seeded commune's staff (an admin, a staff member), and another commune's hamlet."""
+    with world.session() as session:
+        staff.create_staff(session, "06577", ADMIN[0], "Hoàng Văn Quân", "admin", ADMIN[1])
+        staff.create_staff(session, "06577", STAFF[0], "Nguyễn Thị Lan", "staff", STAFF[1])
+        admin.create_commune(session, "06578", "Xã Khác", "Lạng Sơn")
+        admin.add_hamlet(session, "06578", ELSEWHERE, "Thôn Xã Khác")
+    return world
+
+
+LISTED = re.compile(r'<tr data-household="([^"]*)" data-need="([^"]*)" data-member="([^"]*)">')
+ROWS_LINE = re.compile(r'<span class="rows">([^<]*)</span>')
+CELL = re.compile(r'<td class="n">(?:<a href="([^"]*)">(\d+)</a>|<span class="muted">(0)</span>)</td>')
+
+
+def listed(answer: Any) -> list[tuple[str, str, str]]:
+    """(household, need, member) of each row of the page's follow-up list."""
+    assert answer.status_code == 200, (answer.status_code, answer.text[:300])
+    return [(h, n, m) for h, n, m in LISTED.findall(answer.text)]
+
+
+def rows_line(answer: Any) -> str:
+    return ROWS_LINE.search(answer.text)[1]
+
+
+def count_table(html: str) -> tuple[list[str], dict[str, list[tuple[int, str]]]]:
+    """The need × hamlet table: its need columns, and per row (hamlet id, "" for the total)
+    each cell's count and link."""
+    table = html[html.index('id="need-table"') : html.index("</table>", html.index('id="need-table"'))]
+    needs = re.findall(r'<th scope="col" data-need="([^"]*)">', table)
+    rows = {}
+    for hamlet, body in re.findall(r'<tr[^>]*data-hamlet="([^"]*)">(.*?)</tr>', table, re.S):
+        rows[hamlet] = [(int(n or zero), href.replace("&amp;", "&")) for href, n, zero in CELL.findall(body)]
+    return needs, rows
+
+
+def test_the_commune_page_counts_households_by_need_and_hamlet_and_links_each_count(site: World) -> None:
+    seed(site)
+    me = desk(site.client, STAFF)
+    answer = me.get("/dash/follow-ups")
+    assert answer.status_code == 200
+    needs, rows = count_table(answer.text)
+    codes = [n.code for n in followups.catalogue()]
+    assert needs == [*codes, ""]
+    expected = expected_counts()
+    for hamlet in (NA_PAN, KHON_CHU, PAC_MA):
+        cells = rows[hamlet]
+        assert [n for n, _ in cells[:-1]] == [expected[hamlet].get(code, (0, 0))[0] for code in codes], hamlet
+    assert rows[NA_PAN][-1][0] == any_need_na_pan() and rows[KHON_CHU][-1][0] == 3 and rows[PAC_MA][-1][0] == 0
+    totals = rows[""]
+    assert [n for n, _ in totals[:-1]] == [sum(expected[h].get(code, (0, 0))[0] for h in expected) for code in codes]
+    assert totals[-1][0] == any_need_na_pan() + 3
+    # Each count opens the list of that hamlet and need: its rows are those households' needs.
+    n, href = rows[NA_PAN][codes.index("upgrade_vneid_level2")]
+    assert href == f"/dash/follow-ups?hamlet={NA_PAN}&need=upgrade_vneid_level2#list"
+    opened = me.get(href.split("#")[0])
+    shown = listed(opened)
+    assert {need for _, need, _ in shown} == {"upgrade_vneid_level2"}
+    assert len({home for home, _, _ in shown}) == n == 30 and len(shown) == 31  # one household, two adults
+    assert rows_line(opened) == "Việc 1–31 trên 31"
+    assert rows[PAC_MA][0] == (0, "")  # a zero links nowhere
+    # The overview and every page's menu lead here.
+    assert 'href="/dash/follow-ups"' in me.get("/dash/").text
+    assert 'href="/dash/follow-ups" aria-current="page"' in answer.text
+
+
+def test_a_hamlet_with_more_than_a_page_of_follow_ups_shows_one_page(site: World) -> None:
+    marks = seed(site)
+    me = desk(site.client, ADMIN)
+    with site.session() as session:
+        followups.catch_up(session, "06577")
+        export = households.follow_ups(session, "06577", hamlet_id=NA_PAN, fields=ADMIN_FIELDS)
+    assert len(export) == 79  # the whole list, as the download has it
+    first = me.get(f"/dash/hamlets/{NA_PAN}")
+    second = me.get(f"/dash/hamlets/{NA_PAN}?page=2")
+    shown = listed(first) + listed(second)
+    assert (len(listed(first)), len(listed(second))) == (50, 29)
+    assert rows_line(first) == "Việc 1–50 trên 79" and rows_line(second) == "Việc 51–79 trên 79"
+    assert sorted(shown) == sorted((r.household_id, r.code, r.member_id or "") for r in export)
+    assert 'href="?page=2#follow-ups" rel="next"' in first.text
+    # The hamlet's own counts per need (households), each a link to the list of that need.
+    counts = {
+        code: (int(n or zero), href.replace("&amp;", "&"))
+        for code, href, n, zero in re.findall(
+            r'<tr[^>]*data-need="([^"]*)"[^>]*><th scope="row">[^<]*</th>' + CELL.pattern, first.text
+        )
+    }
+    assert {code: n for code, (n, _) in counts.items() if n} == {
+        "": any_need_na_pan(),
+        **{code: homes for code, (homes, _) in expected_counts()[NA_PAN].items()},
+    }
+    assert counts["smartphone_access"][1] == "?need=smartphone_access#follow-ups"
+    waste = me.get(f"/dash/hamlets/{NA_PAN}?need=waste_sorting_instructions&as_of=2026-09-30")
+    assert {need for _, need, _ in listed(waste)} == {"waste_sorting_instructions"} and len(listed(waste)) == 20
+    assert "/dash/exports/follow-ups.xlsx?hamlet=thon-na-pan&amp;need=waste_sorting_instructions" in waste.text
+    assert "?as_of=2026-09-30&amp;need=upgrade_vneid_level2#follow-ups" in waste.text  # the day is kept
+    # The removed household and the superseded visit's need are nowhere.
+    assert marks["gone"].id not in first.text + second.text
+    assert all(home != marks["renewed"].id for home, _, _ in shown)
+
+
+def test_the_download_takes_the_need_filter(site: World) -> None:
+    seed(site)
+    me = desk(site.client, STAFF)
+    answer = me.get(f"/dash/exports/follow-ups.csv?hamlet={NA_PAN}&need=smartphone_access")
+    assert answer.status_code == 200
+    lines = answer.content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1 + sum(map(NEEDS["smartphone_access"], range(SIZE)))  # header + one per spouse
+    assert_page(me.get("/dash/exports/follow-ups.csv?need=nothing_like_it"), 422, "need_unknown")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dash/follow-ups?page=0",
+        "/dash/follow-ups?page=3",
+        "/dash/follow-ups?page=abc",
+        "/dash/follow-ups?page=-1",
+        "/dash/follow-ups?page=%00",
+        f"/dash/follow-ups?hamlet={NA_PAN}&page=3",
+        f"/dash/hamlets/{NA_PAN}?page=3",
+        f"/dash/hamlets/{NA_PAN}?page=1.5",
+    ],
+)
+def test_a_bad_page_is_a_422_page_never_a_server_error(site: World, url: str) -> None:
+    seed(site)
+    assert_page(desk(site.client, STAFF).get(url), 422, "follow_up_page_invalid")
+
+
+@pytest.mark.parametrize(
+    "url, status, code",
+    [
+        ("/dash/follow-ups?need=fly_to_the_moon", 422, "need_unknown"),
+        ("/dash/follow-ups?need=%00", 422, "need_unknown"),
+        (f"/dash/hamlets/{NA_PAN}?need=%3Cscript%3E", 422, "need_unknown"),
+        (f"/dash/follow-ups?hamlet={ELSEWHERE}", 404, "not_found"),
+        (f"/dash/follow-ups?hamlet={ELSEWHERE}&need=online_safety&page=1", 404, "not_found"),
+        ("/dash/follow-ups?hamlet=khong-co-thon-nay", 404, "not_found"),
+        ("/dash/follow-ups?hamlet=%00", 404, "not_found"),
+        (f"/dash/hamlets/{ELSEWHERE}?need=online_safety", 404, "not_found"),
+    ],
+)
+def test_unknown_needs_and_another_communes_hamlets_are_refused(site: World, url: str, status: int, code: str) -> None:
+    assert_page(desk(site.client, ADMIN).get(url), status, code)
