@@ -99,6 +99,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "next": ("Trang sau", "Next"),
     "show_all": ("Xem tất cả", "Show all"),
     "most_lagging": ("Chỉ 100 thôn chậm nhất mỗi trang", "100 most lagging per page"),
+    # -- which day a block's figures are of (issue 12 §3) ------------------------------------
+    "today_figures": ("Số liệu hôm nay ({day})", "Today's figures ({day})"),
+    "today_not_chosen": (
+        "Số liệu hôm nay ({day}), không theo ngày đã chọn",
+        "Today's figures ({day}), not as of the chosen date",
+    ),
+    "as_of_figures": ("Số liệu đến ngày {day}", "Figures as of {day}"),
     # -- follow-ups (templates/follow_ups.html, the hamlet page) --------------------------------
     "fu_by_hamlet": ("Số hộ cần hỗ trợ, theo thôn và theo việc", "Households needing each follow-up, by hamlet"),
     "fu_summary_hint": (

@@ -688,4 +688,11 @@ def test_follow_ups_counted_by_need_and_hamlet_then_listed(desk: Desk) -> None:
     assert page.locator("nav.pager .rows").inner_text() == "Việc 1–10 trên 10"
     assert set(page.locator("table.follow-ups tbody tr td:nth-child(2)").all_inner_texts()) == {"Nông Văn Tâm"}
     assert "0912345678" not in page.content()  # staff: no phone
+
+    # The hamlet page as of a past quarter says its follow-ups are today's, not that day's.
+    desk.go(f"/dash/hamlets/{KHUOI_CAP}?as_of=2026-Q1")
+    desk.shot("hamlet-khuoi-cap-2026-Q1")
+    label = page.locator('section[aria-labelledby="follow-ups"] .scope').inner_text()
+    assert re.fullmatch(r"Số liệu hôm nay \(\d\d/\d\d/\d{4}\), không theo ngày đã chọn", label)
+    assert page.locator("#indicators .scope").inner_text() == "Số liệu đến ngày 31/03/2026"
     desk.assert_console_clean()

@@ -1,6 +1,6 @@
-"""Follow-ups at commune scale (issue 12 §3): counts by need × hamlet and the list a page at
-a time, filtered by need and hamlet. On real SQLite and PostgreSQL, through the real
-TestClient.
+"""Follow-ups at commune scale (issue 12 §3): counts by need × hamlet, the list a page at a
+time filtered by need and hamlet, and every block of a page saying which day its figures
+are of. On real SQLite and PostgreSQL, through the real TestClient.
 
 The seeded commune is built so that every expected count follows from a rule over the
 household's number (`NEEDS`), counted here by hand, never by the code under test.
@@ -8,6 +8,7 @@ household's number (`NEEDS`), counted here by hand, never by the code under test
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from survey.text import fold
 from tests.survey.builders import adult, completed_visit, household, other_visit
 
 from .conftest import SERVER_NOW, World
-from .test_web_pages import ADMIN, ELSEWHERE, STAFF, assert_page, desk
+from .test_web_pages import ADMIN, ELSEWHERE, STAFF, Desk, assert_page, desk
 
 NA_PAN, KHON_CHU, PAC_MA = "thon-na-pan", "thon-khon-chu", "thon-pac-ma"
 SIZE = 60  # Nà Pàn's households numbered 0..59
@@ -454,3 +455,52 @@ def test_a_bad_page_is_a_422_page_never_a_server_error(site: World, url: str) ->
 )
 def test_unknown_needs_and_another_communes_hamlets_are_refused(site: World, url: str, status: int, code: str) -> None:
     assert_page(desk(site.client, ADMIN).get(url), status, code)
+
+
+# -- which day each block's figures are of -----------------------------------------------------
+
+
+def sections(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<section aria-label(?:ledby)?="([^"]*)"[^>]*>(.*?)</section>', html, re.S))
+
+
+def scopes(block: str) -> list[tuple[str, str, str]]:
+    """(today or as_of, the day, the words) of each label of which day the figures are of."""
+    found = re.findall(r'<p class="scope" data-scope="([^"]*)" data-day="([^"]*)">([^<]*)</p>', block)
+    return [(scope, day, html.unescape(words)) for scope, day, words in found]
+
+
+TODAY_VI = "Số liệu hôm nay (29/11/2026), không theo ngày đã chọn"
+
+
+def test_the_hamlet_page_as_of_a_day_labels_todays_blocks_and_the_days_blocks(site: World) -> None:
+    seed(site)
+    me: Desk = desk(site.client, ADMIN)
+    page = me.get(f"/dash/hamlets/{NA_PAN}?as_of=2026-09-30")
+    assert page.status_code == 200
+    blocks = sections(page.text)
+    for block in ("households", "follow-ups", "duplicates", "activity"):
+        assert scopes(blocks[block]) == [("today", "2026-11-29", TODAY_VI)], block
+    for block in ("Chỉ tiêu", "trend"):
+        assert scopes(blocks[block]) == [("as_of", "2026-09-30", "Số liệu đến ngày 30/09/2026")], block
+    english = me.get(f"/dash/hamlets/{NA_PAN}?as_of=2026-Q3&lang=en")
+    blocks = sections(english.text)
+    assert scopes(blocks["follow-ups"]) == [
+        ("today", "2026-11-29", "Today's figures (2026-11-29), not as of the chosen date")
+    ]
+    assert scopes(blocks["Indicator"]) == [("as_of", "2026-09-30", "Figures as of 2026-09-30")]
+    # Without a chosen day every block is today's, and says so without "not as of".
+    plain = sections(me.get(f"/dash/hamlets/{NA_PAN}?lang=vi").text)
+    assert scopes(plain["activity"]) == [("today", "2026-11-29", "Số liệu hôm nay (29/11/2026)")]
+    assert scopes(plain["trend"]) == []
+
+
+def test_the_overview_as_of_a_day_labels_the_follow_ups_as_todays(site: World) -> None:
+    me = desk(site.client, STAFF)
+    blocks = sections(me.get("/dash/?as_of=2026-09-30").text)
+    assert scopes(blocks["follow-ups"]) == [("today", "2026-11-29", TODAY_VI)]
+    for block in ("total", "hamlets", "trend"):
+        assert scopes(blocks[block]) == [("as_of", "2026-09-30", "Số liệu đến ngày 30/09/2026")], block
+    assert "Số liệu đến ngày 30/09/2026" in blocks["dl"]  # the indicator table's download
+    # The follow-ups page has no chosen day: it says its figures are today's.
+    assert scopes(me.get("/dash/follow-ups").text) == [("today", "2026-11-29", "Số liệu hôm nay (29/11/2026)")]
