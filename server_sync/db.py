@@ -77,8 +77,8 @@ def _sqlite_setup(engine: Engine, busy_seconds: float) -> None:
 
 def open_current(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS) -> tuple[Engine, sessionmaker[Session]]:
     """An engine and sessions over a database brought up to date: the schema migrated, the
-    derived coverage tallies rebuilt if another version made them and the follow-ups of
-    visits synced since the last catch-up taken in (server, CLI, `make run`)."""
+    derived coverage tallies rebuilt if another version made them and the follow-ups of a
+    commune never taken in (an upgrade) derived (server, CLI, `make run`)."""
     from .services import followups, tallies  # services build on this module
 
     engine = make_engine(url, busy_seconds=busy_seconds)
@@ -86,7 +86,7 @@ def open_current(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS) 
     sessions = session_factory(engine)
     with sessions.begin() as session:
         tallies.ensure_current(session)
-        followups.catch_up_all(session)
+        followups.catch_up_new(session)
     return engine, sessions
 
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, distinct, func, insert, select
+from sqlalchemy import case, delete, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey import checklist as checklists
@@ -33,7 +33,7 @@ from survey.followups import open_follow_ups
 from survey.records import Visit
 from survey.text import fold
 
-from .. import db, models
+from .. import models
 from ..refusal import Refused
 from . import roster
 from .households import FollowUpRow, _catalogue_label, _choice_label, _day, _definition, _visible
@@ -62,7 +62,13 @@ def need_rows(visit: Visit) -> list[dict[str, Any]]:
             year = None  # validated at ingest; an integer column takes nothing else
         found.append((need, member, year))
     found.sort(
-        key=lambda f: (f[0].member_id is not None, f[2] or 0, f[0].member_id or "", order.get(f[0].code, len(order)))
+        key=lambda f: (
+            f[0].member_id is not None,
+            f[2] or 0,
+            f[0].member_id or "",
+            order.get(f[0].code, len(order)),
+            f[0].code,
+        )
     )
     return [
         {
@@ -112,20 +118,24 @@ def catch_up(session: Session, commune_code: str) -> int:
     that changed since the last catch-up; how many households were looked at.
 
     Runs in the caller's transaction, which the caller commits; in a read-only session it
-    does nothing and returns 0. Two catch-ups of one commune are serialised (PostgreSQL:
-    an advisory lock; SQLite's writers are serial), so a visit's rows are written once.
-    The first run (or one after an upgrade of the derivation) looks at every household of
-    the commune; later runs only at those a sync, an edit or a merge changed since, found
-    through the index on (hamlet, change sequence).
+    does nothing and returns 0. Nothing changed since: three reads, no write. Else it is
+    serialised with syncs and other catch-ups (it holds the change counter's row, as the
+    coverage timeline does), so it sees every change up to the counter and writes a
+    visit's rows once. The first run (or one after an upgrade of the derivation) looks at
+    every household of the commune; later runs only at those a sync, an edit or a merge
+    changed since, found through the index on (hamlet, change sequence).
     """
     connection = session.connection()
     if connection.get_execution_options().get("read_only"):
         return 0
-    key = _state_key(commune_code)
-    db.serialise(session, key)
-    seq = roster.current_seq(session)  # read first: a change committed after it waits for the next run
     basis = _basis(session)
-    done, same_version = _done(session, commune_code, basis)
+    done, _ = _done(session, commune_code, basis)
+    if done is not None and done >= roster.current_seq(session):
+        return 0
+    counter = models.table(models.ChangeCounter)
+    connection.execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value))
+    seq = roster.current_seq(session)
+    done, same_version = _done(session, commune_code, basis)  # again: another catch-up may have run
     if done is not None and done >= seq:
         return 0
     statement = select(_H.c.latest_visit_id).where(
@@ -147,21 +157,25 @@ def catch_up(session: Session, commune_code: str) -> int:
                 rows += need_rows(Visit.from_dict(content))
         if rows:
             connection.execute(insert(_N), rows)
-    session.merge(models.Meta(key=key, value=f"{basis}#{seq}"))
+    session.merge(models.Meta(key=_state_key(commune_code), value=f"{basis}#{seq}"))
     session.flush()
     return len(visit_ids)
 
 
-def catch_up_all(session: Session) -> int:
-    """`catch_up` for every commune (at start: the first page view after an upgrade does
-    not have to derive a whole database's follow-ups); households looked at."""
+def catch_up_new(session: Session) -> int:
+    """`catch_up` for every commune never taken in on this basis (a new database, an
+    upgrade, a new derivation), at start: the first page view after an upgrade does not
+    derive a whole commune's follow-ups. Communes already taken in are left to the pages'
+    catch-up, so a start changes no row of a database that is current (a restored backup
+    is restored row for row). Households looked at."""
+    basis = _basis(session)
     communes = list(session.scalars(select(models.Commune.code)))
-    return sum(catch_up(session, code) for code in communes)
+    return sum(catch_up(session, code) for code in communes if _done(session, code, basis)[0] is None)
 
 
 def behind(session: Session, commune_code: str) -> int:
     """How many of the commune's households with a completed visit changed since the last
-    catch-up: 0 when the follow-up figures are current (one read), else an upper bound of
+    catch-up: 0 when the follow-up figures are current (three reads), else an upper bound of
     the households whose follow-ups they may lack or show from an earlier visit."""
     seq = roster.current_seq(session)
     done, _ = _done(session, commune_code, _basis(session))
