@@ -138,9 +138,8 @@ def catch_up(session: Session, commune_code: str) -> int:
     done, same_version = _done(session, commune_code, basis)  # again: another catch-up may have run
     if done is not None and done >= seq:
         return 0
-    statement = select(_H.c.latest_visit_id).where(
-        _commune_households(commune_code), _H.c.latest_visit_id.is_not(None), _H.c.change_seq <= seq
-    )
+    # No write can be under way (it would hold the counter): every change up to `seq` is seen.
+    statement = select(_H.c.latest_visit_id).where(_commune_households(commune_code), _H.c.latest_visit_id.is_not(None))
     if done is not None:
         statement = statement.where(_H.c.change_seq > done)
     visit_ids = sorted({row[0] for row in connection.execute(statement)})
