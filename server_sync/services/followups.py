@@ -191,6 +191,8 @@ def behind(session: Session, commune_code: str) -> int:
 
 @dataclass(frozen=True)
 class Need:
+    """A follow-up of the catalogue: its code and its label in both languages."""
+
     code: str
     label: Label
 
@@ -246,10 +248,12 @@ class Summary:
 
     @property
     def any_need(self) -> int:
+        """Households needing at least one thing, over all the hamlets."""
         return sum(h.any_need for h in self.hamlets)
 
     @property
     def follow_ups(self) -> int:
+        """Rows of the whole list (every need, every hamlet)."""
         return sum(h.rows() for h in self.hamlets)
 
     def index(self, code: str) -> int:
