@@ -76,15 +76,17 @@ def _sqlite_setup(engine: Engine, busy_seconds: float) -> None:
 
 
 def open_current(url: str | None = None, *, busy_seconds: float = BUSY_SECONDS) -> tuple[Engine, sessionmaker[Session]]:
-    """An engine and sessions over a database brought up to date: the schema migrated and the
-    derived coverage tallies rebuilt if another version made them (server, CLI, `make run`)."""
-    from .services import tallies  # services build on this module
+    """An engine and sessions over a database brought up to date: the schema migrated, the
+    derived coverage tallies rebuilt if another version made them and the follow-ups of a
+    commune never taken in (an upgrade) derived (server, CLI, `make run`)."""
+    from .services import followups, tallies  # services build on this module
 
     engine = make_engine(url, busy_seconds=busy_seconds)
     migrate(engine)
     sessions = session_factory(engine)
     with sessions.begin() as session:
         tallies.ensure_current(session)
+        followups.catch_up_new(session)
     return engine, sessions
 
 

@@ -298,6 +298,25 @@ class PeriodFigure(Base):
     __table_args__ = (Index("ix_period_figure_commune", "commune_code", "indicator", "period"),)
 
 
+# -- since 0006: each completed visit's open follow-ups, for the follow-up pages -------------
+
+
+class VisitNeed(Base):
+    """One open follow-up of a completed visit (survey.followups.open_follow_ups), derived
+    after the syncs (services/followups.py). A visit is append-only, so its rows never
+    change; `position` is the follow-up's place in the visit's list (the household's needs
+    first, then each member's, in catalogue order)."""
+
+    __tablename__ = "visit_need"
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))  # a catalogue code of the visit's checklist
+    member_id: Mapped[str | None] = mapped_column(String(64))  # None: the whole household
+    relation: Mapped[str | None] = mapped_column(String(64))  # the member's, as the checklist's value
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    checklist_version: Mapped[int] = mapped_column(Integer)  # whose labels the page shows
+
+
 def table(model: type[Base]) -> Table:
     """The Core table of a mapped class, typed as the `Table` it is (`__table__` is typed as
     any FromClause), for the services' bulk statements."""

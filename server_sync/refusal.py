@@ -39,6 +39,8 @@ STATUS: dict[str, int] = {
     "role_forbidden": 403,
     "sign_in_locked": 429,
     "enrolment_locked": 429,
+    "follow_up_page_invalid": 422,
+    "need_unknown": 422,
 }
 
 

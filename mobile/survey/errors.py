@@ -445,6 +445,14 @@ CATALOGUE: dict[str, Entry] = {
         "Ghi chú nguồn dài quá {limit} ký tự.",
         "The source note is longer than {limit} characters.",
     ),
+    "follow_up_page_invalid": Entry(
+        "Danh sách cần hỗ trợ không có trang «{value}»: chọn từ 1 đến {count}.",
+        "The follow-up list has no page '{value}': choose 1 to {count}.",
+    ),
+    "need_unknown": Entry(
+        "Không có việc cần hỗ trợ nào mang mã «{value}».",
+        "No follow-up has the code '{value}'.",
+    ),
     # A commune set-up change refused on the dashboard: the message comes from the service.
     "admin_refused": Entry("{vi}", "{en}"),
 }

@@ -171,10 +171,17 @@ class FollowUpRow:
 
 
 def follow_ups(
-    session: Session, commune_code: str, *, hamlet_id: str | None = None, fields: frozenset[str]
+    session: Session,
+    commune_code: str,
+    *,
+    hamlet_id: str | None = None,
+    need: str | None = None,
+    fields: frozenset[str],
 ) -> list[FollowUpRow]:
     """What each roster household still needs, from its latest completed visit, with the
-    same rules the volunteer's phone applies (`survey.followups.open_follow_ups`)."""
+    same rules the volunteer's phone applies (`survey.followups.open_follow_ups`); only
+    the follow-ups of catalogue code `need` when given. Every one of them (the download);
+    the pages read them a page at a time from `services.followups`."""
     hamlets = models.table(models.Hamlet)
     columns = [_H.c.hamlet_id, hamlets.c.name, _H.c.id, _V.c.content, _V.c.visited_day, _V.c.visited_at]
     statement = (
@@ -190,19 +197,21 @@ def follow_ups(
         visit = Visit.from_dict(visit_content)
         definition = _definition(visit.checklist_version)
         personal = _visible(found[6] if fields else None, fields)
-        for need in open_follow_ups(visit):
-            member = visit.member(need.member_id) if need.member_id else None
+        for item in open_follow_ups(visit):
+            if need is not None and item.code != need:
+                continue
+            member = visit.member(item.member_id) if item.member_id else None
             rows.append(
                 FollowUpRow(
                     home_hamlet,
                     hamlet_name,
                     household_id,
                     *personal,
-                    need.member_id,
+                    item.member_id,
                     _choice_label(definition, "relation", member.relation) if member else None,
                     member.birth_year if member else None,
-                    need.code,
-                    _catalogue_label(definition, need.code),
+                    item.code,
+                    _catalogue_label(definition, item.code),
                     _day(visited_day, visited_at),
                     visit.id,
                 )

@@ -190,6 +190,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "next": ("Trang sau", "Next"),
     "show_all": ("Xem tất cả", "Show all"),
     "most_lagging": ("Chỉ 100 thôn chậm nhất mỗi trang", "100 most lagging per page"),
+    # -- which day a block's figures are of (issue 12 §3) ------------------------------------
+    "today_figures": ("Số liệu hôm nay ({day})", "Today's figures ({day})"),
+    "today_not_chosen": (
+        "Số liệu hôm nay ({day}), không theo ngày đã chọn",
+        "Today's figures ({day}), not as of the chosen date",
+    ),
+    "as_of_figures": ("Số liệu đến ngày {day}", "Figures as of {day}"),
+    # -- follow-ups (templates/follow_ups.html, the hamlet page) --------------------------------
+    "fu_by_hamlet": ("Số hộ cần hỗ trợ, theo thôn và theo việc", "Households needing each follow-up, by hamlet"),
+    "fu_summary_hint": (
+        "Mỗi ô là số hộ cần việc đó (hộ có hai người cùng cần vẫn tính một hộ); bấm vào số để xem danh sách.",
+        "Each cell counts the households that need it (a household where two people need it counts once); "
+        "click a number for the list.",
+    ),
+    "fu_needs_here": ("Số hộ cần từng việc", "Households needing each follow-up"),
+    "fu_households": ("Số hộ", "Households"),
+    "fu_any": ("Hộ cần ít nhất một việc", "Households needing anything"),
+    "fu_list": ("Danh sách cần hỗ trợ", "Follow-up list"),
+    "fu_order": (
+        "Xếp theo thôn, rồi hộ chờ lâu nhất trước (lần khảo sát xong gần nhất cũ nhất).",
+        "By hamlet, then the longest waiting first (the oldest latest completed visit).",
+    ),
+    "fu_rows": ("Việc {first}–{last} trên {total}", "Follow-ups {first}–{last} of {total}"),
+    "fu_every_need": ("Mọi việc", "Every need"),
+    "fu_every_hamlet": ("Mọi thôn", "Every hamlet"),
+    "fu_filter": ("Lọc", "Filter"),
+    "fu_clear": ("Bỏ lọc", "Clear the filters"),
+    "fu_commune": ("Việc cần hỗ trợ của toàn xã", "The whole commune's follow-ups"),
+    "fu_behind": (
+        "{n} hộ vừa thay đổi có thể chưa được tính vào các số này (máy chủ đang bận); hãy tải lại trang sau ít phút.",
+        "{n} households changed lately may not be in these figures yet (the server is busy); "
+        "reload the page in a few minutes.",
+    ),
+    "page": ("Trang", "Page"),
     # -- admin pages (server_sync/web/admin_pages.py, templates/admin*.html) -----------------
     "adm_title": ("Quản trị xã", "Commune administration"),
     "adm_hamlets": ("Thôn/bản", "Hamlets"),

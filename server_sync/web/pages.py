@@ -6,23 +6,39 @@ Routes stay thin: they read the query, call `services.*` and render a template.
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from .. import models
+from .. import db, models
 from ..api.deps import SessionDep, timeline_current
 from ..refusal import Refused
-from ..services import admin, coverage, dashboard, exports, figures, households, report, report_docx, staff, timeline
+from ..services import (
+    admin,
+    coverage,
+    dashboard,
+    exports,
+    figures,
+    followups,
+    households,
+    report,
+    report_docx,
+    staff,
+    timeline,
+)
 from . import charts
 from .deps import COOKIE, PREFIX, SIGN_IN_COOKIE, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
 HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the phone's UUIDs
+log = logging.getLogger("server_sync")
 
 
 # -- signing in and out -----------------------------------------------------------------------
@@ -275,23 +291,68 @@ def _hamlet(session: Any, me: staff.StaffIdentity, hamlet_id: str) -> models.Ham
     return hamlet
 
 
+def _follow_ups_current(request: Request, me: staff.StaffIdentity, hamlet_id: str | None) -> None:
+    """Take the syncs' visits into the commune's follow-up counts in a short transaction of
+    its own (services/followups.py: catch_up), before the page's read starts, so the read
+    sees them. A hamlet of another commune is refused first: such a request writes nothing.
+    When the database cannot take the write, the page reads the counts as last kept and
+    says how many households they may lack (`followups.behind`)."""
+    try:
+        with request.app.state.side_sessions() as side:
+            if hamlet_id is not None:
+                _hamlet(side, me, hamlet_id)
+            followups.catch_up(side, me.commune_code)
+            db.commit_or_skip(side, "the follow-ups' catch-up")
+    except (DBAPIError, SATimeoutError) as exc:
+        if db.fault(exc) is None:
+            raise
+        log.warning("follow-up catch-up skipped (%s): follow-ups as last kept", db.fault(exc))
+
+
+def _query(**params: str | None) -> str:
+    """`?k=v&` of the non-empty `params`, ready for one more parameter (a page link)."""
+    kept = {k: v for k, v in params.items() if v}
+    return "?" + (urlencode(kept) + "&" if kept else "")
+
+
 @router.get("/hamlets/{hamlet_id}")
 def hamlet_page(
-    request: Request, hamlet_id: str, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "", done: str = ""
+    request: Request,
+    hamlet_id: str,
+    me: StaffDep,
+    lang: LangDep,
+    session: SessionDep,
+    as_of: str = "",
+    done: str = "",
+    need: str = "",
+    page_: Annotated[str, Query(alias="page")] = "",
 ) -> Any:
     day = dashboard.parse_as_of(as_of)
+    need_code = followups.parse_need(need)
+    if not admin.SLUG.fullmatch(hamlet_id):
+        raise Refused("not_found")
+    _follow_ups_current(request, me, hamlet_id)
     hamlet = _hamlet(session, me, hamlet_id)
     commune = _commune(session, me)
     fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
     now = today(request, commune)
     view = dashboard.overview_of_hamlet(session, commune, hamlet.id, day, today=now)
+    needs = followups.summary(session, commune.code, hamlet_id=hamlet.id)
+    listing = followups.follow_up_page(session, needs, need=need_code, page=page_, fields=fields)
+    as_of_text = day.isoformat() if day else None
     context = {
         "hamlet": hamlet,
         "view": view,
         "shown": dashboard.SHOWN,
         "fields": fields,
         "status": households.hamlet_status(session, hamlet.id, fields=fields),
-        "follow_ups": households.follow_ups(session, commune.code, hamlet_id=hamlet.id, fields=fields),
+        "needs": needs,
+        "need": need_code,
+        "listing": listing,
+        "behind": followups.behind(session, commune.code),
+        "here": _query(as_of=as_of_text),
+        "list_base": _query(as_of=as_of_text, need=need_code),
+        "download": _query(hamlet=hamlet.id, need=need_code).rstrip("&"),
         "duplicates": households.likely_duplicates(session, hamlet.id, fields=fields),
         "activity": households.volunteer_activity(session, hamlet.id, today=now),
         "charts": _charts(session, commune, view.trend, view.close_margin, lang, with_figures=False),
@@ -299,6 +360,43 @@ def hamlet_page(
         **_dates(day, now),
     }
     return page(request, "hamlet.html", lang, context, identity=me)
+
+
+@router.get("/follow-ups")
+def follow_ups_page(
+    request: Request,
+    me: StaffDep,
+    lang: LangDep,
+    session: SessionDep,
+    hamlet: str = "",
+    need: str = "",
+    page_: Annotated[str, Query(alias="page")] = "",
+) -> Any:
+    """The commune's open follow-ups: households needing each need per hamlet (each count
+    links to its list), and the list a page at a time, filtered by hamlet and need."""
+    need_code = followups.parse_need(need)
+    if hamlet and not admin.SLUG.fullmatch(hamlet):
+        raise Refused("not_found")
+    _follow_ups_current(request, me, hamlet or None)
+    commune = _commune(session, me)
+    hamlet_id = _hamlet(session, me, hamlet).id if hamlet else None
+    fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
+    needs = followups.summary(session, commune.code)
+    listing = followups.follow_up_page(session, needs, hamlet_id=hamlet_id, need=need_code, page=page_, fields=fields)
+    context = {
+        "commune": commune,
+        "fields": fields,
+        "needs": needs,
+        "hamlet_id": hamlet_id,
+        "hamlet_name": next((h.name for h in needs.hamlets if h.hamlet_id == hamlet_id), ""),
+        "need": need_code,
+        "listing": listing,
+        "behind": followups.behind(session, commune.code),
+        "list_base": _query(hamlet=hamlet_id, need=need_code),
+        "download": _query(hamlet=hamlet_id, need=need_code).rstrip("&"),
+        **_dates(None, today(request, commune)),
+    }
+    return page(request, "follow_ups.html", lang, context, identity=me)
 
 
 @router.post("/hamlets/{hamlet_id}/duplicates")
@@ -374,12 +472,15 @@ def indicators_download(
 
 
 @router.get("/exports/follow-ups.{kind}")
-def follow_ups_download(kind: str, me: StaffDep, lang: LangDep, session: SessionDep, hamlet: str = "") -> Response:
+def follow_ups_download(
+    kind: str, me: StaffDep, lang: LangDep, session: SessionDep, hamlet: str = "", need: str = ""
+) -> Response:
     kind = _kind(kind)
+    need_code = followups.parse_need(need)
     commune = _commune(session, me)
     hamlet_id = _hamlet(session, me, hamlet).id if hamlet else None
     fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
-    rows = households.follow_ups(session, commune.code, hamlet_id=hamlet_id, fields=fields)
+    rows = households.follow_ups(session, commune.code, hamlet_id=hamlet_id, need=need_code, fields=fields)
     sheet = households.follow_up_sheet(rows, lang, fields=fields)
     data = (
         exports.to_csv(sheet) if kind == "csv" else exports.to_xlsx([sheet], title=sheet.title, subtitle=commune.name)

@@ -742,3 +742,69 @@ def test_english_once(desk: Desk) -> None:
     assert page.locator("html").get_attribute("lang") == "en"
     desk.shot("hamlet-english")
     desk.assert_console_clean()
+
+
+# Today's open follow-ups, from each roster household's latest completed visit (checklist v1's
+# rules; its follow-up questions start at 15):
+#   Nà Pàn: Mai (guided to nothing, sorts partly, her Quế not online): essential services,
+#     waste sorting, products online. An's latest visit needs nothing; Chín moved away.
+#   Khuổi Cáp: Tâm: the household (guided to nothing, no waste sorting, a business with no
+#     tool, rice not online) 4; the head (feature phone, no VNeID, no account, no online
+#     services) 4; the son of 18 (VNeID level 1, no account) 2; the grandson of 16 is ready.
+#   Pác Mạ: nothing.
+FOLLOW_UPS = {
+    NA_PAN: {"essential_digital_services": 1, "waste_sorting_instructions": 1, "promote_products_online": 1},
+    KHUOI_CAP: {
+        "install_vneid": 1,
+        "upgrade_vneid_level2": 1,
+        "smartphone_access": 1,
+        "open_payment_account": 1,  # one household, two adults
+        "online_public_services": 1,
+        "essential_digital_services": 1,
+        "waste_sorting_instructions": 1,
+        "business_digital_tools": 1,
+        "promote_products_online": 1,
+    },
+    PAC_MA: {},
+}
+
+
+def test_follow_ups_counted_by_need_and_hamlet_then_listed(desk: Desk) -> None:
+    page = desk.page
+    desk.sign_in(STAFF)
+    page.locator('header.top nav a[href="/dash/follow-ups"]').click()
+    page.wait_for_url(re.compile(r"/dash/follow-ups$"))
+    desk.shot("follow-ups")
+    needs = page.locator("#need-table thead th[data-need]").evaluate_all("ths => ths.map(t => t.dataset.need)")
+    assert needs[-1] == "" and len(needs) == 11  # ten needs of the catalogue, then "any"
+    for hamlet_id, counts in FOLLOW_UPS.items():
+        cells = page.locator(f'#need-table tr[data-hamlet="{hamlet_id}"] td').all_inner_texts()
+        assert [int(c) for c in cells[:-1]] == [counts.get(code, 0) for code in needs[:-1]], hamlet_id
+        assert int(cells[-1]) == (1 if counts else 0)
+    totals = [int(c) for c in page.locator('#need-table tr[data-hamlet=""] td').all_inner_texts()]
+    assert totals[needs.index("promote_products_online")] == 2 and totals[-1] == 2
+    assert page.locator('#need-table tr[data-hamlet="pac-ma"] td a').count() == 0  # no count to open
+
+    # The commune's total for "products online" opens its list: Mai's and Tâm's.
+    page.locator('#need-table tr[data-hamlet=""] td').nth(needs.index("promote_products_online")).locator("a").click()
+    page.wait_for_url(re.compile(r"need=promote_products_online"))
+    assert page.locator("nav.pager .rows").inner_text() == "Việc 1–2 trên 2"
+    heads = page.locator("table.follow-ups tbody tr td:nth-child(2)").all_inner_texts()
+    assert sorted(heads) == ["Lý Thị Mai", "Nông Văn Tâm"]
+    # Filtered by hamlet instead: Khuổi Cáp's ten follow-ups, all of Tâm's household.
+    page.select_option("select[name=hamlet]", KHUOI_CAP)
+    page.select_option("select[name=need]", "")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"hamlet={KHUOI_CAP}"))
+    desk.shot("follow-ups-khuoi-cap")
+    assert page.locator("nav.pager .rows").inner_text() == "Việc 1–10 trên 10"
+    assert set(page.locator("table.follow-ups tbody tr td:nth-child(2)").all_inner_texts()) == {"Nông Văn Tâm"}
+    assert "0912345678" not in page.content()  # staff: no phone
+
+    # The hamlet page as of a past quarter says its follow-ups are today's, not that day's.
+    desk.go(f"/dash/hamlets/{KHUOI_CAP}?as_of=2026-Q1")
+    desk.shot("hamlet-khuoi-cap-2026-Q1")
+    label = page.locator('section[aria-labelledby="follow-ups"] .scope').inner_text()
+    assert re.fullmatch(r"Số liệu hôm nay \(\d\d/\d\d/\d{4}\), không theo ngày đã chọn", label)
+    assert page.locator("#indicators .scope").inner_text() == "Số liệu đến ngày 31/03/2026"
+    desk.assert_console_clean()

@@ -141,6 +141,8 @@ DASHBOARD_ONLY = {
     "role_forbidden",
     "page_invalid",
     "admin_refused",
+    "follow_up_page_invalid",
+    "need_unknown",
 }
 
 

@@ -92,6 +92,10 @@ CALLS: dict[tuple[str, str], list[Call]] = {
         lambda w, d, t, _: d.get(f"/dash/exports/follow-ups.csv?hamlet={THEIR_HAMLET}"),
         lambda w, d, t, _: d.get(f"/dash/exports/follow-ups.xlsx?hamlet={THEIR_HAMLET}"),
     ],
+    ("GET", "/dash/follow-ups"): [
+        lambda w, d, t, _: d.get(f"/dash/follow-ups?hamlet={THEIR_HAMLET}"),
+        lambda w, d, t, _: d.get(f"/dash/follow-ups?hamlet={THEIR_HAMLET}&need=online_safety&page=1"),
+    ],
     ("POST", "/dash/admin/hamlets/{hamlet_id}/team"): [
         lambda w, d, t, _: _form(d, f"/dash/admin/hamlets/{THEIR_HAMLET}/team", since="2026-05-01")
     ],
@@ -114,7 +118,11 @@ REDIRECTS = re.compile(r"^/dash/admin/.+$")
 
 def test_every_id_taking_route_is_in_the_table(app: Any) -> None:
     taking = {(m, p) for m, p in routes(app) if "{" in p and not p.endswith(".{kind}") and m != "HEAD"}
-    taking |= {("GET", "/dash/exports/follow-ups.{kind}"), ("GET", "/api/v1/coverage")}  # ids in the query
+    taking |= {  # ids in the query
+        ("GET", "/dash/exports/follow-ups.{kind}"),
+        ("GET", "/dash/follow-ups"),
+        ("GET", "/api/v1/coverage"),
+    }
     missing = {(m, p) for m, p in taking if (m, p) not in CALLS and not (m == "GET" and REDIRECTS.match(p))}
     assert not missing, f"id-taking routes not checked for another commune's ids: {sorted(missing)}"
 
