@@ -215,6 +215,12 @@ def ingest(
     results += batch.visits(visits)
     batch.write()
     tallies.apply(session, batch.deltas)
+    if batch.visit_rows:  # a late visit to a household merged away counts for the one kept (issue 12 §4)
+        from . import merges
+
+        dropped = {row["household_id"] for row in batch.visit_rows if row["outcome"] == Outcome.COMPLETED}
+        kept = merges.keepers(session, dropped) if dropped else {}
+        merges.refresh_kept(session, sorted(set(kept.values())), seq)
     return Ingested(results, batch.returned)
 
 
