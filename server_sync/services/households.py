@@ -113,7 +113,7 @@ def hamlet_status(session: Session, hamlet_id: str, *, fields: frozenset[str]) -
         .select_from(_V.join(_H, _V.c.household_id == _H.c.id))
         .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None))
     )
-    found = list(session.execute(visits))
+    found: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(visits)]
     from . import merges  # a kept household counts the visits of those merged into it (issue 12 §4)
 
     kept_for = {d: k for k, dropped in merges.lenders(session, homes).items() for d in dropped}

@@ -78,7 +78,7 @@ def choice(session: Session, hamlet_id: str, a_id: str, b_id: str, *, fields: fr
 
     Both must be roster households of `hamlet_id` (AdminError otherwise, nothing read).
     """
-    from .households import _choice_label, _definition, _pair, _visible, _zone_of
+    from .households import _choice_label, _definition, _hamlet, _pair, _visible, _zone_of  # households imports us
 
     a, b = _pair(session, a_id, b_id, hamlet_id)
     for home in (a, b):
@@ -86,7 +86,7 @@ def choice(session: Session, hamlet_id: str, a_id: str, b_id: str, *, fields: fr
             raise AdminError(
                 f"Hộ {home.id} đã bị đưa khỏi danh sách.", f"Household {home.id} is already off the roster."
             )
-    tz = _zone_of(session, session.get(models.Hamlet, hamlet_id))  # type: ignore[arg-type]
+    tz = _zone_of(session, _hamlet(session, hamlet_id))
     rows = session.execute(
         select(_V.c.household_id, _V.c.id, _V.c.visited_at, _V.c.visited_day, _V.c.outcome)
         .where(_V.c.household_id.in_([a.id, b.id]))
@@ -182,7 +182,7 @@ def merge(
     `household_merge`, the kept household takes the newest completed visit of the two, and
     both are queued for the timeline, which counts the pair once from the later creation day.
     """
-    from .households import _pair
+    from .households import _pair  # households imports us
 
     now = now or datetime.now(UTC)
     seq = roster.next_seq(session)  # taken first: it serialises writers, so the reads below are current

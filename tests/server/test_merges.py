@@ -6,6 +6,7 @@ and an undo gives back the figures as they were; through the real sync and datab
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,10 +16,13 @@ from sqlalchemy import select
 
 from server_sync import models
 from server_sync.services import coverage, households, merges
+from server_sync.web.i18n import TEXT
 from tests.survey.builders import adult, completed_visit, household
 
 from .conftest import World
 from .test_households import STAFF, at, push, staff_user
+from .test_web_pages import ADMIN, assert_page, desk
+from .test_web_pages import STAFF as STAFF_LOGIN
 
 HAMLET = "thon-na-pan"
 MERGED_AT = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
@@ -149,3 +153,71 @@ def test_an_undo_of_another_hamlet_or_twice_is_refused(world: World) -> None:
         merges.undo(session, merge_id, user, hamlet_id=HAMLET, now=MERGED_AT)
     with pytest.raises(households.AdminError), world.session() as session:
         merges.undo(session, merge_id, user, hamlet_id=HAMLET, now=MERGED_AT)
+
+
+# -- the pages ----------------------------------------------------------------------------------
+
+
+def test_the_merge_page_chooses_the_newer_survey_asks_for_confirmation_and_can_be_undone(office: World) -> None:
+    older, newer, neighbour, visits = the_issues_pair()
+    far = household("thon-khon-chu", "Hoàng Văn Tú")
+    push(office, [older, newer, neighbour, far], visits)
+    before = {day: figures(office, day) for day in (None, *DAYS)}
+    boss, clerk = desk(office.client, ADMIN), desk(office.client, STAFF_LOGIN)
+    url = f"/dash/hamlets/{HAMLET}/duplicates/{older.id}/{newer.id}"
+
+    page = boss.get(url)
+    assert page.status_code == 200
+    sides = {m[0]: m[1] for m in re.findall(r'<section data-side="([^"]+)"(.*?)</section>', page.text, re.S)}
+    assert set(sides) == {older.id, newer.id}
+    assert 'data-suggested="newer_visit"' in sides[newer.id] and "checked" in sides[newer.id]
+    assert "data-suggested" not in sides[older.id] and "checked" not in sides[older.id]
+    assert TEXT["merge_why_newer_visit"][0] in sides[newer.id]
+    assert "0912000004" in sides[newer.id] and "Số 4, xóm Trên" in sides[older.id]  # the admin sees the phone
+    assert "1982" in sides[newer.id] and "1982" not in sides[older.id]  # members of each one's latest survey
+    assert "01/10/2026" in sides[newer.id] and "01/03/2026" in sides[older.id]  # their visits, day first
+    assert 'style="' not in page.text and "<script>" not in page.text  # the CSP holds: no inline style or script
+
+    assert_page(clerk.get(url), 403, "role_forbidden")
+    assert_page(clerk.post(url, {"keep": newer.id, "confirm": "yes", "csrf": clerk.csrf()}), 403, "role_forbidden")
+    assert_page(boss.get(f"/dash/hamlets/{HAMLET}/duplicates/{older.id}/{far.id}"), 404, "not_found")
+    assert_page(boss.post(url, {"keep": far.id, "csrf": boss.csrf()}), 422, "schema_invalid")
+
+    confirming = boss.post(url, {"keep": newer.id, "csrf": boss.csrf()})  # the choice alone merges nothing
+    assert confirming.status_code == 200
+    kept = confirming.text.split('data-role="kept"')[1].split("</section>")[0]
+    dropped = confirming.text.split('data-role="dropped"')[1].split("</section>")[0]
+    assert newer.id in kept and older.id in dropped
+    assert TEXT["merge_will_count"][0] in confirming.text and TEXT["merge_can_undo"][0] in confirming.text
+    assert 'name="confirm" value="yes"' in confirming.text
+    assert figures(office) == before[None]
+    with office.session() as session:
+        assert session.get(models.Household, older.id).removed_at is None
+        assert session.scalars(select(models.HouseholdMerge)).all() == []
+
+    done = boss.post(url, {"keep": newer.id, "confirm": "yes", "csrf": boss.csrf()})
+    assert done.status_code == 303 and done.headers["location"] == f"/dash/hamlets/{HAMLET}?done=merged#merged"
+    assert figures(office)["adults_ready"] == (2, 2)  # the newer survey counts today
+    assert figures(office, date(2026, 4, 1)) == before[date(2026, 4, 1)]
+
+    hamlet = boss.get(f"/dash/hamlets/{HAMLET}").text
+    merged = hamlet.split('<section aria-labelledby="merged">')[1].split("</section>")[0]
+    [merge_id] = re.findall(rf'data-merge-id="(\d+)" data-kept="{newer.id}" data-dropped="{older.id}"', merged)
+    undo = f"/dash/hamlets/{HAMLET}/merges/{merge_id}/undo"
+    assert_page(boss.post(undo, {}), 403, "csrf_invalid")
+    assert_page(clerk.post(undo, {"csrf": clerk.csrf()}), 403, "role_forbidden")
+    assert (
+        "<form"
+        not in clerk.get(f"/dash/hamlets/{HAMLET}").text.split('aria-labelledby="merged"')[1].split("</section>")[0]
+    )
+    back = boss.post(undo, {"csrf": boss.csrf()})
+    assert back.status_code == 303 and back.headers["location"] == f"/dash/hamlets/{HAMLET}?done=unmerged#merged"
+    assert {day: figures(office, day) for day in (None, *DAYS)} == before
+    assert_page(boss.post(undo, {"csrf": boss.csrf()}), 404, "not_found")  # once undone, nothing to undo
+    with office.session() as session:
+        actions = session.scalars(
+            select(models.Audit.action).where(
+                models.Audit.record_id == older.id, models.Audit.staff_user_id.is_not(None)
+            )
+        ).all()
+        assert sorted(actions) == ["dup_merged", "dup_unmerged", "updated", "updated"]
