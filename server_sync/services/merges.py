@@ -174,8 +174,8 @@ def merge(
 ) -> int:
     """Take `drop_id` off the roster as a duplicate of `keep_id` (issue 12 §4); the merge's id.
 
-    Both must be roster households of `hamlet_id` and the kept one must not itself be a
-    duplicate waiting in another merge (AdminError otherwise: nothing is written). The drop
+    Both must be roster households of `hamlet_id`, and the dropped one must not be the one
+    kept by another merge in force (AdminError otherwise: nothing is written). The drop
     is an ordinary household edit through `ingest` on the revision the server keeps
     (removed_at now, reason "duplicate"): revision, audit with the staff user, placements,
     tallies and the phones' roster pull follow. The relation is recorded in
@@ -192,6 +192,11 @@ def merge(
             raise AdminError(
                 f"Hộ {home.id} đã bị đưa khỏi danh sách.", f"Household {home.id} is already off the roster."
             )
+    if lenders(session, [drop.id]):  # its history would have to carry another's visits on
+        raise AdminError(
+            f"Hộ {drop.id} đang là hộ giữ lại của một lần gộp khác: hãy giữ hộ này, hoặc hoàn tác lần gộp kia trước.",
+            f"Household {drop.id} is the one kept by another merge: keep it, or undo that merge first.",
+        )
     from_day = max(keep.created_day, drop.created_day)
     _edit(session, drop, staff_user_id, now, seq, removed=True)
     link = models.HouseholdMerge(

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from server_sync import models
-from server_sync.services import coverage, households, merges
+from server_sync.services import coverage, households, merges, tallies, timeline
 from server_sync.web.i18n import TEXT
 from tests.survey.builders import adult, completed_visit, household
 
@@ -112,6 +112,12 @@ def test_the_issues_example_the_newer_survey_keeps_counting_and_an_undo_gives_th
         [pair] = merges.merged_pairs(session, HAMLET, fields=STAFF)
         assert (pair.kept_id, pair.dropped_id) == (kept.id, dropped.id)
 
+    now = {day: figures(world, day) for day in (None, *DAYS)}
+    with world.session() as session:  # what an upgrade or a change of zone recomputes from the records
+        tallies.rebuild(session)
+        timeline.rebuild(session)
+    assert {day: figures(world, day) for day in (None, *DAYS)} == now
+
     pulled = world.sync(cursor=cursor).json()
     gone = {h["id"]: h for h in pulled["roster"]["households"]}[dropped.id]
     assert (gone["removed_reason"], gone["removed_at"]) == ("duplicate", "2026-11-29T03:00:00.000+00:00")
@@ -141,7 +147,7 @@ def test_a_late_visit_to_the_dropped_household_counts_for_the_kept_one(world: Wo
     assert figures(world, date(2026, 10, 15))["adults_ready"] == (2, 2)
 
 
-def test_an_undo_of_another_hamlet_or_twice_is_refused(world: World) -> None:
+def test_an_undo_of_another_hamlet_or_twice_and_a_chain_of_merges_are_refused(world: World) -> None:
     older, newer, neighbour, visits = the_issues_pair()
     push(world, [older, newer, neighbour], visits)
     user = staff_user(world)
@@ -149,7 +155,12 @@ def test_an_undo_of_another_hamlet_or_twice_is_refused(world: World) -> None:
         merge_id = merges.merge(session, newer.id, older.id, user, hamlet_id=HAMLET, now=MERGED_AT)
     with pytest.raises(households.AdminError), world.session() as session:
         merges.undo(session, merge_id, user, hamlet_id="thon-khon-chu")
+    third = household(HAMLET, "Hoàng Văn Tú", address="Số 4 xóm Trên")
+    push(world, [third])
+    with pytest.raises(households.AdminError), world.session() as session:  # a chain: keep the kept one instead
+        merges.merge(session, third.id, newer.id, user, hamlet_id=HAMLET, now=MERGED_AT)
     with world.session() as session:
+        merges.merge(session, newer.id, third.id, user, hamlet_id=HAMLET, now=MERGED_AT)
         merges.undo(session, merge_id, user, hamlet_id=HAMLET, now=MERGED_AT)
     with pytest.raises(households.AdminError), world.session() as session:
         merges.undo(session, merge_id, user, hamlet_id=HAMLET, now=MERGED_AT)
