@@ -233,16 +233,47 @@ def undo(
             f"No merge {merge_id} in force in this hamlet.",
             code="not_found",
         )
+    link.undone_by, link.undone_at, link.undone_seq = staff_user_id, now, seq
+    session.flush()  # undone first: the edit below is then no phone's restore of a merged household
     drop = session.get(models.Household, link.dropped_id)
     assert drop is not None  # a foreign key
     if drop.removed_at is not None and drop.content.get("removed_reason") == "duplicate":
         _edit(session, drop, staff_user_id, now, seq, removed=False)
-    link.undone_by, link.undone_at, link.undone_seq = staff_user_id, now, seq
-    session.flush()
     _audit(session, link, "dup_unmerged", staff_user_id, now)
     refresh_kept(session, [link.kept_id], seq)
     timeline.queue(session, [link.kept_id, link.dropped_id], seq)
     return link
+
+
+def restored_on_phone(
+    session: Session, household_ids: Sequence[str], seq: int, *, device_id: str | None, now: datetime
+) -> None:
+    """A phone put back on the roster a household merged away (issue 11 made a duplicate
+    restorable there): the volunteer says it is a household of its own, so its merge is
+    undone by batch `seq` (audited with the device) and the kept household counts from its
+    own visits again; otherwise today's figures would count it while the timeline did not."""
+    m = models.table(models.HouseholdMerge)
+    links = session.scalars(
+        select(models.HouseholdMerge).where(m.c.dropped_id.in_(list(household_ids)), m.c.undone_seq.is_(None))
+    ).all()
+    for link in links:
+        link.undone_at, link.undone_seq = now, seq
+        session.flush()
+        facts = {"merge_id": link.id, "kept": link.kept_id, "dropped": link.dropped_id, "restored_on_phone": True}
+        for record_id in (link.kept_id, link.dropped_id):
+            session.add(
+                models.Audit(
+                    at=now,
+                    device_id=device_id,
+                    kind="household",
+                    record_id=record_id,
+                    action="dup_unmerged",
+                    new_content=facts,
+                )
+            )
+        session.flush()
+    refresh_kept(session, sorted({link.kept_id for link in links}), seq)
+    timeline.queue(session, [link.dropped_id for link in links], seq)
 
 
 def _edit(

@@ -232,3 +232,22 @@ def test_the_merge_page_chooses_the_newer_survey_asks_for_confirmation_and_can_b
             )
         ).all()
         assert sorted(actions) == ["dup_merged", "dup_unmerged", "updated", "updated"]
+
+
+def test_a_phone_that_puts_the_dropped_household_back_undoes_the_merge_and_the_figures_agree(world: World) -> None:
+    older, newer, neighbour, visits = the_issues_pair()
+    cursor = push(world, [older, newer, neighbour], visits)["cursor"]
+    user = staff_user(world)
+    before = {day: figures(world, day) for day in (None, *DAYS)}
+    with world.session() as session:
+        merges.merge(session, newer.id, older.id, user, hamlet_id=HAMLET, now=MERGED_AT)
+    pulled = {h["id"]: h for h in world.sync(cursor=cursor).json()["roster"]["households"]}[older.id]
+    restored = {**pulled, "removed_at": None, "removed_reason": None, "updated_at": "2026-11-29T04:00:00.000+00:00"}
+    push(world, [restored])  # issue 11: the volunteer says it is a household of its own
+    today = figures(world)
+    assert today == figures(world, date(2026, 11, 29)) == before[None]  # current and as of today agree
+    assert {day: figures(world, day) for day in DAYS} == {day: before[day] for day in DAYS}
+    with world.session() as session:
+        assert merges.merged_pairs(session, HAMLET, fields=STAFF) == []
+        audit = session.scalars(select(models.Audit).where(models.Audit.action == "dup_unmerged")).all()
+        assert {(a.record_id, a.device_id) for a in audit} == {(newer.id, world.device_id), (older.id, world.device_id)}
