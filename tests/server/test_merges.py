@@ -6,6 +6,7 @@ and an undo gives back the figures as they were; through the real sync and datab
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import UTC, date, datetime
@@ -188,6 +189,8 @@ def test_the_merge_page_chooses_the_newer_survey_asks_for_confirmation_and_can_b
     assert "1982" in sides[newer.id] and "1982" not in sides[older.id]  # members of each one's latest survey
     assert "01/10/2026" in sides[newer.id] and "01/03/2026" in sides[older.id]  # their visits, day first
     assert 'style="' not in page.text and "<script>" not in page.text  # the CSP holds: no inline style or script
+    english = boss.get(f"{url}?lang=en").text
+    assert TEXT["merge_why_newer_visit"][1] in html.unescape(english) and TEXT["merge_title"][1] in english
 
     assert_page(clerk.get(url), 403, "role_forbidden")
     assert_page(clerk.post(url, {"keep": newer.id, "confirm": "yes", "csrf": clerk.csrf()}), 403, "role_forbidden")
