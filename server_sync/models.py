@@ -317,6 +317,30 @@ class VisitNeed(Base):
     checklist_version: Mapped[int] = mapped_column(Integer)  # whose labels the page shows
 
 
+# -- since 0007: duplicates merged by staff, and undone ----------------------------------
+
+
+class HouseholdMerge(Base):
+    """Staff judged `dropped_id` a duplicate of `kept_id` (issue 12 §4): the dropped household
+    left the roster through an ordinary edit (batch `merged_seq`), and as of any day from
+    `from_day` (the later of the two creation days) the pair counts once, as the kept one,
+    with the newest completed visit of the two. Visits stay where they were recorded; this
+    row is the relation. An undo (batch `undone_seq`) puts both back as they were."""
+
+    __tablename__ = "household_merge"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"), index=True)
+    kept_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    dropped_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    from_day: Mapped[date] = mapped_column(Date)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    merged_at: Mapped[datetime]
+    merged_seq: Mapped[int] = mapped_column(Integer)
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    undone_at: Mapped[datetime | None]
+    undone_seq: Mapped[int | None] = mapped_column(Integer)
+
+
 def table(model: type[Base]) -> Table:
     """The Core table of a mapped class, typed as the `Table` it is (`__table__` is typed as
     any FromClause), for the services' bulk statements."""

@@ -24,7 +24,7 @@ from survey.roster import placement_on
 from survey.times import as_utc, system_clock
 
 from .. import models
-from . import history, tallies, timeline
+from . import history, merges, tallies, timeline
 from .admin import coverage_config
 
 
@@ -82,25 +82,38 @@ def walk(session: Session, hamlet_ids: Iterable[str], as_of: date | None, adult_
             {row[0] for row in session.execute(select(p.c.household_id).where(p.c.hamlet_id.in_(hamlet_ids)))}
         )
         hamlet_of = {}
+        dropped_in: dict[str, list[timeline.MergeLink]] = {}
+        for link in timeline.merge_links(session, ever):
+            dropped_in.setdefault(link.dropped_id, []).append(link)
         for household_id, placed in history.placements(session, ever).items():
-            found = placement_on([pl for pl, _ in placed], as_of)
+            effective = timeline.effective_placements(
+                [pl for pl, _ in placed], [s for _, s in placed], dropped_in.get(household_id, [])
+            )
+            found = placement_on(effective, as_of)
             if found is not None and found.on_roster and found.hamlet_id in wanted:
                 hamlet_of[household_id] = found.hamlet_id
     stored_age = str(adult_age) if adult_age in tallies.TALLY_AGES else None
     zone_of = history.zones(session)
     ids = sorted(hamlet_of)
+    # A kept household counts the completed visits of those merged into it (issue 12 §4).
+    counted_for: dict[str, list[str]] = {i: [i] for i in ids}
+    for kept_id, dropped in merges.lenders(session, ids).items():
+        for dropped_id in dropped:
+            counted_for.setdefault(dropped_id, []).append(kept_id)
+    owners = sorted(counted_for)
     latest: dict[str, tuple[datetime, str, Any, str]] = {}  # instant, visit id, its payload, its hamlet
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(owners), 500):
         visits = select(
             v.c.household_id, v.c.visited_at, v.c.id, v.c.tallies if stored_age else v.c.content, v.c.hamlet_id
-        ).where(v.c.outcome == "completed", v.c.household_id.in_(ids[start : start + 500]))
+        ).where(v.c.outcome == "completed", v.c.household_id.in_(owners[start : start + 500]))
         if as_of is not None:
             visits = visits.where(v.c.visited_day <= as_of)
-        for household_id, visited_at, visit_id, payload, visit_hamlet in session.execute(visits):
+        for owner_id, visited_at, visit_id, payload, visit_hamlet in session.execute(visits):
             moment = as_utc(visited_at)
-            best = latest.get(household_id)
-            if best is None or (moment, visit_id) > (best[0], best[1]):
-                latest[household_id] = (moment, visit_id, payload, visit_hamlet)
+            for household_id in counted_for[owner_id]:
+                best = latest.get(household_id)
+                if best is None or (moment, visit_id) > (best[0], best[1]):
+                    latest[household_id] = (moment, visit_id, payload, visit_hamlet)
     sums: dict[str, list[int]] = {}
     for household_id, hamlet_id in hamlet_of.items():
         best = latest.get(household_id)

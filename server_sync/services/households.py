@@ -23,14 +23,12 @@ from survey import checklist as checklists
 from survey.checklist import Checklist, Label
 from survey.duplicates import Likeness, Particulars, blocking_keys, likeness, particulars
 from survey.followups import open_follow_ups
-from survey.records import Household, Outcome, Visit
+from survey.records import Outcome, Visit
 from survey.text import fold
-from survey.times import as_utc, iso, local_day, zone
+from survey.times import as_utc, local_day, zone
 
 from .. import models
-from . import ingest, roster
-from .admin import AdminError, coverage_config
-from .enrolment import DeviceScope
+from .admin import AdminError
 from .exports import Sheet
 
 PERSONAL_FIELDS = ("head_name", "address", "phone")  # what `fields` may name
@@ -115,10 +113,19 @@ def hamlet_status(session: Session, hamlet_id: str, *, fields: frozenset[str]) -
         .select_from(_V.join(_H, _V.c.household_id == _H.c.id))
         .where(_H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None))
     )
+    found: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(visits)]
+    from . import merges  # a kept household counts the visits of those merged into it (issue 12 §4)
+
+    kept_for = {d: k for k, dropped in merges.lenders(session, homes).items() for d in dropped}
+    if kept_for:
+        lent = select(_V.c.household_id, _V.c.visited_at, _V.c.id, _V.c.outcome, _V.c.visited_day).where(
+            _V.c.household_id.in_(sorted(kept_for))
+        )
+        found += [(kept_for[row[0]], *row[1:]) for row in session.execute(lent)]
     attempts: dict[str, int] = {}
     latest: dict[str, tuple[datetime, str, str | None, date | None]] = {}
     completed: set[str] = set()
-    for household_id, visited_at, visit_id, outcome, visited_day in session.execute(visits):
+    for household_id, visited_at, visit_id, outcome, visited_day in found:
         attempts[household_id] = attempts.get(household_id, 0) + 1
         if outcome == Outcome.COMPLETED:
             completed.add(household_id)
@@ -486,48 +493,14 @@ def dismiss_duplicate(
 
 def merge_duplicate(
     session: Session, keep_id: str, drop_id: str, staff_user_id: int, *, hamlet_id: str, now: datetime | None = None
-) -> None:
+) -> int:
     """Take `drop_id` off the roster as a duplicate of `keep_id`, both households of
-    `hamlet_id` (AdminError otherwise).
+    `hamlet_id` (AdminError otherwise); the merge's id. See `services.merges.merge`: the
+    kept household takes the newest completed visit of the two and the merge can be undone
+    (issue 12 §4)."""
+    from . import merges
 
-    The change is an ordinary household edit through `ingest`, made on the revision the
-    server keeps (removed_at now, reason "duplicate"), under a fresh change sequence: its
-    new revision, placements, tallies, coverage, the audit trail (with the staff user) and
-    the phones' roster pulls all follow, as for an edit from a phone. The dropped
-    household's visits stay (they are append-only) but no longer count.
-    """
-    now = now or datetime.now(UTC)
-    seq = roster.next_seq(session)  # taken first: it serialises writers, so the reads below are current
-    keep, drop = _pair(session, keep_id, drop_id, hamlet_id)
-    for home in (keep, drop):
-        if home.removed_at is not None:
-            raise AdminError(
-                f"Hộ {home.id} đã bị đưa khỏi danh sách.", f"Household {home.id} is already off the roster."
-            )
-    hamlet = _hamlet(session, drop.hamlet_id)
-    commune = session.get(models.Commune, hamlet.commune_code)
-    assert commune is not None  # a foreign key
-    record = Household.from_dict(drop.content)
-    record.revision = drop.revision  # made on what the server keeps: it becomes the next revision
-    record.removed_at = record.updated_at = iso(now)
-    record.removed_reason = "duplicate"
-    scope = DeviceScope(
-        device_id=None,
-        volunteer_id="",
-        volunteer_name="",
-        commune_code=commune.code,
-        hamlet_ids=frozenset({hamlet.id}),
-        staff_user_id=staff_user_id,
-    )
-    [result] = ingest.ingest(
-        session, scope, [record.to_dict()], [], seq=seq, config=coverage_config(commune), now=now
-    ).results
-    if result.result != "accepted":  # the stored record breaks today's rules: nothing was written
-        raise AdminError(
-            f"Không thể cập nhật hộ {drop.id} ({result.code}).",
-            f"Household {drop.id} could not be updated ({result.code}).",
-        )
-    session.expire(drop)  # ingest wrote through the connection: the ORM copy is stale
+    return merges.merge(session, keep_id, drop_id, staff_user_id, hamlet_id=hamlet_id, now=now)
 
 
 # -- 4. volunteer activity ------------------------------------------------------------------

@@ -215,6 +215,15 @@ def ingest(
     results += batch.visits(visits)
     batch.write()
     tallies.apply(session, batch.deltas)
+    from . import merges  # issue 12 §4: households merged away as duplicates
+
+    back = [h.id for h in batch.homes.values() if h.record is not None and not h.new and h.removed_at is None]
+    if back:  # a phone put one back on the roster: its merge is undone
+        merges.restored_on_phone(session, back, seq, device_id=scope.device_id, now=batch.now)
+    if batch.visit_rows:  # a late visit to a household merged away counts for the one kept
+        dropped = {row["household_id"] for row in batch.visit_rows if row["outcome"] == Outcome.COMPLETED}
+        kept = merges.keepers(session, dropped) if dropped else {}
+        merges.refresh_kept(session, sorted(set(kept.values())), seq)
     return Ingested(results, batch.returned)
 
 

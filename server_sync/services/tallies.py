@@ -176,6 +176,11 @@ def rebuild(session: Session) -> None:
     if updates:
         connection.execute(update(v).where(v.c.id == bindparam("vid")).values(tallies=bindparam("t")), updates)
     tally_of = {u["vid"]: u["t"] for u in updates}
+    m = models.table(models.HouseholdMerge)
+    for kept_id, dropped_id in connection.execute(select(m.c.kept_id, m.c.dropped_id).where(m.c.undone_seq.is_(None))):
+        lent = latest.get(dropped_id)  # the kept household counts from the newest of the two (issue 12 §4)
+        if lent is not None and (kept_id not in latest or lent > latest[kept_id]):
+            latest[kept_id] = lent
     deltas: Deltas = {}
     household_updates = []
     for household_id, hamlet_id, removed_at in connection.execute(select(h.c.id, h.c.hamlet_id, h.c.removed_at)):

@@ -65,22 +65,68 @@ class CompletedVisit:
 Step = tuple[date, str | None, Mapping[str, Flat] | None]  # day, hamlet (None: off the roster), contribution
 
 
+@dataclass(frozen=True)
+class MergeLink:
+    """A merge of two duplicate households as the history reads it (models.HouseholdMerge):
+    in force once batch `merged_seq` is taken in, until batch `undone_seq` (if any) is."""
+
+    id: int
+    kept_id: str
+    dropped_id: str
+    from_day: date  # the later creation day of the two: from it on the pair counts once
+    merged_seq: int
+    undone_seq: int | None = None
+
+    def active(self, limit: int | None = None) -> bool:
+        """In force once every batch before `limit` (all when None) is taken in."""
+        if limit is not None and self.merged_seq >= limit:
+            return False
+        return self.undone_seq is None or (limit is not None and self.undone_seq >= limit)
+
+
+def effective_placements(
+    placements: Sequence[Placement], seqs: Sequence[int], as_dropped: Sequence[MergeLink], limit: int | None = None
+) -> list[Placement]:
+    """Where a household stood, with the merges it was dropped in (issue 12 §4): the
+    placements the merge's and the undo's own edits added are the merge's to say, so they
+    are set aside; while a merge is in force the household is off the roster from the
+    merge's `from_day` on (the pair counts once, as the kept household), and an undone merge
+    leaves the history as it was before it."""
+    if not as_dropped:
+        return list(placements)
+    own = {s for m in as_dropped for s in (m.merged_seq, m.undone_seq) if s is not None}
+    kept = [p for p, s in zip(placements, seqs, strict=False) if s not in own]
+    in_force = [m for m in as_dropped if m.active(limit)]
+    if not in_force or not kept:
+        return kept
+    cut = min(m.from_day for m in in_force)
+    return [p for p in kept if p.day < cut] + [Placement(cut, kept[0].hamlet_id, False)]
+
+
 @dataclass
 class History:
     """What decides a household's contribution over time: where it stood (placements, oldest
-    first, with the batch that added each) and its completed visits."""
+    first, with the batch that added each) and its completed visits; with the merges it is
+    part of: as the kept household it also counts the dropped one's completed visits
+    (`borrowed`, by merge), as the dropped one it leaves the roster (issue 12 §4). `limit`:
+    the history as the batches before it left it (None: all of them)."""
 
     placements: list[Placement]
     visits: list[CompletedVisit] = field(default_factory=list)
     placement_seqs: list[int] = field(default_factory=list)
+    as_dropped: list[MergeLink] = field(default_factory=list)
+    borrowed: list[tuple[MergeLink, CompletedVisit]] = field(default_factory=list)
+    limit: int | None = None
 
     def steps(self) -> list[Step]:
         """(day, hamlet it counts in from that day on, its contribution), in day order."""
-        days = {p.day for p in self.placements} | {v.day for v in self.visits}
-        ordered = sorted(self.visits, key=lambda v: (v.at, v.id))
+        placements = effective_placements(self.placements, self.placement_seqs, self.as_dropped, self.limit)
+        visits = self.visits + [v for link, v in self.borrowed if link.active(self.limit)]
+        days = {p.day for p in placements} | {v.day for v in visits}
+        ordered = sorted(visits, key=lambda v: (v.at, v.id))
         found: list[Step] = []
         for day in sorted(days):
-            placed = placement_on(self.placements, day)
+            placed = placement_on(placements, day)
             if placed is None or not placed.on_roster:
                 found.append((day, None, None))
                 continue
@@ -96,8 +142,17 @@ class History:
         kept = [p for p, s in zip(self.placements, self.placement_seqs, strict=False) if s < seq]
         if not kept:
             return None
+
+        def earlier(v: CompletedVisit) -> bool:
+            return v.seq is None or v.seq < seq
+
         return History(
-            kept, [v for v in self.visits if v.seq is None or v.seq < seq], [s for s in self.placement_seqs if s < seq]
+            kept,
+            [v for v in self.visits if earlier(v)],
+            [s for s in self.placement_seqs if s < seq],
+            self.as_dropped,
+            [(link, v) for link, v in self.borrowed if earlier(v)],
+            seq if self.limit is None else min(seq, self.limit),
         )
 
 
@@ -261,8 +316,9 @@ def to_tally(flat: Sequence[int]) -> Tally:
 
 
 def histories(session: Session, household_ids: Iterable[str]) -> dict[str, History]:
-    """Stored histories of these households, from their placements and their completed
-    visits' stored tallies."""
+    """Stored histories of these households, from their placements, their completed
+    visits' stored tallies and the merges they are part of (with the dropped households'
+    completed visits for the kept ones)."""
     from .history import placements
 
     v = models.table(models.Visit)
@@ -275,13 +331,34 @@ def histories(session: Session, household_ids: Iterable[str]) -> dict[str, Histo
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         for home_id, placed in placements(session, chunk).items():
             found[home_id] = History([p for p, _ in placed], [], [s for _, s in placed])
+        links = merge_links(session, chunk)
+        lent: dict[str, list[MergeLink]] = {}  # dropped household → the merges it lends its visits to
+        for link in links:
+            if link.dropped_id in found:
+                found[link.dropped_id].as_dropped.append(link)
+            if link.kept_id in found:
+                lent.setdefault(link.dropped_id, []).append(link)
         for home_id, day, visited_at, visit_id, stored, seq in connection.execute(
-            visits.where(v.c.household_id.in_(chunk))
+            visits.where(v.c.household_id.in_(sorted(set(chunk) | set(lent))))
         ):
+            visit = CompletedVisit(day, as_utc(visited_at), visit_id, stored, seq)
             history = found.get(home_id)
             if history is not None:
-                history.visits.append(CompletedVisit(day, as_utc(visited_at), visit_id, stored, seq))
+                history.visits.append(visit)
+            for link in lent.get(home_id, ()):
+                found[link.kept_id].borrowed.append((link, visit))
     return found
+
+
+def merge_links(session: Session, household_ids: Sequence[str]) -> list[MergeLink]:
+    """Every merge, in force or undone, that one of these households is part of."""
+    m = models.table(models.HouseholdMerge)
+    if not household_ids:
+        return []
+    statement = select(m.c.id, m.c.kept_id, m.c.dropped_id, m.c.from_day, m.c.merged_seq, m.c.undone_seq).where(
+        m.c.kept_id.in_(list(household_ids)) | m.c.dropped_id.in_(list(household_ids))
+    )
+    return [MergeLink(*row) for row in session.connection().execute(statement.order_by(m.c.id))]
 
 
 def rebuild(session: Session, *, households_per_pass: int = 5_000) -> None:

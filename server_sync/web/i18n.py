@@ -168,7 +168,61 @@ TEXT: dict[str, tuple[str, str]] = {
     "evidence_other_house_number": ("khác số nhà", "different house number"),
     "evidence_same_phone": ("cùng số điện thoại", "same phone"),
     "evidence_other_phone": ("khác số điện thoại", "different phone"),
-    "merge": ("Gộp: giữ hộ thứ nhất", "Merge: keep the first"),
+    "merge": ("Xem và gộp…", "Compare and merge…"),
+    # the merge page (issue 12 §4)
+    "merge_title": ("Gộp hai hộ trùng", "Merge two duplicate households"),
+    "merge_hint": (
+        "Chọn hộ giữ lại. Hộ kia rời danh sách (trùng), các lần khảo sát vẫn được giữ nguyên; hộ giữ lại "
+        "tính theo lần khảo sát xong mới nhất của cả hai. Có thể hoàn tác.",
+        "Choose the household to keep. The other leaves the roster (duplicate); every visit is kept as "
+        "recorded; the kept household counts from the newest completed visit of the two. It can be undone.",
+    ),
+    "merge_keep": ("Giữ hộ này", "Keep this one"),
+    "merge_next": ("Tiếp tục", "Continue"),
+    "merge_confirm_title": ("Xác nhận gộp", "Confirm the merge"),
+    "merge_confirm": ("Xác nhận gộp", "Confirm the merge"),
+    "merge_cancel": ("Huỷ", "Cancel"),
+    "merge_will_keep": ("Giữ lại", "Kept"),
+    "merge_will_drop": ("Rời danh sách (hộ trùng)", "Leaves the roster (duplicate)"),
+    "merge_will_count": (
+        "Hộ giữ lại được tính theo lần khảo sát xong mới nhất của cả hai hộ; từ ngày hộ thứ hai được ghi nhận, "
+        "hai hộ chỉ tính là một. Điện thoại của tình nguyện viên nhận thay đổi ở lần đồng bộ tới.",
+        "The kept household counts from the newest completed visit of the two; from the day the second "
+        "record was made, the pair counts once. Volunteers' phones receive the change at their next sync.",
+    ),
+    "merge_can_undo": (
+        "Có thể hoàn tác ở trang thôn (mục “Hộ đã gộp”).",
+        "It can be undone from the hamlet page (“Merged households”).",
+    ),
+    "merge_why_newer_visit": (
+        "Gợi ý giữ hộ này: lần khảo sát xong của hộ này mới hơn.",
+        "Suggested: this household's completed visit is the newer.",
+    ),
+    "merge_why_only_visited": (
+        "Gợi ý giữ hộ này: chỉ hộ này đã được khảo sát xong.",
+        "Suggested: only this household has a completed visit.",
+    ),
+    "merge_why_older_record": (
+        "Gợi ý giữ hộ này: chưa hộ nào được khảo sát xong, hộ này được ghi nhận trước.",
+        "Suggested: neither has a completed visit, and this one was recorded first.",
+    ),
+    "created_on": ("Ngày ghi nhận", "Recorded on"),
+    "members_latest": ("Thành viên (lần khảo sát xong gần nhất)", "Members (latest completed visit)"),
+    "relation": ("Quan hệ với chủ hộ", "Relation to the head"),
+    "birth_year": ("Năm sinh", "Birth year"),
+    "sex": ("Giới tính", "Sex"),
+    "visits": ("Các lần đến hộ", "Visits"),
+    "outcome": ("Kết quả", "Outcome"),
+    "outcome_completed": ("Khảo sát xong", "Completed"),
+    "outcome_nobody_home": ("Không có nhà", "Nobody home"),
+    "outcome_declined": ("Từ chối", "Declined"),
+    "outcome_moved": ("Chuyển đi / trùng", "Moved away / duplicate"),
+    "merged_pairs": ("Hộ đã gộp", "Merged households"),
+    "merged_kept": ("Hộ giữ lại", "Kept"),
+    "merged_dropped": ("Hộ trùng (đã rời danh sách)", "Duplicate (off the roster)"),
+    "merged_on": ("Ngày gộp", "Merged on"),
+    "undo": ("Hoàn tác", "Undo"),
+    "unmerged": ("Đã hoàn tác: hai hộ trở lại danh sách.", "Undone: both households are back on the roster."),
     "dismiss": ("Không trùng", "Not a duplicate"),
     "admin_only": ("Chỉ quản trị viên được gộp hoặc bỏ qua.", "Only an administrator may merge or dismiss."),
     "volunteers": ("Hoạt động của tình nguyện viên", "Volunteer activity"),

@@ -28,6 +28,7 @@ from ..services import (
     figures,
     followups,
     households,
+    merges,
     report,
     report_docx,
     staff,
@@ -356,7 +357,8 @@ def hamlet_page(
         "duplicates": households.likely_duplicates(session, hamlet.id, fields=fields),
         "activity": households.volunteer_activity(session, hamlet.id, today=now),
         "charts": _charts(session, commune, view.trend, view.close_margin, lang, with_figures=False),
-        "done": done if done in ("merged", "dismissed") else "",
+        "merged": merges.merged_pairs(session, hamlet.id, fields=fields),
+        "done": done if done in ("merged", "dismissed", "unmerged") else "",
         **_dates(day, now),
     }
     return page(request, "hamlet.html", lang, context, identity=me)
@@ -417,20 +419,114 @@ def decide_duplicate(
         raise Refused("not_found")
     if not households.in_hamlet(session, hamlet.id, {first, second}):
         raise Refused("not_found")  # a household of another hamlet or commune does not exist here
+    if decision == "merge":  # chosen, confirmed and done on the pair's own page (issue 12 §4)
+        return RedirectResponse(_pair_url(hamlet.id, first, second), status_code=303)
     try:
-        if decision == "merge":
-            households.merge_duplicate(
-                session, first, second, me.user_id, hamlet_id=hamlet.id, now=request.app.state.clock()
-            )
-        elif decision == "dismiss":
+        if decision == "dismiss":
             households.dismiss_duplicate(session, first, second, me.user_id, hamlet_id=hamlet.id)
         else:
             raise Refused("schema_invalid", "decision", {"problem": decision[:40]})
     except admin.AdminError as error:
         raise Refused("admin_refused", "", {"vi": error.vi, "en": error.en}) from None
     session.commit()
-    done = "merged" if decision == "merge" else "dismissed"
-    return RedirectResponse(f"{PREFIX}/hamlets/{quote(hamlet.id)}?done={done}#duplicates", status_code=303)
+    return RedirectResponse(f"{PREFIX}/hamlets/{quote(hamlet.id)}?done=dismissed#duplicates", status_code=303)
+
+
+def _pair_url(hamlet_id: str, a: str, b: str) -> str:
+    return f"{PREFIX}/hamlets/{quote(hamlet_id)}/duplicates/{quote(a)}/{quote(b)}"
+
+
+def _merge_pair(session: Any, me: staff.StaffIdentity, hamlet_id: str, a: str, b: str) -> models.Hamlet:
+    """The hamlet, once the caller is an administrator and both ids are households of it
+    (hence of the caller's commune); 404 otherwise, as for anything not there."""
+    staff.require_admin(me)
+    hamlet = _hamlet(session, me, hamlet_id)
+    if not (HOUSEHOLD_ID.fullmatch(a) and HOUSEHOLD_ID.fullmatch(b)) or not households.in_hamlet(
+        session, hamlet.id, {a, b}
+    ):
+        raise Refused("not_found")
+    return hamlet
+
+
+def _merge_page(
+    request: Request, session: Any, me: staff.StaffIdentity, lang: str, hamlet: models.Hamlet, a: str, b: str, keep: str
+) -> Any:
+    fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
+    try:
+        pair = merges.choice(session, hamlet.id, a, b, fields=fields)
+    except admin.AdminError as error:
+        raise Refused("admin_refused", "", {"vi": error.vi, "en": error.en}) from None
+    sides = {pair.first.household_id: pair.first, pair.second.household_id: pair.second}
+    context: dict[str, Any] = {"hamlet": hamlet, "pair": pair, "fields": fields, "confirming": bool(keep)}
+    if keep:
+        if keep not in sides:
+            raise Refused("schema_invalid", "keep", {"problem": keep[:40]})
+        context["kept"] = sides[keep]
+        context["dropped"] = next(s for k, s in sides.items() if k != keep)
+    return page(request, "merge.html", lang, context, identity=me)
+
+
+@router.get("/hamlets/{hamlet_id}/duplicates/{a}/{b}")
+def merge_page(
+    request: Request, hamlet_id: str, a: str, b: str, me: StaffDep, lang: LangDep, session: SessionDep
+) -> Any:
+    """Both households side by side, the one with the newest completed visit suggested
+    (issue 12 §4); administrators only."""
+    hamlet = _merge_pair(session, me, hamlet_id, a, b)
+    return _merge_page(request, session, me, lang, hamlet, a, b, "")
+
+
+@router.post("/hamlets/{hamlet_id}/duplicates/{a}/{b}")
+def merge_pair(
+    request: Request,
+    hamlet_id: str,
+    a: str,
+    b: str,
+    me: StaffDep,
+    lang: LangDep,
+    session: SessionDep,
+    keep: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Any:
+    """The choice: without `confirm=yes`, the confirmation step (nothing written); with it,
+    the merge (services/merges.py), then back to the hamlet."""
+    staff.check_csrf(me, csrf)
+    hamlet = _merge_pair(session, me, hamlet_id, a, b)
+    if keep not in (a, b):
+        raise Refused("schema_invalid", "keep", {"problem": keep[:40]})
+    if confirm != "yes":
+        return _merge_page(request, session, me, lang, hamlet, a, b, keep)
+    drop = b if keep == a else a
+    try:
+        merges.merge(session, keep, drop, me.user_id, hamlet_id=hamlet.id, now=request.app.state.clock())
+    except admin.AdminError as error:
+        raise Refused("admin_refused", "", {"vi": error.vi, "en": error.en}) from None
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/hamlets/{quote(hamlet.id)}?done=merged#merged", status_code=303)
+
+
+@router.post("/hamlets/{hamlet_id}/merges/{merge_id}/undo")
+def undo_merge(
+    request: Request,
+    hamlet_id: str,
+    merge_id: int,
+    me: StaffDep,
+    session: SessionDep,
+    csrf: Annotated[str, Form()] = "",
+) -> Any:
+    """Both households back on the roster as they were (services/merges.py: undo); audited."""
+    staff.check_csrf(me, csrf)
+    staff.require_admin(me)
+    hamlet = _hamlet(session, me, hamlet_id)
+    try:
+        merges.undo(session, merge_id, me.user_id, hamlet_id=hamlet.id, now=request.app.state.clock())
+    except admin.AdminError as error:
+        if error.code == "not_found":
+            raise Refused("not_found") from None
+        raise Refused("admin_refused", "", {"vi": error.vi, "en": error.en}) from None
+    session.commit()
+    return RedirectResponse(f"{PREFIX}/hamlets/{quote(hamlet.id)}?done=unmerged#merged", status_code=303)
 
 
 # -- downloads --------------------------------------------------------------------------------

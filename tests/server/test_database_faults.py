@@ -102,8 +102,8 @@ def test_a_locked_database_is_503_server_busy_and_reads_keep_working(busy_world:
             assert got.status_code == 200, (url, got.status_code)
         # a page that writes says so on a page of its own (never a 500)
         page = office.post(
-            "/dash/hamlets/thon-na-pan/duplicates",
-            {"csrf": office.csrf(), "first": pair[0].id, "second": pair[1].id, "decision": "merge"},
+            f"/dash/hamlets/thon-na-pan/duplicates/{pair[0].id}/{pair[1].id}",
+            {"csrf": office.csrf(), "keep": pair[0].id, "confirm": "yes"},
         )
         assert page.status_code == 503 and 'data-code="server_busy"' in page.text
     assert snapshot(world.app) == before

@@ -344,7 +344,7 @@ def test_dismissing_a_pair_hides_it_once_in_either_order(world: World) -> None:
         households.dismiss_duplicate(session, h["an"].id, "no-such-household", user, hamlet_id="thon-na-pan")
 
 
-def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the_audit(world: World) -> None:
+def test_merging_takes_the_duplicate_off_the_roster_and_the_kept_one_counts_its_survey(world: World) -> None:
     keep = household("thon-na-pan", "Nguyễn Văn An", phone="0912345678")
     drop = household(
         "thon-na-pan", "Nguyen Van An", phone="+84912345678", updated_at="2026-11-20T09:00:00.000+00:00"
@@ -368,9 +368,10 @@ def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the
     with world.session() as session:
         households.merge_duplicate(session, keep.id, drop.id, user, hamlet_id="thon-na-pan", now=now)
 
-    after = na_pan()
-    assert after["visit_coverage"] == (1, 2) and after["adults_ready"] == (0, 1)
-    assert na_pan(date(2026, 11, 20)) == after and na_pan(date(2026, 11, 19)) == before
+    after = na_pan()  # issue 12 §4: the kept household takes the dropped one's survey, nothing falls
+    assert after["visit_coverage"] == (2, 2) and after["adults_ready"] == (1, 2)
+    # both were created on 10/1: as of any day since, the pair counts once
+    assert na_pan(date(2026, 11, 20)) == after and na_pan(date(2026, 11, 19)) == after
     with world.session() as session:
         stored = session.get(models.Household, drop.id)
         assert (as_utc(stored.removed_at), stored.content["removed_reason"]) == (now, "duplicate")
@@ -383,12 +384,14 @@ def test_merging_takes_the_duplicate_off_the_roster_for_coverage_rosters_and_the
         assert session.scalar(select(models.Visit.id).where(models.Visit.household_id == drop.id)) == visits[0].id
         assert households.likely_duplicates(session, "thon-na-pan") == []
         status = households.hamlet_status(session, "thon-na-pan", fields=STAFF)
-        assert (status.roster, status.completed) == (2, 1)
+        assert (status.roster, status.completed) == (2, 2)
+        assert session.get(models.Household, keep.id).latest_visit_id == visits[0].id
 
-    pulled = world.sync(cursor=cursor).json()["roster"]["households"]
-    assert [(h["id"], h["removed_reason"], h["removed_at"]) for h in pulled] == [
-        (drop.id, "duplicate", "2026-11-20T03:00:00.000+00:00")
-    ]
+    pulled = world.sync(cursor=cursor).json()["roster"]
+    assert sorted((h["id"], h["removed_reason"], h["removed_at"]) for h in pulled["households"]) == sorted(
+        [(drop.id, "duplicate", "2026-11-20T03:00:00.000+00:00"), (keep.id, None, None)]
+    )  # the kept one comes again with its latest completed visit, now the dropped one's survey
+    assert [v["id"] for v in pulled["visits"]] == [visits[0].id]
 
 
 def test_a_merge_that_cannot_be_is_refused_and_writes_nothing(world: World) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from server_sync.services import admin, enrolment, staff
+from server_sync.services import admin, enrolment, merges, staff
 from tests.survey.builders import household
 
 from .conftest import World
@@ -53,7 +53,13 @@ def two(world: World) -> dict[str, Any]:
     assert [r["result"] for r in answer["results"]] == ["accepted", "accepted"], answer
     ours = [household("thon-na-pan", "Nguyễn Văn An"), household("thon-na-pan", "Nguyen Van An")]
     assert [r["result"] for r in world.sync(ours).json()["results"]] == ["accepted", "accepted"]
+    merged = [household(THEIR_HAMLET, "Hà Văn Bảy"), household(THEIR_HAMLET, "Ha Van Bay")]
+    assert [r["result"] for r in world.sync(merged, token=theirs.token).json()["results"]] == ["accepted"] * 2
+    with world.session() as session:
+        their_admin = staff.create_staff(session, OTHER, "quan.tri.khac", "Lò Văn Quản", "admin", ADMIN[1])
+        merge_id = merges.merge(session, merged[0].id, merged[1].id, their_admin.id, hamlet_id=THEIR_HAMLET)
     return {
+        "merge": merge_id,
         "volunteer": volunteer.id,
         "device": theirs.scope.device_id,
         "pair": [h.id for h in pair],
@@ -87,6 +93,30 @@ CALLS: dict[tuple[str, str], list[Call]] = {
         lambda w, d, t, decision: _form(
             d, "/dash/hamlets/thon-khon-chu/duplicates", first=t["ours"][0], second=t["ours"][1], decision=decision
         ),
+    ],
+    ("GET", "/dash/hamlets/{hamlet_id}/duplicates/{a}/{b}"): [
+        lambda w, d, t, _: d.get(f"/dash/hamlets/thon-na-pan/duplicates/{t['pair'][0]}/{t['pair'][1]}"),
+        lambda w, d, t, _: d.get(f"/dash/hamlets/{THEIR_HAMLET}/duplicates/{t['pair'][0]}/{t['pair'][1]}"),
+        lambda w, d, t, _: d.get(f"/dash/hamlets/thon-na-pan/duplicates/{t['ours'][0]}/{t['pair'][1]}"),
+        lambda w, d, t, _: d.get(f"/dash/hamlets/thon-khon-chu/duplicates/{t['ours'][0]}/{t['ours'][1]}"),
+    ],
+    ("POST", "/dash/hamlets/{hamlet_id}/duplicates/{a}/{b}"): [
+        lambda w, d, t, _: _form(
+            d, f"/dash/hamlets/thon-na-pan/duplicates/{t['pair'][0]}/{t['pair'][1]}", keep=t["pair"][0], confirm="yes"
+        ),
+        lambda w, d, t, _: _form(
+            d, f"/dash/hamlets/{THEIR_HAMLET}/duplicates/{t['pair'][0]}/{t['pair'][1]}", keep=t["pair"][0]
+        ),
+        lambda w, d, t, _: _form(
+            d, f"/dash/hamlets/thon-na-pan/duplicates/{t['ours'][0]}/{t['pair'][1]}", keep=t["ours"][0], confirm="yes"
+        ),
+        lambda w, d, t, _: _form(
+            d, f"/dash/hamlets/thon-khon-chu/duplicates/{t['ours'][0]}/{t['ours'][1]}", keep=t["ours"][0], confirm="yes"
+        ),
+    ],
+    ("POST", "/dash/hamlets/{hamlet_id}/merges/{merge_id}/undo"): [
+        lambda w, d, t, _: _form(d, f"/dash/hamlets/thon-na-pan/merges/{t['merge']}/undo"),
+        lambda w, d, t, _: _form(d, f"/dash/hamlets/{THEIR_HAMLET}/merges/{t['merge']}/undo"),
     ],
     ("GET", "/dash/exports/follow-ups.{kind}"): [
         lambda w, d, t, _: d.get(f"/dash/exports/follow-ups.csv?hamlet={THEIR_HAMLET}"),

@@ -234,15 +234,22 @@ def on_roster(site: World, *ids: str) -> list[bool]:
 
 def test_staff_cannot_merge_duplicates_and_a_form_without_csrf_is_refused(site: World) -> None:
     first, second = duplicate_pair(site)
-    url = f"/dash/hamlets/{HAMLET}/duplicates"
+    url = f"/dash/hamlets/{HAMLET}/duplicates/{first}/{second}"
     clerk = desk(site.client, STAFF)
-    form = {"first": first, "second": second, "decision": "merge", "csrf": clerk.csrf()}
+    form = {"keep": first, "confirm": "yes", "csrf": clerk.csrf()}
+    assert_page(clerk.get(url), 403, "role_forbidden")
     assert_page(clerk.post(url, form), 403, "role_forbidden")
     boss = desk(site.client, ADMIN)
     for csrf in ("", "not-the-value", clerk.csrf()):  # missing, wrong, another session's
         assert_page(boss.post(url, {**form, "csrf": csrf}), 403, "csrf_invalid")
     no_field = {k: v for k, v in form.items() if k != "csrf"}
     assert_page(boss.post(url, no_field), 403, "csrf_invalid")
+    # The old one-click form only leads to the pair's page: nothing is merged without a choice.
+    old = boss.post(
+        f"/dash/hamlets/{HAMLET}/duplicates",
+        {"first": first, "second": second, "decision": "merge", "csrf": boss.csrf()},
+    )
+    assert old.status_code == 303 and old.headers["location"] == url
     assert on_roster(site, first, second) == [True, True]  # nothing happened
     # The same form with the admin's own value goes through (the refusals above were real).
     done = boss.post(url, {**form, "csrf": boss.csrf()})

@@ -375,3 +375,41 @@ def test_a_backup_saved_off_the_phone_restores_on_a_new_phone_without_duplicatin
     assert report.error is None and report.duplicate == 1 and report.accepted == 0
     assert server_records(server) == (before[0], before[1] + 1)  # nothing twice
     old.repo.close()
+
+
+def test_a_household_merged_away_on_the_dashboard_leaves_the_phone_and_an_undo_brings_it_back(tmp_path, server: Server):
+    # Issue 12 §4: "the phones follow" a merge of duplicates and its undo, through the roster pull.
+    from state import AppState
+
+    from server_sync import db
+    from server_sync.services import merges, staff
+
+    def on_server(work) -> object:
+        engine = db.make_engine(server.database_url)
+        try:
+            with db.session_factory(engine)() as session:
+                done = work(session)
+                session.commit()
+                return done
+        finally:
+            engine.dispose()
+
+    state = AppState.open(tmp_path / "phone")
+    assert state.enrol(server.url, server.code("Hoa")) == []
+    kept, _ = state.add_household("na-pan", "Đinh Văn Lực", "Số 3")
+    dropped, _ = state.add_household("na-pan", "Dinh Van Luc", "3")
+    assert kept is not None and dropped is not None
+    assert state.sync_now().error is None
+    admin = on_server(lambda s: staff.create_staff(s, "06577", "quan.tri", "Quản trị", "admin", "quan-tri-2026-x").id)
+    merge_id = on_server(lambda s: merges.merge(s, kept.id, dropped.id, admin, hamlet_id="na-pan"))
+
+    assert state.sync_now().error is None
+    gone = state.repo.household(dropped.id)
+    assert (gone.removed_at is not None, gone.removed_reason) == (True, "duplicate")
+    assert state.repo.household(kept.id).removed_at is None
+
+    on_server(lambda s: merges.undo(s, merge_id, admin, hamlet_id="na-pan"))
+    assert state.sync_now().error is None
+    back = state.repo.household(dropped.id)
+    assert (back.removed_at, back.removed_reason) == (None, None)  # on the phone's roster again
+    state.repo.close()
