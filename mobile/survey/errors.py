@@ -387,6 +387,10 @@ CATALOGUE: dict[str, Entry] = {
         "Trang «{value}» không có: chọn từ 1 đến {count}, hoặc «all» để xem tất cả.",
         "There is no page '{value}': choose 1 to {count}, or 'all' to see every hamlet.",
     ),
+    "export_flavour_invalid": Entry(
+        "Không có kiểu tệp {kind} «{value}»; chọn một trong: {allowed}.",
+        "There is no {kind} file flavour '{value}'; choose one of: {allowed}.",
+    ),
     # A commune set-up change refused on the dashboard: the message comes from the service.
     "admin_refused": Entry("{vi}", "{en}"),
 }

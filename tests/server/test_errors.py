@@ -141,6 +141,7 @@ DASHBOARD_ONLY = {
     "role_forbidden",
     "page_invalid",
     "admin_refused",
+    "export_flavour_invalid",
 }
 
 
