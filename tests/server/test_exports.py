@@ -25,6 +25,7 @@ from survey.indicators import INDICATOR_IDS, CoverageReport
 from tests.survey.builders import adult, child, completed_visit, household, other_visit
 
 from .conftest import World
+from .test_web_pages import ADMIN, STAFF, assert_page, desk
 
 EVIL_NAME = '=HYPERLINK("http://evil.example","Bấm vào")'
 TODAY = date(2026, 11, 20)
@@ -545,3 +546,85 @@ def test_the_xlsx_package_is_well_formed_and_the_same_every_time() -> None:
     assert [c.value for c in tab[7]] == ["xy", 1.5, datetime(2026, 1, 2)]
     assert [c.value for c in tab[8]] == [None, None, True]
     assert [c.value for c in tab[9]] == ["  spaces  ", 10**15, ""]
+
+
+# -- the downloads, through the dashboard -------------------------------------------------------
+
+SERVER_TODAY = "29/11/2026"  # conftest.SERVER_NOW in the commune
+
+
+@pytest.fixture
+def site(world: World) -> World:
+    """The conftest's commune with an administrator and a staff member (as test_web_pages')."""
+    with world.session() as session:
+        staff.create_staff(session, "06577", ADMIN[0], "Hoàng Văn Quân", "admin", ADMIN[1])
+        staff.create_staff(session, "06577", STAFF[0], "Nguyễn Thị Lan", "staff", STAFF[1])
+    return world
+
+
+def test_downloads_come_in_both_csv_flavours_with_the_heading_in_the_xlsx(site: World) -> None:
+    an = household("thon-na-pan", "Nguyễn Văn An", phone=PHONE)
+    visit = completed_visit(an, members=[adult(1980, vneid="level1")], visited_at="2026-11-20T02:00:00.000+00:00")
+    assert site.sync([an], [visit]).json()["results"][0]["result"] == "accepted"
+    me = desk(site.client, ADMIN)
+
+    answer = me.get("/dash/exports/follow-ups.csv?hamlet=thon-na-pan&flavour=excel-vi")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="can-ho-tro-06577-thon-na-pan-excel-vi.csv"' in answer.headers["content-disposition"]
+    rows = read_csv(answer.content, delimiter=";")
+    assert rows[0][3] == "Điện thoại" and [as_excel_shows(r[3]) for r in rows[1:]] == [PHONE]
+    plain = me.get("/dash/exports/follow-ups.csv?hamlet=thon-na-pan")
+    assert 'filename="can-ho-tro-06577-thon-na-pan.csv"' in plain.headers["content-disposition"]
+    assert [r[3] for r in read_csv(plain.content)[1:]] == [PHONE]
+    assert (
+        me.get("/dash/exports/follow-ups.csv?flavour=plain").content == me.get("/dash/exports/follow-ups.csv").content
+    )
+
+    follow_ups = read_xlsx(me.get("/dash/exports/follow-ups.xlsx").content).worksheets[0]
+    assert follow_ups["A1"].value == "Việc cần hỗ trợ – Xã Thống Nhất (06577), Lạng Sơn"
+    assert follow_ups["A2"].value == f"Số liệu hôm nay {SERVER_TODAY}"
+    indicators = read_xlsx(me.get("/dash/exports/indicators.xlsx").content)
+    assert [s["A2"].value for s in indicators.worksheets] == [f"Số liệu hôm nay {SERVER_TODAY}"] * 3
+    past = read_xlsx(me.get("/dash/exports/indicators.xlsx?as_of=2026-Q2&lang=en").content).worksheets[0]
+    assert (past["A2"].value, past["A3"].value) == ("Figures as of 30/06/2026", "Adults: aged 18 and over")
+
+    answer = me.get("/dash/exports/indicators.csv?as_of=2026-11-20&flavour=excel-vi")
+    assert 'filename="chi-tieu-06577-2026-11-20-excel-vi.csv"' in answer.headers["content-disposition"]
+    total = next(r for r in read_csv(answer.content, delimiter=";") if as_excel_shows(r[1]) == "adults_online_services")
+    assert total[3:6] == ["1", "1", "100,0"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dash/exports/indicators.csv?flavour=excel-fr",
+        "/dash/exports/indicators.csv?flavour=EXCEL-VI",
+        "/dash/exports/indicators.csv?flavour=%00",
+        "/dash/exports/indicators.csv?flavour=" + "x" * 300,
+        "/dash/exports/indicators.xlsx?flavour=excel-vi",  # an XLSX has one flavour
+        "/dash/exports/follow-ups.csv?flavour=excel",
+        "/dash/exports/follow-ups.xlsx?flavour=excel-vi&hamlet=thon-na-pan",
+    ],
+)
+def test_an_unknown_flavour_is_a_clear_422_page(site: World, url: str) -> None:
+    me = desk(site.client, STAFF)
+    answer = me.get(url)
+    assert_page(answer, 422, "export_flavour_invalid")
+    assert "excel-vi" in answer.text or "plain" in answer.text  # the message says what there is
+    english = me.get(url + "&lang=en")
+    assert_page(english, 422, "export_flavour_invalid")
+    assert "file flavour" in english.text
+
+
+def test_the_pages_offer_the_vietnamese_excel_csv_beside_the_plain_one(site: World) -> None:
+    me = desk(site.client, STAFF)
+    overview = me.get("/dash/?as_of=2026-Q2").text
+    assert 'href="/dash/exports/indicators.csv?as_of=2026-06-30&amp;flavour=excel-vi"' in overview
+    assert 'href="/dash/exports/indicators.csv?as_of=2026-06-30"' in overview
+    assert 'href="/dash/exports/follow-ups.csv?flavour=excel-vi"' in overview
+    assert overview.count(">CSV (Excel tiếng Việt: dấu ; và dấu phẩy thập phân)</a>") == 2
+    english = me.get("/dash/?lang=en").text
+    assert english.count(">CSV (Vietnamese Excel: ; separated, decimal comma)</a>") == 2
+    hamlet = me.get("/dash/hamlets/thon-na-pan").text
+    assert 'href="/dash/exports/follow-ups.csv?hamlet=thon-na-pan&amp;flavour=excel-vi"' in hamlet
+    assert 'href="/dash/exports/follow-ups.csv?hamlet=thon-na-pan"' in hamlet
