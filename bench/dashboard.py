@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from server_sync.app import create_app
 from server_sync.services import admin, coverage, dashboard, staff, tallies, timeline
 from server_sync.web import deps, pages
 from survey.indicators import Tally
+from survey.times import local_day, zone
 from tests.server.browser import sign_in_form
 from tests.sync.conftest import running_server
 
@@ -66,6 +67,11 @@ GZIP = {"Accept-Encoding": "gzip"}
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def commune_today() -> date:
+    """Today in the commune's (default) zone: what `deps.today` gives a request."""
+    return local_day(datetime.now(UTC), zone())
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
@@ -246,7 +252,7 @@ def bump(database: Path) -> None:
 
 
 def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
-    today = deps.today()
+    today = commune_today()
     sessions = app.state.sessions
 
     def service(day: date | None) -> Callable[[], Any]:
@@ -295,7 +301,7 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
             "shown": dashboard.SHOWN,
             "pages": first_page,
             "rows": view.rows[first_page.first : first_page.last],
-            **pages._dates(day),
+            **pages._dates(day, today),
         }
         return lambda: template.render(context)
 
@@ -341,7 +347,7 @@ def bench_catch_up(app: Any, visits: int) -> list[float]:
             connection = session.connection()
             picked = connection.execute(
                 text(
-                    "SELECT v.id, h.id, h.hamlet_id, h.created_day, h.removed_day FROM visit v "
+                    "SELECT v.id, h.id FROM visit v "
                     "JOIN household h ON h.id = v.household_id WHERE v.outcome = 'completed' "
                     "ORDER BY v.id LIMIT :n"
                 ),
@@ -350,12 +356,9 @@ def bench_catch_up(app: Any, visits: int) -> list[float]:
             connection.execute(
                 text("UPDATE visit SET change_seq = 1000000 WHERE id = :v"), [{"v": row[0]} for row in picked]
             )
-            connection.execute(
-                text(
-                    "INSERT OR IGNORE INTO timeline_pending (household_id, old_hamlet_id, old_created_day, "
-                    "old_removed_day, seq) VALUES (:h, :hamlet, :c, :r, 1000000)"
-                ),
-                [{"h": row[1], "hamlet": row[2], "c": row[3], "r": row[4]} for row in picked],
+            connection.execute(  # what it was before: its placements and visits of earlier batches
+                text("INSERT OR IGNORE INTO timeline_pending (household_id, seq) VALUES (:h, 1000000)"),
+                [{"h": row[1]} for row in picked],
             )
             started = time.perf_counter()
             taken = timeline.catch_up(session)
@@ -366,7 +369,7 @@ def bench_catch_up(app: Any, visits: int) -> list[float]:
 
 
 def bench_baselines(app: Any, skip_naive: bool) -> dict[str, Any]:
-    sessions, today = app.state.sessions, deps.today()
+    sessions, today = app.state.sessions, commune_today()
     with sessions() as session:
         ids = [h.id for h in admin.hamlets_of(session, COMMUNE)]
         age = admin.coverage_config(session.get(models.Commune, COMMUNE)).adult_age
@@ -486,7 +489,7 @@ def main() -> int:
     print(
         f"  spans: households joined {built['created'][0]} … {built['created'][1]} (2026-Q1, Q2), visits "
         f"{built['visited'][0]} … {built['visited'][1]} (2026-Q3: {visits_in_q3}, Q4: "
-        f"{built['visits'] - visits_in_q3}); today {deps.today()}"
+        f"{built['visits'] - visits_in_q3}); today {commune_today()}"
     )
     print(f"  households named as bench/data.py does (head, address, phone for 4 in 5): {http['renamed']:.1f} s")
     print(
