@@ -211,12 +211,23 @@ def to_csv(sheet: Sheet, flavour: str = "plain") -> bytes:
     if flavour not in CSV_FLAVOURS:
         raise ValueError(f"unknown CSV flavour {flavour!r}; expected one of {CSV_FLAVOURS}")
     excel = flavour == "excel-vi"
-    cell = _excel_vi_cell if excel else _plain_cell
+    write = _excel_vi_cell if excel else _plain_cell
     percent, code = sheet.percent_columns, sheet.text_columns
+    texts: dict[tuple[str, bool], str] = {}  # a text written once: names and labels repeat down a column
+
+    def cell(value: Any, k: int) -> str:
+        if isinstance(value, str):
+            key = (value, k in code)
+            found = texts.get(key)
+            if found is None:
+                found = texts[key] = write(value, False, key[1])
+            return found
+        return write(value, k in percent, k in code)
+
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
     writer.writerow(_csv_header(sheet))
-    writer.writerows([cell(v, k in percent, k in code) for k, v in enumerate(row)] for row in sheet.rows)
+    writer.writerows([cell(v, k) for k, v in enumerate(row)] for row in sheet.rows)
     return out.getvalue().encode("utf-8-sig")
 
 

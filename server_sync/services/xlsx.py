@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -425,4 +426,4 @@ def _absolute(span: str) -> str:
     return ":".join("$" + re.sub(r"(\d+)", r"$\1", ref) for ref in (first, last))
 
 
-__all__ = ["KINDS", "Column", "Tab", "column_letter", "header_row", "workbook"]
+__all__ = ["KINDS", "MEDIA_TYPE", "Column", "Tab", "column_letter", "header_row", "workbook"]

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from .. import models
 from ..api.deps import SessionDep, timeline_current
 from ..refusal import Refused
-from ..services import admin, coverage, dashboard, exports, households, staff, timeline
+from ..services import admin, coverage, dashboard, exports, households, staff, timeline, xlsx
 from .deps import COOKIE, PREFIX, SIGN_IN_COOKIE, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
@@ -251,7 +251,7 @@ FLAVOURS: dict[str, tuple[str, ...]] = {"csv": exports.CSV_FLAVOURS, "xlsx": ("p
 def _download(data: bytes, stem: str, ascii_stem: str, kind: str) -> Response:
     media = {
         "csv": "text/csv; charset=utf-8",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx": xlsx.MEDIA_TYPE,
     }[kind]
     disposition = f"attachment; filename=\"{ascii_stem}.{kind}\"; filename*=UTF-8''{quote(stem)}.{kind}"
     return Response(data, media_type=media, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})

@@ -588,6 +588,10 @@ def test_downloads_come_in_both_csv_flavours_with_the_heading_in_the_xlsx(site: 
     past = read_xlsx(me.get("/dash/exports/indicators.xlsx?as_of=2026-Q2&lang=en").content).worksheets[0]
     assert (past["A2"].value, past["A3"].value) == ("Figures as of 30/06/2026", "Adults: aged 18 and over")
 
+    # An XLSX file is a zip already: sent as it is; a CSV compresses ~10×.
+    assert "content-encoding" not in me.get("/dash/exports/indicators.xlsx").headers
+    assert me.get("/dash/exports/indicators.csv").headers.get("content-encoding") == "gzip"
+
     answer = me.get("/dash/exports/indicators.csv?as_of=2026-11-20&flavour=excel-vi")
     assert 'filename="chi-tieu-06577-2026-11-20-excel-vi.csv"' in answer.headers["content-disposition"]
     total = next(r for r in read_csv(answer.content, delimiter=";") if as_excel_shows(r[1]) == "adults_online_services")
