@@ -278,13 +278,13 @@ def _layout(sheet: Sheet) -> tuple[list[xlsx.Column], int]:
     wide enough for its longest value (within MIN_WIDTH…MAX_WIDTH; longer text wraps) and for
     the header's longest word; headers wrap beyond HEADER_WIDTH."""
     count = max(len(sheet.header), max((len(r) for r in sheet.rows), default=0))
-    longest = [0] * count
-    for row in sheet.rows:
-        for k, value in enumerate(row):
-            if value is not None:
-                n = _shown_length(value)
-                if n > longest[k]:
-                    longest[k] = n
+    longest = []
+    for k in range(count):
+        values = [row[k] for row in sheet.rows if k < len(row) and row[k] is not None]
+        try:
+            longest.append(max(map(len, values), default=0))  # a column of texts: the common case
+        except TypeError:
+            longest.append(max(map(_shown_length, values), default=0))
     columns, lines = [], 1
     for k in range(count):
         label = str(sheet.header[k]) if k < len(sheet.header) else ""
