@@ -238,7 +238,7 @@ TAB_FORBIDDEN = str.maketrans({c: "-" for c in "[]:*?/\\"})
 MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 6, 40, 16  # characters; longer texts and headers wrap
 PERCENT_WIDTH, DATE_WIDTH = 9, 12
 PORTRAIT_WIDTH = 100  # characters that fit across an A4 page upright; wider sheets print landscape
-HEADER_LINES_MAX = 8
+HEADER_LINES_MAX = xlsx.HEADER_LINES_MAX
 
 
 def tab_names(titles: Sequence[str]) -> list[str]:
@@ -268,11 +268,6 @@ def _shown_length(value: Any) -> int:
     return len(str(value))
 
 
-def _wrapped_lines(text: str, width: float) -> int:
-    per_line = max(int(width) - 1, 1)
-    return sum(max(math.ceil(len(part) / per_line), 1) for part in text.split("\n"))
-
-
 def _layout(sheet: Sheet) -> tuple[list[xlsx.Column], int]:
     """Each column's width and look from what it holds, and the header's height in lines:
     wide enough for its longest value (within MIN_WIDTH…MAX_WIDTH; longer text wraps) and for
@@ -299,12 +294,8 @@ def _layout(sheet: Sheet) -> tuple[list[xlsx.Column], int]:
             width = max(longest[k], need) + 2
         width = min(max(width, MIN_WIDTH), MAX_WIDTH)
         columns.append(xlsx.Column(width, kind))
-        lines = max(lines, _wrapped_lines(label, width))
+        lines = max(lines, xlsx.wrapped_lines(label, width))
     return columns, min(lines, HEADER_LINES_MAX)
-
-
-def _xlsx_header_text(text: str) -> str:
-    return safe_text(text)
 
 
 def to_xlsx(sheets: Sequence[Sheet], heading: Heading | None = None) -> bytes:
@@ -329,7 +320,7 @@ def to_xlsx(sheets: Sequence[Sheet], heading: Heading | None = None) -> bytes:
             xlsx.Tab(
                 name=name,
                 lines=lines,
-                header=[_xlsx_header_text(str(h)) for h in sheet.header],
+                header=[safe_text(str(h)) for h in sheet.header],
                 columns=columns,
                 rows=sheet.rows,
                 groups=list(sheet.groups),

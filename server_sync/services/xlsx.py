@@ -33,6 +33,7 @@ DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 CELL_TEXT_MAX = 32_767  # Excel's limit for one cell
 PAGE_TEXT_MAX = 80  # per part of a printed header or footer (Excel allows 255 in all)
 LINE_HEIGHT = 15.0  # points, one line of the default font
+HEADER_LINES_MAX = 8  # a header row grows to this many lines of wrapped text, no more
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's serial dates (1900 system, after its leap-year bug)
 
 KINDS = ("general", "code", "wrap", "percent", "date")
@@ -160,6 +161,29 @@ def _page(parts: tuple[str, str, str], *, codes: bool = False) -> str:
     return _text(out)
 
 
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped at spaces in a column `width` characters wide.
+
+    Viewers do not all fit a row's height to wrapped text on opening (LibreOffice keeps the
+    default), so rows with wrapped text are given a height from this; a little generous,
+    as a letter is narrower than the width unit (a digit) on average and fonts differ.
+    """
+    per_line = max(int(width) - 2, 1)
+    lines = 0
+    for part in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in part.split():
+            if used and used + 1 + len(word) > per_line:
+                lines += 1
+                used = 0
+            used += len(word) + (1 if used else 0)
+            while used > per_line:  # a word longer than a line is broken
+                lines += 1
+                used -= per_line
+    return lines
+
+
 def column_letter(index: int) -> str:
     """'A' for 1, 'AB' for 28."""
     letters = ""
@@ -266,8 +290,8 @@ def _worksheet(tab: Tab, strings: _Strings, first: bool) -> tuple[str, str]:
             if end > k:
                 merges.append(f"{letters[k]}{head - 1}:{letters[end]}{head - 1}")
             k = end + 1
-        group_lines = max(1, *(math.ceil(len(g) / max(_span_width(tab, g), 1)) for g in tab.groups if g))
-        out.append(_row(head - 1, "".join(cells), LINE_HEIGHT * min(group_lines, 4) + 3))
+        group_lines = max([1] + [wrapped_lines(g, _span_width(tab, g)) for g in tab.groups if g])
+        out.append(_row(head - 1, "".join(cells), LINE_HEIGHT * min(group_lines, HEADER_LINES_MAX) + 3))
     header = "".join(
         f'<c r="{letters[k]}{head}" s="{STYLE["header"]}" t="s"><v>{strings(str(label))}</v></c>'
         for k, label in enumerate(tab.header)
@@ -275,11 +299,17 @@ def _worksheet(tab: Tab, strings: _Strings, first: bool) -> tuple[str, str]:
     out.append(_row(head, header, LINE_HEIGHT * max(tab.header_lines, 1) + 3))
     writers = [_cell_writer(c, strings, tab.guard) for c in tab.columns]
     writers += [_cell_writer(Column(10), strings, tab.guard)] * (width - len(writers))
+    wrapping = [(k, c.width) for k, c in enumerate(tab.columns) if c.kind == "wrap"]
     for number, values in enumerate(tab.rows, start=head + 1):
         n = str(number)
         # a row shorter than the header leaves its last cells out; a longer one is cut at `width`
-        cells = [write(letter + n, v) for write, letter, v in zip(writers, letters, values, strict=False)]
-        out.append(f'<row r="{n}">{"".join(cells)}</row>')
+        row_xml = "".join([write(letter + n, v) for write, letter, v in zip(writers, letters, values, strict=False)])
+        lines = 1
+        for k, column_width in wrapping:
+            long = values[k] if k < len(values) else None
+            if isinstance(long, str) and len(long) > column_width - 2:
+                lines = max(lines, wrapped_lines(long, column_width))
+        out.append(_row(number, row_xml, LINE_HEIGHT * lines if lines > 1 else None))
     span = f"A{head}:{letters[-1]}{last_row}"
     frozen = min(tab.frozen_columns, width - 1)
     top_left = f"{letters[frozen]}{head + 1}"
@@ -431,4 +461,4 @@ def _absolute(span: str) -> str:
     return ":".join("$" + re.sub(r"(\d+)", r"$\1", ref) for ref in (first, last))
 
 
-__all__ = ["KINDS", "MEDIA_TYPE", "Column", "Tab", "column_letter", "header_row", "workbook"]
+__all__ = ["KINDS", "MEDIA_TYPE", "Column", "Tab", "column_letter", "header_row", "workbook", "wrapped_lines"]

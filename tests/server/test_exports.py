@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from server_sync import models
-from server_sync.services import admin, coverage, exports, households, staff
+from server_sync.services import admin, coverage, exports, households, staff, xlsx
 from server_sync.services.exports import Sheet
 from survey.indicators import INDICATOR_IDS, CoverageReport
 from tests.survey.builders import adult, child, completed_visit, household, other_visit
@@ -247,7 +247,17 @@ def test_xlsx_long_table_says_target_and_status(world: World) -> None:
     first = next(long.iter_rows(min_row=6, max_row=6))
     assert first[5].number_format == "0.0%"
     assert (first[1].data_type, first[1].number_format) == ("s", "@")  # the indicator id is a code
-    assert first[2].alignment.wrap_text  # long names wrap rather than widen the page
+    assert first[2].alignment.wrap_text  # long names wrap rather than widen the page…
+    assert long.row_dimensions[6].height == 30  # …in a row tall enough for two lines (not every viewer fits it)
+    assert long.row_dimensions[8].height is None  # a short name: the default height
+
+
+@pytest.mark.parametrize(
+    "text, width, lines",
+    [("", 10, 1), ("abc def", 10, 1), ("abc defgh", 10, 2), ("a" * 30, 12, 3), ("x\ny", 10, 2), ("ab\n", 10, 2)],
+)
+def test_wrapped_lines_counts_words_to_a_line(text: str, width: float, lines: int) -> None:
+    assert xlsx.wrapped_lines(text, width) == lines
 
 
 def test_csv_is_the_long_table_with_percent_numbers(world: World) -> None:
