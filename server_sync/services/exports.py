@@ -161,7 +161,8 @@ def _plain_cell(value: Any, percent: bool, code: bool) -> str:
 
 # What Excel would turn into a number, a date or a time on opening: digits with separators
 # ("0912 345 678", "12/3", "1,5", "2E5", "08:30", "50%").
-_EXCEL_CONVERTS = re.compile(r"[\s\d.,:/%()+\-eE]*\d[\s\d.,:/%()+\-eE]*")
+_EXCEL_CONVERTS = re.compile(r"[\s\d.,:/%()+\-eE]+")  # and a digit, checked apart (no backtracking)
+_DIGIT = re.compile(r"\d")
 _FORMULA_TEXT_MAX = 255  # Excel's limit for a text in a formula
 
 
@@ -171,13 +172,15 @@ def excel_text(text: str, code: bool) -> str:
 
     Why the formula: Excel applies no format on opening a CSV; it drops a phone's leading 0
     and turns "12/3" into a date. A leading apostrophe or a tab would be shown or kept as part
-    of the value; ="0912345678" is a string literal Excel, LibreOffice and Google Sheets all
-    show as 0912345678, and it runs nothing (quotes are doubled inside it). Texts Excel would
-    not convert stay plain (guarded by `safe_text`), as do those a formula cannot hold (longer
-    than 255 characters, line breaks).
+    of the value; ="0912345678" is a string literal that Excel and Google Sheets show as
+    0912345678 (LibreOffice too when its import evaluates formulas, else it shows the formula,
+    digits intact), and it runs nothing (quotes are doubled inside it). Texts Excel would not
+    convert stay plain (guarded by `safe_text`), as do those a formula cannot hold (longer
+    than 255 characters, line breaks, tabs).
     """
-    convert = bool(text) and (code or _EXCEL_CONVERTS.fullmatch(text) is not None)
-    if convert and len(text) <= _FORMULA_TEXT_MAX and not any(c in text for c in "\r\n\t"):
+    if not text or len(text) > _FORMULA_TEXT_MAX or any(c in text for c in "\r\n\t"):
+        return safe_text(text)
+    if code or (_EXCEL_CONVERTS.fullmatch(text) is not None and _DIGIT.search(text) is not None):
         return '="' + text.replace('"', '""') + '"'
     return safe_text(text)
 

@@ -453,6 +453,8 @@ def test_the_issue_examples_through_the_writers() -> None:
         ("0" * 256, True, "0" * 256),  # too long for a formula: as it is
         ("09\n12", True, "09\n12"),
         ("", True, ""),
+        ("-.,/", False, "'-.,/"),  # no digit: Excel keeps it as text
+        ("1" * 100_000 + "x", False, "1" * 100_000 + "x"),  # and no regular expression backtracks on it
     ],
 )
 def test_excel_text_keeps_what_excel_would_convert(text: str, code: bool, written: str) -> None:
