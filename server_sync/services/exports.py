@@ -239,7 +239,7 @@ def to_csv(sheet: Sheet, flavour: str = "plain") -> bytes:
 TAB_NAME_MAX = 31
 TAB_FORBIDDEN = str.maketrans({c: "-" for c in "[]:*?/\\"})
 MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 6, 40, 16  # characters; longer texts and headers wrap
-PERCENT_WIDTH, DATE_WIDTH = 9, 12
+PERCENT_WIDTH = 9
 PORTRAIT_WIDTH = 100  # characters that fit across an A4 page upright; wider sheets print landscape
 HEADER_LINES_MAX = xlsx.HEADER_LINES_MAX
 
@@ -308,14 +308,14 @@ def to_xlsx(sheets: Sequence[Sheet], heading: Heading | None = None) -> bytes:
     an auto filter, repeated on every printed page; numbers as numbers, shares as real
     percentages, days as dates, codes (`Sheet.text_columns`) as text in the '@' format,
     "no data" as an empty cell; A4 fitted to one page wide, landscape when the columns are
-    wider than PORTRAIT_WIDTH characters, the heading and "page n of N" printed on every
-    page. Raises ValueError for no sheet.
+    wider than PORTRAIT_WIDTH characters, the heading (when given) and "page n / N" printed
+    on every page. Raises ValueError for no sheet.
     """
     if not sheets:
         raise ValueError("an XLSX file needs at least one sheet")
     lines = heading.lines if heading else []
     page_header = (lines[0], "", heading.when) if heading else ("", "", "")
-    page_footer = ("", HEADING_WORDS["vi" if heading.lang == "vi" else "en"]["page"], "") if heading else ("", "", "")
+    page_footer = ("", HEADING_WORDS["en" if heading and heading.lang == "en" else "vi"]["page"], "")
     tabs = []
     for sheet, name in zip(sheets, tab_names([s.title for s in sheets]), strict=True):
         columns, header_lines = _layout(sheet)

@@ -4,7 +4,7 @@ Why not openpyxl, which wrote them before: the commune-wide follow-up list of ~4
 households is ~19,000 rows of 9 cells, and openpyxl spends ~5 µs on each cell whatever the
 mode (`bench/dashboard.py`: 2.1 s in its normal mode, 1.1 s in write-only mode, lxml or
 not), while the whole download has 1 s. Writing the few parts a table needs, with shared
-strings and one style index per cell, takes ~0.15 s for the same rows. openpyxl still reads
+strings and one style index per cell, takes ~0.15–0.2 s for the same rows. openpyxl still reads
 every file back in the tests.
 
 What this writes is a small, fixed subset of the format: title lines, an optional row of
