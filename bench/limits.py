@@ -51,6 +51,7 @@ from server_sync import models
 from server_sync.app import create_app
 from server_sync.services import admin, households, ingest, roster, staff
 from server_sync.settings import Limits
+from survey.duplicates import similar_names
 from survey.records import Household
 from survey.text import fold
 from tests.server.browser import sign_in_form
@@ -211,7 +212,7 @@ def quadratic_pairs(ids: list[str], names: dict[str, str], phones: dict[str, str
     for bucket in by_phone.values():
         for i, a in enumerate(bucket):
             for b in bucket[i + 1 :]:
-                if names[a] and names[b] and households.similar_names(names[a], names[b]):
+                if names[a] and names[b] and similar_names(names[a], names[b]):
                     found[(a, b)] = "name_phone"
     for bucket in by_name.values():
         for i, a in enumerate(bucket):

@@ -21,6 +21,7 @@ from wizard import VisitWizard
 from storage import HouseholdRow, Repository
 from storage.files import check_hamlet_id
 from survey import checklist as checklists
+from survey.duplicates import same_household_key
 from survey.errors import Issue, message
 from survey.indicators import (
     TALLY_VERSION,
@@ -34,7 +35,7 @@ from survey.indicators import (
 from survey.records import FollowUp, Hamlet, Household, Member, Status, Visit
 from survey.shape import clean_text
 from survey.summary import HouseholdSummary
-from survey.text import phone_digits, same_household_key
+from survey.text import phone_digits
 from survey.times import CLOCK_TOLERANCE, Clock, instant_or_none, now_iso, start_of_day, system_clock
 from survey.validation import RecordContext, blocking, check_household
 from sync.client import SyncClient, SyncError
@@ -641,7 +642,8 @@ class AppState:
         self, hamlet_id: str, head_name: str, address: str = "", phone: str = "", *, exclude: str | None = None
     ) -> list[Household]:
         """Households of the hamlet that may be the one being added: the same head's name and
-        address (folded: diacritics, case, spaces and punctuation ignored), or the same phone
+        address (folded: diacritics, case, spaces and punctuation ignored; the address read as
+        the server reads it, "Số 7, xóm Chợ" as "7 Xom Cho": survey.address), or the same phone
         number (digits alone, at least 8). Moved-away ones count too: re-adding one of those
         is what bringing it back is for."""
         key = same_household_key(head_name, address)

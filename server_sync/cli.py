@@ -140,13 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     start = commands.add_parser(
         "set-campaign-start", help="ngày bắt đầu chiến dịch / records dated before it are refused"
     )
-    start.add_argument("day", help="YYYY-MM-DD")
+    start.add_argument("day", help="DD/MM/YYYY hoặc/or YYYY-MM-DD")
     _commune_option(start)
 
     team = commands.add_parser("set-team", help="thôn có Tổ công nghệ số / a hamlet's active digital-tech team")
     team.add_argument("hamlet")
     since = team.add_mutually_exclusive_group(required=True)
-    since.add_argument("--since", help="hoạt động từ ngày / active since YYYY-MM-DD")
+    since.add_argument("--since", help="hoạt động từ ngày / active since DD/MM/YYYY or YYYY-MM-DD")
     since.add_argument("--none", action="store_true", help="chưa có tổ / no active team")
 
     commands.add_parser("seed-demo", help="xã mẫu khi CSDL còn trống / a demo commune on an empty database")
@@ -204,8 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except AdminError as exc:
         _err(f"Lỗi: {exc.vi}", f"Error: {exc.en}")
-        for vi, en in exc.details:
-            _err(f"  {vi}", f"  {en}")
+        for problem in exc.details:
+            _err(f"  {problem.vi}", f"  {problem.en}")
         return BAD_INPUT
     except SQLAlchemyError as exc:
         _err(

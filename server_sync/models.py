@@ -33,6 +33,8 @@ class Commune(Base):
     # first day (nothing recorded before it is accepted).
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
     campaign_start: Mapped[date] = mapped_column(Date, default=date(2026, 1, 1))
+    # Since 0005: how its reports are headed and signed (services/report.py, REPORT_SETTINGS).
+    report_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Hamlet(Base):
@@ -271,6 +273,29 @@ class HouseholdPlacement(Base):
     change_seq: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_household_placement_hamlet", "hamlet_id"),)
+
+
+# -- since 0005: the plan's targets no visit measures, entered per period ------------------
+
+
+class PeriodFigure(Base):
+    """One entry of a period-entered indicator (survey.figures): append-only, the latest
+    entry of an (indicator, period) counts and the earlier ones are its history; a
+    `withdrawn` entry takes the period's figure back."""
+
+    __tablename__ = "period_figure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))
+    indicator: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(8))  # "2027" or "2027-Q4"
+    numerator: Mapped[int] = mapped_column(Integer)
+    denominator: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    entered_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_period_figure_commune", "commune_code", "indicator", "period"),)
 
 
 def table(model: type[Base]) -> Table:

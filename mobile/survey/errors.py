@@ -312,6 +312,23 @@ CATALOGUE: dict[str, Entry] = {
         "Ngày «{value}» không hợp lệ (định dạng NNNN-TT-NN).",
         "'{value}' is not a valid date (format YYYY-MM-DD).",
     ),
+    # A day typed by staff or saved by a spreadsheet (survey.times.read_day)
+    "day_unreadable": Entry(
+        "«{value}» không phải là một ngày: viết dạng ngày/tháng/năm (01/03/2026) hoặc năm-tháng-ngày (2026-03-01).",
+        "'{value}' is not a date: write it as day/month/year (01/03/2026) or year-month-day (2026-03-01).",
+    ),
+    "day_impossible": Entry(
+        "Ngày «{value}» không có trên lịch: kiểm tra lại ngày và tháng (đọc theo thứ tự ngày/tháng/năm).",
+        "'{value}' is no day of the calendar: check the day and the month (read as day/month/year).",
+    ),
+    "day_month_first": Entry(
+        "Ngày «{value}» viết tháng trước ngày (kiểu Mỹ): hãy viết ngày trước, theo thứ tự ngày/tháng/năm.",
+        "'{value}' puts the month before the day (the US order): write the day first, as day/month/year.",
+    ),
+    "day_ambiguous": Entry(
+        "Ngày «{value}» có năm hai chữ số, không rõ là năm nào: viết đủ bốn chữ số, ví dụ 01/03/2026.",
+        "'{value}' has a two-digit year, so the year is unclear: write all four digits, e.g. 01/03/2026.",
+    ),
     "token_missing": Entry(
         "Thiết bị chưa đăng ký: thiếu mã truy cập.",
         "This device is not enrolled: the access token is missing.",
@@ -390,6 +407,47 @@ CATALOGUE: dict[str, Entry] = {
     "export_flavour_invalid": Entry(
         "Không có kiểu tệp {kind} «{value}»; chọn một trong: {allowed}.",
         "There is no {kind} file flavour '{value}'; choose one of: {allowed}.",
+    ),
+    # A figure of the plan that no visit measures, entered by commune staff (survey.figures)
+    "figure_indicator_unknown": Entry(
+        "Không có chỉ tiêu «{value}» trong số các chỉ tiêu nhập theo kỳ.",
+        "There is no period-entered indicator '{value}'.",
+    ),
+    "figure_period_invalid": Entry(
+        "Kỳ «{value}» không hợp lệ: chọn một năm (2027) hoặc một quý (2027-Q4).",
+        "'{value}' is not a period: choose a year (2027) or a quarter (2027-Q4).",
+    ),
+    "figure_period_before_campaign": Entry(
+        "Kỳ {value} ở ngoài kế hoạch: kế hoạch bắt đầu từ năm {year}.",
+        "Period {value} is outside the plan, which starts in {year}.",
+    ),
+    "figure_period_future": Entry(
+        "Kỳ {value} chưa bắt đầu: chỉ nhập số liệu của kỳ đã bắt đầu.",
+        "Period {value} has not begun: enter figures only for periods that have begun.",
+    ),
+    "figure_number_invalid": Entry(
+        "«{value}» không phải là số nguyên không âm.",
+        "'{value}' is not a whole number of zero or more.",
+    ),
+    "figure_number_too_large": Entry(
+        "Số quá lớn (tối đa {limit}): kiểm tra lại số đã gõ.",
+        "The number is too large (at most {limit}): check what was typed.",
+    ),
+    "figure_denominator_zero": Entry(
+        "Mẫu số phải lớn hơn 0 (chưa có số liệu thì để trống kỳ này).",
+        "The denominator must be above 0 (leave the period empty when there is no figure).",
+    ),
+    "figure_numerator_above": Entry(
+        "Tử số {numerator} lớn hơn mẫu số {denominator}.",
+        "The numerator {numerator} is above the denominator {denominator}.",
+    ),
+    "figure_source_missing": Entry(
+        "Cần ghi nguồn số liệu (sổ, báo cáo hoặc người cung cấp).",
+        "A source is needed (register, report or who provided the figure).",
+    ),
+    "figure_source_too_long": Entry(
+        "Ghi chú nguồn dài quá {limit} ký tự.",
+        "The source note is longer than {limit} characters.",
     ),
     # A commune set-up change refused on the dashboard: the message comes from the service.
     "admin_refused": Entry("{vi}", "{en}"),

@@ -62,11 +62,68 @@ INDICATORS: tuple[Indicator, ...] = (
         Label("Thôn/bản có Tổ công nghệ số cộng đồng hoạt động", "Hamlets with an active community digital-tech team"),
     ),
     Indicator("visit_coverage", Label("Hộ đã được khảo sát", "Households with a completed visit")),
+    # The three conditions of adults_ready one by one, so staff see which one lags (issue 12 §3)
+    Indicator("adults_smartphone", Label("Người lớn có điện thoại thông minh", "Adults with a smartphone")),
+    Indicator(
+        "adults_vneid_level2", Label("Người lớn có tài khoản VNeID mức 2", "Adults with a VNeID level-2 account")
+    ),
+    Indicator(
+        "adults_payment_account",
+        Label("Người lớn có tài khoản thanh toán số", "Adults with a digital payment account"),
+    ),
+    # The plan's green-transition section encourages traceability codes; the checklist asks
+    # business households which digital tools they use, traceability codes among them.
+    Indicator(
+        "businesses_traceability",
+        Label("Hộ kinh doanh dùng mã truy xuất nguồn gốc", "Business households using traceability codes"),
+    ),
 )
 INDICATOR_IDS = tuple(i.id for i in INDICATORS)
+# The plan's section III targets no visit measures: entered by commune staff per period
+# (survey.figures), reported beside the indicators above (DESIGN §3).
+PERIOD_INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "officials_trained",
+        Label(
+            "Cán bộ, công chức xã được tập huấn kiến thức, kỹ năng số cơ bản",
+            "Commune officials trained in basic digital knowledge and skills",
+        ),
+    ),
+    Indicator(
+        "team_members_trained",
+        Label(
+            "Thành viên Tổ công nghệ số cộng đồng được tập huấn để hỗ trợ người dân",
+            "Community digital-tech team members trained to support people",
+        ),
+    ),
+    Indicator(
+        "procedures_online",
+        Label(
+            "Hồ sơ thủ tục hành chính được tiếp nhận, giải quyết trực tuyến",
+            "Administrative dossiers received and settled online",
+        ),
+    ),
+    Indicator(
+        "documents_electronic",
+        Label(
+            "Văn bản trao đổi với cơ quan khác dưới dạng điện tử (trừ văn bản mật)",
+            "Documents exchanged with other agencies electronically (secret ones excepted)",
+        ),
+    ),
+    Indicator(
+        "officials_digital_signature",
+        Label(
+            "Cán bộ, công chức sử dụng thành thạo phần mềm quản lý văn bản và chữ ký số",
+            "Officials using document-management software and digital signatures proficiently",
+        ),
+    ),
+)
+PERIOD_INDICATOR_IDS = tuple(i.id for i in PERIOD_INDICATORS)
+# Every indicator a commune may set a target for.
+TARGET_IDS = INDICATOR_IDS + PERIOD_INDICATOR_IDS
 # Bumped whenever a tally would count differently: stored tallies of another version are
-# recomputed, never trusted.
-TALLY_VERSION = 1
+# recomputed, never trusted. 2: the three conditions of adults_ready and traceability codes.
+TALLY_VERSION = 2
 
 
 # -- configuration --------------------------------------------------------------------------
@@ -119,7 +176,7 @@ class CoverageConfig:
         base = base or default_config()
         targets: dict[str, Target | None] = dict(base.targets)
         for key, value in (raw.get("targets") or {}).items():
-            if key not in INDICATOR_IDS:
+            if key not in TARGET_IDS:
                 raise ValueError(f"unknown indicator {key!r}")
             targets[key] = (
                 None
@@ -225,29 +282,36 @@ def household_tally(latest_completed: Visit | None, adult_age: int, tz: tzinfo |
         return tally
     visit = latest_completed
     tally.add("visit_coverage", 1, 1)
-    ready_count = online_count = adult_count = 0  # summed here, added once (the server tallies every visit)
+    ready_count = online_count = adult_count = smart_count = vneid_count = paying_count = 0  # added once
     for adult in visit.adults(adult_age, tz):
         answers = adult.answers
         vneid = answers.get("vneid")
-        ready = (
-            answers.get("phone_type") == "smartphone"
-            and vneid == "level2"
-            and _any_of(answers.get("payment_accounts"), PAYMENT_ACCOUNTS)
-        )
+        smartphone = answers.get("phone_type") == "smartphone"
+        level2 = vneid == "level2"
+        paying = _any_of(answers.get("payment_accounts"), PAYMENT_ACCOUNTS)
+        ready = smartphone and level2 and paying
         online = vneid in ("level1", "level2") and answers.get("online_services") in ("used", "not_needed")
+        smart_count += int(smartphone)
+        vneid_count += int(level2)
+        paying_count += int(paying)
         ready_count += int(ready)
         online_count += int(online)
         adult_count += 1
     if adult_count:
         tally.add("adults_ready", ready_count, adult_count)
         tally.add("adults_online_services", online_count, adult_count)
+        tally.add("adults_smartphone", smart_count, adult_count)
+        tally.add("adults_vneid_level2", vneid_count, adult_count)
+        tally.add("adults_payment_account", paying_count, adult_count)
     values = visit.household_values()  # == visit.answer(q) for each q, merged once
     tally.add("households_guided", int(_any_of(values.get("guided_services"), ESSENTIAL_SERVICES)), 1)
     waste = values.get("waste_sorting")
     tally.add("households_waste_sorting", int(waste == "yes"), 1)
     tally.add("households_waste_partly", int(waste == "partly"), 1)
     if values.get("is_business") == "yes":
-        tally.add("businesses_digital", int(_any_of(values.get("business_tools"), BUSINESS_TOOLS)), 1)
+        tools = values.get("business_tools")
+        tally.add("businesses_digital", int(_any_of(tools, BUSINESS_TOOLS)), 1)
+        tally.add("businesses_traceability", int(_any_of(tools, ("traceability",))), 1)
         products = [p for p in values.get("products") or () if isinstance(p, Mapping)]
         promoted = sum(1 for p in products if p.get("promoted_online") == "yes")
         tally.add("products_online", promoted, len(products))
@@ -437,7 +501,8 @@ def hamlet_tallies(
 
 
 def indicator_label(indicator: str, lang: str) -> str:
-    for item in INDICATORS:
+    """The indicator's name in `lang` (visit or period-entered); the id itself if unknown."""
+    for item in INDICATORS + PERIOD_INDICATORS:
         if item.id == indicator:
             return item.label.text(lang)
     return indicator
@@ -446,6 +511,9 @@ def indicator_label(indicator: str, lang: str) -> str:
 __all__ = [
     "INDICATORS",
     "INDICATOR_IDS",
+    "PERIOD_INDICATORS",
+    "PERIOD_INDICATOR_IDS",
+    "TARGET_IDS",
     "Coverage",
     "CoverageConfig",
     "CoverageReport",

@@ -25,10 +25,13 @@ def matches(query: str, folded_text: str) -> bool:
 
 
 def phone_digits(text: str | None) -> str:
-    """A phone number's digits alone, in the national form ("0912 345 678", "+84 912.345.678"
-    and "84912345678" → "0912345678"): numbers are written with spaces, dots or dashes, with
-    or without Viet Nam's country code (84), and typed every way."""
-    digits = "".join(ch for ch in text or "" if ch.isdigit())
+    """A phone number's digits alone, in the national form ("0912 345 678", "+84 912.345.678",
+    "0084 912 345 678" and "84912345678" → "0912345678"): numbers are written with spaces,
+    dots or dashes, with or without Viet Nam's country code (84, dialled from abroad as 0084),
+    and typed every way."""
+    digits = "".join(ch for ch in text or "" if ch in "0123456789")
+    if digits.startswith("0084") and len(digits) in (13, 14):
+        digits = digits[2:]
     if digits.startswith("84") and len(digits) in (11, 12) and not digits.startswith("840"):
         digits = "0" + digits[2:]
     return digits
@@ -39,10 +42,3 @@ def search_key(head_name: str, address: str | None, phone: str | None) -> str:
     digits alone, so "0912345678" finds "0912 345 678" (and "345 678" still finds it too)."""
     digits = phone_digits(phone)
     return fold(f"{head_name} {address or ''} {phone or ''}" + (f" {digits}" if digits else ""))
-
-
-def same_household_key(head_name: str, address: str | None) -> str:
-    """The folded name and address two records of one house share ("Nguyễn Văn  Bình", "Số 7,
-    xóm Chợ" and "nguyen van binh", "so 7 xom cho" match): punctuation is dropped."""
-    text = fold(f"{head_name} | {address or ''}")
-    return " ".join("".join(ch if ch.isalnum() or ch == "|" else " " for ch in text).split())

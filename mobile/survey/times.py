@@ -16,6 +16,7 @@ resort for the default zone only, so a phone never stops for want of a zone file
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -117,6 +118,52 @@ def start_of_day(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
+class DayUnreadable(ValueError):
+    """A day typed by a person that is not one: `code` (survey.errors) says why, `value` is
+    what was typed."""
+
+    def __init__(self, code: str, value: str) -> None:
+        super().__init__(f"{code}: {value!r}")
+        self.code, self.value = code, value
+
+
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
+_SHORT_YEAR = re.compile(r"[0-9]{1,2}([/.-])[0-9]{1,2}\1[0-9]{2}")
+
+
+def read_day(text: str) -> date:
+    """A calendar day as commune staff type it or a spreadsheet saves it: ISO `2026-03-01`,
+    or day first as Vietnamese writes it and Excel in Vietnamese saves it, `01/03/2026`,
+    `1/3/2026`, `01-03-2026` or `01.03.2026` (one separator, a four-digit year).
+
+    Raises DayUnreadable with the code of the first thing wrong: `day_impossible` when
+    the numbers name no day (31/02/2027, 2027-13-01), `day_month_first` when only the
+    month-first order makes it a day (03/31/2026, as an English spreadsheet writes it),
+    `day_ambiguous` for a two-digit year (01/03/26: which century, and which number is the
+    year?), `day_unreadable` for anything else. Spaces around it are ignored.
+    """
+    value = (text or "").strip()
+    iso_day, day_first = _ISO_DAY.fullmatch(value), _DAY_FIRST.fullmatch(value)
+    if iso_day:
+        year, month, day = (int(part) for part in iso_day.groups())
+    elif day_first:
+        day, month, year = int(day_first[1]), int(day_first[3]), int(day_first[4])
+    else:
+        raise DayUnreadable("day_ambiguous" if _SHORT_YEAR.fullmatch(value) else "day_unreadable", value)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        if day_first and month > 12 and 1 <= day <= 12:
+            try:
+                date(year, day, month)
+            except ValueError:
+                pass
+            else:
+                raise DayUnreadable("day_month_first", value) from None
+        raise DayUnreadable("day_impossible", value) from None
+
+
 def chronological(at: datetime, record_id: str) -> tuple[datetime, str]:
     """The order of records in time; the id breaks ties so every order is the same."""
     return at, record_id
@@ -127,6 +174,7 @@ __all__ = [
     "DEFAULT_CAMPAIGN_START",
     "DEFAULT_TIME_ZONE",
     "Clock",
+    "DayUnreadable",
     "ZoneUnknown",
     "as_utc",
     "chronological",
@@ -136,6 +184,7 @@ __all__ = [
     "iso",
     "local_day",
     "now_iso",
+    "read_day",
     "start_of_day",
     "system_clock",
     "today",

@@ -18,8 +18,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from survey.indicators import ADULT_AGES, INDICATOR_IDS, CoverageConfig
-from survey.times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, ZoneUnknown, zone
+from survey.errors import message, shown
+from survey.indicators import ADULT_AGES, TARGET_IDS, CoverageConfig
+from survey.times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, DayUnreadable, ZoneUnknown, read_day, zone
 
 from .. import models
 from . import tallies
@@ -102,13 +103,25 @@ def hamlets_of(session: Session, commune_code: str) -> list[models.Hamlet]:
 # (bilingual) for bad input, so a refused command leaves the database as it was.
 
 
-class AdminError(ValueError):
-    """Bad input from commune staff: a Vietnamese and an English message, nothing written."""
+@dataclass(frozen=True)
+class Problem:
+    """One offending item of a refused input (a line of a CSV file, a target of a form): what
+    is wrong, by code, and its Vietnamese and English message."""
 
-    def __init__(self, vi: str, en: str, details: list[tuple[str, str]] | None = None) -> None:
+    code: str
+    vi: str
+    en: str
+
+
+class AdminError(ValueError):
+    """Bad input from commune staff: a code, a Vietnamese and an English message, and one
+    `Problem` per offending item (e.g. per CSV line); nothing was written. The code is
+    "admin_refused" unless a rule names it (e.g. "day_impossible")."""
+
+    def __init__(self, vi: str, en: str, details: Sequence[Problem] = (), *, code: str = "admin_refused") -> None:
         super().__init__(en)
-        self.vi, self.en = vi, en
-        self.details = details or []  # one (vi, en) pair per offending item, e.g. per CSV row
+        self.vi, self.en, self.code = vi, en, code
+        self.details = list(details)
 
 
 SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -183,17 +196,21 @@ def pick_commune(session: Session, code: str | None = None) -> models.Commune:
 
 
 def check_day(value: str) -> str:
-    """An ISO calendar day, YYYY-MM-DD."""
-    text = (value or "").strip()
+    """A day typed by staff (a form, the CLI, a hamlet file), stored as ISO `YYYY-MM-DD`.
+
+    Takes ISO or the day-first forms Vietnamese writes and a spreadsheet in Vietnamese saves
+    (`01/03/2026`, `1/3/2026`, `01-03-2026`, `01.03.2026`: `survey.times.read_day`, issue
+    12 §4). Raises AdminError with the reader's code (`day_impossible` for 31/02/2027 or
+    2027-13-01, `day_month_first`, `day_ambiguous`, `day_unreadable`) and its message from
+    the catalogue (survey.errors).
+    """
     try:
-        if len(text) == 10:
-            return date.fromisoformat(text).isoformat()
-    except ValueError:
-        pass
-    raise AdminError(
-        f"Ngày {value!r} không hợp lệ: viết dạng NNNN-TT-NN, ví dụ 2026-03-01.",
-        f"Date {value!r} is not valid: write it as YYYY-MM-DD, e.g. 2026-03-01.",
-    )
+        return read_day(value).isoformat()
+    except DayUnreadable as refused:
+        context = {"value": shown(refused.value, 40)}
+        raise AdminError(
+            message(refused.code, "vi", **context), message(refused.code, "en", **context), code=refused.code
+        ) from None
 
 
 # -- hamlets from a CSV file ------------------------------------------------------------------
@@ -218,8 +235,18 @@ HAMLET_COLUMNS = ("id", "name", "team_active_since")
 
 def parse_hamlets_csv(data: bytes) -> HamletImport:
     """Every row of a hamlet CSV (`id,name[,team_active_since]`), or `AdminError` listing
-    every bad row with its line number. UTF-8 with or without BOM; `;` also works as the
-    separator (what a spreadsheet in Vietnamese saves)."""
+    every bad row as a `Problem` with its line number, nothing kept (README, "The hamlet
+    file").
+
+    Reads the file as a spreadsheet in Vietnamese saves it: UTF-8 with or without BOM, `,`
+    or `;` between columns (whichever the header line uses more), team dates day first
+    (`01/03/2026`, `1/3/2026`, `01-03-2026`, `01.03.2026`) or ISO (`check_day`); every date
+    is kept as ISO. A file in another encoding (Windows-1258, what "CSV (Comma delimited)"
+    saves on a Vietnamese Windows) is refused as a whole, `csv_not_utf8`: guessing an
+    encoding could store hamlet names garbled. Problem codes: `csv_not_utf8`, `csv_header`,
+    `csv_empty`, and per line `row_columns`, `hamlet_id_invalid`, `hamlet_id_repeated`,
+    `hamlet_name_missing`, `hamlet_name_too_long`, and the day codes of `check_day`.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -227,6 +254,7 @@ def parse_hamlets_csv(data: bytes) -> HamletImport:
         raise AdminError(
             f"Tệp không phải UTF-8 (dòng {line}): lưu lại dưới dạng “CSV UTF-8”.",
             f"The file is not UTF-8 (line {line}): save it again as “CSV UTF-8”.",
+            code="csv_not_utf8",
         ) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -241,38 +269,41 @@ def parse_hamlets_csv(data: bytes) -> HamletImport:
         raise AdminError(
             "Dòng 1 phải là tiêu đề: id,name hoặc id,name,team_active_since.",
             "Line 1 must be the header: id,name or id,name,team_active_since.",
+            code="csv_header",
         )
     has_team = "team_active_since" in columns
     rows: list[HamletRow] = []
-    problems: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     seen: dict[str, int] = {}
     for cells in reader:
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue  # a blank line
-        here: list[tuple[str, str]] = []
         if len(cells) != len(columns):
-            here.append(
-                (
+            problems.append(
+                Problem(
+                    "row_columns",
                     f"Dòng {line}: có {len(cells)} cột, cần {len(columns)}.",
                     f"Line {line}: {len(cells)} columns, expected {len(columns)}.",
                 )
             )
-            problems += here
             continue
+        here: list[Problem] = []
         values = dict(zip(columns, (c.strip() for c in cells), strict=False))
         hamlet_id, name = values["id"], values["name"]
         since = values.get("team_active_since") or None
         if not SLUG.fullmatch(hamlet_id):
             here.append(
-                (
+                Problem(
+                    "hamlet_id_invalid",
                     f"Dòng {line}: mã thôn {hamlet_id!r} không hợp lệ (chữ không dấu, số, - và _, 1–64 ký tự).",
                     f"Line {line}: hamlet id {hamlet_id!r} is not valid (ASCII letters, digits, - and _, 1–64).",
                 )
             )
         elif hamlet_id in seen:
             here.append(
-                (
+                Problem(
+                    "hamlet_id_repeated",
                     f"Dòng {line}: mã thôn {hamlet_id!r} đã có ở dòng {seen[hamlet_id]}.",
                     f"Line {line}: hamlet id {hamlet_id!r} already appears on line {seen[hamlet_id]}.",
                 )
@@ -280,10 +311,15 @@ def parse_hamlets_csv(data: bytes) -> HamletImport:
         else:
             seen[hamlet_id] = line
         if not name:
-            here.append((f"Dòng {line}: thiếu tên thôn.", f"Line {line}: the hamlet name is missing."))
+            here.append(
+                Problem(
+                    "hamlet_name_missing", f"Dòng {line}: thiếu tên thôn.", f"Line {line}: the hamlet name is missing."
+                )
+            )
         elif len(name) > NAME_MAX:
             here.append(
-                (
+                Problem(
+                    "hamlet_name_too_long",
                     f"Dòng {line}: tên thôn dài quá {NAME_MAX} ký tự.",
                     f"Line {line}: the hamlet name is longer than {NAME_MAX} characters.",
                 )
@@ -291,11 +327,12 @@ def parse_hamlets_csv(data: bytes) -> HamletImport:
         if since is not None:
             try:
                 since = check_day(since)
-            except AdminError:
+            except AdminError as refused:
                 here.append(
-                    (
-                        f"Dòng {line}: ngày có tổ công nghệ số {since!r} không hợp lệ (NNNN-TT-NN).",
-                        f"Line {line}: team_active_since {since!r} is not a date (YYYY-MM-DD).",
+                    Problem(
+                        refused.code,
+                        f"Dòng {line}: {refused.vi} (cột team_active_since)",
+                        f"Line {line}: {refused.en} (column team_active_since)",
                     )
                 )
         if here:
@@ -309,7 +346,7 @@ def parse_hamlets_csv(data: bytes) -> HamletImport:
             problems,
         )
     if not rows:
-        raise AdminError("Tệp không có thôn nào.", "The file lists no hamlet.")
+        raise AdminError("Tệp không có thôn nào.", "The file lists no hamlet.", code="csv_empty")
     return HamletImport(rows, has_team)
 
 
@@ -337,7 +374,8 @@ def import_hamlets(session: Session, commune_code: str, data: HamletImport) -> I
             f"{len(elsewhere)} mã thôn đã thuộc xã khác; chưa ghi gì.",
             f"{len(elsewhere)} hamlet id(s) already belong to another commune; nothing was written.",
             [
-                (
+                Problem(
+                    "hamlet_other_commune",
                     f"Dòng {line}: mã thôn {hid!r} thuộc xã {other}.",
                     f"Line {line}: hamlet id {hid!r} belongs to commune {other}.",
                 )
@@ -376,8 +414,8 @@ def new_volunteer(session: Session, commune_code: str, name: str, hamlet_ids: It
         )
     if not wanted:
         raise AdminError(
-            "Cần ít nhất một thôn (--hamlets thon-a,thon-b).",
-            "At least one hamlet is needed (--hamlets thon-a,thon-b).",
+            "Cần chọn ít nhất một thôn tình nguyện viên phụ trách.",
+            "Choose at least one hamlet the volunteer covers.",
         )
     known = {h.id for h in hamlets_of(session, commune_code)}
     unknown = [h for h in wanted if h not in known]
@@ -538,10 +576,10 @@ def set_target(
     default: bool = False,
 ) -> dict[str, Any]:
     """Override one indicator's target (None: no target at all; default: back to the default)."""
-    if indicator not in INDICATOR_IDS:
+    if indicator not in TARGET_IDS:
         raise AdminError(
-            f"Không có chỉ tiêu {indicator!r}. Các chỉ tiêu: {', '.join(INDICATOR_IDS)}.",
-            f"No indicator {indicator!r}. Indicators: {', '.join(INDICATOR_IDS)}.",
+            f"Không có chỉ tiêu {indicator!r}. Các chỉ tiêu: {', '.join(TARGET_IDS)}.",
+            f"No indicator {indicator!r}. Indicators: {', '.join(TARGET_IDS)}.",
         )
     targets = dict(commune.targets or {})
     if default:
@@ -552,8 +590,8 @@ def set_target(
         low, high = target["min"], target.get("max")
         if not 0 <= low <= 100 or (high is not None and not low <= high <= 100):
             raise AdminError(
-                "Chỉ tiêu phải trong khoảng 0–100, và --max không nhỏ hơn --min.",
-                "Targets are 0–100, and --max is not below --min.",
+                "Chỉ tiêu phải trong khoảng 0–100, và mức tối đa không nhỏ hơn mức tối thiểu.",
+                "Targets are 0–100, and the maximum is not below the minimum.",
             )
         targets[indicator] = {"min": low, "strict": bool(target.get("strict", False)), "max": high}
     CoverageConfig.from_dict({"targets": targets})

@@ -32,9 +32,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from survey.indicators import INDICATORS, Coverage, CoverageReport
+from survey.indicators import INDICATORS as ALL_INDICATORS
+from survey.indicators import Coverage, CoverageReport
 
 from . import xlsx
+from .dashboard import SHOWN
+
+# The indicators the dashboard shows in its hamlet table, in its order.
+INDICATORS = tuple(i for i in ALL_INDICATORS if i.id in SHOWN)
 
 
 @dataclass(frozen=True)

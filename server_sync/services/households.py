@@ -9,7 +9,7 @@ details (head name, address, phone) are filled only when the caller's role may s
 
 from __future__ import annotations
 
-import difflib
+import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from survey import checklist as checklists
 from survey.checklist import Checklist, Label
+from survey.duplicates import Likeness, Particulars, blocking_keys, likeness, particulars
 from survey.followups import open_follow_ups
 from survey.records import Household, Outcome, Visit
 from survey.text import fold
@@ -336,30 +337,6 @@ def follow_up_heading(commune: models.Commune, lang: str, *, today: date) -> Hea
 # -- 3. likely duplicate households -----------------------------------------------------------
 
 
-def normalise_phone(phone: str | None) -> str:
-    """Digits only, the national form: "+84 912.345.678" and "0912 345 678" are one number."""
-    digits = "".join(ch for ch in (phone or "") if ch in "0123456789")
-    if digits.startswith("0084"):
-        digits = digits[2:]
-    if digits.startswith("84") and len(digits) >= 11:
-        digits = "0" + digits[2:]
-    return digits
-
-
-def similar_names(a: str, b: str) -> bool:
-    """Two folded names that may well be one person's: equal; one lacks a middle name
-    ("nguyen an" / "nguyen van an": same first and last word, the shorter's words in order
-    inside the longer); or a typo apart (difflib ratio ≥ 0.9)."""
-    if a == b:
-        return True
-    short, long = sorted((a.split(), b.split()), key=len)
-    if 2 <= len(short) < len(long) and short[0] == long[0] and short[-1] == long[-1]:
-        rest = iter(long)
-        if all(word in rest for word in short):
-            return True
-    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.9
-
-
 @dataclass(frozen=True)
 class DuplicateSide:
     household_id: str
@@ -375,12 +352,13 @@ class DuplicateSide:
 class DuplicatePair:
     first: DuplicateSide  # the smaller household id
     second: DuplicateSide
-    reason: str  # "name_phone" (similar names, same phone) or "name" (same name, a phone missing)
+    likeness: Likeness  # the evidence for and against, and its score (survey.duplicates)
 
 
 DUPLICATES_SHOWN = 200
-# Pairs looked at per call, whatever the hamlet: 4,000 households under one placeholder name
-# are eight million pairs; the strongest `limit` of them are all a page can show anyway.
+# Candidate pairs looked at per call, whatever the hamlet: 4,000 households under one
+# placeholder name are eight million pairs; the strongest `limit` of them are all a page can
+# show anyway.
 DUPLICATE_CHECKS = 50_000
 
 
@@ -395,12 +373,16 @@ def likely_duplicates(
     """Roster households of one hamlet that may be one household entered twice (two
     volunteers, or a phone reinstalled), strongest first; pairs staff dismissed are left out.
 
-    Only households sharing a phone, or sharing a folded name, are ever compared (blocking
-    on keys), and pairs are generated strongest first — same phone and similar names, then
-    same name with a phone missing, each by name then id — until `limit` pairs are found or
-    `checks` pairs were looked at. The work is bounded whatever the hamlet (issue 10 §1: a
-    roster typed in with one placeholder name made it quadratic in time and memory).
-    Returns at most `limit` pairs, each with the smaller household id first.
+    Each pair is weighed on the head's folded name, the normalised address and the phone
+    together (`survey.duplicates.likeness`, issue 12 §4): the same name at another house
+    number is not a pair, the same name and address with two phones is. Only households
+    sharing a blocking key (phone, name, house number, given name at a place:
+    `survey.duplicates.blocking_keys`) are ever weighed, the smallest groups first, and at
+    most `checks` candidate pairs are looked at (a pair met under two keys counts twice), so
+    the work is bounded whatever the hamlet (issue 10 §1: a roster typed in with one
+    placeholder name made it quadratic in time and memory). Returns at most `limit` likely
+    pairs, by score then name, each with the smaller household id first; raises AdminError
+    for an unknown hamlet.
     """
     tz = _zone_of(session, _hamlet(session, hamlet_id))
     rows = session.execute(
@@ -408,15 +390,14 @@ def likely_duplicates(
             _H.c.hamlet_id == hamlet_id, _H.c.removed_at.is_(None)
         )
     ).all()
-    names = {row[0]: fold(str(row[1].get("head_name") or "")) for row in rows}
-    phones = {row[0]: normalise_phone(row[1].get("phone")) for row in rows}
-    by_phone: dict[str, list[str]] = {}
-    by_name: dict[str, list[str]] = {}
-    for household_id in sorted(names, key=lambda i: (names[i], i)):
-        if phones[household_id]:
-            by_phone.setdefault(phones[household_id], []).append(household_id)
-        if names[household_id]:
-            by_name.setdefault(names[household_id], []).append(household_id)
+    known = {
+        row[0]: particulars(str(row[1].get("head_name") or ""), row[1].get("address"), row[1].get("phone"))
+        for row in rows
+    }
+    groups: dict[str, list[str]] = {}
+    for household_id in sorted(known, key=lambda i: (known[i].name, i)):
+        for key in blocking_keys(known[household_id]):
+            groups.setdefault(key, []).append(household_id)
     dd = models.table(models.DuplicateDismissal)
     dismissed = {
         (first, second)
@@ -427,27 +408,34 @@ def likely_duplicates(
         )
     }
 
-    def candidates() -> Iterator[tuple[str, str, str]]:
-        for bucket in sorted(by_phone.values(), key=lambda b: (names[b[0]], b[0])):
-            for i, a in enumerate(bucket):
-                for b in bucket[i + 1 :]:
-                    yield a, b, ("name_phone" if names[a] and names[b] and similar_names(names[a], names[b]) else "")
-        for name in sorted(by_name):
-            bucket = by_name[name]
-            for i, a in enumerate(bucket):
-                for b in bucket[i + 1 :]:
-                    yield a, b, ("name" if not phones[a] or not phones[b] else "")
+    def candidates() -> Iterator[tuple[str, str]]:
+        shared = sorted((key for key, group in groups.items() if len(group) > 1), key=lambda k: (len(groups[k]), k))
+        for key in shared:  # a shared phone or house number before a common name or place
+            group = groups[key]
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    yield (a, b) if a < b else (b, a)
 
-    found: dict[tuple[str, str], str] = {}
-    for a, b, reason in islice(candidates(), checks):
-        key = (a, b) if a < b else (b, a)
-        if reason and key not in dismissed and key not in found:
-            found[key] = reason
-            if len(found) >= limit:
-                break
+    # Households typed in alike (one placeholder name and address) are weighed once per
+    # distinct pair of particulars, not once per pair of households.
+    distinct: dict[Particulars, int] = {}
+    kind = {household_id: distinct.setdefault(p, len(distinct)) for household_id, p in known.items()}
+    weights: dict[tuple[int, int], Likeness] = {}
+    found: dict[tuple[str, str], Likeness] = {}
+    weighed: set[tuple[str, str]] = set()
+    for pair in islice(candidates(), checks):
+        if pair in weighed or pair in dismissed:
+            continue
+        weighed.add(pair)
+        kinds = (kind[pair[0]], kind[pair[1]])
+        alike = weights.get(kinds)
+        if alike is None:
+            alike = weights[kinds] = likeness(known[pair[0]], known[pair[1]])
+        if alike.likely:
+            found[pair] = alike
     if not found:
         return []
-    kept = sorted(found, key=lambda k: (found[k] != "name_phone", names[k[0]], k[0], k[1]))
+    kept = heapq.nsmallest(limit, found, key=lambda k: (-found[k].score, known[k[0]].name, k[0], k[1]))
     counts = _visit_counts(session, {i for key in kept for i in key})
     by_id = {row[0]: row for row in rows}
 

@@ -26,14 +26,14 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from survey.indicators import INDICATORS, Target, default_config
+from survey.indicators import INDICATORS, PERIOD_INDICATORS, Target, default_config
 from survey.times import DEFAULT_TIME_ZONE, as_utc, zone
 
 from .. import models
 from ..api.deps import SessionDep
 from ..refusal import Refused
 from ..services import admin, enrolment, staff
-from ..services.admin import AdminError
+from ..services.admin import AdminError, Problem
 from . import i18n
 from .deps import PREFIX, AdminDep, LangDep, page
 
@@ -63,6 +63,10 @@ class VolunteerRow:
     volunteer: models.Volunteer
     hamlets: list[tuple[str, str]]  # (id, name)
     devices: list[models.Device]
+
+
+# Every indicator with a target on the targets form: visit-measured, then period-entered.
+TARGETED = INDICATORS + PERIOD_INDICATORS
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def _view(session: Session, commune: models.Commune, form: dict[str, Any]) -> di
     current, defaults = admin.coverage_config(commune).targets, default_config().targets
     submitted = form.get("targets", {})
     targets = []
-    for item in INDICATORS:
+    for item in TARGETED:
         if item.id in submitted:
             low, strict, high = submitted[item.id]
         else:
@@ -472,10 +476,14 @@ def save_targets(
     so a later change of defaults reaches it."""
     staff.check_csrf(me, csrf)
     commune = _commune(session, me)
-    problems: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     if not len(indicator) == len(min) == len(max):
         problems.append(
-            ("Biểu mẫu chỉ tiêu không đầy đủ; hãy tải lại trang.", "The targets form is incomplete; reload the page.")
+            Problem(
+                "admin_refused",
+                "Biểu mẫu chỉ tiêu không đầy đủ; hãy tải lại trang.",
+                "The targets form is incomplete; reload the page.",
+            )
         )
     defaults = default_config().targets
     for indicator_id, low, high in zip(indicator, min, max, strict=False):
@@ -485,29 +493,33 @@ def save_targets(
             admin.set_target(session, commune, indicator_id, target, default=wanted == defaults.get(indicator_id))
         except AdminError as error:
             problems.append(
-                (f"{i18n.label('vi', indicator_id)}: {error.vi}", f"{i18n.label('en', indicator_id)}: {error.en}")
+                Problem(
+                    error.code,
+                    f"{i18n.label('vi', indicator_id)}: {error.vi}",
+                    f"{i18n.label('en', indicator_id)}: {error.en}",
+                )
             )
     if close_margin is not None:
         try:
             margin = _percent(close_margin, "Biên “gần đạt”", "The “close” margin")
             admin.set_close_margin(session, commune, math.nan if margin is None else margin)
         except AdminError as error:
-            problems.append((error.vi, error.en))
+            problems.append(Problem(error.code, error.vi, error.en))
     if adult_age is not None:
         try:
             admin.set_adult_age(session, commune, _whole(adult_age, digits=3) or -1)
         except AdminError as error:
-            problems.append((error.vi, error.en))
+            problems.append(Problem(error.code, error.vi, error.en))
     if campaign_start is not None:
         try:
             admin.set_campaign_start(session, commune, campaign_start[:40])
         except AdminError as error:
-            problems.append((error.vi, error.en))
+            problems.append(Problem(error.code, error.vi, error.en))
     if time_zone is not None and not problems:  # last: a new zone recomputes every stored day
         try:
             admin.set_time_zone(session, commune, time_zone[:64])
         except AdminError as error:
-            problems.append((error.vi, error.en))
+            problems.append(Problem(error.code, error.vi, error.en))
     if problems:
         form = {
             "targets": {i: (lo, i in strict, hi) for i, lo, hi in zip(indicator, min, max, strict=False)},

@@ -2,15 +2,89 @@
 
 from __future__ import annotations
 
-from survey.indicators import INDICATORS
+from survey.indicators import indicator_label
 
 LANGS = ("vi", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
     "app": ("Khảo sát chuyển đổi số", "Digital inclusion survey"),
     "overview": ("Tổng quan", "Overview"),
-    "report": ("Báo cáo in", "Printable report"),
+    "report": ("Báo cáo", "Report"),
     "admin": ("Quản trị", "Administration"),
+    "figures": ("Chỉ tiêu nhập theo kỳ", "Figures entered per period"),
+    "figures_intro": (
+        "Các chỉ tiêu của Kế hoạch (mục III) không đo qua khảo sát hộ: cán bộ nhập tử số, mẫu số và nguồn cho từng quý hoặc năm.",
+        "The plan's targets (section III) no household visit measures: staff enter the numerator, denominator and source for each quarter or year.",
+    ),
+    "report_docx": ("Tải báo cáo Word (.docx)", "Download the Word report (.docx)"),
+    "report_hint": (
+        "Các phần nhận định đã điền sẵn số liệu; hãy tải bản Word để viết lại, bổ sung trước khi trình ký.",
+        "The narrative sections come filled with the facts; download the Word file to rewrite and complete them before signing.",
+    ),
+    "report_settings": ("Thể thức báo cáo", "How reports are headed and signed"),
+    "report_settings_hint": (
+        "Theo Nghị định 30/2020/NĐ-CP. Để trống một ô để dùng mặc định.",
+        "As Decree 30/2020/NĐ-CP lays out. Leave a field empty for its default.",
+    ),
+    "report_settings_save": ("Lưu thể thức", "Save"),
+    "report_settings_saved": ("Đã lưu thể thức báo cáo.", "The report settings are saved."),
+    "rs_issuing_body": ("Tên cơ quan ban hành (mỗi dòng một dòng)", "Issuing body (one line each)"),
+    "rs_number": ("Số, ký hiệu", "Number and symbol"),
+    "rs_place": ("Địa danh (dòng ngày tháng)", "Place (date line)"),
+    "rs_plan_name": ("Tên kế hoạch", "The plan's name"),
+    "rs_recipients": ("Nơi nhận (mỗi dòng một nơi)", "Recipients (one per line)"),
+    "rs_signature_titles": ("Quyền hạn, chức vụ người ký (mỗi dòng một dòng)", "Signature titles (one per line)"),
+    "rs_signer": ("Họ và tên người ký", "Signer's full name"),
+    "trend_hint": (
+        "Mỗi biểu đồ: tỷ lệ đến cuối từng quý (đường liền) và mục tiêu (đường đứt nét); quý chưa có số liệu để trống.",
+        "Each chart: the share at each quarter's end (solid line) and the target (dashed); a quarter without data is left blank.",
+    ),
+    "trend_numbers": ("Bảng số liệu theo quý", "The quarterly figures as a table"),
+    "fig_open": ("Xem và nhập số liệu theo kỳ →", "See and enter the period figures →"),
+    "ready_parts": ("Người lớn sẵn sàng số: điều kiện nào còn thiếu", "Adults digitally ready: which condition lags"),
+    "ready_parts_hint": (
+        "Tỷ lệ người lớn đạt từng điều kiện; cả ba phải đạt mục tiêu thì chỉ tiêu chung mới đạt.",
+        "The share of adults meeting each condition; all three must reach the target for the indicator to.",
+    ),
+    "fig_latest": ("Số liệu mới nhất", "Latest figures"),
+    "fig_period": ("Kỳ", "Period"),
+    "fig_year": ("Năm", "Year"),
+    "fig_whole_year": ("Cả năm", "Whole year"),
+    "fig_source": ("Nguồn số liệu", "Source"),
+    "fig_source_hint": ("Ví dụ: Sổ theo dõi tập huấn của UBND xã", "E.g. the commune's training register"),
+    "fig_entered": ("Người nhập, ngày", "Entered by, on"),
+    "fig_none": ("Chưa nhập số liệu.", "No figure entered yet."),
+    "fig_rising": ("và tăng hằng năm", "and rising yearly"),
+    "fig_not_rising": ("chưa tăng so với năm trước", "not above the year before"),
+    "fig_withdraw": ("Rút lại", "Take back"),
+    "fig_enter": ("Nhập hoặc sửa số liệu", "Enter or correct a figure"),
+    "fig_numerator": ("Tử số (đạt)", "Numerator (reached)"),
+    "fig_denominator": ("Mẫu số (tổng)", "Denominator (total)"),
+    "fig_save": ("Lưu số liệu", "Save the figure"),
+    "fig_correct_hint": (
+        "Nhập lại cùng chỉ tiêu và kỳ để sửa: số cũ vẫn được giữ trong lịch sử.",
+        "Enter the same indicator and period again to correct it: the old figure stays in the history.",
+    ),
+    "fig_refused": ("Chưa lưu: hãy sửa các ô được đánh dấu.", "Not saved: correct the marked fields."),
+    "fig_report_rule": (
+        "Báo cáo đến một ngày dùng kỳ gần nhất đã kết thúc trước ngày đó (năm được ưu tiên hơn quý IV).",
+        "A report as of a day uses the latest period ended by that day (a year before its fourth quarter).",
+    ),
+    "fig_history": ("Lịch sử nhập", "History of entries"),
+    "fig_state": ("Trạng thái", "State"),
+    "fig_state_current": ("Đang dùng", "Counts"),
+    "fig_state_replaced": ("Đã được sửa", "Corrected later"),
+    "fig_state_withdrawn": ("Đã rút lại", "Taken back"),
+    "fig_done_entered": ("Đã lưu số liệu.", "The figure is saved."),
+    "fig_done_corrected": (
+        "Đã sửa số liệu; số cũ vẫn trong lịch sử.",
+        "The figure is corrected; the old one stays in the history.",
+    ),
+    "fig_done_withdrawn": (
+        "Đã rút lại số liệu. Nhập lại để khôi phục.",
+        "The figure is taken back. Enter it again to restore it.",
+    ),
+    "fig_done_nothing_to_withdraw": ("Không có số liệu nào để rút lại.", "There was no figure to take back."),
     "sign_in": ("Đăng nhập", "Sign in"),
     "sign_out": ("Đăng xuất", "Sign out"),
     "username": ("Tên đăng nhập", "Username"),
@@ -64,13 +138,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "Opens right in Excel set to Vietnamese: phones keep their leading 0, 50,3 is a number, days dd/mm/yyyy",
     ),
     "print": ("In báo cáo", "Print"),
-    "report_title": (
-        "Báo cáo kết quả thực hiện chỉ tiêu chuyển đổi số, chuyển đổi xanh",
-        "Report on the digital and green transition indicators",
-    ),
-    "prepared_by": ("Người lập biểu", "Prepared by"),
-    "approved_by": ("Lãnh đạo đơn vị", "Approved by"),
-    "printed_on": ("Ngày lập", "Printed on"),
     "households": ("Hộ", "Households"),
     "roster": ("Hộ trong danh sách", "Households on the roster"),
     "completed": ("Đã khảo sát xong", "Completed"),
@@ -88,8 +155,32 @@ TEXT: dict[str, tuple[str, str]] = {
     "need": ("Cần hỗ trợ", "Needs"),
     "visited_on": ("Ngày khảo sát", "Visited on"),
     "duplicates": ("Hộ có thể bị trùng", "Likely duplicate households"),
-    "reason_name_phone": ("Cùng tên (bỏ dấu) và cùng số điện thoại", "Same name (without diacritics) and phone"),
-    "reason_name": ("Cùng tên (bỏ dấu), thiếu số điện thoại", "Same name (without diacritics), a phone missing"),
+    "duplicates_hint": (
+        "Giống nhau nhất ở trên cùng: so tên chủ hộ (bỏ dấu), địa chỉ (số nhà, xóm, đường) và số điện thoại. "
+        "Cùng tên mà khác số nhà thì không coi là trùng.",
+        "Most alike first: the head's name (without diacritics), the address (house number, hamlet "
+        "group, road) and the phone are compared. The same name at another house number is not a duplicate.",
+    ),
+    "duplicate_first": ("Hộ thứ nhất", "First household"),
+    "duplicate_second": ("Hộ thứ hai", "Second household"),
+    "duplicate_why": ("Vì sao", "Why"),
+    "no_address": ("(không ghi địa chỉ)", "(no address)"),
+    "no_phone": ("(không ghi số điện thoại)", "(no phone)"),
+    # the evidence a pair is weighed on (survey.duplicates.WEIGHTS), for then against
+    "evidence_same_name": ("cùng tên", "same name"),
+    "evidence_similar_name": ("tên gần giống", "similar name"),
+    "evidence_other_name": ("khác tên", "different name"),
+    "evidence_same_address": ("cùng địa chỉ", "same address"),
+    "evidence_same_house_number": ("cùng số nhà", "same house number"),
+    "evidence_same_place": ("cùng xóm/đường (không có số nhà)", "same place (no house number)"),
+    "evidence_same_place_number_missing": (
+        "cùng xóm/đường, một bên không ghi số nhà",
+        "same place, one house number missing",
+    ),
+    "evidence_other_place": ("khác xóm/đường", "different place"),
+    "evidence_other_house_number": ("khác số nhà", "different house number"),
+    "evidence_same_phone": ("cùng số điện thoại", "same phone"),
+    "evidence_other_phone": ("khác số điện thoại", "different phone"),
     "merge": ("Gộp: giữ hộ thứ nhất", "Merge: keep the first"),
     "dismiss": ("Không trùng", "Not a duplicate"),
     "admin_only": ("Chỉ quản trị viên được gộp hoặc bỏ qua.", "Only an administrator may merge or dismiss."),
@@ -123,12 +214,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "adm_clear": ("Bỏ", "Clear"),
     "adm_import": ("Nhập thôn từ tệp CSV", "Import hamlets from a CSV file"),
     "adm_import_hint": (
-        "Tệp CSV UTF-8, dòng đầu là id,name hoặc id,name,team_active_since (ngày dạng NNNN-TT-NN). "
+        "Tệp CSV UTF-8 (trong Excel: Lưu thành “CSV UTF-8”), cột cách nhau bằng dấu phẩy hoặc chấm phẩy, "
+        "dòng đầu là id,name hoặc id,name,team_active_since; ngày viết 01/03/2026 hoặc 2026-03-01. "
         "Thôn mới được thêm, thôn đã có được cập nhật; thôn không có trong tệp vẫn được giữ. "
         "Tệp có lỗi thì không ghi gì.",
-        "A UTF-8 CSV file whose first line is id,name or id,name,team_active_since (dates as "
-        "YYYY-MM-DD). New hamlets are added, known ones updated; hamlets not in the file are "
-        "kept. A file with any error writes nothing.",
+        "A UTF-8 CSV file (in Excel: Save as “CSV UTF-8”), columns separated by commas or semicolons, "
+        "whose first line is id,name or id,name,team_active_since; dates as 01/03/2026 (day first) or "
+        "2026-03-01. New hamlets are added, known ones updated; hamlets not in the file are kept. A file "
+        "with any error writes nothing.",
     ),
     "adm_csv_file": ("Tệp CSV", "CSV file"),
     "adm_upload": ("Nhập tệp", "Import the file"),
@@ -249,6 +342,15 @@ SHORT: dict[str, tuple[str, str]] = {
     "products_online": ("Sản phẩm lên mạng", "Products online"),
     "hamlets_with_team": ("Tổ CNS cộng đồng", "Digital-tech team"),
     "visit_coverage": ("Hộ đã khảo sát", "Households visited"),
+    "adults_smartphone": ("Có điện thoại thông minh", "Smartphone"),
+    "adults_vneid_level2": ("Có VNeID mức 2", "VNeID level 2"),
+    "adults_payment_account": ("Có tài khoản thanh toán", "Payment account"),
+    "businesses_traceability": ("HKD dùng mã truy xuất", "Traceability codes"),
+    "officials_trained": ("CBCC được tập huấn", "Officials trained"),
+    "team_members_trained": ("Tổ CNS được tập huấn", "Team members trained"),
+    "procedures_online": ("Hồ sơ TTHC trực tuyến", "Dossiers online"),
+    "documents_electronic": ("Văn bản điện tử", "Electronic documents"),
+    "officials_digital_signature": ("CBCC dùng chữ ký số", "Digital signatures"),
 }
 
 
@@ -258,10 +360,8 @@ def t(lang: str, key: str) -> str:
 
 
 def label(lang: str, indicator: str) -> str:
-    for item in INDICATORS:
-        if item.id == indicator:
-            return item.label.en if lang == "en" else item.label.vi
-    return indicator
+    """An indicator's name (visit-measured or period-entered) in `lang`."""
+    return indicator_label(indicator, "en" if lang == "en" else "vi")
 
 
 def short(lang: str, indicator: str) -> str:

@@ -17,7 +17,20 @@ from fastapi.responses import RedirectResponse, Response
 from .. import models
 from ..api.deps import SessionDep, timeline_current
 from ..refusal import Refused
-from ..services import admin, coverage, dashboard, exports, households, staff, timeline, xlsx
+from ..services import (
+    admin,
+    coverage,
+    dashboard,
+    exports,
+    figures,
+    households,
+    report,
+    report_docx,
+    staff,
+    timeline,
+    xlsx,
+)
+from . import charts
 from .deps import COOKIE, PREFIX, SIGN_IN_COOKIE, LangDep, StaffDep, page, safe_next, sign_in_url, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
@@ -143,6 +156,7 @@ def overview(
     now = today(request, commune)
     view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
     pages_ = dashboard.Pages.of(len(view.rows), page_)
+    rows = view.rows[pages_.first : pages_.last]
     return page(
         request,
         "overview.html",
@@ -150,28 +164,118 @@ def overview(
         {
             "view": view,
             "shown": dashboard.SHOWN,
+            "also": [view.report.total[i] for i in dashboard.ALSO_SHOWN],
+            "parts_shown": (*dashboard.READY_PARTS, "adults_ready"),
+            "parts": [
+                (r, *dashboard.ready_parts(view.report.hamlets[r.hamlet_id or ""], view.close_margin)) for r in rows
+            ],
+            "parts_total": dashboard.ready_parts(view.report.total, view.close_margin),
+            "period": _period_figures(session, commune, day, now),
+            "charts": _charts(session, commune, view.trend, view.close_margin, lang, with_figures=True),
             "pages": pages_,
-            "rows": view.rows[pages_.first : pages_.last],
+            "rows": rows,
             **_dates(day, now),
         },
         identity=me,
     )
 
 
+def _charts(session: Any, commune: models.Commune, trend: Any, margin: float, lang: str, *, with_figures: bool) -> Any:
+    """The quarterly trend as SVG charts: the hamlet table's indicators and, for the commune,
+    the period-entered figures as of each quarter end."""
+    indicators: tuple[str, ...] = dashboard.SHOWN
+    rows = [(day, [cov[i] for i in indicators]) for day, cov in trend]
+    if with_figures and rows:
+        entered = figures.trend(
+            admin.coverage_config(commune), figures.current(session, commune.code), [day for day, _ in rows]
+        )
+        for (_, values), (_, found) in zip(rows, entered, strict=True):
+            values.extend(f.value for f in found.values())
+        indicators = (*indicators, *(entered[0][1].keys()))
+    return charts.trend_charts(rows, indicators, margin, lang)
+
+
+def _period_figures(session: Any, commune: models.Commune, day: Any, now: Any) -> dict[str, Any]:
+    """The plan's period-entered targets as of the page's day (today's when none is chosen)."""
+    shown = min(day or now, now)
+    return figures.as_of(admin.coverage_config(commune), figures.current(session, commune.code), shown)
+
+
 @router.get("/report")
-def report(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
+def report_page(request: Request, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = "") -> Any:
+    """The report in the layout of Nghị định 30/2020 (the same content as the Word file),
+    with the date picker and, for administrators, how the report is headed and signed."""
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
     now = today(request, commune)
-    view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
-    rows = sorted(view.rows, key=lambda r: r.name)
+    content = report.build(session, commune, day, today=now, cache=request.app.state.overview_cache)
     return page(
         request,
         "report.html",
         lang,
-        {"view": view, "rows": rows, "shown": dashboard.SHOWN, **_dates(day, now)},
+        {
+            "report": content,
+            "as_of_note": report.as_of_note(content),
+            "closing": report.closing_line(content),
+            "status_vi": report_docx.STATUS,
+            "setting_keys": report.REPORT_SETTINGS,
+            "done": request.query_params.get("done", ""),
+            **_dates(day, now),
+        },
         identity=me,
     )
+
+
+@router.get("/report.docx")
+def report_docx_download(request: Request, me: StaffDep, session: SessionDep, as_of: str = "") -> Response:
+    """The report as an editable Word file, named by the commune, the kind and the day."""
+    day = dashboard.parse_as_of(as_of)
+    commune = _commune(session, me)
+    now = today(request, commune)
+    content = report.build(session, commune, day, today=now, cache=request.app.state.overview_cache)
+    kind = {"interim": "so-ket", "final": "tong-ket"}.get(content.kind, "bao-cao")
+    stem = f"{kind}-{commune.code}-{content.day.isoformat()}"
+    return _download(report_docx.to_docx(content), stem, stem, "docx")
+
+
+@router.post("/report/settings")
+def report_settings(
+    request: Request,
+    me: StaffDep,
+    session: SessionDep,
+    as_of: str = "",
+    csrf: Annotated[str, Form()] = "",
+    issuing_body: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+    place: Annotated[str, Form()] = "",
+    plan_name: Annotated[str, Form()] = "",
+    recipients: Annotated[str, Form()] = "",
+    signature_titles: Annotated[str, Form()] = "",
+    signer: Annotated[str, Form()] = "",
+) -> Any:
+    """How the commune's reports are headed and signed (administrators; audited). An empty
+    field goes back to its default."""
+    staff.check_csrf(me, csrf)
+    staff.require_admin(me)
+    day = dashboard.parse_as_of(as_of)
+    commune = _commune(session, me)
+    typed = {
+        "issuing_body": issuing_body,
+        "number": number,
+        "place": place,
+        "plan_name": plan_name,
+        "recipients": recipients,
+        "signature_titles": signature_titles,
+        "signer": signer,
+    }
+    values = {key: typed[key][: report.SETTING_LIMIT + 1] for key in report.REPORT_SETTINGS}
+    try:
+        report.save_settings(session, commune, values, me.user_id, request.app.state.clock())
+    except admin.AdminError as error:
+        raise Refused("admin_refused", "", {"vi": error.vi, "en": error.en}) from None
+    session.commit()
+    query = f"?as_of={day.isoformat()}&done=settings" if day else "?done=settings"
+    return RedirectResponse(f"{PREFIX}/report{query}#settings", status_code=303)
 
 
 def _hamlet(session: Any, me: staff.StaffIdentity, hamlet_id: str) -> models.Hamlet:
@@ -202,6 +306,7 @@ def hamlet_page(
         "follow_ups": households.follow_ups(session, commune.code, hamlet_id=hamlet.id, fields=fields),
         "duplicates": households.likely_duplicates(session, hamlet.id, fields=fields),
         "activity": households.volunteer_activity(session, hamlet.id, today=now),
+        "charts": _charts(session, commune, view.trend, view.close_margin, lang, with_figures=False),
         "done": done if done in ("merged", "dismissed") else "",
         **_dates(day, now),
     }
@@ -250,6 +355,7 @@ FLAVOURS: dict[str, tuple[str, ...]] = {"csv": exports.CSV_FLAVOURS, "xlsx": ("p
 
 def _download(data: bytes, stem: str, ascii_stem: str, kind: str) -> Response:
     media = {
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "csv": "text/csv; charset=utf-8",
         "xlsx": xlsx.MEDIA_TYPE,
     }[kind]

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from server_sync.app import create_app
-from server_sync.services import admin, enrolment
+from server_sync.services import admin, enrolment, staff
 
 PG_URL = make_url(os.environ.get("TEST_DATABASE_URL") or "postgresql://127.0.0.1:5432/test")
 PG_HOST, PG_PORT, PG_DB = PG_URL.host or "127.0.0.1", PG_URL.port or 5432, PG_URL.database or "test"
@@ -171,6 +171,16 @@ def world(app: Any, client: TestClient) -> World:
     volunteer_id = build_commune(app)
     token, device_id = enrol(app, volunteer_id)
     return World(app, client, token, device_id, volunteer_id)
+
+
+@pytest.fixture
+def office(world: World) -> World:
+    """The commune's office: an administrator (test_web_pages.ADMIN) and a staff member
+    (test_web_pages.STAFF) beside the world's volunteer."""
+    with world.session() as session:
+        staff.create_staff(session, "06577", "quan.tri", "Hoàng Văn Quân", "admin", "quan-tri-vien-2026")
+        staff.create_staff(session, "06577", "lan.nguyen", "Nguyễn Thị Lan", "staff", "mat-khau-can-bo-1")
+    return world
 
 
 @contextmanager

@@ -137,7 +137,7 @@ def test_bad_csv_rows_are_all_reported_by_line_and_nothing_is_written(
         "\n"  # 4: blank, skipped
         "thon-khon-chu,,\n"  # 5: no name
         "thon-na-pan,Again,\n"  # 6: duplicate of line 2
-        "thon-pac-ma,Thôn Pác Mạ,01/03/2026\n"  # 7: not ISO
+        "thon-pac-ma,Thôn Pác Mạ,31/02/2026\n"  # 7: no such day
         "thon-x,Thôn X\n"  # 8: missing a column
         '"thon-y","Thôn Y, ""mới""",\n',
         encoding="utf-8",
@@ -159,6 +159,39 @@ def test_bad_csv_rows_are_all_reported_by_line_and_nothing_is_written(
     assert "Line 1 must be the header" in capsys.readouterr().err
     assert run(database_url, "import-hamlets", str(tmp_path / "missing.csv")) == 2
     assert rows(database_url, models.Hamlet) == []
+
+
+def test_a_hamlet_file_from_vietnamese_excel_with_day_first_dates_is_imported_and_kept_iso(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 12 §4's example: `;`, a BOM, CRLF and dd/mm/yyyy, as a spreadsheet in Vietnamese saves it.
+    assert run(database_url, "init-commune", "06577") == 0
+    path = tmp_path / "thon.csv"
+    path.write_bytes(
+        "id;name;team_active_since\r\nthon-na-pan;Thôn Nà Pàn;15/03/2026\r\nthon-ban-cao;Thôn Bản Cao;1.4.2026\r\n".encode(
+            "utf-8-sig"
+        )
+    )
+    assert run(database_url, "import-hamlets", str(path)) == 0
+    hamlets = {h.id: h.team_active_since for h in rows(database_url, models.Hamlet)}
+    assert hamlets == {"thon-na-pan": "2026-03-15", "thon-ban-cao": "2026-04-01"}
+    assert run(database_url, "set-team", "thon-ban-cao", "--since", "01/05/2026") == 0
+    assert run(database_url, "set-campaign-start", "2/1/2026") == 0
+    capsys.readouterr()
+    assert {h.id: h.team_active_since for h in rows(database_url, models.Hamlet)}["thon-ban-cao"] == "2026-05-01"
+    [commune] = rows(database_url, models.Commune)
+    assert commune.campaign_start.isoformat() == "2026-01-02"
+
+    before = {h.id: h.team_active_since for h in rows(database_url, models.Hamlet)}
+    for typed in ("31/02/2027", "05/31/2026", "1/5/26"):
+        assert run(database_url, "set-team", "thon-ban-cao", "--since", typed) == 2
+        err = capsys.readouterr().err
+        assert typed in err and "Lỗi:" in err and "Error:" in err
+    path.write_text("id,name,team_active_since\nthon-na-pan,Thôn Nà Pàn,2027-13-01\n", encoding="utf-8")
+    assert run(database_url, "import-hamlets", str(path)) == 2
+    err = capsys.readouterr().err
+    assert "Dòng 2:" in err and "Line 2:" in err and "2027-13-01" in err
+    assert {h.id: h.team_active_since for h in rows(database_url, models.Hamlet)} == before
 
 
 # -- volunteers, codes and QR --------------------------------------------------------------------------
@@ -275,8 +308,8 @@ def test_bad_input_exits_2_and_writes_nothing(
         ["set-target", "adults_ready"],
         ["set-adult-age", "16"],
         ["set-time-zone", "Mars/Olympus_Mons"],
-        ["set-campaign-start", "1/1/2026"],
-        ["set-team", "thon-na-pan", "--since", "1/3/2026"],
+        ["set-campaign-start", "31/02/2026"],
+        ["set-team", "thon-na-pan", "--since", "03/31/2026"],
         ["set-team", "thon-khong-co", "--none"],
         ["set-team", "thon-na-pan"],
         ["revoke-device", "no-such-device"],

@@ -20,8 +20,9 @@ import pytest
 
 from server_sync import models
 from server_sync.services import admin, coverage, exports, households, staff, xlsx
+from server_sync.services.dashboard import SHOWN as INDICATOR_IDS  # the exported indicators, in order
 from server_sync.services.exports import Sheet
-from survey.indicators import INDICATOR_IDS, CoverageReport
+from survey.indicators import CoverageReport
 from tests.survey.builders import adult, child, completed_visit, household, other_visit
 
 from .conftest import World

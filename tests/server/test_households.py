@@ -257,9 +257,10 @@ def duplicate_hamlet() -> dict[str, Any]:
     }
 
 
-def pairs(found: list[households.DuplicatePair], h: dict[str, Any]) -> list[tuple[frozenset[str], str]]:
+def pairs(found: list[households.DuplicatePair], h: dict[str, Any]) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    """Each pair found as (the two households' keys in `h`, the evidence for it)."""
     name = {home.id: key for key, home in h.items()}
-    return [(frozenset({name[p.first.household_id], name[p.second.household_id]}), p.reason) for p in found]
+    return [(frozenset({name[p.first.household_id], name[p.second.household_id]}), p.likeness.for_) for p in found]
 
 
 def test_likely_duplicates_by_similar_name_and_same_phone_or_same_name_without_phone(world: World) -> None:
@@ -272,16 +273,19 @@ def test_likely_duplicates_by_similar_name_and_same_phone_or_same_name_without_p
     with world.session() as session:
         found = households.likely_duplicates(session, "thon-na-pan", fields=ADMIN)
     got = pairs(found, h)
-    strong = {
-        (frozenset(p), "name_phone")
-        for p in [("an", "an_plain"), ("an", "an_short"), ("an_plain", "an_short"), ("thanh", "thanh_typo")]
+    same = {(frozenset({"an", "an_plain"}), ("same_name", "same_phone"))}
+    similar = {
+        (frozenset(p), ("same_phone", "similar_name"))
+        for p in [("an", "an_short"), ("an_plain", "an_short"), ("thanh", "thanh_typo")]
     }
-    weak = {
-        (frozenset(p), "name")
+    name_only = {
+        (frozenset(p), ("same_name",))
         for p in [("an", "an_no_phone"), ("an_plain", "an_no_phone"), ("an_other_phone", "an_no_phone")]
     }
-    assert set(got) == strong | weak and len(got) == len(strong | weak)
-    assert [reason for _, reason in got] == ["name_phone"] * len(strong) + ["name"] * len(weak)
+    assert set(got) == same | similar | name_only and len(got) == 7
+    assert [p.likeness.score for p in found] == [12, 10, 10, 10, 6, 6, 6]  # strongest first
+    # Not pairs: one name with two phones (an, an_other_phone), one phone under other names
+    # (an, mai_same_phone; hung, hoa).
     assert all(p.first.household_id < p.second.household_id for p in found)
     side = next(s for p in found for s in (p.first, p.second) if s.household_id == h["an"].id)
     assert (side.visits, side.completed_on, side.phone) == (2, date(2026, 11, 1), "0912 345 678")
@@ -305,20 +309,13 @@ def test_look_alike_households_cost_bounded_work_and_the_strongest_pairs_come_fi
         few = households.likely_duplicates(session, "thon-na-pan", limit=500, checks=120)
     assert len(found) == households.DUPLICATES_SHOWN == 200
     assert {found[0].first.household_id, found[0].second.household_id} == {t.id for t in twins}
-    assert found[0].reason == "name_phone" and {p.reason for p in found[1:]} == {"name"}
+    assert found[0].likeness.for_ == ("same_name", "same_phone")
+    assert {p.likeness.for_ for p in found[1:]} == {("same_name",)}
     assert len({(p.first.household_id, p.second.household_id) for p in found}) == 200
     assert all(p.first.household_id < p.second.household_id for p in found)
-    assert len(few) == 120 and few[0].reason == "name_phone"  # the twins, then 119 of the same name
-
-
-def test_phone_numbers_and_names_compare_in_their_normal_form() -> None:
-    assert households.normalise_phone("+84 912.345.678") == households.normalise_phone("0912-345-678") == "0912345678"
-    assert households.normalise_phone("0084912345678") == "0912345678"
-    assert households.normalise_phone("") == households.normalise_phone(None) == ""
-    assert households.similar_names("nguyen an", "nguyen van an")
-    assert households.similar_names("nguyen thi minh an", "nguyen an")
-    assert not households.similar_names("nguyen van an", "tran van an")
-    assert not households.similar_names("dinh van hung", "dinh thi hoa")
+    # The twins share a name and a phone, so they are met twice among the 120 pairs looked
+    # at (the smallest groups first); the other 118 are of the placeholder name.
+    assert len(few) == 119 and few[0].likeness.for_ == ("same_name", "same_phone")
 
 
 def test_dismissing_a_pair_hides_it_once_in_either_order(world: World) -> None:
@@ -338,8 +335,8 @@ def test_dismissing_a_pair_hides_it_once_in_either_order(world: World) -> None:
             (*sorted((h["an"].id, h["an_plain"].id)), user)
         ]
         got = pairs(households.likely_duplicates(session, "thon-na-pan"), h)
-    assert (frozenset({"an", "an_plain"}), "name_phone") not in got
-    assert (frozenset({"an", "an_short"}), "name_phone") in got
+    assert (frozenset({"an", "an_plain"}), ("same_name", "same_phone")) not in got
+    assert (frozenset({"an", "an_short"}), ("same_phone", "similar_name")) in got
     for a, b in (("an", "an"), ("an", "an_elsewhere")):
         with pytest.raises(AdminError), world.session() as session:
             households.dismiss_duplicate(session, h[a].id, h[b].id, user, hamlet_id="thon-na-pan")
@@ -489,6 +486,6 @@ def test_a_roster_typed_with_one_placeholder_name_lists_the_strongest_pairs_only
     with world.session() as session:
         everything = households.likely_duplicates(session, "thon-na-pan", fields=ADMIN, limit=10_000)
         shown = households.likely_duplicates(session, "thon-na-pan", fields=ADMIN, limit=10)
-    assert len(everything) == 4 + 3 + 30 * 29 // 2  # the hamlet's own pairs, then every placeholder pair
+    assert len(everything) == 7 + 30 * 29 // 2  # the hamlet's own pairs, then every placeholder pair
     assert shown == everything[:10]
-    assert [p.reason for p in shown[:4]] == ["name_phone"] * 4
+    assert [p.likeness.score for p in shown[:4]] == [12, 10, 10, 10]

@@ -18,13 +18,13 @@ def test_empty_database_migrates_to_head(database_url: str) -> None:
     engine = db.make_engine(database_url)
     try:
         db.migrate(engine)
-        assert db.current_revision(engine) == "0004"
+        assert db.current_revision(engine) == "0005"
         inspector = inspect(engine)
         assert set(models.Base.metadata.tables) <= set(inspector.get_table_names())
         for name, table in models.Base.metadata.tables.items():  # the models and the migrations agree
             assert {c.name for c in table.columns} == {c["name"] for c in inspector.get_columns(name)}, name
         db.migrate(engine)  # again: nothing to do, nothing breaks
-        assert db.current_revision(engine) == "0004"
+        assert db.current_revision(engine) == "0005"
     finally:
         engine.dispose()
 
@@ -106,6 +106,6 @@ def test_existing_database_upgrades_without_loss(database_url: str) -> None:
             assert kept is not None and kept.content["head_name"] == "Nguyễn Văn An"
             placed = session.scalars(select(models.HouseholdPlacement)).all()
             assert [(p.day, p.hamlet_id, p.on_roster) for p in placed] == [(date(2026, 1, 10), "thon-1", True)]
-        assert db.current_revision(app.state.engine) == "0004"
+        assert db.current_revision(app.state.engine) == "0005"
     finally:
         app.state.engine.dispose()

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from server_sync import models
 from server_sync.services import admin, enrolment, staff
-from server_sync.web import admin_pages
+from server_sync.web import admin_pages, i18n
 from tests.server.browser import sign_in_form
 
 from .conftest import World, enrol
@@ -136,7 +136,7 @@ def targets_form(
     """The targets form as a browser posts it: the stored values, then the changes typed."""
     current = admin.coverage_config(commune(app)).targets if app is not None else {}
     fields = [("csrf", csrf)]
-    for item in admin_pages.INDICATORS:
+    for item in admin_pages.TARGETED:
         target = current.get(item.id)
         low, strict, high = (
             (f"{target.min:g}", target.strict, "" if target.max is None else f"{target.max:g}")
@@ -163,7 +163,7 @@ def test_the_admin_page_shows_this_commune_only_and_needs_no_inline_script_or_st
     assert f'data-volunteer="{site.world.volunteer_id}"' in page
     assert f'data-device="{site.world.device_id}"' in page
     assert site.other_hamlet not in page and site.other_volunteer not in page and site.other_device not in page
-    assert page.count('data-indicator="') == len(admin_pages.INDICATORS)
+    assert page.count('data-indicator="') == len(admin_pages.TARGETED)
     # the CSP allows no inline script and no style attribute
     assert "style-src 'self'" in response.headers["content-security-policy"]
     assert "<script" not in page and "style=" not in page
@@ -299,7 +299,7 @@ def test_a_bad_csv_is_refused_with_every_bad_line_and_nothing_is_imported(site: 
         "thon-moi,Thôn Mới,\n"  # fine, but not imported: the file has errors
         "thôn có dấu,Thôn Dấu,\n"  # line 3: bad id
         "thon-hai,,\n"  # line 4: no name
-        "thon-ba,Thôn Ba,1/3/2026\n"  # line 5: bad date
+        "thon-ba,Thôn Ba,31/02/2026\n"  # line 5: no such day
         "thon-moi,Thôn Mới Lần Hai,\n"
     ).encode()  # line 6: repeats line 2
     response = client.post(
@@ -310,9 +310,117 @@ def test_a_bad_csv_is_refused_with_every_bad_line_and_nothing_is_imported(site: 
     )
     assert response.status_code == 422 and code_of(response) == "admin_refused"
     assert 'data-card="hamlets"' in response.text
-    items = re.findall(r"<li>(.*?)</li>", response.text.split('class="details"')[1].split("</ul>")[0])
-    assert [re.search(r"\d+", item).group(0) for item in items] == ["3", "4", "5", "6"]  # type: ignore[union-attr]
+    items = re.findall(r'<li data-problem="([a-z_]+)">(.*?)</li>', response.text.split('class="details"')[1])
+    assert [(code, re.search(r"\d+", item).group(0)) for code, item in items] == [  # type: ignore[union-attr]
+        ("hamlet_id_invalid", "3"),
+        ("hamlet_name_missing", "4"),
+        ("day_impossible", "5"),
+        ("hamlet_id_repeated", "6"),
+    ]
     assert snapshot(site.app) == before
+
+
+def import_file(client: TestClient, csrf: str, data: bytes, lang: str = "vi") -> Any:
+    return client.post(
+        f"/dash/admin/hamlets/import?lang={lang}",
+        data={"csrf": csrf},
+        files={"file": ("thon.csv", data, "text/csv")},
+        follow_redirects=False,
+    )
+
+
+def problems_of(response: Any) -> list[tuple[str, str]]:
+    """The refusal's (code, text) per offending line, as the page lists them."""
+    assert response.status_code == 422 and code_of(response) == "admin_refused", response.text[:500]
+    details = response.text.split('class="details"')[1].split("</ul>")[0]
+    return re.findall(r'<li data-problem="([a-z_]+)">(.*?)</li>', details)
+
+
+def test_the_issues_example_a_hamlet_file_with_day_first_dates_as_vietnamese_excel_saves_it(site: Site) -> None:
+    # Issue 12 §4: "the hamlet file as Vietnamese Excel writes it: dates as dd/mm/yyyy are
+    # accepted beside ISO dates" — `;` between columns, a BOM, CRLF, 15/03/2026.
+    client, csrf = sign_in(site.app)
+    data = (
+        "id;name;team_active_since\r\n"
+        "thon-na-pan;Thôn Nà Pàn;15/03/2026\r\n"
+        "thon-moi;Thôn Mới;2026-04-01\r\n"
+        "thon-chua-co;Thôn Chưa Có;\r\n"
+    ).encode("utf-8-sig")
+    done = done_of(import_file(client, csrf, data))
+    assert done["done"] == ["imported"] and (done["added"], done["updated"]) == (["2"], ["1"])
+    teams = {h[0]: h[3] for h in snapshot(site.app)["hamlets"]}
+    assert (teams["thon-na-pan"], teams["thon-moi"], teams["thon-chua-co"]) == ("2026-03-15", "2026-04-01", None)
+
+
+def test_every_day_first_form_is_accepted_and_stored_iso(site: Site) -> None:
+    client, csrf = sign_in(site.app)
+    for typed, stored in [
+        ("01/03/2026", "2026-03-01"),
+        ("2/3/2026", "2026-03-02"),
+        ("03-03-2026", "2026-03-03"),
+        ("4.3.2026", "2026-03-04"),
+        ("2026-03-05", "2026-03-05"),
+        ("06/03/2026", "2026-03-06"),  # 6 March, never 3 June: the day comes first
+    ]:
+        data = f"id,name,team_active_since\nthon-khon-chu,Thôn Khòn Chu,{typed}\n".encode()
+        assert done_of(import_file(client, csrf, data))["updated"] == ["1"], typed
+        assert {h[0]: h[3] for h in snapshot(site.app)["hamlets"]}["thon-khon-chu"] == stored, typed
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_day_that_is_not_one_is_refused_by_line_and_code_in_the_readers_language(site: Site, lang: str) -> None:
+    client, csrf = sign_in(site.app)
+    before = snapshot(site.app)
+    data = (
+        "id;name;team_active_since\n"
+        "thon-a;Thôn A;31/02/2027\n"  # line 2: no such day
+        "thon-b;Thôn B;2027-13-01\n"  # 3: no month 13
+        "thon-c;Thôn C;03/31/2027\n"  # 4: month first
+        "thon-d;Thôn D;01/03/27\n"  # 5: a two-digit year
+        "thon-e;Thôn E;mùng 1 tháng 3\n"  # 6: not a date
+        "thon-f;Thôn F;01/03/2027\n"  # 7: fine, but not imported
+    ).encode()
+    found = problems_of(import_file(client, csrf, data, lang))
+    assert [code for code, _ in found] == [
+        "day_impossible",
+        "day_impossible",
+        "day_month_first",
+        "day_ambiguous",
+        "day_unreadable",
+    ]
+    word = "Dòng" if lang == "vi" else "Line"
+    for (_, text), line, typed in zip(
+        found, range(2, 7), ["31/02/2027", "2027-13-01", "03/31/2027", "01/03/27", "mùng 1 tháng 3"], strict=True
+    ):
+        assert text.startswith(f"{word} {line}: ") and typed in text.replace("&#39;", "'")
+        assert "team_active_since" in text
+    assert snapshot(site.app) == before
+
+
+def test_web_messages_never_name_a_command_line_flag(site: Site) -> None:
+    """The service's messages reach the web pages too: a form has no --hamlets or --max."""
+    client, csrf = sign_in(site.app)
+    refusals = [
+        client.post("/dash/admin/volunteers", data={"csrf": csrf, "name": "Lý Văn Nam"}, follow_redirects=False),
+        post_form(
+            client, "/dash/admin/targets", targets_form(csrf, {"adults_ready": ("80", False, "70")}, app=site.app)
+        ),
+        post_form(
+            client, "/dash/admin/targets", targets_form(csrf, {"adults_ready": ("120", False, "")}, app=site.app)
+        ),
+        import_file(client, csrf, b"id,name,team_active_since\nthon-a,A,31/02/2027\n"),
+        client.post(
+            "/dash/admin/hamlets/thon-na-pan/team",
+            data={"csrf": csrf, "since": "03/31/2027", "action": "set"},
+            follow_redirects=False,
+        ),
+    ]
+    for response in refusals:
+        assert response.status_code == 422 and code_of(response) == "admin_refused"
+        shown = response.text.split('class="error"')[1].split("</div>")[0]
+        assert not re.search(r"(^|\s|\()--[a-z]", shown), shown
+    for key, texts in i18n.TEXT.items():
+        assert not any(re.search(r"(^|\s|\()--[a-z]", text) for text in texts), key
 
 
 @pytest.mark.parametrize("content", [b"", b"\xff\xfe not utf-8", b"ma,ten\nthon-a,A\n", b"x" * (1024 * 1024 + 1)])
@@ -367,7 +475,7 @@ def test_the_team_date_is_set_and_cleared_and_a_bad_date_changes_nothing(site: S
     )
     assert done["done"] == ["team_cleared"] and team("thon-na-pan") is None
     before = snapshot(site.app)
-    for since in ("1/5/2026", "", "2026-02-30"):
+    for since in ("31/02/2027", "", "2026-02-30", "05/31/2026", "1/5/26"):
         response = client.post(
             "/dash/admin/hamlets/thon-khon-chu/team",
             data={"csrf": csrf, "since": since, "action": "set"},

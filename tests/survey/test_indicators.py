@@ -107,6 +107,12 @@ def test_today_per_hamlet_and_commune(commune):
         "products_online": (1, 2),
         "hamlets_with_team": (1, 1),
         "visit_coverage": (2, 3),
+        # adults_ready's three conditions, one by one (issue 12 §3): 1970 has all three;
+        # 1975 a feature phone, level 1, no account; 1990 a smartphone, level 2, no account
+        "adults_smartphone": (2, 3),
+        "adults_vneid_level2": (2, 3),
+        "adults_payment_account": (1, 3),
+        "businesses_traceability": (0, 1),  # cashless only
     }
     assert figures(report.hamlets["B"]) == {
         "adults_ready": (0, 1),
@@ -118,6 +124,10 @@ def test_today_per_hamlet_and_commune(commune):
         "products_online": (0, 0),
         "hamlets_with_team": (0, 1),
         "visit_coverage": (1, 3),
+        "adults_smartphone": (0, 1),
+        "adults_vneid_level2": (0, 1),
+        "adults_payment_account": (0, 1),
+        "businesses_traceability": (0, 1),
     }
     assert figures(report.total) == {
         "adults_ready": (1, 4),
@@ -129,6 +139,10 @@ def test_today_per_hamlet_and_commune(commune):
         "products_online": (1, 2),
         "hamlets_with_team": (1, 2),
         "visit_coverage": (3, 6),
+        "adults_smartphone": (2, 4),
+        "adults_vneid_level2": (2, 4),
+        "adults_payment_account": (1, 4),
+        "businesses_traceability": (0, 2),
     }
 
 
@@ -193,6 +207,23 @@ def test_status_bands(commune):
     assert IndicatorValue("adults_ready", 81, 100, target).status(10) == "close"
     assert IndicatorValue("adults_ready", 79, 100, target).status(10) == "far"
     assert IndicatorValue("households_waste_partly", 1, 3, None).status(10) == "no_target"
+
+
+def test_traceability_codes_count_business_households_that_use_them():
+    home = household("A", "Chè Nà Pàn")
+    trace = completed_visit(home, business=True, tools=["cashless", "traceability"], products=[])
+    tally = household_tally(trace, 18)
+    assert tally.counts["businesses_traceability"] == [1, 1]
+    assert tally.counts["businesses_digital"] == [1, 1]
+    not_business = household_tally(completed_visit(home, business=False), 18)
+    assert not_business.counts["businesses_traceability"] == [0, 0]  # outside the denominator
+
+
+def test_period_targets_are_configuration_like_the_others():
+    config = CoverageConfig.from_dict({"targets": {"procedures_online": {"min": 75, "strict": True}}})
+    assert config.targets["procedures_online"] == Target(min=75, strict=True)
+    assert default_config().targets["officials_trained"] == Target(min=100)
+    assert not default_config().targets["procedures_online"].met(70.0)  # "above 70%"
 
 
 def test_household_without_completed_visit_counts_only_for_coverage():

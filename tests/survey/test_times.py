@@ -9,7 +9,7 @@ import pytest
 from survey.indicators import compute_coverage, default_config, household_tally, latest_completed
 from survey.records import Hamlet, Household
 from survey.summary import summarize
-from survey.times import ZoneUnknown, day_of, instant, local_day, start_of_day, zone
+from survey.times import DayUnreadable, ZoneUnknown, day_of, instant, local_day, read_day, start_of_day, zone
 from survey.validation import RecordContext, validate_household, validate_visit
 
 from .builders import adult, child, completed_visit, household
@@ -179,3 +179,47 @@ def test_times_at_the_calendars_edge_are_judged_not_crashed_on(value: str, code:
     issues = validate_household(household("thon-1", created_at=value), context)
     assert [(i.code, i.field) for i in issues] == [(code, "created_at")]
     assert issues[0].context["day"] == shown
+
+
+# -- a day as staff type it or a spreadsheet in Vietnamese saves it (issue 12 §4) -------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2026-03-01", "01/03/2026", "1/3/2026", "01-03-2026", "1-3-2026", "01.03.2026", "1.3.2026", " 01/03/2026 "],
+)
+def test_a_day_is_read_iso_or_day_first(typed: str) -> None:
+    assert read_day(typed) == date(2026, 3, 1)
+
+
+def test_the_day_comes_first_whenever_both_numbers_could_be_a_month() -> None:
+    assert read_day("02/03/2026") == date(2026, 3, 2)  # 2 March, as Vietnamese writes it
+    assert read_day("29/02/2028") == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    "typed, code",
+    [
+        ("31/02/2027", "day_impossible"),
+        ("29/02/2027", "day_impossible"),
+        ("2027-13-01", "day_impossible"),
+        ("2026-02-30", "day_impossible"),
+        ("00/01/2026", "day_impossible"),
+        ("13/13/2026", "day_impossible"),
+        ("03/31/2026", "day_month_first"),  # an English spreadsheet's order
+        ("12/25/2027", "day_month_first"),
+        ("01/03/26", "day_ambiguous"),  # which century, and which number is the year?
+        ("1.3.26", "day_ambiguous"),
+        ("2026/03/01", "day_unreadable"),
+        ("01/03-2026", "day_unreadable"),  # two separators
+        ("2026-3-1", "day_unreadable"),
+        ("1 tháng 3 năm 2026", "day_unreadable"),
+        ("01/03/2026 08:00", "day_unreadable"),
+        ("١/٣/٢٠٢٦", "day_unreadable"),  # digits of another script
+        ("", "day_unreadable"),
+    ],
+)
+def test_a_day_that_is_not_one_is_refused_with_why(typed: str, code: str) -> None:
+    with pytest.raises(DayUnreadable) as refused:
+        read_day(typed)
+    assert (refused.value.code, refused.value.value) == (code, typed.strip())

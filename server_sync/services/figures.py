@@ -1,0 +1,220 @@
+"""The plan's targets no household visit measures, entered by commune staff per period
+(DESIGN §3; rules and "which entry counts" in survey.figures).
+
+Entries are append-only: a correction is a new entry for the same indicator and period, a
+withdrawal an entry that takes the figure back, so every mistake can be put right and the
+history shows who entered what when. Every entry is audited with the staff user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.errors import Issue
+from survey.figures import FigureAsOf, FigureEntry, Period, check_figure, current_entries, figure_as_of, whole_number
+from survey.indicators import PERIOD_INDICATOR_IDS, CoverageConfig
+from survey.times import as_utc
+
+from .. import models
+
+# Entries read per commune: five indicators over a five-year plan, by quarter and by year,
+# corrected a few times each, stay far below it; the bound keeps a page's work bounded.
+ENTRIES_READ = 5_000
+
+
+class FigureRefused(Exception):
+    """An entry that breaks a rule of survey.figures: nothing was stored."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__(", ".join(i.code for i in issues))
+        self.issues = issues
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One stored entry with who entered it, for the history table."""
+
+    id: int
+    entry: FigureEntry
+    staff_name: str
+    current: bool  # the entry that counts for its indicator and period
+
+
+def _audit_content(row: models.PeriodFigure) -> dict[str, object]:
+    return {
+        "indicator": row.indicator,
+        "period": row.period,
+        "numerator": row.numerator,
+        "denominator": row.denominator,
+        "source": row.source,
+        "withdrawn": row.withdrawn,
+    }
+
+
+def _latest(session: Session, commune_code: str, indicator: str, period: str) -> models.PeriodFigure | None:
+    return session.scalars(
+        select(models.PeriodFigure)
+        .where(
+            models.PeriodFigure.commune_code == commune_code,
+            models.PeriodFigure.indicator == indicator,
+            models.PeriodFigure.period == period,
+        )
+        .order_by(models.PeriodFigure.entered_at.desc(), models.PeriodFigure.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _audit(
+    session: Session,
+    commune_code: str,
+    action: str,
+    old: models.PeriodFigure | None,
+    new: models.PeriodFigure,
+    staff_user_id: int,
+    now: datetime,
+) -> None:
+    session.add(
+        models.Audit(
+            at=now,
+            device_id=None,
+            kind="figure",
+            record_id=f"{commune_code}:{new.indicator}:{new.period}",
+            action=action,
+            old_fingerprint=None,
+            new_fingerprint=None,
+            old_content=_audit_content(old) if old is not None and not old.withdrawn else None,
+            new_content=_audit_content(new),
+            staff_user_id=staff_user_id,
+        )
+    )
+
+
+def enter(
+    session: Session,
+    commune: models.Commune,
+    *,
+    indicator: str,
+    period: str,
+    numerator: str,
+    denominator: str,
+    source: str,
+    staff_user_id: int,
+    now: datetime,
+    today: date,
+) -> models.PeriodFigure:
+    """Store one figure as typed (numbers as text: "1.250" is 1250). A second entry for the
+    same indicator and period corrects the first (audited "updated"); the first is kept as
+    history. FigureRefused with every broken rule when the entry cannot be stored."""
+    issues = check_figure(
+        indicator, period, numerator, denominator, source, campaign_start=commune.campaign_start, today=today
+    )
+    if issues:
+        raise FigureRefused(issues)
+    key = Period.parse(period).key
+    old = _latest(session, commune.code, indicator, key)
+    row = models.PeriodFigure(
+        commune_code=commune.code,
+        indicator=indicator,
+        period=key,
+        numerator=whole_number(numerator),
+        denominator=whole_number(denominator),
+        source=source.strip(),
+        withdrawn=False,
+        staff_user_id=staff_user_id,
+        entered_at=now,
+    )
+    session.add(row)
+    session.flush()
+    _audit(
+        session, commune.code, "created" if old is None or old.withdrawn else "updated", old, row, staff_user_id, now
+    )
+    session.flush()
+    return row
+
+
+def withdraw(
+    session: Session, commune: models.Commune, *, indicator: str, period: str, staff_user_id: int, now: datetime
+) -> bool:
+    """Take a period's figure back (it was entered by mistake): the period has no figure
+    again until one is entered. False when there was none to take back (nothing changes)."""
+    if indicator not in PERIOD_INDICATOR_IDS:
+        return False
+    try:
+        key = Period.parse(period).key
+    except ValueError:
+        return False
+    old = _latest(session, commune.code, indicator, key)
+    if old is None or old.withdrawn:
+        return False
+    row = models.PeriodFigure(
+        commune_code=commune.code,
+        indicator=indicator,
+        period=key,
+        numerator=old.numerator,
+        denominator=old.denominator,
+        source=old.source,
+        withdrawn=True,
+        staff_user_id=staff_user_id,
+        entered_at=now,
+    )
+    session.add(row)
+    session.flush()
+    _audit(session, commune.code, "withdrawn", old, row, staff_user_id, now)
+    session.flush()
+    return True
+
+
+def history(session: Session, commune_code: str) -> list[EntryRow]:
+    """Every entry of the commune, newest first, at most ENTRIES_READ."""
+    rows = session.execute(
+        select(models.PeriodFigure, models.StaffUser.name)
+        .join(models.StaffUser, models.StaffUser.id == models.PeriodFigure.staff_user_id)
+        .where(models.PeriodFigure.commune_code == commune_code)
+        .order_by(models.PeriodFigure.entered_at.desc(), models.PeriodFigure.id.desc())
+        .limit(ENTRIES_READ)
+    ).all()
+    entries = [(row.id, _entry(row, name)) for row, name in rows]
+    current = current_entries(e for _, e in reversed(entries))
+    return [
+        EntryRow(row_id, e, e.entered_by, not e.withdrawn and current.get((e.indicator, e.period)) is e)
+        for row_id, e in entries
+    ]
+
+
+def _entry(row: models.PeriodFigure, name: str) -> FigureEntry:
+    try:
+        period = Period.parse(row.period)
+    except ValueError:  # written by no version of this code; shown as no period rather than failing
+        period = Period(1900)
+    return FigureEntry(
+        row.indicator,
+        period,
+        row.numerator,
+        row.denominator,
+        row.source,
+        as_utc(row.entered_at),
+        name,
+        row.withdrawn,
+    )
+
+
+def current(session: Session, commune_code: str) -> dict[tuple[str, Period], FigureEntry]:
+    """The entry that counts for each indicator and period (survey.figures.current_entries)."""
+    return current_entries(reversed([row.entry for row in history(session, commune_code)]))
+
+
+def as_of(config: CoverageConfig, entries: dict[tuple[str, Period], FigureEntry], day: date) -> dict[str, FigureAsOf]:
+    """Each period-entered indicator as a report dated `day` shows it (survey.figures.figure_as_of)."""
+    return {i: figure_as_of(i, entries, day, config.targets.get(i)) for i in PERIOD_INDICATOR_IDS}
+
+
+def trend(
+    config: CoverageConfig, entries: dict[tuple[str, Period], FigureEntry], days: Iterable[date]
+) -> list[tuple[date, dict[str, FigureAsOf]]]:
+    """`as_of` at each of `days` (the trend's quarter ends)."""
+    return [(day, as_of(config, entries, day)) for day in days]
