@@ -157,18 +157,20 @@ def _prepare(kind: str, workdir: Path, scenario: str) -> tuple[Callable[[], None
     return fresh, store, check_ours if kind == "ours" else check_stock
 
 
-def torture(kind: str, kills: int, workdir: Path, rng: random.Random) -> Report:
+def torture(kind: str, kills: int, workdir: Path, rng: random.Random, *, after_saves: int = 0) -> Report:
     """Kill a `kind` ("ours" or "stock") writer `kills` times; count what did not survive.
 
     The store carries over from kill to kill (a phone's day goes on after a crash), and
-    every save reported so far must still be there after each kill.
+    every save reported so far must still be there after each kill. With `after_saves`, each
+    kill waits until the writer has reported that many saves (then the random delay), so
+    kills land among saves however slow a loaded machine makes the writer.
     """
     fresh, store, check = _prepare(kind, workdir, "kill")
     report = Report(kind, "SIGKILL at a random moment")
     expected: set[str] = set()
     started = time.perf_counter()
     for _ in range(kills):
-        reported = _run_child(kind, store, kill_after=rng.uniform(0, KILL_DELAY[kind]))
+        reported = _run_child(kind, store, kill_after=rng.uniform(0, KILL_DELAY[kind]), after_saves=after_saves)
         report.rounds += 1
         report.saves_reported += len(reported)
         expected |= reported
@@ -212,8 +214,11 @@ def disk_full(kind: str, rounds: int, workdir: Path, rng: random.Random) -> Repo
     return report
 
 
-def _run_child(kind: str, store: Path, *, kill_after: float | None = None, fsize_limit: int | None = None) -> set[str]:
-    """Run a writer until killed (`kill_after` s after READY) or until a save fails."""
+def _run_child(
+    kind: str, store: Path, *, kill_after: float | None = None, fsize_limit: int | None = None, after_saves: int = 0
+) -> set[str]:
+    """Run a writer until killed (`kill_after` s after READY and `after_saves` reported saves)
+    or until a save fails."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(store)]
     if fsize_limit is not None:
         command += ["--fsize-limit", str(fsize_limit)]
@@ -224,13 +229,19 @@ def _run_child(kind: str, store: Path, *, kill_after: float | None = None, fsize
             child.wait()
             errors.seek(0)
             raise RuntimeError(f"{kind} child failed to start:\n{errors.read().decode(errors='replace')}")
+        early: list[str] = []
+        while kill_after is not None and sum(line.startswith("DONE ") for line in early) < after_saves:
+            line = child.stdout.readline()  # the child's own report: no clock involved
+            if not line:
+                break
+            early.append(line)
         if kill_after is not None:
             time.sleep(kill_after)
             child.send_signal(signal.SIGKILL)
         else:
             killer = threading.Timer(60, child.kill)  # a save that never fails must not hang the run
             killer.start()
-        output = child.stdout.read()
+        output = "".join(early) + child.stdout.read()
         child.wait()
         if kill_after is None:
             killer.cancel()

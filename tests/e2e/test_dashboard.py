@@ -371,7 +371,7 @@ def desk(browser, dashboard_url: str, request: pytest.FixtureRequest) -> Iterato
 # -- reading the pages ------------------------------------------------------------------------
 
 CELLS = """rows => rows.map(r => [r.querySelector('th').innerText.trim(),
-    [...r.querySelectorAll('td')].map(td => [td.childNodes[0].textContent.trim(),
+    [...r.querySelectorAll('td.c')].map(td => [td.childNodes[0].textContent.trim(),
                                              td.querySelector('small').innerText.trim()])])"""
 
 
@@ -391,7 +391,7 @@ def check_overview(page, expected: dict, day: str) -> None:
     for name, cells, _ in rows[1:]:
         assert cells == list(expected[ids[name]]), name
     # The commune's bars carry the same figures.
-    figures = page.locator("section[aria-labelledby=total] .bars .fig").all_inner_texts()
+    figures = page.locator("section[aria-labelledby=total] .bars:first-of-type .fig").all_inner_texts()
     assert [re.search(r"\((\d+/\d+)\)", f)[1] for f in figures] == list(expected[None])
 
 
@@ -617,12 +617,12 @@ def test_printable_report_on_a4(desk: Desk) -> None:
     page.wait_for_url(re.compile(r"/dash/report"))
     desk.shot("report-screen")
     page.emulate_media(media="print")
-    # On paper: no navigation, no picker, no print button; the tables are there.
+    # On paper: no navigation, no picker, no print button, no settings; the tables are there.
     assert not page.locator("header.top").is_visible()
-    assert not page.locator(".picker").is_visible()
+    assert not page.locator(".picker").is_visible() and not page.locator("#settings").is_visible()
     assert page.locator("#report-total").is_visible() and page.locator("#report-hamlets").is_visible()
-    totals = [t.strip() for t in page.locator("#report-total tbody tr td:nth-child(4)").all_inner_texts()]
-    assert totals == list(TODAY[None])
+    totals = [t.strip() for t in page.locator("#report-total tbody tr td:nth-child(5)").all_inner_texts()]
+    assert totals[: len(SHOWN)] == list(TODAY[None])
     rows = grid(page, "#report-hamlets tbody tr")
     assert [r[0] for r in rows] == BY_NAME  # by name on paper, as hamlets are listed in a report
     ids = {name: hamlet_id for hamlet_id, name in NAMES.items()}
@@ -631,19 +631,131 @@ def test_printable_report_on_a4(desk: Desk) -> None:
     desk.shot("report-print")
     pdf = desk.artifacts / "report.pdf"
     page.pdf(path=str(pdf), format="A4", print_background=True)
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF") and len(data) > 5_000
-    # A4 pages: 210 × 297 mm is 595 × 842 points (chromium writes 595.92 × 842.88).
-    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
-    assert boxes and all(594 <= float(w) <= 597 and 841 <= float(h) <= 844 for w, h in boxes), boxes
+    pages = printed_pages(pdf)
+    assert pages[0].startswith("ỦY BAN NHÂN DÂN") or "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pages[0]
+    assert "Nơi nhận:" in pages[-1] and "TM. ỦY BAN NHÂN DÂN" in pages[-1]
 
     # The report as of the interim review, from its own shortcut.
     page.emulate_media(media="screen")
     page.locator('.picker a.chip[href$="as_of=2027-12-31"]').click()
     page.wait_for_url(re.compile(r"as_of=2027-12-31"))
-    totals = [t.strip() for t in page.locator("#report-total tbody tr td:nth-child(4)").all_inner_texts()]
-    assert totals == list(TODAY[None])
+    totals = [t.strip() for t in page.locator("#report-total tbody tr td:nth-child(5)").all_inner_texts()]
+    assert totals[: len(SHOWN)] == list(TODAY[None])
+    assert page.locator("#report-title").inner_text().startswith("BÁO CÁO\nSơ kết giữa kỳ (đến hết Quý IV/2027)")
     desk.shot("report-interim")
+    desk.assert_console_clean()
+
+
+def printed_pages(pdf: Path) -> list[str]:
+    """Each page's text of a PDF the browser printed, asserting A4 and that no page is empty
+    or holds only a line or two (a footer, a date) that spilled over."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    texts = []
+    for number, sheet in enumerate(reader.pages, 1):
+        width, height = float(sheet.mediabox.width), float(sheet.mediabox.height)
+        # A4 is 210 × 297 mm: 595 × 842 points (chromium writes 595.92 × 842.88).
+        assert 594 <= width <= 597 and 841 <= height <= 844, (number, width, height)
+        text = sheet.extract_text() or ""
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert len(lines) >= 5, f"page {number} of {len(reader.pages)} holds only {lines!r}"
+        texts.append(text)
+    return texts
+
+
+FIVE_FIGURES = {  # what the office enters: (numerator, denominator, source)
+    "officials_trained": ("25", "27", "Sổ theo dõi tập huấn của UBND xã"),
+    "team_members_trained": ("40", "48", "Danh sách Tổ công nghệ số cộng đồng"),
+    "procedures_online": ("712", "1.000", "Cổng dịch vụ công của tỉnh"),
+    "documents_electronic": ("1840", "1840", "Hệ thống quản lý văn bản"),
+    "officials_digital_signature": ("20", "27", "Văn phòng UBND xã"),
+}
+
+
+def test_staff_walk_enter_the_five_figures_and_send_the_interim_review(desk: Desk) -> None:
+    """Issue 12's staff walk: the five administrative figures typed into the form (one
+    refused first and corrected), the interim review opened, its Word file downloaded and
+    read back, and the printed PDF without a page holding only a footer."""
+    from docx import Document
+
+    page = desk.page
+    desk.sign_in(ADMIN)
+    page.locator('header.top nav a[href="/dash/figures"]').click()
+    page.wait_for_url(re.compile(r"/dash/figures"))
+    desk.shot("figures-empty")
+    # A slip first: more officials trained than there are. Refused on its field, kept as typed.
+    page.select_option("select[name=indicator]", "officials_trained")
+    page.select_option("select[name=year]", "2026")
+    page.select_option("select[name=quarter]", "3")
+    page.fill("input[name=numerator]", "52")
+    page.fill("input[name=denominator]", "27")
+    page.fill("input[name=source]", FIVE_FIGURES["officials_trained"][2])
+    page.locator("form.figure-form button[type=submit]").click()
+    page.wait_for_selector("#err-numerator")
+    assert page.locator("#err-numerator").get_attribute("data-code") == "figure_numerator_above"
+    assert page.locator("input[name=numerator]").get_attribute("aria-invalid") == "true"
+    assert page.locator("input[name=source]").input_value() == FIVE_FIGURES["officials_trained"][2]
+    desk.shot("figures-refused")
+    expected = [p for p in desk.problems if "/dash/figures" in p and "422" in p]
+    assert len(expected) == 1  # the refusal's own status, which the browser logs
+    desk.problems.remove(expected[0])
+    for indicator, (numerator, denominator, source) in FIVE_FIGURES.items():
+        page.select_option("select[name=indicator]", indicator)
+        page.select_option("select[name=year]", "2026")
+        page.select_option("select[name=quarter]", "3")
+        page.fill("input[name=numerator]", numerator)
+        page.fill("input[name=denominator]", denominator)
+        page.fill("input[name=source]", source)
+        page.locator("form.figure-form button[type=submit]").click()
+        page.wait_for_selector('[data-done="entered"]')
+        assert "Quý III/2026" in page.locator(f"#fig-{indicator}").inner_text()
+    desk.shot("figures-entered")
+    assert "92,6%" in page.locator("#fig-officials_trained").inner_text()
+    assert "71,2%" in page.locator("#fig-procedures_online").inner_text()
+
+    # The overview shows them beside the household indicators.
+    desk.go("/dash/")
+    online = page.locator('#period-figures li[data-indicator="procedures_online"]').inner_text()
+    assert "71,2%" in online and "(712/1000)" in online and "Quý III/2026" in online
+    assert page.locator('svg.chart[data-indicator="procedures_online"]').count() == 1
+    desk.shot("overview-with-figures")
+
+    # The interim review, as a Word file.
+    desk.go("/dash/report")
+    page.locator('.picker a.chip[href$="as_of=2027-12-31"]').click()
+    page.wait_for_url(re.compile(r"as_of=2027-12-31"))
+    desk.shot("report-interim")
+    with page.expect_download() as info:
+        page.locator("a#docx").click()
+    assert info.value.suggested_filename == "so-ket-06577-2027-12-31.docx"
+    path = desk.artifacts / info.value.suggested_filename
+    info.value.save_as(str(path))
+    document = Document(str(path))
+    head, targets, hamlets, sign = document.tables
+    left, right = (c.text for c in head.rows[0].cells)
+    assert left.splitlines()[:2] == ["ỦY BAN NHÂN DÂN", "XÃ THỐNG NHẤT"] and "Số: …/BC-UBND" in left
+    assert right.splitlines()[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    paragraphs = [p.text for p in document.paragraphs]
+    assert paragraphs[paragraphs.index("BÁO CÁO") + 1].startswith("Sơ kết giữa kỳ (đến hết Quý IV/2027)")
+    sections = [p for p in paragraphs if re.match(r"^(I|II|III|IV|V)\. [A-ZÀ-Ỹ]", p)]
+    assert [s.split(".")[0] for s in sections] == ["I", "II", "III", "IV", "V"]
+    rows = [[c.text for c in row.cells] for row in targets.rows]
+    assert rows[0] == ["STT", "Chỉ tiêu", "Mục tiêu", "Kết quả", "n/N", "Đánh giá"]
+    entered = [r for r in rows if "(Quý III/2026)" in r[1]]
+    assert [r[4] for r in entered] == ["25/27", "40/48", "712/1000", "1840/1840", "20/27"]
+    assert [r[1] for r in hamlets.rows[1:] for r in [[c.text for c in r.cells]]] == BY_NAME
+    recipients, signature = (c.text for c in sign.rows[0].cells)
+    assert recipients.startswith("Nơi nhận:")
+    assert signature.splitlines()[:3] == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+
+    # Printed: the same document, no page holding only a footer.
+    page.emulate_media(media="print")
+    pdf = desk.artifacts / "interim-review.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    pages = printed_pages(pdf)
+    assert "Sơ kết giữa kỳ" in pages[0]
+    assert "Nơi nhận:" in pages[-1]
     desk.assert_console_clean()
 
 
