@@ -302,6 +302,11 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
         """The overview's template with the context `pages.overview` gives it (as `deps.page`)."""
         view = service(day)()
         first_page = dashboard.Pages.of(len(view.rows), "")
+        rows = view.rows[first_page.first : first_page.last]
+        with sessions() as session:
+            commune = session.get(models.Commune, COMMUNE)
+            period = pages._period_figures(session, commune, day, today)
+            charts = pages._charts(session, commune, view.trend, view.close_margin, "vi", with_figures=True)
         context = {
             "lang": "vi",
             "me": me,
@@ -309,8 +314,16 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
             "query": f"as_of={day}" if day else "",
             "view": view,
             "shown": dashboard.SHOWN,
+            "also": [view.report.total[i] for i in dashboard.ALSO_SHOWN],
+            "parts_shown": (*dashboard.READY_PARTS, "adults_ready"),
+            "parts": [
+                (r, *dashboard.ready_parts(view.report.hamlets[r.hamlet_id or ""], view.close_margin)) for r in rows
+            ],
+            "parts_total": dashboard.ready_parts(view.report.total, view.close_margin),
+            "period": period,
+            "charts": charts,
             "pages": first_page,
-            "rows": view.rows[first_page.first : first_page.last],
+            "rows": rows,
             **pages._dates(day, today),
         }
         return lambda: template.render(context)
