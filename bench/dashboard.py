@@ -14,8 +14,17 @@ computing coverage "as of" a past day, measured in the same run.
   the overview with the report and the quarterly trend both walked, and
   `survey.indicators.compute_coverage` over every record once (~1 min; `--skip-naive`).
 
+Downloads (issue 12 §5), at the size of a real commune rather than 500,000 households (xã
+Thống Nhất: ~3,600–3,900 households in a few dozen hamlets): a second database of
+`--export-households` households in `--export-hamlets` hamlets, built and named the same way;
+each download through the whole app (TestClient, signed in as an administrator, who sees the
+phone column), its parts in process (the query, the table, each writer), and the XLSX as
+openpyxl wrote it before (normal mode, as the server did) and in its write-only mode, over the
+same table, in the same run. Budget: ≤ 1 s for each follow-up download.
+
     .venv/bin/python bench/dashboard.py              # from the repository root (~7–8 min)
     .venv/bin/python bench/dashboard.py --hamlets 50 --households 10000 --skip-naive   # a quick run (~20 s)
+    .venv/bin/python bench/dashboard.py --exports-only   # the downloads alone (~1 min)
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +60,15 @@ from bench import data, host
 from bench.server import build_large, load, naive_coverage, timed
 from server_sync import models
 from server_sync.app import create_app
-from server_sync.services import admin, coverage, dashboard, followups, staff, tallies, timeline
+from server_sync.services import admin, coverage, dashboard, exports, followups, households, staff, tallies, timeline
 from server_sync.web import deps, pages
 from survey.indicators import Tally
+from survey.times import local_day, zone
 from tests.server.browser import sign_in_form
 from tests.sync.conftest import running_server
 
 BUDGET_MS, BUDGET_KB = 100.0, 200.0
+EXPORT_BUDGET_MS = 1_000.0  # a follow-up download of the whole commune (issue 12 §5)
 AS_OF = date(2026, 6, 30)  # a past day: the timeline path (the issue's example)
 AS_OF_BUSY = date(2026, 9, 30)  # the end of the quarter with the most visit days in this data
 COMMUNE = "06577"
@@ -66,6 +77,11 @@ GZIP = {"Accept-Encoding": "gzip"}
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def commune_today() -> date:
+    """Today in the commune's (default) zone: what `deps.today` gives a request."""
+    return local_day(datetime.now(UTC), zone())
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
@@ -251,7 +267,7 @@ def bump(database: Path) -> None:
 
 
 def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
-    today = deps.today()
+    today = commune_today()
     sessions = app.state.sessions
 
     def service(day: date | None) -> Callable[[], Any]:
@@ -291,6 +307,11 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
         """The overview's template with the context `pages.overview` gives it (as `deps.page`)."""
         view = service(day)()
         first_page = dashboard.Pages.of(len(view.rows), "")
+        rows = view.rows[first_page.first : first_page.last]
+        with sessions() as session:
+            commune = session.get(models.Commune, COMMUNE)
+            period = pages._period_figures(session, commune, day, today)
+            charts = pages._charts(session, commune, view.trend, view.close_margin, "vi", with_figures=True)
         context = {
             "lang": "vi",
             "me": me,
@@ -298,9 +319,17 @@ def bench_inprocess(app: Any, repeat: int) -> dict[str, Any]:
             "query": f"as_of={day}" if day else "",
             "view": view,
             "shown": dashboard.SHOWN,
+            "also": [view.report.total[i] for i in dashboard.ALSO_SHOWN],
+            "parts_shown": (*dashboard.READY_PARTS, "adults_ready"),
+            "parts": [
+                (r, *dashboard.ready_parts(view.report.hamlets[r.hamlet_id or ""], view.close_margin)) for r in rows
+            ],
+            "parts_total": dashboard.ready_parts(view.report.total, view.close_margin),
+            "period": period,
+            "charts": charts,
             "pages": first_page,
-            "rows": view.rows[first_page.first : first_page.last],
-            **pages._dates(day),
+            "rows": rows,
+            **pages._dates(day, today),
         }
         return lambda: template.render(context)
 
@@ -346,7 +375,7 @@ def bench_catch_up(app: Any, visits: int) -> list[float]:
             connection = session.connection()
             picked = connection.execute(
                 text(
-                    "SELECT v.id, h.id, h.hamlet_id, h.created_day, h.removed_day FROM visit v "
+                    "SELECT v.id, h.id FROM visit v "
                     "JOIN household h ON h.id = v.household_id WHERE v.outcome = 'completed' "
                     "ORDER BY v.id LIMIT :n"
                 ),
@@ -355,12 +384,9 @@ def bench_catch_up(app: Any, visits: int) -> list[float]:
             connection.execute(
                 text("UPDATE visit SET change_seq = 1000000 WHERE id = :v"), [{"v": row[0]} for row in picked]
             )
-            connection.execute(
-                text(
-                    "INSERT OR IGNORE INTO timeline_pending (household_id, old_hamlet_id, old_created_day, "
-                    "old_removed_day, seq) VALUES (:h, :hamlet, :c, :r, 1000000)"
-                ),
-                [{"h": row[1], "hamlet": row[2], "c": row[3], "r": row[4]} for row in picked],
+            connection.execute(  # what it was before: its placements and visits of earlier batches
+                text("INSERT OR IGNORE INTO timeline_pending (household_id, seq) VALUES (:h, 1000000)"),
+                [{"h": row[1]} for row in picked],
             )
             started = time.perf_counter()
             taken = timeline.catch_up(session)
@@ -371,7 +397,7 @@ def bench_catch_up(app: Any, visits: int) -> list[float]:
 
 
 def bench_baselines(app: Any, skip_naive: bool) -> dict[str, Any]:
-    sessions, today = app.state.sessions, deps.today()
+    sessions, today = app.state.sessions, commune_today()
     with sessions() as session:
         ids = [h.id for h in admin.hamlets_of(session, COMMUNE)]
         age = admin.coverage_config(session.get(models.Commune, COMMUNE)).adult_age
@@ -417,6 +443,165 @@ def bench_baselines(app: Any, skip_naive: bool) -> dict[str, Any]:
     return out
 
 
+# -- downloads at the size of a commune -------------------------------------------------------
+
+DOWNLOADS = {
+    "follow-ups.xlsx": "/dash/exports/follow-ups.xlsx",
+    "follow-ups.csv": "/dash/exports/follow-ups.csv",
+    "follow-ups.csv excel-vi": "/dash/exports/follow-ups.csv?flavour=excel-vi",
+    "indicators.xlsx": "/dash/exports/indicators.xlsx",
+    "indicators.csv excel-vi": "/dash/exports/indicators.csv?flavour=excel-vi",
+}
+
+
+def openpyxl_xlsx(sheet: exports.Sheet, heading: exports.Heading, write_only: bool) -> bytes:
+    """The baselines: the same table through openpyxl. Normal mode as the server wrote it
+    before (a cell at a time, then widths, header style, freeze, filter, print setup); write-only
+    mode with the heading and the styles this needs (WriteOnlyCell for the header and for styled
+    cells: codes, shares, days), the fastest openpyxl offers."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook(write_only=write_only)
+    if not write_only:
+        book.remove(book.active)
+    ws = book.create_sheet(sheet.title[:31])
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    styled = {k: "@" for k in sheet.text_columns} | {k: "0.0%" for k in sheet.percent_columns}
+    if write_only:
+        for line in heading.lines:
+            ws.append([line])
+        ws.append([])
+        header = []
+        for label in sheet.header:
+            cell = WriteOnlyCell(ws, value=label)
+            cell.font, cell.alignment = bold, wrap
+            header.append(cell)
+        ws.append(header)
+        for row in sheet.rows:
+            out: list[Any] = []
+            for k, value in enumerate(row):
+                if k in styled or isinstance(value, date):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = styled.get(k, "dd/mm/yyyy")
+                    out.append(cell)
+                else:
+                    out.append(value)
+            ws.append(out)
+    else:
+        for k, label in enumerate(sheet.header, start=1):
+            cell = ws.cell(row=1, column=k, value=label)
+            cell.font, cell.alignment = bold, wrap
+        widths = [len(str(h)) for h in sheet.header]
+        for r, row in enumerate(sheet.rows, start=2):
+            for k, value in enumerate(row):
+                if value is None:
+                    continue
+                cell = ws.cell(row=r, column=k + 1, value=value)
+                if k in styled:
+                    cell.number_format = styled[k]
+                widths[k] = max(widths[k], len(str(value)))
+        for k, width in enumerate(widths, start=1):
+            ws.column_dimensions[chr(64 + k)].width = min(max(width + 2, 6), 50)
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{chr(64 + len(widths))}{len(sheet.rows) + 1}"
+        ws.print_title_rows = "1:1"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    out_file = io.BytesIO()
+    book.save(out_file)
+    return out_file.getvalue()
+
+
+def bench_exports(hamlet_count: int, household_count: int, seed: int, repeat: int) -> dict[str, Any]:
+    """Every download of `DOWNLOADS` through the app, and the follow-up XLSX's parts."""
+    with tempfile.TemporaryDirectory(prefix="bench-exports-") as folder:
+        app = create_app(f"sqlite:///{Path(folder) / 'server.db'}")
+        started = time.perf_counter()
+        _, visit_count = build_large(app, hamlet_count, household_count, seed)
+        name_households(app, hamlet_count, seed)
+        built = time.perf_counter() - started
+        with app.state.sessions.begin() as session:
+            staff.create_staff(session, COMMUNE, USERNAME, "Nguyễn Thị Lan", "admin", PASSWORD)
+        client = TestClient(app)
+        signed = client.post(
+            "/dash/sign-in", data=sign_in_form(client, username=USERNAME, password=PASSWORD), follow_redirects=False
+        )
+        assert signed.status_code == 303, signed.text[:300]
+        out: dict[str, Any] = {"built": built, "visits": visit_count, "app": {}, "size": {}}
+        for name, url in DOWNLOADS.items():
+            answer = client.get(url)  # warm-up, and the file's size
+            assert answer.status_code == 200, f"{url}: HTTP {answer.status_code}"
+            out["size"][name] = len(answer.content)
+            out["app"][name] = warm_timed(lambda u=url: client.get(u), repeat, warm=1)
+        client.close()
+        fields = staff.PERSONAL_FIELDS["admin"]
+        with app.state.sessions() as session:
+            commune = session.get(models.Commune, COMMUNE)
+            heading = households.follow_up_heading(commune, "vi", today=commune_today())
+
+            def query() -> Any:
+                return households.follow_ups(session, COMMUNE, fields=fields)
+
+            rows = query()
+            sheet = households.follow_up_sheet(rows, "vi", fields=fields)
+            out["rows"], out["columns"] = len(sheet.rows), len(sheet.header)
+            out["parts"] = {
+                "query (households.follow_ups)": warm_timed(query, repeat, warm=1),
+                "table (follow_up_sheet)": warm_timed(
+                    lambda: households.follow_up_sheet(rows, "vi", fields=fields), repeat, warm=1
+                ),
+                "XLSX writer (exports.to_xlsx)": warm_timed(lambda: exports.to_xlsx([sheet], heading), repeat, warm=1),
+                "CSV writer, plain": warm_timed(lambda: exports.to_csv(sheet), repeat, warm=1),
+                "CSV writer, excel-vi": warm_timed(lambda: exports.to_csv(sheet, "excel-vi"), repeat, warm=1),
+            }
+            out["openpyxl"] = timed(lambda: openpyxl_xlsx(sheet, heading, write_only=False), 3)
+            out["openpyxl_write_only"] = timed(lambda: openpyxl_xlsx(sheet, heading, write_only=True), 3)
+        app.state.engine.dispose()
+    return out
+
+
+def report_exports(args: argparse.Namespace, result: dict[str, Any]) -> list[tuple[str, str, str, str, bool | None]]:
+    """Print the downloads' figures; the rows of the summary table, with their verdicts."""
+    print(
+        f"\n  downloads at commune size: {args.export_hamlets} hamlets, {args.export_households} households, "
+        f"{result['visits']} completed visits, named as bench/data.py does; built in {result['built']:.1f} s"
+    )
+    print(
+        f"  follow-up list of the whole commune: {result['rows']:,} rows × {result['columns']} columns "
+        f"(an administrator's, with the phone column)"
+    )
+    print("    where the follow-up XLSX's time goes, in process (median / p95 ms):")
+    for name, samples in result["parts"].items():
+        print(f"      {name:<34} {fig(samples)}")
+    print(f"      {'openpyxl, normal mode (before)':<34} {fig(result['openpyxl'])}")
+    print(f"      {'openpyxl, write-only mode':<34} {fig(result['openpyxl_write_only'])}")
+    rows: list[tuple[str, str, str, str, bool | None]] = []
+    for name, url in DOWNLOADS.items():
+        samples = result["app"][name]
+        budget = name.startswith("follow-ups")
+        baseline = ""
+        if name == "follow-ups.xlsx":
+            old = stats(result["openpyxl"])[0] + sum(
+                stats(result["parts"][k])[0] for k in ("query (households.follow_ups)", "table (follow_up_sheet)")
+            )
+            baseline = f"~{old:,.0f} ms with openpyxl's writer (query + table + writer)"
+        rows.append(
+            (
+                f"{url.removeprefix('/dash/exports/')}",
+                f"≤ {EXPORT_BUDGET_MS:g} ms" if budget else "",
+                fig(samples),
+                f"{result['size'][name] / 1000:,.0f} KB" + (f"; {baseline}" if baseline else ""),
+                stats(samples)[0] <= EXPORT_BUDGET_MS if budget else None,
+            )
+        )
+    return rows
+
+
 # -- report -----------------------------------------------------------------------------------
 
 
@@ -448,12 +633,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=30, help="timed repeats per page (after 3 warm-ups)")
     parser.add_argument("--skip-naive", action="store_true", help="skip compute_coverage over every record (~1 min)")
+    parser.add_argument("--export-hamlets", type=int, default=40, help="hamlets of the downloads' commune")
+    parser.add_argument("--export-households", type=int, default=4_000, help="households of the downloads' commune")
+    parser.add_argument("--exports-only", action="store_true", help="only the downloads at commune size (~1 min)")
     args = parser.parse_args()
     print(
         f"staff dashboard: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"load average before: {load()}"
     )
     print(f"  {host.describe()}")
+    downloads = bench_exports(args.export_hamlets, args.export_households, args.seed, max(5, args.repeat // 3))
+    if args.exports_only:
+        print(f"  load average after: {load()} (other processes on this machine slow every wall-clock figure)")
+        return summary(report_exports(args, downloads), max(5, args.repeat // 3))
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as folder:
         data_dir = Path(folder) / "server"
         data_dir.mkdir()
@@ -491,7 +683,7 @@ def main() -> int:
     print(
         f"  spans: households joined {built['created'][0]} … {built['created'][1]} (2026-Q1, Q2), visits "
         f"{built['visited'][0]} … {built['visited'][1]} (2026-Q3: {visits_in_q3}, Q4: "
-        f"{built['visits'] - visits_in_q3}); today {deps.today()}"
+        f"{built['visits'] - visits_in_q3}); today {commune_today()}"
     )
     print(f"  households named as bench/data.py does (head, address, phone for 4 in 5): {http['renamed']:.1f} s")
     print(
@@ -642,6 +834,20 @@ def main() -> int:
         f"unless said; baseline = the old way, in process"
     )
     print(f"  {'measure':<40} {'budget':>10}  {'ours median / p95':<22} {'baseline (before the timeline)'}")
+    for name, budget, ours, base, ok in rows:
+        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+        print(f"  {name:<40} {budget:>10}  {ours:<22} {base:<48} {verdict}".rstrip())
+    export_ok = summary(report_exports(args, downloads), max(5, args.repeat // 3))
+    return 0 if all(r[4] in (None, True) for r in rows) and export_ok == 0 else 1
+
+
+def summary(rows: list[tuple[str, str, str, str, bool | None]], repeat: int) -> int:
+    """The downloads' table: whole requests through the app (TestClient), signed in."""
+    print(
+        f"\n  download time = the whole request through the app in process (TestClient, signed in as an "
+        f"administrator; median / p95, n={repeat} after 1 warm-up)"
+    )
+    print(f"  {'download':<40} {'budget':>10}  {'ours median / p95':<22} {'file; baseline'}")
     for name, budget, ours, base, ok in rows:
         verdict = "" if ok is None else ("ok" if ok else "MISSED")
         print(f"  {name:<40} {budget:>10}  {ours:<22} {base:<48} {verdict}".rstrip())

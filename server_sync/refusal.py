@@ -29,6 +29,7 @@ STATUS: dict[str, int] = {
     "protocol_unsupported": 422,
     "date_invalid": 422,
     "adult_age_unsupported": 422,
+    "export_flavour_invalid": 422,
     "server_error": 500,
     "server_busy": 503,
     "storage_full": 507,

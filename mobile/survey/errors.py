@@ -404,6 +404,10 @@ CATALOGUE: dict[str, Entry] = {
         "Trang «{value}» không có: chọn từ 1 đến {count}, hoặc «all» để xem tất cả.",
         "There is no page '{value}': choose 1 to {count}, or 'all' to see every hamlet.",
     ),
+    "export_flavour_invalid": Entry(
+        "Không có kiểu tệp {kind} «{value}»; chọn một trong: {allowed}.",
+        "There is no {kind} file flavour '{value}'; choose one of: {allowed}.",
+    ),
     # A figure of the plan that no visit measures, entered by commune staff (survey.figures)
     "figure_indicator_unknown": Entry(
         "Không có chỉ tiêu «{value}» trong số các chỉ tiêu nhập theo kỳ.",

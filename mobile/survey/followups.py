@@ -21,14 +21,20 @@ def derive_follow_ups(visit: Visit) -> list[FollowUp]:
         return []
     household = visit.household_values()
     found: list[FollowUp] = []
+    adults: list[tuple[str, dict[str, object]]] | None = None  # each adult's answers, read once for every rule
     for rule in definition.follow_up_rules:
         if rule.scope == "household":
             if evaluate(rule.when, household):
                 found.append(FollowUp(code=rule.code))
             continue
-        for member in visit.adults(definition.adult_questions_from_age):
-            if evaluate(rule.when, {**household, **member.values()}):
-                found.append(FollowUp(code=rule.code, member_id=member.id))
+        if adults is None:
+            adults = [
+                (member.id, {**household, **member.values()})
+                for member in visit.adults(definition.adult_questions_from_age)
+            ]
+        for member_id, values in adults:
+            if evaluate(rule.when, values):
+                found.append(FollowUp(code=rule.code, member_id=member_id))
     return found
 
 

@@ -2,7 +2,19 @@
 
 A `Sheet` is plain data (a title, a header, rows of cells); services build sheets, this
 module writes them. Rows hold Python values: str, int, float (a share, 0.0–1.0, written as a
-percentage), None (an empty cell, e.g. "no data").
+percentage), `datetime.date`, None (an empty cell, e.g. "no data").
+
+The files, for a commune clerk with Vietnamese Excel and for software alike:
+
+- XLSX (`to_xlsx`): every sheet starts with a `Heading` (what, which commune, the day of the
+  figures, the adult age), the header row is frozen below it and repeated on every printed
+  page, A4 fitted to one page wide (landscape when wide), page numbers in the footer. Shares
+  are numbers in a percent format, days are dates (dd/mm/yyyy), codes are text ('@').
+- CSV, in two flavours (`CSV_FLAVOURS`), both UTF-8 with a BOM (else Excel garbles
+  Vietnamese letters) and CRLF rows, header first, no title rows (a table, nothing else):
+  "plain" is RFC 4180 for software and import dialogs (',', '50.3', ISO days);
+  "excel-vi" is what Excel set to Vietnamese (list separator ';', decimal comma, days d/m/y)
+  opens right with a double click (';', '50,3', '20/11/2026', codes as ="0912…").
 
 Both writers guard against formula injection: a hamlet or household name typed on a phone
 ("=HYPERLINK(…)", "+84…") must reach a spreadsheet as text, never as a formula.
@@ -13,21 +25,17 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
 from survey.indicators import INDICATORS as ALL_INDICATORS
 from survey.indicators import Coverage, CoverageReport
 
+from . import xlsx
 from .dashboard import SHOWN
 
 # The indicators the dashboard shows in its hamlet table, in its order.
@@ -36,16 +44,91 @@ INDICATORS = tuple(i for i in ALL_INDICATORS if i.id in SHOWN)
 
 @dataclass(frozen=True)
 class Sheet:
-    title: str  # also the XLSX tab name (≤ 31 characters) and the CSV file's stem
+    title: str  # also the XLSX tab name (≤ 31 characters)
     header: Sequence[str]
     rows: Sequence[Sequence[Any]]
     percent_columns: frozenset[int] = field(default_factory=frozenset)  # 0-based; shares written as %
+    # 0-based; codes (phone numbers, ids): text with their leading 0 in every spreadsheet
+    text_columns: frozenset[int] = field(default_factory=frozenset)
+    # XLSX only: a heading per column above the header, a run of one heading merged (the CSV
+    # header says "group: header" instead)
+    groups: Sequence[str] = ()
+    frozen_columns: int = 0  # XLSX only: columns kept in view when scrolling sideways
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What every XLSX sheet says above its table, and every printed page in its header:
+    what the file is, the commune, the day the figures hold for, and who counts as an adult
+    (build one with `heading`)."""
+
+    title: str  # "Chỉ tiêu chuyển đổi số"
+    place: str  # "Xã Thống Nhất (06577), Lạng Sơn"
+    when: str  # "Số liệu đến ngày 30/06/2026", "Số liệu hôm nay 20/11/2026"
+    ages: str  # "Người lớn: từ 18 tuổi"
+    lang: str = "vi"
+
+    @property
+    def lines(self) -> list[str]:
+        first = f"{self.title} – {self.place}" if self.place else self.title
+        return [line for line in (first, self.when, self.ages) if line]
+
+
+# -- words and days ---------------------------------------------------------------------------
+
+HEADING_WORDS: dict[str, dict[str, str]] = {
+    "vi": {
+        "today": "Số liệu hôm nay {today}",
+        "as_of": "Số liệu đến ngày {day}",
+        "future": "Số liệu đến ngày {day} (ngày chưa tới: là số liệu hôm nay {today})",
+        "adults": "Người lớn: từ {age} tuổi",
+        "page": "Trang &P / &N",
+    },
+    "en": {
+        "today": "Figures for today, {today}",
+        "as_of": "Figures as of {day}",
+        "future": "Figures as of {day} (a day still to come: today's figures, {today})",
+        "adults": "Adults: aged {age} and over",
+        "page": "Page &P of &N",
+    },
+}
+
+
+def day_text(day: date) -> str:
+    """dd/mm/yyyy, as Vietnamese documents and Excel set to Vietnamese write a day."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def when_text(as_of: date | None, today: date, lang: str) -> str:
+    """The day figures hold for, in words: today's ("hôm nay dd/mm/yyyy") when `as_of` is
+    None or today; "đến ngày dd/mm/yyyy" for a past day; a day still to come says that its
+    figures are today's (the dashboard counts them so). `lang` "vi", else English."""
+    words = HEADING_WORDS["vi" if lang == "vi" else "en"]
+    if as_of is None or as_of == today:
+        return words["today"].format(today=day_text(today))
+    key = "future" if as_of > today else "as_of"
+    return words[key].format(day=day_text(as_of), today=day_text(today))
+
+
+def place_text(name: str, code: str = "", province: str = "") -> str:
+    """The commune, its official code and its province: "Xã Thống Nhất (06577), Lạng Sơn"."""
+    named = f"{name} ({code})" if name and code else name or code
+    return ", ".join(part for part in (named, province) if part)
+
+
+def heading(title: str, place: str, as_of: date | None, today: date, adult_age: int | None, lang: str) -> Heading:
+    """The heading of a file of `title` for `place` (see `place_text`), with figures as of
+    `as_of` (None: today's) and adults counted from `adult_age` years (None: not said)."""
+    words = HEADING_WORDS["vi" if lang == "vi" else "en"]
+    ages = words["adults"].format(age=adult_age) if adult_age is not None else ""
+    return Heading(title, place, when_text(as_of, today, lang), ages, lang)
 
 
 # -- cells --------------------------------------------------------------------------------------
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PERCENT_FORMAT = "0.0%"
+PERCENT_FORMAT = xlsx.PERCENT_FORMAT
+CSV_FLAVOURS = ("plain", "excel-vi")
 
 
 def safe_text(text: str) -> str:
@@ -67,22 +150,92 @@ def _percent_text(share: float) -> str:
     return str(Decimal(repr(round(share * 100, 9))).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _csv_cell(value: Any, percent: bool) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _plain_cell(value: Any, percent: bool, code: bool) -> str:
+    if _empty(value):
         return ""
     if _is_number(value):
         return _percent_text(value) if percent else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return safe_text(str(value))
 
 
-def to_csv(sheet: Sheet) -> bytes:
-    """The sheet as a CSV file Excel opens right: UTF-8 with a BOM (else Vietnamese letters
-    come out garbled), CRLF rows, header first, shares as percentages with one decimal."""
+# What Excel would turn into a number, a date or a time on opening: digits with separators
+# ("0912 345 678", "12/3", "1,5", "2E5", "08:30", "50%").
+_EXCEL_CONVERTS = re.compile(r"[\s\d.,:/%()+\-eE]+")  # and a digit, checked apart (no backtracking)
+_DIGIT = re.compile(r"\d")
+_FORMULA_TEXT_MAX = 255  # Excel's limit for a text in a formula
+
+
+def excel_text(text: str, code: bool) -> str:
+    """Text as the Vietnamese-Excel CSV writes it: a code (`code`), or anything Excel would
+    turn into a number or a date, as the formula ="…" whose value is exactly that text.
+
+    Why the formula: Excel applies no format on opening a CSV; it drops a phone's leading 0
+    and turns "12/3" into a date. A leading apostrophe or a tab would be shown or kept as part
+    of the value; ="0912345678" is a string literal that Excel and Google Sheets show as
+    0912345678 (LibreOffice too when its import evaluates formulas, else it shows the formula,
+    digits intact), and it runs nothing (quotes are doubled inside it). Texts Excel would not
+    convert stay plain (guarded by `safe_text`), as do those a formula cannot hold (longer
+    than 255 characters, line breaks, tabs).
+    """
+    if not text or len(text) > _FORMULA_TEXT_MAX or any(c in text for c in "\r\n\t"):
+        return safe_text(text)
+    if code or (_EXCEL_CONVERTS.fullmatch(text) is not None and _DIGIT.search(text) is not None):
+        return '="' + text.replace('"', '""') + '"'
+    return safe_text(text)
+
+
+def _excel_vi_cell(value: Any, percent: bool, code: bool) -> str:
+    if _empty(value):
+        return ""
+    if _is_number(value):
+        if code:
+            return excel_text(str(value), True)
+        text = _percent_text(value) if percent else repr(value) if isinstance(value, float) else str(value)
+        return text.replace(".", ",")
+    if isinstance(value, date):
+        return day_text(value)
+    return excel_text(str(value), code)
+
+
+def _csv_header(sheet: Sheet) -> list[str]:
+    groups = list(sheet.groups) + [""] * (len(sheet.header) - len(sheet.groups))
+    return [safe_text(f"{g}: {h}" if g else str(h)) for g, h in zip(groups, sheet.header, strict=False)]
+
+
+def to_csv(sheet: Sheet, flavour: str = "plain") -> bytes:
+    """The sheet as a CSV file: UTF-8 with a BOM, CRLF rows, header first, nothing above it.
+
+    `flavour` "plain": RFC 4180, ',' between fields, shares as percentages with a decimal
+    point ("50.3"), days as YYYY-MM-DD. "excel-vi": ';' between fields, decimal comma
+    ("50,3"), days dd/mm/yyyy, codes and number-like texts as ="…" (`excel_text`). Raises
+    ValueError for another flavour.
+    """
+    if flavour not in CSV_FLAVOURS:
+        raise ValueError(f"unknown CSV flavour {flavour!r}; expected one of {CSV_FLAVOURS}")
+    excel = flavour == "excel-vi"
+    write = _excel_vi_cell if excel else _plain_cell
+    percent, code = sheet.percent_columns, sheet.text_columns
+    texts: dict[tuple[str, bool], str] = {}  # a text written once: names and labels repeat down a column
+
+    def cell(value: Any, k: int) -> str:
+        if isinstance(value, str):
+            key = (value, k in code)
+            found = texts.get(key)
+            if found is None:
+                found = texts[key] = write(value, False, key[1])
+            return found
+        return write(value, k in percent, k in code)
+
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_text(str(h)) for h in sheet.header])
-    for row in sheet.rows:
-        writer.writerow([_csv_cell(v, k in sheet.percent_columns) for k, v in enumerate(row)])
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
+    writer.writerow(_csv_header(sheet))
+    writer.writerows([cell(v, k) for k, v in enumerate(row)] for row in sheet.rows)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -90,7 +243,10 @@ def to_csv(sheet: Sheet) -> bytes:
 
 TAB_NAME_MAX = 31
 TAB_FORBIDDEN = str.maketrans({c: "-" for c in "[]:*?/\\"})
-MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 6, 50, 18  # characters; longer headers wrap
+MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 6, 40, 16  # characters; longer texts and headers wrap
+PERCENT_WIDTH = 9
+PORTRAIT_WIDTH = 100  # characters that fit across an A4 page upright; wider sheets print landscape
+HEADER_LINES_MAX = xlsx.HEADER_LINES_MAX
 
 
 def tab_names(titles: Sequence[str]) -> list[str]:
@@ -110,88 +266,91 @@ def tab_names(titles: Sequence[str]) -> list[str]:
     return names
 
 
-def _xlsx_text(text: str) -> str:
-    # openpyxl refuses control characters XML cannot hold; a name with one must not fail a download
-    return safe_text(ILLEGAL_CHARACTERS_RE.sub("", text))
+def _shown_length(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, float):
+        return min(len(repr(value)), 12)
+    return len(str(value))
 
 
-def _header_text(text: str) -> str:
-    return text.replace("&", "&&")  # '&' starts a code in print headers and footers
+def _layout(sheet: Sheet) -> tuple[list[xlsx.Column], int]:
+    """Each column's width and look from what it holds, and the header's height in lines:
+    wide enough for its longest value (within MIN_WIDTH…MAX_WIDTH; longer text wraps) and for
+    the header's longest word; headers wrap beyond HEADER_WIDTH."""
+    count = max(len(sheet.header), max((len(r) for r in sheet.rows), default=0))
+    longest = []
+    for k in range(count):
+        values = [row[k] for row in sheet.rows if k < len(row) and row[k] is not None]
+        try:
+            longest.append(max(map(len, values), default=0))  # a column of texts: the common case
+        except TypeError:
+            longest.append(max(map(_shown_length, values), default=0))
+    columns, lines = [], 1
+    for k in range(count):
+        label = str(sheet.header[k]) if k < len(sheet.header) else ""
+        word = max((len(w) for w in label.split()), default=0)
+        need = max(word, min(max((len(part) for part in label.split("\n")), default=0), HEADER_WIDTH))
+        if k in sheet.percent_columns:
+            kind, width = "percent", max(PERCENT_WIDTH, need + 2)
+        elif k in sheet.text_columns:
+            kind, width = "code", max(longest[k], need) + 2
+        else:
+            kind = "wrap" if longest[k] + 2 > MAX_WIDTH else "general"
+            width = max(longest[k], need) + 2
+        width = min(max(width, MIN_WIDTH), MAX_WIDTH)
+        columns.append(xlsx.Column(width, kind))
+        lines = max(lines, xlsx.wrapped_lines(label, width))
+    return columns, min(lines, HEADER_LINES_MAX)
 
 
-def _fill(ws: Worksheet, sheet: Sheet) -> None:
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    widths = [min(len(str(h)), HEADER_WIDTH) for h in sheet.header]
-    for col, label in enumerate(sheet.header, start=1):
-        cell = ws.cell(row=1, column=col, value=_xlsx_text(str(label)))
-        cell.font, cell.alignment = bold, wrap
-    for r, row in enumerate(sheet.rows, start=2):
-        for k, value in enumerate(row):
-            if k >= len(widths):
-                widths.append(0)
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue  # no data: an empty cell, never 0
-            cell = ws.cell(row=r, column=k + 1)
-            if _is_number(value):
-                cell.value = value
-                if k in sheet.percent_columns:
-                    cell.number_format = PERCENT_FORMAT
-                    shown = 6
-                else:
-                    shown = len(str(value))
-            else:
-                text = _xlsx_text(str(value))
-                cell.value = text
-                shown = len(text)
-            widths[k] = max(widths[k], shown)
-    header_lines = 1
-    for k, longest in enumerate(widths):
-        width = min(max(longest + 2, MIN_WIDTH), MAX_WIDTH)
-        ws.column_dimensions[get_column_letter(k + 1)].width = width
-        if k < len(sheet.header):
-            header_lines = max(header_lines, math.ceil(len(str(sheet.header[k])) / (width - 1)))
-    ws.row_dimensions[1].height = 15 * min(header_lines, 6)  # not every viewer fits wrapped rows
-    last = f"{get_column_letter(max(len(widths), 1))}{len(sheet.rows) + 1}"
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{last}"
+def to_xlsx(sheets: Sequence[Sheet], heading: Heading | None = None) -> bytes:
+    """One tab per sheet, ready to filter and print (the .xlsx file's bytes).
 
-
-def _print_setup(ws: Worksheet, title: str, subtitle: str) -> None:
-    """On paper: landscape, as wide as the page, the header row on every page, the title on top."""
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title:
-        ws.oddHeader.center.text = _header_text(title)
-    if subtitle:
-        ws.oddHeader.right.text = _header_text(subtitle)
-    ws.oddFooter.center.text = "&P / &N"
-
-
-def to_xlsx(sheets: Sequence[Sheet], *, title: str = "", subtitle: str = "") -> bytes:
-    """One tab per sheet, ready to filter and print: bold frozen header with an auto filter,
-    numbers as numbers, shares as real percentages, "no data" as an empty cell."""
+    Each tab: the `heading`'s lines on top (when given), the header row bold, frozen, with
+    an auto filter, repeated on every printed page; numbers as numbers, shares as real
+    percentages, days as dates, codes (`Sheet.text_columns`) as text in the '@' format,
+    "no data" as an empty cell; A4 fitted to one page wide, landscape when the columns are
+    wider than PORTRAIT_WIDTH characters, the heading (when given) and "page n / N" printed
+    on every page. Raises ValueError for no sheet.
+    """
     if not sheets:
         raise ValueError("an XLSX file needs at least one sheet")
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for sheet, name in zip(sheets, tab_names([s.title for s in sheets]), strict=False):
-        ws = workbook.create_sheet(name)
-        _fill(ws, sheet)
-        _print_setup(ws, title, subtitle)
-    workbook.properties.title = title or sheets[0].title
-    workbook.properties.subject = subtitle or None
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    lines = heading.lines if heading else []
+    page_header = (lines[0], "", heading.when) if heading else ("", "", "")
+    page_footer = ("", HEADING_WORDS["en" if heading and heading.lang == "en" else "vi"]["page"], "")
+    tabs = []
+    for sheet, name in zip(sheets, tab_names([s.title for s in sheets]), strict=True):
+        columns, header_lines = _layout(sheet)
+        tabs.append(
+            xlsx.Tab(
+                name=name,
+                lines=lines,
+                header=[safe_text(str(h)) for h in sheet.header],
+                columns=columns,
+                rows=sheet.rows,
+                groups=list(sheet.groups),
+                header_lines=header_lines,
+                frozen_columns=sheet.frozen_columns,
+                landscape=sum(c.width for c in columns) > PORTRAIT_WIDTH,
+                page_header=page_header,
+                page_footer=page_footer,
+                guard=safe_text,
+            )
+        )
+    title = lines[0] if lines else sheets[0].title
+    subject = " · ".join(lines[1:])
+    return xlsx.workbook(tabs, title=title, subject=subject)
 
 
 # -- the indicator table ------------------------------------------------------------------------
 
 WORDS: dict[str, dict[str, str]] = {
     "vi": {
-        "wide_title": "Chỉ tiêu theo thôn",
+        "ratio_title": "Tỷ lệ theo thôn",
+        "counts_title": "Tử số, mẫu số theo thôn",
         "long_title": "Chỉ tiêu (dạng bảng dọc)",
         "hamlet": "Thôn/bản",
         "commune_total": "Toàn xã",
@@ -201,6 +360,7 @@ WORDS: dict[str, dict[str, str]] = {
         "denominator": "Mẫu số",
         "percent": "%",
         "target": "Mục tiêu",
+        "target_is": "mục tiêu {target}",
         "status": "Đánh giá",
         "as_of": "Số liệu đến ngày",
         "current": "Hiện tại",
@@ -212,7 +372,8 @@ WORDS: dict[str, dict[str, str]] = {
         "no_target": "Không có chỉ tiêu",
     },
     "en": {
-        "wide_title": "Indicators by hamlet",
+        "ratio_title": "Shares by hamlet",
+        "counts_title": "Counts by hamlet",
         "long_title": "Indicators (long table)",
         "hamlet": "Hamlet",
         "commune_total": "Whole commune",
@@ -222,6 +383,7 @@ WORDS: dict[str, dict[str, str]] = {
         "denominator": "Denominator",
         "percent": "%",
         "target": "Target",
+        "target_is": "target {target}",
         "status": "Status",
         "as_of": "Figures as of",
         "current": "Current",
@@ -271,22 +433,46 @@ def as_of_text(report: CoverageReport, lang: str, today: date | None = None) -> 
 def indicator_sheets(
     report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, *, commune_name: str, today: date | None = None
 ) -> list[Sheet]:
-    """The wide table staff read (a row per hamlet, three columns per indicator) and the long
-    one for pivot tables and the report upward (a row per hamlet and indicator)."""
+    """Three tables, a row per hamlet after the commune's (`_rows`), indicators in the order
+    of `survey.indicators.INDICATORS`:
+
+    1. the shares staff read: a % column per indicator, headed with its target;
+    2. the counts behind them: numerator and denominator per indicator, under its name;
+    3. the long table for pivot tables and the report upward: a row per hamlet and
+       indicator (numerator, denominator, share, target, status, the day of the figures).
+
+    A zero denominator gives an empty share ("no data"), never 0% or 100%. Raises
+    ValueError for a `lang` other than "vi" and "en".
+    """
     words = _words(lang)
     rows = _rows(report, hamlet_names, lang, commune_name)
-    header = [words["hamlet"]]
-    for indicator in INDICATORS:
-        label = indicator.label.text(lang)
-        header += [f"{label}: {words['numerator']}", f"{label}: {words['denominator']}", f"{label}: {words['percent']}"]
-    wide_rows = []
+    count = len(INDICATORS)
+    labels = [indicator.label.text(lang) for indicator in INDICATORS]
+    targets = [report.total[indicator.id].target for indicator in INDICATORS]
+    ratio_header = [words["hamlet"]] + [
+        f"{label}\n({words['target_is'].format(target=target.describe())})" if target is not None else label
+        for label, target in zip(labels, targets, strict=True)
+    ]
+    ratio_rows = [
+        [name] + [_share(v.numerator, v.denominator) for v in (coverage[i.id] for i in INDICATORS)]
+        for name, coverage in rows
+    ]
+    ratio = Sheet(words["ratio_title"], ratio_header, ratio_rows, frozenset(range(1, count + 1)), frozen_columns=1)
+
+    counts_rows = []
     for name, coverage in rows:
         row: list[Any] = [name]
         for indicator in INDICATORS:
             value = coverage[indicator.id]
-            row += [value.numerator, value.denominator, _share(value.numerator, value.denominator)]
-        wide_rows.append(row)
-    wide = Sheet(words["wide_title"], header, wide_rows, frozenset(3 + 3 * k for k in range(len(INDICATORS))))
+            row += [value.numerator, value.denominator]
+        counts_rows.append(row)
+    counts = Sheet(
+        words["counts_title"],
+        [words["hamlet"]] + [words["numerator"], words["denominator"]] * count,
+        counts_rows,
+        groups=[""] + [label for label in labels for _ in range(2)],
+        frozen_columns=1,
+    )
 
     when = as_of_text(report, lang, today)
     margin = report.config.close_margin
@@ -320,39 +506,85 @@ def indicator_sheets(
             "as_of",
         )
     ]
-    return [wide, Sheet(words["long_title"], long_header, long_rows, frozenset({5}))]
+    long = Sheet(words["long_title"], long_header, long_rows, frozenset({5}), frozenset({1}))
+    return [ratio, counts, long]
 
 
-def indicator_csv(
-    report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, commune_name: str, *, today: date | None = None
-) -> bytes:
-    """The long table: one file that pivots, and the shape the report upward asks for."""
-    return to_csv(indicator_sheets(report, hamlet_names, lang, commune_name=commune_name, today=today)[1])
-
-
-def indicator_xlsx(
-    report: CoverageReport, hamlet_names: Mapping[str, str], lang: str, commune_name: str, *, today: date | None = None
-) -> bytes:
-    """Both tables in one workbook, titled with the commune and the date of the figures."""
-    words = _words(lang)
-    title = f"{words['document']} – {commune_name}" if commune_name else words["document"]
-    subtitle = f"{words['as_of']}: {as_of_text(report, lang, today)}"
-    return to_xlsx(
-        indicator_sheets(report, hamlet_names, lang, commune_name=commune_name, today=today),
-        title=title,
-        subtitle=subtitle,
+def indicator_heading(
+    report: CoverageReport,
+    lang: str,
+    *,
+    commune_name: str,
+    commune_code: str = "",
+    province: str = "",
+    today: date | None = None,
+) -> Heading:
+    """The indicator file's heading: the commune, the day of the figures (today's when the
+    report is current or as of a day still to come) and the report's adult age. `today`:
+    the commune's today (by default the report's for current figures, else the clock's)."""
+    if today is None:
+        today = report.day if report.as_of is None and report.day else report.config.today()
+    return heading(
+        _words(lang)["document"],
+        place_text(commune_name, commune_code, province),
+        report.as_of,
+        today,
+        report.config.adult_age,
+        lang,
     )
 
 
+def indicator_csv(
+    report: CoverageReport,
+    hamlet_names: Mapping[str, str],
+    lang: str,
+    commune_name: str,
+    *,
+    today: date | None = None,
+    flavour: str = "plain",
+) -> bytes:
+    """The long table (`indicator_sheets`' third) in a CSV `flavour` (`to_csv`): one file that
+    pivots, and the shape the report upward asks for. Raises ValueError for an unknown
+    `lang` or `flavour`."""
+    return to_csv(indicator_sheets(report, hamlet_names, lang, commune_name=commune_name, today=today)[2], flavour)
+
+
+def indicator_xlsx(
+    report: CoverageReport,
+    hamlet_names: Mapping[str, str],
+    lang: str,
+    commune_name: str,
+    *,
+    today: date | None = None,
+    commune_code: str = "",
+    province: str = "",
+) -> bytes:
+    """The three tables of `indicator_sheets` in one workbook, each under the heading of
+    `indicator_heading`. Raises ValueError for an unknown `lang`."""
+    sheets = indicator_sheets(report, hamlet_names, lang, commune_name=commune_name, today=today)
+    titled = indicator_heading(
+        report, lang, commune_name=commune_name, commune_code=commune_code, province=province, today=today
+    )
+    return to_xlsx(sheets, titled)
+
+
 __all__ = [
+    "CSV_FLAVOURS",
     "WORDS",
+    "Heading",
     "Sheet",
     "as_of_text",
+    "day_text",
+    "excel_text",
+    "heading",
     "indicator_csv",
+    "indicator_heading",
     "indicator_sheets",
     "indicator_xlsx",
+    "place_text",
     "safe_text",
     "tab_names",
     "to_csv",
     "to_xlsx",
+    "when_text",
 ]

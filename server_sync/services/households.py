@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -29,7 +29,7 @@ from survey.times import as_utc, local_day, zone
 
 from .. import models
 from .admin import AdminError
-from .exports import Sheet
+from .exports import Heading, Sheet, heading, place_text
 
 PERSONAL_FIELDS = ("head_name", "address", "phone")  # what `fields` may name
 CHUNK = 500
@@ -199,15 +199,30 @@ def follow_ups(
     if hamlet_id is not None:
         statement = statement.where(_H.c.hamlet_id == hamlet_id)
     rows: list[FollowUpRow] = []
+    # Labels looked up once per checklist version and value, not once per row (~19,000 rows
+    # for a commune of 4,000 households: issue 12 §5)
+    relations: dict[tuple[int, Any], Label | None] = {}
+    needs: dict[tuple[int, str], Label] = {}
     for found in session.execute(statement):
         home_hamlet, hamlet_name, household_id, visit_content, visited_day, visited_at = found[:6]
         visit = Visit.from_dict(visit_content)
-        definition = _definition(visit.checklist_version)
+        version = visit.checklist_version
+        definition = _definition(version)
         personal = _visible(found[6] if fields else None, fields)
+        day = _day(visited_day, visited_at)
         for item in open_follow_ups(visit):
             if need is not None and item.code != need:
                 continue
             member = visit.member(item.member_id) if item.member_id else None
+            relation = None
+            if member is not None:
+                key = (version, member.relation)
+                if key not in relations:
+                    relations[key] = _choice_label(definition, "relation", member.relation)
+                relation = relations[key]
+            label = needs.get((version, item.code))
+            if label is None:
+                label = needs[version, item.code] = _catalogue_label(definition, item.code)
             rows.append(
                 FollowUpRow(
                     home_hamlet,
@@ -215,20 +230,28 @@ def follow_ups(
                     household_id,
                     *personal,
                     item.member_id,
-                    _choice_label(definition, "relation", member.relation) if member else None,
+                    relation,
                     member.birth_year if member else None,
                     item.code,
-                    _catalogue_label(definition, item.code),
-                    _day(visited_day, visited_at),
+                    label,
+                    day,
                     visit.id,
                 )
             )
     order = {code: k for k, code in enumerate(checklists.current().catalogue_codes)}
+    folded: dict[str, str] = {}  # a name folded once, not once per follow-up (issue 12 §5: ~19,000 rows)
+
+    def folded_name(name: str) -> str:
+        found = folded.get(name)
+        if found is None:
+            found = folded[name] = fold(name)
+        return found
+
     rows.sort(
         key=lambda r: (
-            fold(r.hamlet_name),
+            folded_name(r.hamlet_name),
             r.hamlet_id,
-            fold(r.head_name or ""),
+            folded_name(r.head_name or ""),
             r.household_id,
             r.member_id is not None,
             r.birth_year or 0,
@@ -273,11 +296,15 @@ _SHEET_COLUMNS = (  # (column, vi, en); a personal column is there only when the
     ("visited_on", "Ngày thăm", "Visit date"),
     ("household_id", "Mã hộ", "Household id"),
 )
+_CODE_COLUMNS = frozenset({"phone", "household_id"})  # text in every spreadsheet: a phone keeps its 0
 _WHOLE_HOUSEHOLD = Label("Cả hộ", "Whole household")
+_FOLLOW_UP_TITLE = Label("Việc cần hỗ trợ", "Follow-ups")
 
 
 def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *, fields: frozenset[str] | None = None) -> Sheet:
-    """The follow-up list as a table to download, headed in `lang` ("vi", else English).
+    """The follow-up list as a table to download, headed in `lang` ("vi", else English):
+    a row per follow-up, in the order of `rows`; the visit's day a `date`, the phone and the
+    household id codes (`Sheet.text_columns`), the birth year an int or None.
 
     A personal column appears only when `fields` allows it; without `fields`, only when the
     rows carry it (hidden details are None, shown ones a string, even empty): a staff export
@@ -291,6 +318,7 @@ def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *, fields: frozenset
         )
     columns = [c for c in _SHEET_COLUMNS if c[0] not in PERSONAL_FIELDS or c[0] in fields]
     header = [vi if lang == "vi" else en for _, vi, en in columns]
+    whole = _WHOLE_HOUSEHOLD.text(lang)
     cells = []
     for r in rows:
         values = {
@@ -298,19 +326,28 @@ def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *, fields: frozenset
             "head_name": r.head_name,
             "address": r.address,
             "phone": r.phone,
-            "member": _WHOLE_HOUSEHOLD.text(lang)
-            if r.member_id is None
-            else r.relation.text(lang)
-            if r.relation
-            else "",
+            "member": whole if r.member_id is None else r.relation.text(lang) if r.relation else "",
             "birth_year": r.birth_year,
             "follow_up": r.label.text(lang),
-            "visited_on": r.visited_on.isoformat(),
+            "visited_on": r.visited_on,
             "household_id": r.household_id,
         }
         cells.append([values[c[0]] for c in columns])
-    title = "Việc cần hỗ trợ" if lang == "vi" else "Follow-ups"
-    return Sheet(title, header, cells)
+    codes = frozenset(k for k, c in enumerate(columns) if c[0] in _CODE_COLUMNS)
+    return Sheet(_FOLLOW_UP_TITLE.text(lang), header, cells, text_columns=codes)
+
+
+def follow_up_heading(commune: models.Commune, lang: str, *, today: date) -> Heading:
+    """The follow-up file's heading: the commune, "today's figures" (follow-ups are always
+    the latest completed visits, never as of a past day), and the age from which the
+    checklist asks each member's questions, hence per-person follow-ups (15 in checklist
+    v1; not the commune's adult age for indicators)."""
+    age = checklists.current().adult_questions_from_age
+    titled = heading(
+        _FOLLOW_UP_TITLE.text(lang), place_text(commune.name, commune.code, commune.province), None, today, age, lang
+    )
+    ages = titled.ages + (" (theo phiếu khảo sát)" if lang == "vi" else " (as the checklist asks)")
+    return replace(titled, ages=ages)
 
 
 # -- 3. likely duplicate households -----------------------------------------------------------

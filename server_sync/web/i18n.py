@@ -124,6 +124,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "indicator_table": ("Bảng chỉ tiêu", "Indicator table"),
     "follow_up_list": ("Danh sách cần hỗ trợ", "Follow-up list"),
     "xlsx_hint": ("Nên dùng XLSX khi mở bằng Excel.", "Prefer XLSX when opening in Excel."),
+    "csv_plain": ("CSV", "CSV"),
+    "csv_plain_hint": (
+        "CSV chuẩn: dấu phẩy giữa các cột, dấu chấm thập phân, ngày NNNN-TT-NN (cho phần mềm khác)",
+        "Standard CSV: comma separated, decimal point, days as YYYY-MM-DD (for other software)",
+    ),
+    "csv_excel_vi": (
+        "CSV (Excel tiếng Việt: dấu ; và dấu phẩy thập phân)",
+        "CSV (Vietnamese Excel: ; separated, decimal comma)",
+    ),
+    "csv_excel_vi_hint": (
+        "Mở đúng bằng Excel cài tiếng Việt: số điện thoại giữ số 0 đầu, 50,3 là số, ngày dd/mm/yyyy",
+        "Opens right in Excel set to Vietnamese: phones keep their leading 0, 50,3 is a number, days dd/mm/yyyy",
+    ),
     "print": ("In báo cáo", "Print"),
     "households": ("Hộ", "Households"),
     "roster": ("Hộ trong danh sách", "Households on the roster"),

@@ -33,6 +33,7 @@ from ..services import (
     report_docx,
     staff,
     timeline,
+    xlsx,
 )
 from . import charts
 from .deps import COOKIE, PREFIX, SIGN_IN_COOKIE, LangDep, StaffDep, page, safe_next, sign_in_url, today
@@ -531,28 +532,55 @@ def undo_merge(
 
 # -- downloads --------------------------------------------------------------------------------
 
+# File flavours each kind offers; the first is the default (no `flavour` in the query).
+FLAVOURS: dict[str, tuple[str, ...]] = {"csv": exports.CSV_FLAVOURS, "xlsx": ("plain",)}
+
 
 def _download(data: bytes, stem: str, ascii_stem: str, kind: str) -> Response:
     media = {
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "csv": "text/csv; charset=utf-8",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx": xlsx.MEDIA_TYPE,
     }[kind]
     disposition = f"attachment; filename=\"{ascii_stem}.{kind}\"; filename*=UTF-8''{quote(stem)}.{kind}"
     return Response(data, media_type=media, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 def _kind(kind: str) -> str:
-    if kind not in ("csv", "xlsx"):
+    if kind not in FLAVOURS:
         raise Refused("not_found")
     return kind
 
 
+def _flavour(kind: str, flavour: str) -> str:
+    """The `flavour` query value, checked against what `kind` offers: "plain" when empty;
+    anything else is refused with `export_flavour_invalid` (422), never a server error."""
+    offered = FLAVOURS[kind]
+    if not flavour:
+        return offered[0]
+    if flavour not in offered:
+        raise Refused(
+            "export_flavour_invalid", "flavour", {"value": flavour[:40], "kind": kind, "allowed": ", ".join(offered)}
+        )
+    return flavour
+
+
+def _stem(stem: str, flavour: str) -> str:
+    return stem if flavour == "plain" else f"{stem}-{flavour}"
+
+
 @router.get("/exports/indicators.{kind}")
 def indicators_download(
-    request: Request, kind: str, me: StaffDep, lang: LangDep, session: SessionDep, as_of: str = ""
+    request: Request,
+    kind: str,
+    me: StaffDep,
+    lang: LangDep,
+    session: SessionDep,
+    as_of: str = "",
+    flavour: str = "",
 ) -> Response:
     kind = _kind(kind)
+    flavour = _flavour(kind, flavour)
     day = dashboard.parse_as_of(as_of)
     commune = _commune(session, me)
     now = today(request, commune)
@@ -560,28 +588,39 @@ def indicators_download(
     names = {h.id: h.name for h in admin.hamlets_of(session, commune.code)}
     when = (day or now).isoformat()
     if kind == "csv":
-        data = exports.indicator_csv(report_, names, lang, commune.name, today=now)
+        data = exports.indicator_csv(report_, names, lang, commune.name, today=now, flavour=flavour)
     else:
-        data = exports.indicator_xlsx(report_, names, lang, commune.name, today=now)
-    stem = f"chi-tieu-{commune.code}-{when}" if lang == "vi" else f"indicators-{commune.code}-{when}"
+        data = exports.indicator_xlsx(
+            report_, names, lang, commune.name, today=now, commune_code=commune.code, province=commune.province
+        )
+    stem = _stem(f"chi-tieu-{commune.code}-{when}" if lang == "vi" else f"indicators-{commune.code}-{when}", flavour)
     return _download(data, stem, stem, kind)
 
 
 @router.get("/exports/follow-ups.{kind}")
 def follow_ups_download(
-    kind: str, me: StaffDep, lang: LangDep, session: SessionDep, hamlet: str = "", need: str = ""
+    request: Request,
+    kind: str,
+    me: StaffDep,
+    lang: LangDep,
+    session: SessionDep,
+    hamlet: str = "",
+    need: str = "",
+    flavour: str = "",
 ) -> Response:
     kind = _kind(kind)
+    flavour = _flavour(kind, flavour)
     need_code = followups.parse_need(need)
     commune = _commune(session, me)
     hamlet_id = _hamlet(session, me, hamlet).id if hamlet else None
     fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
     rows = households.follow_ups(session, commune.code, hamlet_id=hamlet_id, need=need_code, fields=fields)
     sheet = households.follow_up_sheet(rows, lang, fields=fields)
-    data = (
-        exports.to_csv(sheet) if kind == "csv" else exports.to_xlsx([sheet], title=sheet.title, subtitle=commune.name)
-    )
+    if kind == "csv":
+        data = exports.to_csv(sheet, flavour)
+    else:
+        data = exports.to_xlsx([sheet], households.follow_up_heading(commune, lang, today=today(request, commune)))
     stem = (
         ("can-ho-tro" if lang == "vi" else "follow-ups") + f"-{commune.code}" + (f"-{hamlet_id}" if hamlet_id else "")
     )
-    return _download(data, stem, stem, kind)
+    return _download(data, _stem(stem, flavour), _stem(stem, flavour), kind)

@@ -12,6 +12,7 @@ fails the test that saw it.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Iterator
@@ -482,6 +483,14 @@ def test_hamlet_page_lists_whom_to_chase_with_phones_for_an_admin(desk: Desk) ->
         page.locator('a[href*="/dash/exports/follow-ups.xlsx"]').click()
     sheet = _first_sheet(info.value.path())
     assert "Điện thoại" in _header(sheet)
+    # Beside it, the CSV for Vietnamese Excel: ';' between fields, phones as ="0…" texts.
+    with page.expect_download() as info:
+        page.get_by_role("link", name="CSV (Excel tiếng Việt: dấu ; và dấu phẩy thập phân)").click()
+    assert info.value.suggested_filename == f"can-ho-tro-06577-{NA_PAN}-excel-vi.csv"
+    text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[0] == _header(sheet) and len(rows) == sheet.max_row - _header_row(sheet) + 1
+    assert all(re.fullmatch(r'(="0[0-9 ]+")?', r[3]) for r in rows[1:])
 
     # Khuổi Cáp: Sáu declined; Mười declined once but was completed later, so is not listed.
     desk.go(f"/dash/hamlets/{KHUOI_CAP}")
@@ -525,8 +534,17 @@ def _first_sheet(path: Path):
     return load_workbook(io.BytesIO(Path(path).read_bytes())).worksheets[0]
 
 
+def _header_row(sheet) -> int:
+    """The table's header row: the last one frozen (the commune, the day and the adult age
+    are above it)."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    return coordinate_to_tuple(sheet.freeze_panes)[0] - 1
+
+
 def _header(sheet) -> list[str]:
-    return [c.value for c in next(sheet.iter_rows(min_row=1, max_row=1))]
+    row = _header_row(sheet)
+    return [c.value for c in next(sheet.iter_rows(min_row=row, max_row=row))]
 
 
 def test_indicator_xlsx_downloaded_from_the_overview(desk: Desk) -> None:
@@ -539,28 +557,39 @@ def test_indicator_xlsx_downloaded_from_the_overview(desk: Desk) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
-    wide, long = book.worksheets[0], book.worksheets[1]
-    # Sheet 1: the commune row first, then the hamlets; three columns per indicator
-    # (numerator, denominator, share) after the name, in the order of INDICATORS (= SHOWN).
-    assert wide.cell(2, 1).value.startswith("Toàn xã")
+    shares, counts, long = book.worksheets
+    # Every sheet says the commune, the day of the figures and the adult age above its table.
+    for sheet in book.worksheets:
+        assert sheet["A2"].value.startswith("Số liệu hôm nay ") and sheet["A3"].value == "Người lớn: từ 18 tuổi"
+    # Sheet 1, shares: the commune row first, then the hamlets; a % column per indicator
+    # after the name, in the order of INDICATORS (= SHOWN). Sheet 2, counts: numerator and
+    # denominator per indicator.
+    first, first_counts = _header_row(shares) + 1, _header_row(counts) + 1
+    assert shares.cell(first, 1).value.startswith("Toàn xã") and counts.cell(first_counts, 1).value.startswith(
+        "Toàn xã"
+    )
     for k, indicator in enumerate(SHOWN):
         numerator, denominator = (int(x) for x in TODAY[None][k].split("/"))
-        col = 2 + 3 * k
-        assert (wide.cell(2, col).value, wide.cell(2, col + 1).value) == (numerator, denominator), indicator
-        share = wide.cell(2, col + 2)
+        col = 2 + 2 * k
+        assert (counts.cell(first_counts, col).value, counts.cell(first_counts, col + 1).value) == (
+            numerator,
+            denominator,
+        ), indicator
+        share = shares.cell(first, 2 + k)
         assert share.value == pytest.approx(numerator / denominator), indicator
         assert share.number_format == "0.0%"
-    hamlet_rows = {wide.cell(r, 1).value: r for r in range(3, wide.max_row + 1)}
+    hamlet_rows = {counts.cell(r, 1).value: r for r in range(first_counts + 1, counts.max_row + 1)}
     assert set(hamlet_rows) == set(NAMES.values())
     khuoi_cap = hamlet_rows[NAMES[KHUOI_CAP]]
     got = [
-        f"{wide.cell(khuoi_cap, 2 + 3 * k).value}/{wide.cell(khuoi_cap, 3 + 3 * k).value}" for k in range(len(SHOWN))
+        f"{counts.cell(khuoi_cap, 2 + 2 * k).value}/{counts.cell(khuoi_cap, 3 + 2 * k).value}"
+        for k in range(len(SHOWN))
     ]
     assert got == list(TODAY[KHUOI_CAP])
-    # Sheet 2, long: one row per (row, indicator); the commune's visit coverage 6/10 = 60%.
+    # Sheet 3, long: one row per (row, indicator); the commune's visit coverage 6/10 = 60%.
     rows = [
         r
-        for r in long.iter_rows(min_row=2, values_only=True)
+        for r in long.iter_rows(min_row=_header_row(long) + 1, values_only=True)
         if r[0].startswith("Toàn xã") and r[1] == "visit_coverage"
     ]
     assert [(r[3], r[4], r[5]) for r in rows] == [(6, 10, pytest.approx(0.6))]
@@ -571,9 +600,12 @@ def test_indicator_xlsx_downloaded_from_the_overview(desk: Desk) -> None:
     page.wait_for_selector('.asof[data-as-of="2026-03-31"]')
     with page.expect_download() as info:
         page.locator('a[href*="/dash/exports/indicators.xlsx"]').click()
-    wide = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).worksheets[0]
-    got = [f"{wide.cell(2, 2 + 3 * k).value}/{wide.cell(2, 3 + 3 * k).value}" for k in range(len(SHOWN))]
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    counts = book.worksheets[1]
+    first = _header_row(counts) + 1
+    got = [f"{counts.cell(first, 2 + 2 * k).value}/{counts.cell(first, 3 + 2 * k).value}" for k in range(len(SHOWN))]
     assert got == list(Q1_2026[None])
+    assert book.worksheets[0]["A2"].value == "Số liệu đến ngày 31/03/2026"
     assert "2026-03-31" in info.value.suggested_filename
     desk.assert_console_clean()
 

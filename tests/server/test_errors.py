@@ -143,6 +143,7 @@ DASHBOARD_ONLY = {
     "admin_refused",
     "follow_up_page_invalid",
     "need_unknown",
+    "export_flavour_invalid",
 }
 
 
