@@ -166,6 +166,7 @@ class FigureAsOf:
     period: Period | None
     entry: FigureEntry | None
     rising: bool | None
+    pending: FigureEntry | None = None  # entered for a period still under way on the day: counts once it ends
 
 
 def figure_as_of(
@@ -173,14 +174,21 @@ def figure_as_of(
 ) -> FigureAsOf:
     """The figure a report as of `day` shows: the entry of the latest period that ended on
     or before `day` (a year before its own fourth quarter when both end that day, as the
-    year is what a review reports). With none, "no data" (0/0, never 0%)."""
+    year is what a review reports). With none, "no data" (0/0, never 0%). An entry for a
+    period still under way on `day` is `pending`: shown as entered, counted once it ends."""
     candidates = [
         (period.last_day, period.quarter is None, period)
         for (ind, period) in current
         if ind == indicator and period.last_day <= day
     ]
+    under_way = [
+        (period.last_day, period.quarter is None, period)
+        for (ind, period) in current
+        if ind == indicator and period.first_day <= day < period.last_day
+    ]
+    pending = current[(indicator, max(under_way)[2])] if under_way else None
     if not candidates:
-        return FigureAsOf(IndicatorValue(indicator, 0, 0, target), None, None, None)
+        return FigureAsOf(IndicatorValue(indicator, 0, 0, target), None, None, None, pending)
     _, _, period = max(candidates)
     entry = current[(indicator, period)]
     rising: bool | None = None
@@ -188,7 +196,9 @@ def figure_as_of(
         before = current.get((indicator, Period(period.year - 1, period.quarter)))
         if before is not None:
             rising = entry.numerator * before.denominator > before.numerator * entry.denominator
-    return FigureAsOf(IndicatorValue(indicator, entry.numerator, entry.denominator, target), period, entry, rising)
+    return FigureAsOf(
+        IndicatorValue(indicator, entry.numerator, entry.denominator, target), period, entry, rising, pending
+    )
 
 
 __all__ = [

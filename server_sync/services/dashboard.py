@@ -183,7 +183,8 @@ def _overview(
     rows = [row(hamlet_id, names.get(hamlet_id, hamlet_id), cov, margin) for hamlet_id, cov in report.hamlets.items()]
     # Most lagging first; then fewer households visited; then by name, so the order is stable.
     rows.sort(key=lambda r: (-r.lag, r.values[SHOWN.index("visit_coverage")].percent or 0.0, r.name))
-    trend = coverage.trend(session, commune, *trend_span(as_of, today), hamlets=hamlets, today=today)
+    span = trend_span(as_of, today)
+    trend = cut_at(coverage.trend(session, commune, *span, hamlets=hamlets, today=today), span[1], report.total)
     return Overview(
         CommuneInfo(commune.code, commune.name, commune.province),
         as_of,
@@ -249,6 +250,15 @@ def trend_span(as_of: date | None, today: date) -> tuple[date, date]:
     return min(CAMPAIGN_START, last), last
 
 
+def cut_at(trend: list[tuple[date, Coverage]], last: date, at_last: Coverage) -> list[tuple[date, Coverage]]:
+    """The trend ending on the figures' day: a last quarter not over by `last` is shown as of
+    `last` itself, with the figures of that day (`at_last`, the page's own), not the
+    quarter's sums so far (which hold what came after the chosen day: issue 12 §3)."""
+    if trend and trend[-1][0] > last:
+        trend = [*trend[:-1], (last, at_last)]
+    return trend
+
+
 @dataclass(frozen=True)
 class HamletView:
     row: Row
@@ -263,8 +273,11 @@ def overview_of_hamlet(
     report = coverage.report(session, commune, as_of=as_of, hamlets=hamlets, today=today)
     margin = report.config.close_margin
     names = {h.id: h.name for h in hamlets}
-    trend = coverage.trend(
-        session, commune, *trend_span(as_of, today), hamlet_id=hamlet_id, hamlets=hamlets, today=today
+    span = trend_span(as_of, today)
+    trend = cut_at(
+        coverage.trend(session, commune, *span, hamlet_id=hamlet_id, hamlets=hamlets, today=today),
+        span[1],
+        report.hamlets[hamlet_id],
     )
     return HamletView(
         row(hamlet_id, names.get(hamlet_id, hamlet_id), report.hamlets[hamlet_id], margin), tuple(trend), margin

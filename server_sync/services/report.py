@@ -35,6 +35,17 @@ REPORT_SETTINGS = (
     "signer",  # the signer's full name
 )
 SETTING_LIMIT = 1_000  # characters of one setting
+# The short ones are one line of the heading: longer would push the layout apart.
+LIMITS = {"number": 60, "place": 100, "signer": 100}
+NAMES = {  # each setting's name in an error message (vi, en)
+    "issuing_body": ("Tên cơ quan ban hành", "The issuing body"),
+    "number": ("Số, ký hiệu", "The number and symbol"),
+    "place": ("Địa danh", "The place"),
+    "plan_name": ("Tên kế hoạch", "The plan's name"),
+    "recipients": ("Nơi nhận", "The recipients"),
+    "signature_titles": ("Quyền hạn, chức vụ người ký", "The signature titles"),
+    "signer": ("Họ và tên người ký", "The signer's name"),
+}
 PLAN_NAME = (
     "Kế hoạch đổi mới sáng tạo, phát triển khoa học, công nghệ, chuyển đổi số, "
     "chuyển đổi xanh trên địa bàn xã giai đoạn 2026 – 2030"
@@ -81,9 +92,12 @@ def save_settings(
     wanted: dict[str, str] = {}
     for key in REPORT_SETTINGS:
         value = "\n".join(line.strip() for line in str(values.get(key, "")).replace("\r\n", "\n").split("\n")).strip()
-        if len(value) > SETTING_LIMIT:
+        limit = LIMITS.get(key, SETTING_LIMIT)
+        if len(value) > limit:
+            vi, en = NAMES[key]
             raise admin.AdminError(
-                f"Nội dung quá dài (tối đa {SETTING_LIMIT} ký tự).", f"Too long (at most {SETTING_LIMIT} characters)."
+                f"{vi}: quá dài ({len(value)} ký tự, tối đa {limit}). Chưa lưu gì.",
+                f"{en}: too long ({len(value)} characters, at most {limit}). Nothing was saved.",
             )
         if value and value != defaults[key]:
             wanted[key] = value
@@ -257,13 +271,23 @@ def _target_text(line: TargetLine) -> str:
 
 
 def _lagging(view: dashboard.Overview) -> list[str]:
-    """The hamlets lagging most (the overview's order), with their visit coverage."""
+    """The hamlets lagging most (the overview's order: the mean shortfall below the targets,
+    dashboard.row), each with that shortfall and its furthest target, so the sentence says
+    what the order is by."""
     named = []
     for row in view.rows[:LAGGING_NAMED]:
         if row.lag <= 0:
             break
-        coverage = row.values[dashboard.SHOWN.index("visit_coverage")]
-        named.append(f"{row.name} (khảo sát {vi_percent(coverage.percent)} số hộ)")
+        gaps = [
+            (dashboard.shortfall(value) or 0.0, value)
+            for value, status in zip(row.values, row.statuses, strict=True)
+            if status in ("close", "far")
+        ]
+        _, worst = max(gaps, key=lambda g: g[0])
+        named.append(
+            f"{row.name} (bình quân thấp hơn mục tiêu {row.lag:.0f} điểm %; xa nhất: "
+            f"{indicator_label(worst.id, 'vi').lower()} {vi_percent(worst.percent)})"
+        )
     return named
 
 

@@ -22,8 +22,8 @@ WIDTH, HEIGHT = 300, 150  # the viewBox; the chart scales with its box
 LEFT, RIGHT, TOP, BOTTOM = 34, 46, 12, 24  # room for the axis labels and the last figure
 
 
-def _quarter(day: date) -> str:
-    return f"Q{(day.month - 1) // 3 + 1}/{day.year}"
+def _quarter(day: date, lang: str = "vi") -> str:
+    return i18n.quarter_label(day, lang)
 
 
 def _y(percent: float) -> float:
@@ -43,7 +43,9 @@ def chart(indicator: str, days: Sequence[date], values: Sequence[IndicatorValue]
         f'aria-labelledby="chart-{indicator}-t chart-{indicator}-d" data-indicator="{escape(indicator)}">',
         f'<title id="chart-{indicator}-t">{escape(label)}</title>',
     ]
-    described = "; ".join(f"{_quarter(d)}: {i18n.percent(v.percent, lang)}" for d, v in zip(days, values, strict=True))
+    described = "; ".join(
+        f"{_quarter(d, lang)}: {i18n.percent(v.percent, lang)}" for d, v in zip(days, values, strict=True)
+    )
     parts.append(f'<desc id="chart-{indicator}-d">{escape(described)}</desc>')
     for tick in (0, 50, 100):  # the grid
         y = _y(tick)
@@ -75,10 +77,10 @@ def chart(indicator: str, days: Sequence[date], values: Sequence[IndicatorValue]
         )
     if days:
         base = HEIGHT - 6
-        parts.append(f'<text class="axis" x="{LEFT}" y="{base}">{_quarter(days[0])}</text>')
+        parts.append(f'<text class="axis" x="{LEFT}" y="{base}">{_quarter(days[0], lang)}</text>')
         if count > 1:
             parts.append(
-                f'<text class="axis" x="{WIDTH - RIGHT}" y="{base}" text-anchor="end">{_quarter(days[-1])}</text>'
+                f'<text class="axis" x="{WIDTH - RIGHT}" y="{base}" text-anchor="end">{_quarter(days[-1], lang)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

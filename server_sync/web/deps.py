@@ -38,6 +38,7 @@ templates.env.globals.update(
     short=i18n.short,
     pct=i18n.percent,
     day=i18n.day,
+    quarter_label=i18n.quarter_label,
     prefix=PREFIX,
 )
 

@@ -40,6 +40,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Each chart: the share at each quarter's end (solid line) and the target (dashed); a quarter without data is left blank.",
     ),
     "trend_numbers": ("Bảng số liệu theo quý", "The quarterly figures as a table"),
+    "fig_pending": (
+        "{period} đã nhập ({share}), được tính khi hết kỳ ({end})",
+        "{period} entered ({share}), counted once it ends ({end})",
+    ),
+    "fig_open_staff": ("Xem số liệu theo kỳ và lịch sử nhập →", "See the period figures and their history →"),
+    "fig_admin_only": (
+        "Chỉ quản trị viên được nhập, sửa hoặc rút lại số liệu.",
+        "Only an administrator may enter, correct or take back a figure.",
+    ),
     "fig_open": ("Xem và nhập số liệu theo kỳ →", "See and enter the period figures →"),
     "ready_parts": ("Người lớn sẵn sàng số: điều kiện nào còn thiếu", "Adults digitally ready: which condition lags"),
     "ready_parts_hint": (
@@ -473,3 +482,15 @@ def day(value: object, lang: str) -> str:
     if lang == "vi" and len(iso) == 10:
         return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
     return iso
+
+
+def quarter_label(value: object, lang: str) -> str:
+    """A trend point: "Q4/2026" at a quarter's end, else the day itself (a quarter under way,
+    shown as of the figures' day)."""
+    if not hasattr(value, "month"):
+        return str(value)
+    month, day_ = value.month, value.day  # type: ignore[attr-defined]
+    year = value.year  # type: ignore[attr-defined]
+    if (month, day_) in ((3, 31), (6, 30), (9, 30), (12, 31)):
+        return f"Q{(month - 1) // 3 + 1}/{year}"
+    return day(value, lang)

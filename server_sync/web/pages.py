@@ -225,6 +225,8 @@ def report_page(request: Request, me: StaffDep, lang: LangDep, session: SessionD
             "closing": report.closing_line(content),
             "status_vi": report_docx.STATUS,
             "setting_keys": report.REPORT_SETTINGS,
+            "limits": report.LIMITS,
+            "setting_limit": report.SETTING_LIMIT,
             "done": request.query_params.get("done", ""),
             **_dates(day, now),
         },

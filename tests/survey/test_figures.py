@@ -127,3 +127,13 @@ def test_a_year_not_above_the_year_before_is_flagged():
     )
     later = figure_as_of("procedures_online", current, date(2028, 12, 31), Target(min=70, strict=True))
     assert later.value.status(10) == "met" and later.rising is False
+
+
+def test_a_period_under_way_is_pending_not_lost():
+    """Issue 12's tester: Q4's figure entered on 30/11 said "not entered" on the overview."""
+    current = current_entries([entry("officials_trained", "2026-Q4", 15, 20, "2026-11-30")])
+    today = figure_as_of("officials_trained", current, date(2026, 11, 30), Target(min=100))
+    assert today.value.percent is None and today.period is None  # not counted before Q4 ends
+    assert today.pending is not None and today.pending.period == Period(2026, 4)
+    year_end = figure_as_of("officials_trained", current, date(2026, 12, 31), Target(min=100))
+    assert (year_end.value.numerator, year_end.value.denominator) == (15, 20) and year_end.pending is None
