@@ -73,5 +73,6 @@ def audit_page(request: Request, me: AdminDep, lang: LangDep, session: SessionDe
         "page_size": audit.PAGE,
         "word": i18n.audit_word,
         "field": i18n.audit_field,
+        "value": i18n.audit_value,
     }
     return page(request, "audit.html", lang, context, status=422 if error else 200, identity=me)

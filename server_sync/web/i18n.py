@@ -492,6 +492,13 @@ def audit_field(lang: str, key: str) -> str:
     return found[1] if lang == "en" else found[0]
 
 
+def audit_value(lang: str, field: str, value: str) -> str:
+    """A value of an audit row's change as shown (services/audit.shown): a role by its name."""
+    if field == "role" and f"role_{value}" in TEXT:
+        return t(lang, f"role_{value}")
+    return value
+
+
 def audit_word(lang: str, key: str) -> str:
     """A kind ("kind_" + kind) or an action of the audit trail in `lang`; unknown: as stored."""
     vi, en = AUDIT_WORDS.get(key, (key.removeprefix("kind_"), key.removeprefix("kind_")))
