@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import db, models
 from . import audit, staff
-from .admin_error import AdminError
+from .admin import AdminError
 
 
 class LastAdmin(AdminError):

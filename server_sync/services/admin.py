@@ -23,7 +23,6 @@ from survey.times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, ZoneUnknown,
 
 from .. import models
 from . import audit, tallies
-from .admin_error import AdminError
 
 
 def create_commune(
@@ -101,6 +100,15 @@ def hamlets_of(session: Session, commune_code: str) -> list[models.Hamlet]:
 # -- the admin CLI's operations (server_sync/cli.py) ------------------------------------------
 # Each one checks its input completely before writing anything and raises `AdminError`
 # (bilingual) for bad input, so a refused command leaves the database as it was.
+
+
+class AdminError(ValueError):
+    """Bad input from commune staff: a Vietnamese and an English message, nothing written."""
+
+    def __init__(self, vi: str, en: str, details: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(en)
+        self.vi, self.en = vi, en
+        self.details = details or []  # one (vi, en) pair per offending item, e.g. per CSV row
 
 
 SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from survey.times import as_utc, start_of_day, zone
 
 from .. import models
-from .admin_error import AdminError
+from . import admin  # AdminError; admin imports this module too, so read at call time
 
 RECORD_KINDS = ("household", "visit")
 SETUP_KINDS = ("figure", "commune", "hamlet", "volunteer", "code", "device", "staff")
@@ -117,14 +117,16 @@ def parse_filters(query: Mapping[str, str]) -> Filters:
     malformed `who`, a date that is not YYYY-MM-DD, or `from` after `to`."""
     kind = (query.get("kind") or "").strip()
     if kind and kind not in KINDS:
-        raise AdminError(f"Không có loại thay đổi {kind[:40]!r}.", f"There is no kind of change {kind[:40]!r}.", [])
+        raise admin.AdminError(
+            f"Không có loại thay đổi {kind[:40]!r}.", f"There is no kind of change {kind[:40]!r}.", []
+        )
     who = parse_who(query.get("who") or "")
     record_id = (query.get("record") or "").strip()[:64]
     if "\x00" in record_id:
-        raise AdminError("Mã bản ghi có ký tự không hợp lệ.", "The record id has an invalid character.")
+        raise admin.AdminError("Mã bản ghi có ký tự không hợp lệ.", "The record id has an invalid character.")
     first, last = _day(query.get("from"), "Từ ngày", "From"), _day(query.get("to"), "Đến ngày", "To")
     if first and last and first > last:
-        raise AdminError("“Từ ngày” phải trước hoặc bằng “Đến ngày”.", "“From” must be on or before “To”.")
+        raise admin.AdminError("“Từ ngày” phải trước hoặc bằng “Đến ngày”.", "“From” must be on or before “To”.")
     return Filters(kind, who, record_id, first, last)
 
 
@@ -140,7 +142,7 @@ def parse_who(text: str) -> Who | None:
     numeric = ident.isascii() and ident.isdigit() and len(ident) <= 9  # a staff user's id
     if (kind in ("volunteer", "device") and well_formed) or (kind == "staff" and numeric):
         return Who(kind, ident)
-    raise AdminError(
+    raise admin.AdminError(
         f"Không hiểu người thay đổi {value[:40]!r}: chọn trong danh sách.",
         f"{value[:40]!r} is not someone to filter by: choose from the list.",
     )
@@ -155,7 +157,7 @@ def _day(text: str | None, vi: str, en: str) -> date | None:
             return date.fromisoformat(value)
     except ValueError:
         pass
-    raise AdminError(
+    raise admin.AdminError(
         f"{vi} {value[:20]!r} không hợp lệ: chọn một ngày (NNNN-TT-NN).",
         f"{en} {value[:20]!r} is not a date: choose a day (YYYY-MM-DD).",
     )

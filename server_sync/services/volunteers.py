@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from .. import models
 from . import admin, audit, enrolment, roster
-from .admin_error import AdminError
+from .admin import AdminError
 
 CODES_LISTED = 500  # unused codes shown at once: a commune issues tens
 
