@@ -111,13 +111,16 @@ def test_existing_database_upgrades_without_loss(database_url: str) -> None:
         app.state.engine.dispose()
 
 
-def test_0006_gives_every_stored_audit_row_its_commune(database_url: str) -> None:
-    """Rows written before 0006 get their commune from the staff user, the record's hamlet,
-    the device's volunteer or, for a commune row, its own code."""
+BEFORE_ADMINISTRATION = "0005"  # the revision 0006_administration.py upgrades from
+
+
+def test_administration_gives_every_stored_audit_row_its_commune(database_url: str) -> None:
+    """Rows written before the administration migration get their commune from the staff
+    user, the record's hamlet, the device's volunteer or, for a commune row, its own code."""
     engine = db.make_engine(database_url)
     now = datetime(2026, 6, 1, tzinfo=UTC)
     try:
-        db.migrate(engine, "0005")
+        db.migrate(engine, BEFORE_ADMINISTRATION)
         with engine.begin() as conn:
             for code in ("06577", "06578"):
                 conn.execute(
