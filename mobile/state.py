@@ -139,6 +139,9 @@ class RejectedItem:
 
 TIME_CODES = ("time_before_campaign", "time_in_future", "time_invalid")
 UNREACHABLE = ("network_unreachable", "network_timeout")  # the server did not answer at all
+# The server answered but will not take this phone's records, whatever is sent, until staff
+# act: a revoked token, a paused volunteer. Home says so; the records wait on the phone.
+ACCESS_REFUSED = ("token_missing", "token_invalid", "token_revoked", "volunteer_inactive")
 PULL_EVERY = timedelta(minutes=15)  # with nothing to send, the roster is fetched this often
 BACKUP_FORMAT = 2  # 1: the same records, written before backups could be restored
 # Sessions of one process share one store (storage/owner.py): they share its sync too.
@@ -445,6 +448,13 @@ class AppState:
         "reached": whether the server answered; "code": the error's code or None}."""
         found = self.repo.setting("last_attempt")
         return found if isinstance(found, dict) else None
+
+    def access_refused(self) -> Issue | None:
+        """Why the server refused this phone at the last sync (a revoked token, a volunteer
+        paused by commune staff), to say on home until a sync goes through; None otherwise.
+        Nothing is lost meanwhile: the records stay on the phone, waiting."""
+        code = (self.last_attempt() or {}).get("code")
+        return Issue(code) if code in ACCESS_REFUSED else None
 
     def _note_attempt(self, report: SyncReport) -> None:
         error = report.error

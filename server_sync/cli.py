@@ -10,6 +10,8 @@
     set-team <hamlet> --since 2026-03-01 | --none
     add-staff --username U --name N [--role staff|admin] [--password-stdin]
     set-staff-password --username U [--password-stdin] | disable-staff --username U | list-staff
+    edit-volunteer | deactivate-volunteer | reactivate-volunteer | list-codes | revoke-code
+    enable-staff | set-staff-role | list-audit   (cli_admin.py: administration over the years)
     seed-demo                                a demo commune, only on an empty database
     backup FILE | restore FILE [--force]     SQLite, while the server runs / with it stopped
     serve | migrate
@@ -151,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("seed-demo", help="xã mẫu khi CSDL còn trống / a demo commune on an empty database")
     _staff_commands(commands)
+    from .cli_admin import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -197,9 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     from sqlalchemy.exc import SQLAlchemyError
 
+    from .cli_admin import COMMANDS as ADMIN_COMMANDS
     from .services.admin import AdminError
 
-    handler = COMMANDS[args.command]
+    handler = {**COMMANDS, **ADMIN_COMMANDS}[args.command]
     try:
         return handler(args)
     except AdminError as exc:
@@ -408,15 +414,15 @@ def _list_volunteers(args: argparse.Namespace) -> int:
     with _session(args) as session:
         commune = admin.pick_commune(session, args.commune) if args.commune else None
         rows = [
-            (v.id, v.commune_code, v.name, hamlets)
+            (v.id, v.commune_code, v.name, hamlets, "tạm dừng/paused" if v.deactivated_at else "hoạt động/active")
             for v, hamlets in admin.volunteers(session, commune.code if commune else None)
         ]
     if not rows:
         _say("Chưa có tình nguyện viên nào.", "No volunteer yet.")
         return OK
-    print("id\txã/commune\ttên/name\tthôn/hamlets")
-    for volunteer_id, code, name, hamlets in rows:
-        print(f"{volunteer_id}\t{code}\t{name}\t{','.join(hamlets)}")
+    print("id\txã/commune\ttên/name\tthôn/hamlets\ttrạng thái/status")
+    for volunteer_id, code, name, hamlets, state in rows:
+        print(f"{volunteer_id}\t{code}\t{name}\t{','.join(hamlets)}\t{state}")
     return OK
 
 
@@ -438,14 +444,14 @@ def write_qr(payload: str, path: Path, caption: tuple[str, ...] = ()) -> Path:
 
 
 def _issue_code(args: argparse.Namespace) -> int:
-    from .services import admin, enrolment
+    from .services import admin, volunteers
 
     ttl = admin.code_ttl(args.days)
     server_url = admin.check_server_url(args.server_url or guess_server_url())
     with _session(args) as session:
         volunteer = admin.volunteer(session, args.volunteer)
         name = volunteer.name
-        code = enrolment.issue_code(session, volunteer.id, ttl=ttl)
+        code = volunteers.issue_code(session, volunteer, ttl=ttl)  # audited; refused for a paused volunteer
     link = admin.enrol_link(server_url, code)
     _err(
         f"Mã đăng ký một lần cho {name} (dùng được 1 lần, hết hạn sau {args.days} ngày):",
@@ -467,7 +473,7 @@ def _issue_code(args: argparse.Namespace) -> int:
 
 def _revoke_device(args: argparse.Namespace) -> int:
     from . import models
-    from .services import admin, enrolment
+    from .services import admin, volunteers
 
     with _session(args) as session:
         device = session.get(models.Device, args.device_id.strip())
@@ -476,7 +482,7 @@ def _revoke_device(args: argparse.Namespace) -> int:
                 f"Không có điện thoại mang mã {args.device_id!r} (xem list-devices).",
                 f"No device has the id {args.device_id!r} (see list-devices).",
             )
-        revoked = enrolment.revoke_device(session, device.id)
+        revoked = volunteers.revoke_device(session, device, admin.volunteer(session, device.volunteer_id))
         name = device.name
     if revoked:
         _say(
@@ -637,7 +643,7 @@ def _read_password(args: argparse.Namespace, username: str) -> str:
 
 
 def _add_staff(args: argparse.Namespace) -> int:
-    from .services import admin, staff
+    from .services import accounts, admin, staff
 
     username = staff.check_username(args.username)
     staff.check_name(args.name)
@@ -649,7 +655,7 @@ def _add_staff(args: argparse.Namespace) -> int:
             )
     password = _read_password(args, username)
     with _session(args) as session:
-        user = staff.create_staff(session, commune_code, username, args.name, args.role, password)
+        user = accounts.add(session, commune_code, username, args.name, args.role, password)
         name, role = user.name, user.role
     vi_role, en_role = staff.ROLE_NAMES[role]
     _say(
@@ -660,13 +666,13 @@ def _add_staff(args: argparse.Namespace) -> int:
 
 
 def _set_staff_password(args: argparse.Namespace) -> int:
-    from .services import staff
+    from .services import accounts, staff
 
     with _session(args) as session:  # an unknown username fails before the prompt
         username = staff.staff_user(session, args.username).username
     password = _read_password(args, username)
     with _session(args) as session:
-        staff.set_password(session, username, password)
+        accounts.reset_password(session, staff.staff_user(session, username), password)
     _say(
         f"Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc.",
         f"Set a new password for {username}; its open sessions were ended.",
@@ -675,11 +681,12 @@ def _set_staff_password(args: argparse.Namespace) -> int:
 
 
 def _disable_staff(args: argparse.Namespace) -> int:
-    from .services import staff
+    from .services import accounts, staff
 
     with _session(args) as session:
-        username = staff.staff_user(session, args.username).username
-        disabled = staff.disable_staff(session, username)
+        user = staff.staff_user(session, args.username)
+        username = user.username
+        disabled = accounts.disable(session, user)  # never the commune's last active admin
     if disabled:
         _say(
             f"Đã khóa tài khoản {username}: không đăng nhập được nữa.",

@@ -51,12 +51,17 @@ class Volunteer(Base):
     commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # Since 0006: paused by commune staff; their phones' syncs are refused until reactivated.
+    deactivated_at: Mapped[datetime | None]
 
 
 class VolunteerHamlet(Base):
     __tablename__ = "volunteer_hamlet"
     volunteer_id: Mapped[str] = mapped_column(ForeignKey("volunteer.id"), primary_key=True)
     hamlet_id: Mapped[str] = mapped_column(ForeignKey("hamlet.id"), primary_key=True)
+    # Since 0006: the change sequence at which the hamlet joined the volunteer's scope (None:
+    # from the start); a phone whose cursor is older gets the whole hamlet (services/roster.py).
+    added_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class EnrolmentCode(Base):
@@ -67,6 +72,7 @@ class EnrolmentCode(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]  # since 0008: taken back by staff before it was used
 
 
 class Device(Base):
@@ -125,13 +131,14 @@ class Visit(Base):
 
 
 class Audit(Base):
-    """Who (device or staff) changed or tried to change which record, from what to what."""
+    """Who (device, staff, or the admin command line: neither) changed or tried to change
+    which record, from what to what. Kinds and actions: services/audit.py."""
 
     __tablename__ = "audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime]
     device_id: Mapped[str | None] = mapped_column(String(36))
-    kind: Mapped[str] = mapped_column(String(16))  # household | visit
+    kind: Mapped[str] = mapped_column(String(16))  # services/audit.KINDS
     record_id: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(16))  # created | updated | merged | conflict | refused
     old_fingerprint: Mapped[str | None] = mapped_column(String(64))
@@ -139,6 +146,9 @@ class Audit(Base):
     old_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     new_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     staff_user_id: Mapped[int | None] = mapped_column(Integer)  # since 0003: a change made on the dashboard
+    commune_code: Mapped[str | None] = mapped_column(String(16))  # since 0008: whose trail it is
+
+    __table_args__ = (Index("ix_audit_commune_at", "commune_code", "at", "id"),)
 
 
 class ChangeCounter(Base):

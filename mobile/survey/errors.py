@@ -353,6 +353,16 @@ CATALOGUE: dict[str, Entry] = {
         "Mã đăng ký đã được sử dụng; mỗi mã chỉ dùng được một lần.",
         "The enrolment code was already used; each code works only once.",
     ),
+    "enrolment_code_revoked": Entry(
+        "Mã đăng ký này đã bị cán bộ xã thu hồi; hãy xin cán bộ xã một mã mới.",
+        "This enrolment code was taken back by the commune staff; ask them for a new code.",
+    ),
+    "volunteer_inactive": Entry(
+        "Tài khoản tình nguyện viên của bạn đang tạm dừng nên máy chưa gửi, chưa nhận được gì. "
+        "Mọi dữ liệu vẫn an toàn trên điện thoại; hãy liên hệ cán bộ xã để được mở lại.",
+        "Your volunteer account is paused, so nothing was sent or received. Everything is safe "
+        "on the phone; ask the commune staff to reactivate it.",
+    ),
     "not_found": Entry(
         "Không tìm thấy địa chỉ yêu cầu.",
         "The requested address was not found.",

@@ -69,7 +69,7 @@ def navigation(ctx: Ctx, selected: int) -> ft.NavigationBar:
 
 async def build(ctx: Ctx) -> ft.View:
     state = ctx.state
-    progress, counts, last_sync, demo, clock, ages, attempt, enrolment = await ctx.io(
+    progress, counts, last_sync, demo, clock, ages, attempt, enrolment, refused_access = await ctx.io(
         lambda: (
             state.hamlet_progress(),
             state.sync_counts(),
@@ -79,6 +79,7 @@ async def build(ctx: Ctx) -> ft.View:
             (state.local_adult_age, state.commune_adult_age),
             state.last_attempt(),
             state.enrolment,
+            state.access_refused(),
         )
     )
     waiting, refused = counts["complete"], counts["rejected"]
@@ -88,6 +89,8 @@ async def build(ctx: Ctx) -> ft.View:
         body.append(demo_banner(lang))
     if clock is not None:
         body.append(clock_banner(clock, lang))
+    if refused_access is not None:  # the server will not take this phone's records until staff act
+        body.append(warning_box(refused_access.message(lang), key="sync-refused"))
     if enrolment is not None and enrolment.get("status") == "pending":  # a code kept for when the server answers
         body.append(warning_box(t("enrol_waiting", lang, url=enrolment.get("server_url", "")), key="enrol-waiting"))
         body.append(big_button(t("enrol", lang), lambda _: ctx.go("/enrol"), primary=False, key="enrol-again"))

@@ -129,7 +129,7 @@ _ERROR = {"model": ErrorOut}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {**_ERROR, "description": "body_not_json, body_not_gzip"},
     401: {**_ERROR, "description": "token or enrolment code missing, invalid, expired, used or revoked"},
-    403: {**_ERROR, "description": "hamlet_forbidden"},
+    403: {**_ERROR, "description": "hamlet_forbidden, volunteer_inactive (the volunteer is paused by commune staff)"},
     404: {**_ERROR, "description": "not_found"},
     415: {**_ERROR, "description": "content_type_unsupported"},
     408: {**_ERROR, "description": "body_timeout"},

@@ -23,7 +23,7 @@ from survey.indicators import ADULT_AGES, TARGET_IDS, CoverageConfig
 from survey.times import DEFAULT_CAMPAIGN_START, DEFAULT_TIME_ZONE, DayUnreadable, ZoneUnknown, read_day, zone
 
 from .. import models
-from . import tallies
+from . import audit, tallies
 
 
 def create_commune(
@@ -155,13 +155,37 @@ def lookup_commune(code: str) -> OfficialCommune:
     return OfficialCommune(f"{int(ward.code):05d}", ward.name, Province.from_code(ward.province_code).name)
 
 
-def init_commune(session: Session, code: str) -> tuple[models.Commune, bool]:
-    """Create the commune of this official code, or refresh its name; True if created."""
+def init_commune(session: Session, code: str, *, now: datetime | None = None) -> tuple[models.Commune, bool]:
+    """Create the commune of this official code, or refresh its name; True if created.
+    Audited (kind "commune", by the admin command line) when anything changed."""
     official = lookup_commune(code)
     commune = session.get(models.Commune, official.code)
+    new = {"name": official.name, "province": official.province}
     if commune is None:
-        return create_commune(session, official.code, official.name, official.province), True
-    commune.name, commune.province = official.name, official.province
+        commune = create_commune(session, official.code, official.name, official.province)
+        audit.record(
+            session,
+            commune_code=commune.code,
+            kind="commune",
+            record_id=commune.code,
+            action="created",
+            new=new,
+            now=now,
+        )
+        return commune, True
+    old = {"name": commune.name, "province": commune.province}
+    if old != new:
+        commune.name, commune.province = official.name, official.province
+        audit.record(
+            session,
+            commune_code=commune.code,
+            kind="commune",
+            record_id=commune.code,
+            action="updated",
+            old=old,
+            new=new,
+            now=now,
+        )
     session.flush()
     return commune, False
 
@@ -358,9 +382,18 @@ class ImportSummary:
     not_in_file: list[str]
 
 
-def import_hamlets(session: Session, commune_code: str, data: HamletImport) -> ImportSummary:
+def import_hamlets(
+    session: Session,
+    commune_code: str,
+    data: HamletImport,
+    *,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> ImportSummary:
     """Add new hamlets and update names (and team flags when the column is there). Hamlets
-    missing from the file are kept: households and visits belong to them."""
+    missing from the file are kept: households and visits belong to them. Each hamlet added
+    or changed is audited (kind "hamlet", by `staff_user_id`; None: the command line).
+    AdminError, nothing written, when an id belongs to another commune."""
     existing = {
         h.id: h for h in session.scalars(select(models.Hamlet).where(models.Hamlet.id.in_([r.id for r in data.rows])))
     }
@@ -387,13 +420,18 @@ def import_hamlets(session: Session, commune_code: str, data: HamletImport) -> I
         hamlet = existing.get(row.id)
         if hamlet is None:
             add_hamlet(session, commune_code, row.id, row.name, row.team_active_since)
+            new = {"name": row.name, "team_active_since": row.team_active_since}
+            _audit_hamlet(session, commune_code, row.id, "created", None, new, staff_user_id, now)
             added += 1
             continue
         since = row.team_active_since if data.has_team_column else hamlet.team_active_since
         if (hamlet.name, hamlet.team_active_since) == (row.name, since):
             unchanged += 1
         else:
+            old = {"name": hamlet.name, "team_active_since": hamlet.team_active_since}
             hamlet.name, hamlet.team_active_since = row.name, since
+            new = {"name": row.name, "team_active_since": since}
+            _audit_hamlet(session, commune_code, row.id, "updated", old, new, staff_user_id, now)
             updated += 1
     session.flush()
     listed = {r.id for r in data.rows}
@@ -401,10 +439,62 @@ def import_hamlets(session: Session, commune_code: str, data: HamletImport) -> I
     return ImportSummary(added, updated, unchanged, others)
 
 
+def _audit_hamlet(
+    session: Session,
+    commune_code: str,
+    hamlet_id: str,
+    action: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    staff_user_id: int | None,
+    now: datetime | None,
+) -> None:
+    audit.record(
+        session,
+        commune_code=commune_code,
+        kind="hamlet",
+        record_id=hamlet_id,
+        action=action,
+        old=old,
+        new=new,
+        staff_user_id=staff_user_id,
+        now=now,
+    )
+
+
 # -- volunteers, devices, configuration ---------------------------------------------------------
 
 
-def new_volunteer(session: Session, commune_code: str, name: str, hamlet_ids: Iterable[str]) -> models.Volunteer:
+def new_volunteer(
+    session: Session,
+    commune_code: str,
+    name: str,
+    hamlet_ids: Iterable[str],
+    *,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> models.Volunteer:
+    """A volunteer of the commune and the hamlets they visit (at least one, all of this
+    commune: `check_volunteer`), audited (kind "volunteer", "created"). AdminError,
+    nothing written, for a bad name or hamlet list."""
+    name, wanted = check_volunteer(session, commune_code, name, hamlet_ids)
+    volunteer = add_volunteer(session, commune_code, name, wanted)
+    audit.record(
+        session,
+        commune_code=commune_code,
+        kind="volunteer",
+        record_id=volunteer.id,
+        action="created",
+        new={"name": name, "hamlets": sorted(wanted)},
+        staff_user_id=staff_user_id,
+        now=now,
+    )
+    return volunteer
+
+
+def check_volunteer(session: Session, commune_code: str, name: str, hamlet_ids: Iterable[str]) -> tuple[str, list[str]]:
+    """A volunteer's name (whitespace collapsed, 1 to NAME_MAX characters) and hamlets (at
+    least one, each a hamlet of `commune_code`, repeats dropped), or AdminError."""
     name = " ".join((name or "").split())
     wanted = list(dict.fromkeys(h.strip() for h in hamlet_ids if h.strip()))
     if not name or len(name) > NAME_MAX:
@@ -424,7 +514,7 @@ def new_volunteer(session: Session, commune_code: str, name: str, hamlet_ids: It
             f"Xã {commune_code} không có thôn: {', '.join(unknown)}.",
             f"Commune {commune_code} has no hamlet: {', '.join(unknown)}.",
         )
-    return add_volunteer(session, commune_code, name, wanted)
+    return name, wanted
 
 
 def volunteer(session: Session, volunteer_id: str) -> models.Volunteer:
@@ -574,8 +664,12 @@ def set_target(
     target: Mapping[str, Any] | None,
     *,
     default: bool = False,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Override one indicator's target (None: no target at all; default: back to the default)."""
+    """Override one indicator's target (None: no target at all; default: back to the default).
+    A change of the target in effect is audited (kind "commune", action "target"); AdminError
+    for an unknown indicator or a target outside 0–100."""
     if indicator not in TARGET_IDS:
         raise AdminError(
             f"Không có chỉ tiêu {indicator!r}. Các chỉ tiêu: {', '.join(TARGET_IDS)}.",
@@ -595,31 +689,94 @@ def set_target(
             )
         targets[indicator] = {"min": low, "strict": bool(target.get("strict", False)), "max": high}
     CoverageConfig.from_dict({"targets": targets})
+    before = _target_in_effect(commune, indicator)
     commune.targets = targets  # a new dict: the JSON column sees the change
+    after = _target_in_effect(commune, indicator)
+    if before != after:
+        _audit_setting(session, commune, "target", {indicator: before}, {indicator: after}, staff_user_id, now)
     session.flush()
     return targets
 
 
-def set_adult_age(session: Session, commune: models.Commune, age: int) -> None:
+def _target_in_effect(commune: models.Commune, indicator: str) -> dict[str, Any] | None:
+    target = coverage_config(commune).targets.get(indicator)
+    return None if target is None else {"min": target.min, "strict": target.strict, "max": target.max}
+
+
+def _audit_setting(
+    session: Session,
+    commune: models.Commune,
+    action: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    staff_user_id: int | None,
+    now: datetime | None,
+) -> None:
+    audit.record(
+        session,
+        commune_code=commune.code,
+        kind="commune",
+        record_id=commune.code,
+        action=action,
+        old=old,
+        new=new,
+        staff_user_id=staff_user_id,
+        now=now,
+    )
+
+
+def set_adult_age(
+    session: Session,
+    commune: models.Commune,
+    age: int,
+    *,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """The age from which a member counts as an adult (DESIGN §2: 18, or 15 for some national
+    indicators); audited when it changes. AdminError for any other age."""
     if age not in ADULT_AGES:
         raise AdminError("Tuổi người lớn chỉ được là 15 hoặc 18.", "The adult age is 15 or 18.")
+    if age != commune.adult_age:
+        _audit_setting(
+            session, commune, "adult_age", {"adult_age": commune.adult_age}, {"adult_age": age}, staff_user_id, now
+        )
     commune.adult_age = age
     session.flush()
 
 
-def set_close_margin(session: Session, commune: models.Commune, margin: float) -> None:
-    """How many percentage points below its target an indicator still counts as "close"."""
+def set_close_margin(
+    session: Session,
+    commune: models.Commune,
+    margin: float,
+    *,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """How many percentage points below its target an indicator still counts as "close";
+    audited when it changes. AdminError outside 0–100."""
     if not 0 <= margin <= 100:  # NaN fails too
         raise AdminError(
             "Biên “gần đạt” phải trong khoảng 0–100 điểm phần trăm.", "The “close” margin is 0–100 percentage points."
         )
+    if float(margin) != commune.close_margin:
+        old, new = {"close_margin": commune.close_margin}, {"close_margin": float(margin)}
+        _audit_setting(session, commune, "close_margin", old, new, staff_user_id, now)
     commune.close_margin = float(margin)
     session.flush()
 
 
-def set_time_zone(session: Session, commune: models.Commune, name: str) -> None:
+def set_time_zone(
+    session: Session,
+    commune: models.Commune,
+    name: str,
+    *,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
     """The zone whose calendar days the commune's figures count in (DESIGN §3). Every stored
-    day, placement and tally of the database is recomputed in the same transaction."""
+    day, placement and tally of the database is recomputed in the same transaction; audited.
+    AdminError for a zone the time-zone database does not know."""
     name = (name or "").strip()
     try:
         zone(name)
@@ -630,21 +787,58 @@ def set_time_zone(session: Session, commune: models.Commune, name: str) -> None:
         ) from None
     if name == commune.time_zone:
         return
+    _audit_setting(
+        session, commune, "time_zone", {"time_zone": commune.time_zone}, {"time_zone": name}, staff_user_id, now
+    )
     commune.time_zone = name
     session.flush()
     tallies.ensure_current(session)  # its signature holds every commune's zone
 
 
-def set_campaign_start(session: Session, commune: models.Commune, day: str) -> None:
-    """The campaign's first day: records dated before it are refused from now on (DESIGN §5)."""
-    commune.campaign_start = date.fromisoformat(check_day(day))
+def set_campaign_start(
+    session: Session,
+    commune: models.Commune,
+    day: str,
+    *,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """The campaign's first day: records dated before it are refused from now on (DESIGN §5);
+    audited when it changes. AdminError for a day that is not YYYY-MM-DD."""
+    start = date.fromisoformat(check_day(day))
+    if start != commune.campaign_start:
+        old, new = {"campaign_start": commune.campaign_start.isoformat()}, {"campaign_start": start.isoformat()}
+        _audit_setting(session, commune, "campaign_start", old, new, staff_user_id, now)
+    commune.campaign_start = start
     session.flush()
 
 
-def set_team(session: Session, hamlet_id: str, since: str | None) -> models.Hamlet:
+def set_team(
+    session: Session,
+    hamlet_id: str,
+    since: str | None,
+    *,
+    staff_user_id: int | None = None,
+    now: datetime | None = None,
+) -> models.Hamlet:
+    """The day from which a hamlet has an active digital-tech team (None: none), DESIGN §3
+    `hamlets_with_team`; audited when it changes. AdminError for an unknown hamlet or a bad day."""
     hamlet = session.get(models.Hamlet, (hamlet_id or "").strip())
     if hamlet is None:
         raise AdminError(f"Không có thôn mang mã {hamlet_id!r}.", f"No hamlet has the id {hamlet_id!r}.")
-    hamlet.team_active_since = None if since is None else check_day(since)
+    wanted = None if since is None else check_day(since)
+    if wanted != hamlet.team_active_since:
+        audit.record(
+            session,
+            commune_code=hamlet.commune_code,
+            kind="hamlet",
+            record_id=hamlet.id,
+            action="team",
+            old={"team_active_since": hamlet.team_active_since},
+            new={"team_active_since": wanted},
+            staff_user_id=staff_user_id,
+            now=now,
+        )
+    hamlet.team_active_since = wanted
     session.flush()
     return hamlet

@@ -1,7 +1,8 @@
 """Enrolment: a one-time code from commune staff is traded once for a device token.
 
 Only SHA-256 hashes of codes and tokens are stored: a copy of the database lets nobody
-enrol or sync. Codes expire (default 7 days) and work once; staff revoke a lost phone.
+enrol or sync. Codes expire (default 7 days) and work once; staff revoke a lost phone or
+an unused code, and pause a volunteer (their phones and codes are refused meanwhile).
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ def issue_code(session: Session, volunteer_id: str, *, ttl: timedelta = CODE_TTL
 
 
 def enroll(session: Session, code: str, device_name: str, *, now: datetime | None = None) -> Enrolment:
+    """Trade a one-time code for a new device's token. Raises `Refused` (nothing changes):
+    enrolment_code_invalid, _used, _expired, _revoked (401; staff took it back), and
+    volunteer_inactive (403) while its volunteer is paused: the code is not spent, and works
+    again once they are reactivated, if it has not expired by then."""
     now = now or datetime.now(UTC)
     row = session.scalar(
         select(models.EnrolmentCode).where(models.EnrolmentCode.code_hash == digest(normalise_code(code)))
@@ -73,8 +78,13 @@ def enroll(session: Session, code: str, device_name: str, *, now: datetime | Non
         raise Refused("enrolment_code_invalid", "code")
     if row.used_at is not None:
         raise Refused("enrolment_code_used", "code")
+    if row.revoked_at is not None:
+        raise Refused("enrolment_code_revoked", "code")
     if _aware(row.expires_at) <= now:
         raise Refused("enrolment_code_expired", "code")
+    owner = session.get(models.Volunteer, row.volunteer_id)
+    if owner is not None and owner.deactivated_at is not None:
+        raise Refused("volunteer_inactive", "code")
     claimed = session.execute(
         update(models.EnrolmentCode)
         .where(models.EnrolmentCode.id == row.id, models.EnrolmentCode.used_at.is_(None))
@@ -137,9 +147,11 @@ def enroll_from(
 def authenticate(
     session: Session, token: str | None, *, now: datetime | None = None, touch: bool = True
 ) -> DeviceScope:
-    """The device a token names, with its volunteer's scope; `last_seen` moves at most once
+    """The device a token names, with its volunteer's scope (read at every request: a change
+    of the volunteer's hamlets counts from their next sync); `last_seen` moves at most once
     per interval unless `touch` is False (a read-only session). Raises `Refused`:
-    token_missing, token_invalid, token_revoked (401)."""
+    token_missing, token_invalid, token_revoked (401); volunteer_inactive (403) while staff
+    have paused the device's volunteer (the token stays valid for when they are reactivated)."""
     if not token:
         raise Refused("token_missing")
     device = session.scalar(select(models.Device).where(models.Device.token_hash == digest(token)))
@@ -147,6 +159,9 @@ def authenticate(
         raise Refused("token_invalid")
     if device.revoked_at is not None:
         raise Refused("token_revoked")
+    volunteer = session.get(models.Volunteer, device.volunteer_id)
+    if volunteer is not None and volunteer.deactivated_at is not None:
+        raise Refused("volunteer_inactive")
     now = now or datetime.now(UTC)
     if touch and (device.last_seen is None or _aware(device.last_seen) < now - SEEN_EVERY):
         device.last_seen = now
@@ -154,6 +169,9 @@ def authenticate(
 
 
 def revoke_device(session: Session, device_id: str, *, now: datetime | None = None) -> bool:
+    """Revoke a device's token (its next request gets `token_revoked`); False if it was
+    revoked already. Not audited here: services/volunteers.revoke_device is the staff's
+    operation, audited."""
     revoked = session.execute(
         update(models.Device)
         .where(models.Device.id == device_id, models.Device.revoked_at.is_(None))

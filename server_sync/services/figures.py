@@ -90,6 +90,7 @@ def _audit(
             old_content=_audit_content(old) if old is not None and not old.withdrawn else None,
             new_content=_audit_content(new),
             staff_user_id=staff_user_id,
+            commune_code=commune_code,
         )
     )
 

@@ -332,6 +332,7 @@ class _Batch:
                 "at": self.now,
                 "device_id": self.scope.device_id,
                 "staff_user_id": self.scope.staff_user_id,
+                "commune_code": self.scope.commune_code,
                 "kind": kind,
                 "record_id": record_id,
                 "action": action,

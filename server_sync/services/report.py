@@ -115,6 +115,7 @@ def save_settings(
             old_content=old or None,
             new_content=wanted or None,
             staff_user_id=staff_user_id,
+            commune_code=commune.code,
         )
     )
     session.flush()

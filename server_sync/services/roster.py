@@ -44,15 +44,17 @@ def current_seq(session: Session) -> int:
 
 def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: Iterable[str] = ()) -> Roster:
     """Households of the volunteer's hamlets changed since `cursor` (all of them when None),
-    those that left the volunteer's hamlets since (the phone lets go of them), and those in
-    `also` whatever the cursor (their kept version is not what the phone sent), each with its
-    latest completed visit; the hamlets; the new cursor."""
+    every household of a hamlet staff gave the volunteer after `cursor` (the phone has none
+    of it yet), those that left the volunteer's hamlets since (the phone lets go of them),
+    and those in `also` whatever the cursor (their kept version is not what the phone sent),
+    each with its latest completed visit; the hamlets; the new cursor."""
     # Read the counter before the rows: a change committed in between is sent again next
     # time rather than missed.
     new_cursor = current_seq(session)
     if cursor is not None and cursor > new_cursor:
         cursor = None  # not a cursor of this database (restored from a backup?): send everything
     hamlet_ids = sorted(scope.hamlet_ids)
+    fresh, new_cursor = _fresh_hamlets(session, scope, cursor, new_cursor)
     hamlets = session.scalars(select(models.Hamlet).where(models.Hamlet.id.in_(hamlet_ids)).order_by(models.Hamlet.id))
     h, p = models.table(models.Household), models.table(models.HouseholdPlacement)
     statement = select(h.c.content, h.c.latest_visit_id).where(h.c.hamlet_id.in_(hamlet_ids))
@@ -62,7 +64,13 @@ def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: I
         statement = (
             select(h.c.content, h.c.latest_visit_id)
             .where(or_(h.c.hamlet_id.in_(hamlet_ids), h.c.id.in_(ever_here)))
-            .where(or_(h.c.change_seq > cursor, h.c.id.in_(wanted)) if wanted else h.c.change_seq > cursor)
+            .where(
+                or_(
+                    h.c.change_seq > cursor,
+                    *([h.c.id.in_(wanted)] if wanted else []),
+                    *([h.c.hamlet_id.in_(fresh)] if fresh else []),
+                )
+            )
         )
     households, visit_ids = [], []
     for content, latest_visit_id in session.execute(statement.order_by(h.c.change_seq, h.c.id)):
@@ -82,3 +90,24 @@ def changes(session: Session, scope: DeviceScope, cursor: int | None, *, also: I
         visits=visits,
         cursor=new_cursor,
     )
+
+
+def _fresh_hamlets(session: Session, scope: DeviceScope, cursor: int | None, new_cursor: int) -> tuple[list[str], int]:
+    """The scope's hamlets given to the volunteer after `cursor` (`VolunteerHamlet.added_seq`),
+    and the new cursor: held below the sequence of a hamlet given to them that this request's
+    scope (read a moment earlier, api/deps.py) does not have yet, so the next sync brings it
+    whole rather than skipping it."""
+    if not scope.volunteer_id:  # commune staff acting on the dashboard: no phone, no cursor
+        return [], new_cursor
+    vh = models.table(models.VolunteerHamlet)
+    fresh = []
+    for hamlet_id, added in session.execute(
+        select(vh.c.hamlet_id, vh.c.added_seq).where(
+            vh.c.volunteer_id == scope.volunteer_id, vh.c.added_seq.is_not(None)
+        )
+    ):
+        if hamlet_id not in scope.hamlet_ids:
+            new_cursor = min(new_cursor, added - 1)
+        elif cursor is not None and added > cursor:
+            fresh.append(hamlet_id)
+    return sorted(fresh), new_cursor

@@ -30,11 +30,14 @@ SECURITY_HEADERS = {
 
 
 def install(app: FastAPI) -> None:
-    from . import admin_pages, figure_pages, pages
+    from . import admin_pages, audit_pages, figure_pages, pages, staff_pages, volunteer_pages
 
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="dash-static")
     app.include_router(pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(volunteer_pages.router)
+    app.include_router(staff_pages.router)
+    app.include_router(audit_pages.router)
     app.include_router(figure_pages.router)
     app.state.web_error = error_page
     app.state.overview_cache = dashboard.OverviewCache()

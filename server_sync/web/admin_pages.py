@@ -1,5 +1,8 @@
 """The administrator's pages: the commune's hamlets, volunteers, enrolment codes, phones and
-targets, changed through the same service functions as the admin CLI (server_sync/cli.py).
+targets, changed through the same service functions as the admin CLI (server_sync/cli.py),
+each change audited with the signed-in staff user (services/audit.py). A volunteer's own
+page, the staff accounts and the audit trail have modules of their own
+(volunteer_pages.py, staff_pages.py, audit_pages.py).
 
 Every change is a form POST that carries the session's CSRF value. Bad input re-renders the
 page with the service's bilingual message, HTTP 422, and nothing written: the request's
@@ -32,7 +35,7 @@ from survey.times import DEFAULT_TIME_ZONE, as_utc, zone
 from .. import models
 from ..api.deps import SessionDep
 from ..refusal import Refused
-from ..services import admin, enrolment, staff
+from ..services import admin, staff, volunteers
 from ..services.admin import AdminError, Problem
 from . import i18n
 from .deps import PREFIX, AdminDep, LangDep, page
@@ -48,6 +51,12 @@ DONE = {
     "team_set": "hamlets",
     "team_cleared": "hamlets",
     "volunteer_added": "volunteers",
+    "volunteer_saved": "volunteers",
+    "volunteer_unchanged": "volunteers",
+    "deactivated": "volunteers",
+    "reactivated": "volunteers",
+    "code_revoked": "codes",
+    "code_not_open": "codes",
     "revoked": "devices",
     "already_revoked": "devices",
     "targets_saved": "targets",
@@ -63,6 +72,10 @@ class VolunteerRow:
     volunteer: models.Volunteer
     hamlets: list[tuple[str, str]]  # (id, name)
     devices: list[models.Device]
+
+    @property
+    def active(self) -> bool:
+        return self.volunteer.deactivated_at is None
 
 
 # Every indicator with a target on the targets form: visit-measured, then period-entered.
@@ -110,7 +123,7 @@ def _view(session: Session, commune: models.Commune, form: dict[str, Any]) -> di
     phones: dict[str, list[models.Device]] = {}
     for device, volunteer in devices:
         phones.setdefault(volunteer.id, []).append(device)
-    volunteers = [
+    people = [
         VolunteerRow(v, [(h, names.get(h, h)) for h in ids], phones.get(v.id, []))
         for v, ids in admin.volunteers(session, commune.code)
     ]
@@ -127,8 +140,9 @@ def _view(session: Session, commune: models.Commune, form: dict[str, Any]) -> di
     return {
         "commune": commune,
         "hamlets": hamlets,
-        "volunteers": volunteers,
+        "volunteers": people,
         "devices": devices,
+        "open_codes": volunteers.open_codes(session, commune.code),  # expiry by the system clock, as enrolment
         "targets": targets,
         "close_margin": form.get("close_margin", _number(commune.close_margin)),
         "adult_age": form.get("adult_age", str(commune.adult_age)),
@@ -184,6 +198,12 @@ def _stored(text: str) -> str:
     if "\x00" in text:
         raise AdminError("Nội dung có ký tự không hợp lệ (NUL).", "The text contains an invalid character (NUL).")
     return text
+
+
+def by(request: Request, me: staff.StaffIdentity) -> dict[str, Any]:
+    """Who makes a change and when, as the audited services take it: the signed-in staff
+    user, at the server's clock."""
+    return {"staff_user_id": me.user_id, "now": request.app.state.clock()}
 
 
 def _back(card: str, done: str, **counts: int) -> RedirectResponse:
@@ -258,7 +278,7 @@ def import_hamlets(
     staff.check_csrf(me, csrf)
     try:
         parsed = admin.parse_hamlets_csv(_upload(file))  # every row checked before anything is written
-        summary = admin.import_hamlets(session, me.commune_code, parsed)
+        summary = admin.import_hamlets(session, me.commune_code, parsed, **by(request, me))
     except AdminError as error:
         return _refused(request, me, lang, session, error, "hamlets")
     session.commit()
@@ -289,7 +309,7 @@ def set_team(
     if action not in ("set", "clear"):
         raise Refused("schema_invalid", "action", {"problem": action[:40]})
     try:
-        admin.set_team(session, hamlet.id, None if action == "clear" else since)
+        admin.set_team(session, hamlet.id, None if action == "clear" else since, **by(request, me))
     except AdminError as error:
         return _refused(request, me, lang, session, error, "hamlets")
     session.commit()
@@ -311,7 +331,7 @@ def add_volunteer(
 ) -> Any:
     staff.check_csrf(me, csrf)
     try:
-        admin.new_volunteer(session, me.commune_code, _stored(name), hamlets)
+        admin.new_volunteer(session, me.commune_code, _stored(name), hamlets, **by(request, me))
     except AdminError as error:
         return _refused(
             request, me, lang, session, error, "volunteers", {"new_volunteer": (name[: admin.NAME_MAX], hamlets)}
@@ -370,13 +390,14 @@ def issue_code(
 ) -> Any:
     staff.check_csrf(me, csrf)
     volunteer = _own_volunteer(session, me, volunteer_id)
+    now = datetime.now(UTC)  # enrolment checks expiry by the system clock too
     try:
         ttl = admin.code_ttl(_days(days))
         address = admin.check_server_url(server_url(request))
+        # only its hash is stored; refused for a paused volunteer
+        code = volunteers.issue_code(session, volunteer, ttl=ttl, staff_user_id=me.user_id, now=now)
     except AdminError as error:
         return _refused(request, me, lang, session, error, "codes")
-    now = datetime.now(UTC)  # enrolment checks expiry by the system clock too
-    code = enrolment.issue_code(session, volunteer.id, ttl=ttl, now=now)  # only its hash is stored
     session.commit()
     link = admin.enrol_link(address, code)
     # the same QR as the CLI's PNG (error correction M); a viewBox, so the stylesheet sizes it
@@ -423,7 +444,7 @@ def revoke_device(
             {"device": device, "volunteer": volunteer, "moment": moments(_commune(session, me)), "home": HOME},
             identity=me,
         )
-    revoked = enrolment.revoke_device(session, device.id)
+    revoked = volunteers.revoke_device(session, device, volunteer, **by(request, me))
     session.commit()
     return _back("devices", "revoked" if revoked else "already_revoked")
 
@@ -490,7 +511,9 @@ def save_targets(
         try:
             target = _target(low, high, indicator_id in strict)
             wanted = None if target is None else Target(target["min"], target["strict"], target["max"])
-            admin.set_target(session, commune, indicator_id, target, default=wanted == defaults.get(indicator_id))
+            admin.set_target(
+                session, commune, indicator_id, target, default=wanted == defaults.get(indicator_id), **by(request, me)
+            )
         except AdminError as error:
             problems.append(
                 Problem(
@@ -502,22 +525,22 @@ def save_targets(
     if close_margin is not None:
         try:
             margin = _percent(close_margin, "Biên “gần đạt”", "The “close” margin")
-            admin.set_close_margin(session, commune, math.nan if margin is None else margin)
+            admin.set_close_margin(session, commune, math.nan if margin is None else margin, **by(request, me))
         except AdminError as error:
             problems.append(Problem(error.code, error.vi, error.en))
     if adult_age is not None:
         try:
-            admin.set_adult_age(session, commune, _whole(adult_age, digits=3) or -1)
+            admin.set_adult_age(session, commune, _whole(adult_age, digits=3) or -1, **by(request, me))
         except AdminError as error:
             problems.append(Problem(error.code, error.vi, error.en))
     if campaign_start is not None:
         try:
-            admin.set_campaign_start(session, commune, campaign_start[:40])
+            admin.set_campaign_start(session, commune, campaign_start[:40], **by(request, me))
         except AdminError as error:
             problems.append(Problem(error.code, error.vi, error.en))
     if time_zone is not None and not problems:  # last: a new zone recomputes every stored day
         try:
-            admin.set_time_zone(session, commune, time_zone[:64])
+            admin.set_time_zone(session, commune, time_zone[:64], **by(request, me))
         except AdminError as error:
             problems.append(Problem(error.code, error.vi, error.en))
     if problems:

@@ -426,7 +426,225 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "adm_done_already_revoked": ("Điện thoại này đã bị thu hồi từ trước.", "That phone was already revoked."),
     "adm_done_targets_saved": ("Đã lưu chỉ tiêu và cấu hình.", "Targets and settings are saved."),
+    # -- administration over five years: volunteers, codes, accounts, the audit trail ---------
+    "adm_staff_link": ("Tài khoản cán bộ", "Staff accounts"),
+    "adm_audit_link": ("Nhật ký thay đổi", "Audit trail"),
+    "adm_edit": ("Sửa", "Edit"),
+    "adm_paused": ("Tạm dừng", "Paused"),
+    "adm_open_codes": ("Mã chưa dùng, còn hạn", "Unused codes still valid"),
+    "adm_open_codes_hint": (
+        "Máy chủ chỉ lưu bản băm nên không xem lại được mã. Thu hồi mã bị lộ hoặc không dùng đến.",
+        "The server keeps only a hash, so a code cannot be shown again. Take back a code that "
+        "was seen by others or will not be used.",
+    ),
+    "adm_issued": ("Cấp lúc", "Issued"),
+    "adm_code_revoke": ("Thu hồi mã", "Take back"),
+    "adm_paused_no_code": ("Đang tạm dừng: mở lại để cấp mã.", "Paused: reactivate them to issue a code."),
+    "adm_done_volunteer_saved": ("Đã lưu tên và thôn phụ trách.", "The name and hamlets are saved."),
+    "adm_done_volunteer_unchanged": ("Không có gì thay đổi.", "Nothing changed."),
+    "adm_done_deactivated": (
+        "Đã tạm dừng tình nguyện viên: điện thoại của họ không đồng bộ được cho đến khi mở lại.",
+        "The volunteer is paused: their phones cannot sync until they are reactivated.",
+    ),
+    "adm_done_reactivated": (
+        "Đã mở lại: điện thoại của tình nguyện viên đồng bộ tiếp như trước.",
+        "Reactivated: the volunteer's phones sync again as before.",
+    ),
+    "adm_done_code_revoked": (
+        "Đã thu hồi mã: không dùng mã đó đăng ký được nữa.",
+        "The code is taken back: it no longer enrols.",
+    ),
+    "adm_done_code_not_open": (
+        "Mã đó đã được dùng hoặc đã bị thu hồi từ trước.",
+        "That code was already used or taken back.",
+    ),
+    "vol_edit": ("Tên và thôn phụ trách", "Name and hamlets"),
+    "vol_hamlets_hint": (
+        "Ở lần đồng bộ sau, điện thoại của tình nguyện viên nhận thôn mới cùng mọi hộ của thôn; "
+        "thôn bỏ đi không còn hiện trên máy. Không dữ liệu nào bị xóa.",
+        "At their next sync the volunteer's phones get a new hamlet with all its households; a "
+        "hamlet taken away no longer shows on them. Nothing is deleted.",
+    ),
+    "vol_active_text": (
+        "Đang hoạt động: điện thoại của người này đồng bộ bình thường.",
+        "Active: this volunteer's phones sync as usual.",
+    ),
+    "vol_paused_text": (
+        "Đang tạm dừng từ {since}: điện thoại của người này không đồng bộ được và mã đăng ký của "
+        "họ không dùng được. Không dữ liệu nào bị xóa.",
+        "Paused since {since}: this volunteer's phones cannot sync and their enrolment codes do "
+        "not work. Nothing is deleted.",
+    ),
+    "vol_deactivate": ("Tạm dừng tình nguyện viên", "Pause this volunteer"),
+    "vol_deactivate_hint": (
+        "Khi tình nguyện viên nghỉ hoặc vắng lâu. Điện thoại giữ nguyên dữ liệu; mở lại thì các "
+        "máy đó đồng bộ tiếp, không cần đăng ký lại.",
+        "When a volunteer leaves or is away for long. Their phones keep their data; once "
+        "reactivated the same phones sync again, without enrolling again.",
+    ),
+    "vol_reactivate": ("Mở lại", "Reactivate"),
+    "vol_trail": ("Nhật ký", "Audit trail"),
+    "vol_trail_phones": ("Thay đổi từ điện thoại của người này", "Changes from this volunteer's phones"),
+    "vol_trail_record": ("Thay đổi hồ sơ tình nguyện viên", "Changes to this volunteer's set-up"),
+    "stf_title": ("Tài khoản cán bộ", "Staff accounts"),
+    "stf_hint": (
+        "Cán bộ xem và tải số liệu; quản trị viên còn quản lý thôn, tình nguyện viên, chỉ tiêu và "
+        "tài khoản. Xã luôn cần ít nhất một quản trị viên đang hoạt động.",
+        "Staff see and download the figures; administrators also manage hamlets, volunteers, "
+        "targets and accounts. A commune always needs at least one active administrator.",
+    ),
+    "stf_created": ("Tạo lúc", "Created"),
+    "stf_role": ("Vai trò", "Role"),
+    "stf_disabled_since": ("Đã khóa từ", "Disabled since"),
+    "stf_disable": ("Khóa", "Disable"),
+    "stf_enable": ("Mở khóa", "Re-enable"),
+    "stf_new_password": ("Mật khẩu mới", "New password"),
+    "stf_password": ("Mật khẩu ban đầu", "First password"),
+    "stf_again": ("Nhập lại mật khẩu", "Password again"),
+    "stf_reset": ("Đặt lại mật khẩu", "Reset the password"),
+    "stf_change_role": ("Đổi vai trò", "Change the role"),
+    "stf_add": ("Thêm tài khoản", "Add an account"),
+    "stf_password_hint": (
+        "Ít nhất {min} ký tự, không trùng tên đăng nhập. Đặt lại mật khẩu thì mọi phiên đăng nhập "
+        "của tài khoản đó kết thúc.",
+        "At least {min} characters, not the username. Resetting a password ends every open session of that account.",
+    ),
+    "stf_you": ("bạn", "you"),
+    "stf_actions": ("Thao tác", "Actions"),
+    "stf_done_added": ("Đã thêm tài khoản {user}.", "The account {user} is added."),
+    "stf_done_disabled": (
+        "Đã khóa tài khoản {user}: không đăng nhập được nữa.",
+        "The account {user} is disabled: it can no longer sign in.",
+    ),
+    "stf_done_already_disabled": ("Tài khoản {user} đã bị khóa từ trước.", "The account {user} was already disabled."),
+    "stf_done_enabled": (
+        "Đã mở khóa tài khoản {user}: đăng nhập được bằng mật khẩu cũ.",
+        "The account {user} is re-enabled: it signs in with its password.",
+    ),
+    "stf_done_already_enabled": ("Tài khoản {user} đang hoạt động.", "The account {user} is active."),
+    "stf_done_password_reset": (
+        "Đã đặt mật khẩu mới cho {user}; các phiên đăng nhập cũ đã kết thúc.",
+        "{user} has a new password; their open sessions were ended.",
+    ),
+    "stf_done_role": ("Đã đổi vai trò của {user}.", "The role of {user} is changed."),
+    "stf_done_same_role": ("{user} đã có vai trò đó.", "{user} already has that role."),
+    "aud_title": ("Nhật ký thay đổi", "Audit trail"),
+    "aud_hint": (
+        "Ai thay đổi gì, khi nào: bản ghi từ điện thoại, thay đổi trên trang quản trị và lệnh quản "
+        "trị trên máy chủ. Mới nhất trước; giờ theo múi giờ của xã.",
+        "Who changed what, when: records from phones, changes on the administration pages and "
+        "admin commands on the server. Newest first; times in the commune's time zone.",
+    ),
+    "aud_when": ("Thời điểm", "When"),
+    "aud_who": ("Người thay đổi", "Who"),
+    "aud_kind": ("Loại", "Kind"),
+    "aud_record": ("Mã bản ghi", "Record id"),
+    "aud_action": ("Thao tác", "Action"),
+    "aud_change": ("Trước → sau", "Before → after"),
+    "aud_any": ("Tất cả", "Any"),
+    "aud_from": ("Từ ngày", "From"),
+    "aud_to": ("Đến ngày", "To"),
+    "aud_filter": ("Lọc", "Filter"),
+    "aud_clear": ("Bỏ lọc", "Clear the filters"),
+    "aud_cli": ("Lệnh quản trị trên máy chủ", "Admin command line on the server"),
+    "aud_staff_group": ("Cán bộ", "Staff"),
+    "aud_volunteer_group": ("Tình nguyện viên (mọi điện thoại)", "Volunteers (any of their phones)"),
+    "aud_phone": ("Điện thoại", "Phone"),
+    "aud_newer": ("← Mới hơn", "← Newer"),
+    "aud_older": ("Cũ hơn →", "Older →"),
+    "aud_newest": ("Mới nhất", "Newest"),
+    "aud_none": ("Không có thay đổi nào khớp.", "No change matches."),
+    "aud_more": ("và {n} trường khác", "and {n} more fields"),
+    "aud_page_size": ("{n} dòng mỗi trang", "{n} rows a page"),
 }
+
+# Kinds and actions of the audit trail (services/audit.py); an unknown one shows as stored.
+AUDIT_WORDS: dict[str, tuple[str, str]] = {
+    "kind_household": ("Hộ", "Household"),
+    "kind_visit": ("Chuyến thăm", "Visit"),
+    "kind_figure": ("Số liệu theo kỳ", "Period figure"),
+    "kind_commune": ("Cấu hình xã", "Commune settings"),
+    "kind_hamlet": ("Thôn/bản", "Hamlet"),
+    "kind_volunteer": ("Tình nguyện viên", "Volunteer"),
+    "kind_code": ("Mã đăng ký", "Enrolment code"),
+    "kind_device": ("Điện thoại", "Phone"),
+    "kind_staff": ("Tài khoản cán bộ", "Staff account"),
+    "created": ("Tạo mới", "Created"),
+    "updated": ("Sửa", "Updated"),
+    "merged": ("Ghép nội dung", "Merged"),
+    "conflict": ("Xung đột (bản khác được giữ)", "Conflict (the other kept)"),
+    "refused": ("Bị từ chối", "Refused"),
+    "withdrawn": ("Rút lại", "Taken back"),
+    "report_settings": ("Thể thức báo cáo", "Report settings"),
+    "target": ("Chỉ tiêu", "Target"),
+    "adult_age": ("Tuổi người lớn", "Adult age"),
+    "close_margin": ("Biên “gần đạt”", "“Close” margin"),
+    "time_zone": ("Múi giờ", "Time zone"),
+    "campaign_start": ("Ngày bắt đầu chiến dịch", "Campaign start"),
+    "team": ("Tổ công nghệ số", "Digital-tech team"),
+    "renamed": ("Đổi tên", "Renamed"),
+    "hamlets": ("Đổi thôn phụ trách", "Hamlets changed"),
+    "deactivated": ("Tạm dừng", "Paused"),
+    "reactivated": ("Mở lại", "Reactivated"),
+    "issued": ("Cấp mã", "Issued"),
+    "revoked": ("Thu hồi", "Revoked"),
+    "disabled": ("Khóa", "Disabled"),
+    "enabled": ("Mở khóa", "Re-enabled"),
+    "password_reset": ("Đặt lại mật khẩu", "Password reset"),
+    "role": ("Đổi vai trò", "Role changed"),
+}
+
+
+# What a field of an audit row's content is called (services/audit.py); else an indicator's
+# short name, a report setting's label, or the field as stored.
+AUDIT_FIELDS: dict[str, tuple[str, str]] = {
+    "name": ("Tên", "Name"),
+    "province": ("Tỉnh", "Province"),
+    "hamlets": ("Thôn phụ trách", "Hamlets"),
+    "team_active_since": ("Tổ công nghệ số hoạt động từ", "Digital-tech team since"),
+    "role": ("Vai trò", "Role"),
+    "volunteer": ("Tình nguyện viên", "Volunteer"),
+    "expires_at": ("Hết hạn (UTC)", "Expires (UTC)"),
+    "adult_age": ("Tuổi người lớn", "Adult age"),
+    "close_margin": ("Biên “gần đạt”", "“Close” margin"),
+    "time_zone": ("Múi giờ", "Time zone"),
+    "campaign_start": ("Ngày bắt đầu chiến dịch", "Campaign start"),
+    "head_name": ("Chủ hộ", "Head of household"),
+    "address": ("Địa chỉ", "Address"),
+    "phone": ("Điện thoại", "Phone"),
+    "hamlet_id": ("Thôn/bản", "Hamlet"),
+    "created_at": ("Tạo lúc", "Created"),
+    "removed_at": ("Rời danh sách lúc", "Off the roster at"),
+    "removed_reason": ("Lý do rời danh sách", "Why off the roster"),
+    "indicator": ("Chỉ tiêu", "Indicator"),
+    "period": ("Kỳ", "Period"),
+    "numerator": ("Tử số", "Numerator"),
+    "denominator": ("Mẫu số", "Denominator"),
+    "source": ("Nguồn", "Source"),
+    "withdrawn": ("Đã rút lại", "Taken back"),
+}
+
+
+def audit_field(lang: str, key: str) -> str:
+    """A field of an audit row's content in `lang` (see AUDIT_FIELDS)."""
+    found = AUDIT_FIELDS.get(key) or SHORT.get(key) or TEXT.get(f"rs_{key}")
+    if found is None:
+        return key
+    return found[1] if lang == "en" else found[0]
+
+
+def audit_value(lang: str, field: str, value: str) -> str:
+    """A value of an audit row's change as shown (services/audit.shown): a role by its name."""
+    if field == "role" and f"role_{value}" in TEXT:
+        return t(lang, f"role_{value}")
+    return value
+
+
+def audit_word(lang: str, key: str) -> str:
+    """A kind ("kind_" + kind) or an action of the audit trail in `lang`; unknown: as stored."""
+    vi, en = AUDIT_WORDS.get(key, (key.removeprefix("kind_"), key.removeprefix("kind_")))
+    return en if lang == "en" else vi
+
 
 # Short column heads for the wide tables, in INDICATORS order.
 SHORT: dict[str, tuple[str, str]] = {

@@ -840,3 +840,38 @@ def test_follow_ups_counted_by_need_and_hamlet_then_listed(desk: Desk) -> None:
     assert re.fullmatch(r"Số liệu hôm nay \(\d\d/\d\d/\d{4}\), không theo ngày đã chọn", label)
     assert page.locator("#indicators .scope").inner_text() == "Số liệu đến ngày 31/03/2026"
     desk.assert_console_clean()
+
+
+def test_an_admin_adds_an_account_and_finds_the_change_in_the_audit_trail(desk: Desk) -> None:
+    """The administration pages of issue 12 §4 in a real browser: forms without a script
+    (the reset form opens from a <details>), no style attribute, the trail filtered."""
+    page = desk.page
+    desk.sign_in(ADMIN)
+    page.locator("header nav a[href='/dash/admin']").click()
+    page.locator("main a[href='/dash/admin/staff']").click()
+    page.wait_for_url(re.compile(r"/dash/admin/staff$"))
+    form = page.locator("section#add form")
+    form.locator("input[name=username]").fill("mai.ly")
+    form.locator("input[name=name]").fill("Lý Thị Mai")
+    form.locator("input[name=password]").fill("Mật khẩu của Mai 2026")
+    form.locator("input[name=again]").fill("Mật khẩu của Mai 2026")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-done=added]")
+    row = page.locator("tr[data-account='mai.ly']")
+    assert row.count() == 1 and "Cán bộ" in row.locator("select[name=role] option:checked").inner_text()
+    row.locator("details summary").click()
+    assert row.locator("input[name=again]").is_visible()
+    desk.shot("staff-accounts")
+
+    page.locator("main a[href='/dash/admin']").click()
+    page.locator("main a[href='/dash/admin/audit']").click()
+    page.select_option("select[name=kind]", "staff")
+    page.locator("#filters button[type=submit]").click()
+    page.wait_for_url(re.compile(r"kind=staff"))
+    desk.shot("audit-trail")
+    rows = page.locator("tr[data-audit]")
+    assert rows.count() == 1
+    text = rows.first.inner_text()
+    assert "Nguyễn Thị Quản" in text and "mai.ly" in text and "Tạo mới" in text
+    assert "Tên: — → Lý Thị Mai" in text and "Vai trò: — → Cán bộ" in text
+    desk.assert_console_clean()

@@ -187,6 +187,7 @@ def test_list_staff_shows_accounts_never_hashes(
     assert "No staff account yet" in capsys.readouterr().out
     assert add(url, monkeypatch) == 0
     assert add(url, monkeypatch, "quan.tri", "quan-tri-vien-2026", "--role", "admin") == 0
+    assert add(url, monkeypatch, "truong.ban", "truong-ban-2026-x", "--role", "admin") == 0  # never the last admin
     assert run(url, "disable-staff", "--username", "quan.tri") == 0
     capsys.readouterr()
     assert run(url, "list-staff", "--commune", "06577") == 0

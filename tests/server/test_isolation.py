@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from server_sync import models
 from server_sync.services import admin, enrolment, merges, staff
 from tests.survey.builders import household
 
@@ -46,8 +48,15 @@ def two(world: World) -> dict[str, Any]:
         admin.add_hamlet(session, OTHER, THEIR_HAMLET, "Thôn Xã Khác")
         volunteer = admin.add_volunteer(session, OTHER, "Lò Thị Khác", [THEIR_HAMLET])
         code = enrolment.issue_code(session, volunteer.id)
+        unused = enrolment.issue_code(session, volunteer.id)  # stays unused: for the codes' routes
+        their_admin = staff.create_staff(session, OTHER, "xa.khac", "Lò Văn Khác", "admin", ADMIN[1]).id
     with world.session() as session:
         theirs = enrolment.enroll(session, code, "Điện thoại xã khác")
+        unused_id = session.scalars(
+            select(models.EnrolmentCode.id).where(
+                models.EnrolmentCode.code_hash == enrolment.digest(enrolment.normalise_code(unused))
+            )
+        ).one()
     pair = [household(THEIR_HAMLET, "Lò Văn Sáu"), household(THEIR_HAMLET, "Lo Van Sau")]
     answer = world.sync(pair, token=theirs.token).json()
     assert [r["result"] for r in answer["results"]] == ["accepted", "accepted"], answer
@@ -64,6 +73,8 @@ def two(world: World) -> dict[str, Any]:
         "device": theirs.scope.device_id,
         "pair": [h.id for h in pair],
         "ours": [h.id for h in ours],
+        "code": unused_id,
+        "staff": their_admin,
     }
 
 
@@ -136,6 +147,40 @@ CALLS: dict[tuple[str, str], list[Call]] = {
         lambda w, d, t, _: _form(d, f"/dash/admin/devices/{t['device']}/revoke"),
         lambda w, d, t, _: _form(d, f"/dash/admin/devices/{t['device']}/revoke", confirm="1"),
     ],
+    ("GET", "/dash/admin/volunteers/{volunteer_id}"): [
+        lambda w, d, t, _: d.get(f"/dash/admin/volunteers/{t['volunteer']}")
+    ],
+    ("POST", "/dash/admin/volunteers/{volunteer_id}"): [
+        lambda w, d, t, _: _form(d, f"/dash/admin/volunteers/{t['volunteer']}", name="Lấy", hamlets="thon-na-pan")
+    ],
+    ("POST", "/dash/admin/volunteers/{volunteer_id}/deactivate"): [
+        lambda w, d, t, _: _form(d, f"/dash/admin/volunteers/{t['volunteer']}/deactivate")
+    ],
+    ("POST", "/dash/admin/volunteers/{volunteer_id}/reactivate"): [
+        lambda w, d, t, _: _form(d, f"/dash/admin/volunteers/{t['volunteer']}/reactivate")
+    ],
+    ("POST", "/dash/admin/codes/{code_id}/revoke"): [
+        lambda w, d, t, _: _form(d, f"/dash/admin/codes/{t['code']}/revoke")
+    ],
+    ("POST", "/dash/admin/staff/{user_id}/disable"): [
+        lambda w, d, t, _: _form(d, f"/dash/admin/staff/{t['staff']}/disable")
+    ],
+    ("POST", "/dash/admin/staff/{user_id}/enable"): [
+        lambda w, d, t, _: _form(d, f"/dash/admin/staff/{t['staff']}/enable")
+    ],
+    ("POST", "/dash/admin/staff/{user_id}/password"): [
+        lambda w, d, t, _: _form(
+            d, f"/dash/admin/staff/{t['staff']}/password", password="mot-mat-khau-moi", again="mot-mat-khau-moi"
+        )
+    ],
+    ("POST", "/dash/admin/staff/{user_id}/role"): [
+        lambda w, d, t, _: _form(d, f"/dash/admin/staff/{t['staff']}/role", role="staff")
+    ],
+    ("GET", "/dash/admin/audit"): [  # a filter by another commune's ids: a page without rows
+        lambda w, d, t, _: d.get(f"/dash/admin/audit?who=volunteer%3A{t['volunteer']}"),
+        lambda w, d, t, _: d.get(f"/dash/admin/audit?record={t['pair'][0]}"),
+        lambda w, d, t, _: d.get(f"/dash/admin/audit?who=device%3A{t['device']}"),
+    ],
     ("GET", "/api/v1/coverage"): [
         lambda w, d, t, _: w.client.get(f"/api/v1/coverage?hamlet={THEIR_HAMLET}", headers=w.auth)
     ],
@@ -153,6 +198,7 @@ def test_every_id_taking_route_is_in_the_table(app: Any) -> None:
         ("GET", "/dash/follow-ups"),
         ("GET", "/api/v1/coverage"),
     }
+    taking |= {("GET", "/dash/admin/audit")}
     missing = {(m, p) for m, p in taking if (m, p) not in CALLS and not (m == "GET" and REDIRECTS.match(p))}
     assert not missing, f"id-taking routes not checked for another commune's ids: {sorted(missing)}"
 
@@ -165,7 +211,10 @@ def test_another_communes_ids_are_not_found(world: World, two: dict[str, Any], k
             before = snapshot(world.app)
             answer = call(world, office, two, decision)
             where = f"{key} call {index} {decision}"
-            if key[1].startswith("/api/"):
+            if key == ("GET", "/dash/admin/audit"):
+                assert answer.status_code == 200 and "data-audit=" not in answer.text, where
+                assert "data-audit=" in office.get("/dash/admin/audit").text  # this commune's rows are there
+            elif key[1].startswith("/api/"):
                 assert answer.status_code == 404, (where, answer.text)
                 assert answer.json()["error"]["code"] == "not_found"
             else:

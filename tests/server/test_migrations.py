@@ -18,13 +18,13 @@ def test_empty_database_migrates_to_head(database_url: str) -> None:
     engine = db.make_engine(database_url)
     try:
         db.migrate(engine)
-        assert db.current_revision(engine) == "0007"
+        assert db.current_revision(engine) == "0008"
         inspector = inspect(engine)
         assert set(models.Base.metadata.tables) <= set(inspector.get_table_names())
         for name, table in models.Base.metadata.tables.items():  # the models and the migrations agree
             assert {c.name for c in table.columns} == {c["name"] for c in inspector.get_columns(name)}, name
         db.migrate(engine)  # again: nothing to do, nothing breaks
-        assert db.current_revision(engine) == "0007"
+        assert db.current_revision(engine) == "0008"
     finally:
         engine.dispose()
 
@@ -106,6 +106,82 @@ def test_existing_database_upgrades_without_loss(database_url: str) -> None:
             assert kept is not None and kept.content["head_name"] == "Nguyễn Văn An"
             placed = session.scalars(select(models.HouseholdPlacement)).all()
             assert [(p.day, p.hamlet_id, p.on_roster) for p in placed] == [(date(2026, 1, 10), "thon-1", True)]
-        assert db.current_revision(app.state.engine) == "0007"
+        assert db.current_revision(app.state.engine) == "0008"
     finally:
         app.state.engine.dispose()
+
+
+BEFORE_ADMINISTRATION = "0007"  # the revision 0008_administration.py upgrades from
+
+
+def test_administration_gives_every_stored_audit_row_its_commune(database_url: str) -> None:
+    """Rows written before the administration migration get their commune from the staff
+    user, the record's hamlet, the device's volunteer or, for a commune row, its own code."""
+    engine = db.make_engine(database_url)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    try:
+        db.migrate(engine, BEFORE_ADMINISTRATION)
+        with engine.begin() as conn:
+            for code in ("06577", "06578"):
+                conn.execute(
+                    text(
+                        "INSERT INTO commune (code, name, province, adult_age, close_margin, targets, time_zone, "
+                        "campaign_start) VALUES (:c, 'Xã', 'Lạng Sơn', 18, 10, '{}', 'Asia/Ho_Chi_Minh', '2026-01-01')"
+                    ),
+                    {"c": code},
+                )
+            conn.execute(text("INSERT INTO hamlet (id, commune_code, name) VALUES ('thon-2', '06578', 'Thôn 2')"))
+            conn.execute(
+                text("INSERT INTO volunteer (id, commune_code, name, created_at) VALUES ('v-2', '06578', 'Tú', :n)"),
+                {"n": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO device (id, volunteer_id, name, token_hash, created_at) "
+                    "VALUES ('d-2', 'v-2', 'Nokia', 'hash', :n)"
+                ),
+                {"n": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO staff_user (commune_code, username, name, role, password_hash, created_at) "
+                    "VALUES ('06577', 'quan.tri', 'Quân', 'admin', 'x', :n)"
+                ),
+                {"n": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO household (id, hamlet_id, content, fingerprint, created_at, updated_at, created_day, "
+                    "received_at, change_seq, revision) VALUES ('h-2', 'thon-2', '{}', 'fp', :n, :n, '2026-06-01', :n, 1, 1)"
+                ),
+                {"n": now},
+            )
+            staff_id = conn.execute(text("SELECT id FROM staff_user")).scalar_one()
+            audits = [
+                ("household", "h-2", None, None),  # its household's hamlet
+                ("visit", "never-stored", "d-2", None),  # a refused visit: its device's volunteer
+                ("figure", "06577:officials_trained:2026", None, staff_id),  # its staff user
+                ("commune", "06578", None, None),  # its own code
+                ("visit", "unknown", "seed-demo", None),  # nothing to tell: stays without
+            ]
+            for kind, record_id, device_id, staff_user_id in audits:
+                conn.execute(
+                    text(
+                        "INSERT INTO audit (at, device_id, kind, record_id, action, staff_user_id) "
+                        "VALUES (:n, :d, :k, :r, 'created', :s)"
+                    ),
+                    {"n": now, "d": device_id, "k": kind, "r": record_id, "s": staff_user_id},
+                )
+        db.migrate(engine)
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT record_id, commune_code FROM audit ORDER BY id")).all()
+        assert [tuple(row) for row in found] == [
+            ("h-2", "06578"),
+            ("never-stored", "06578"),
+            ("06577:officials_trained:2026", "06577"),
+            ("06578", "06578"),
+            ("unknown", None),
+        ]
+        assert "ix_audit_commune_at" in {i["name"] for i in inspect(engine).get_indexes("audit")}
+    finally:
+        engine.dispose()

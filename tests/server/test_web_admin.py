@@ -45,6 +45,10 @@ class Site:
 
 @pytest.fixture
 def site(world: World) -> Site:
+    return make_site(world)
+
+
+def make_site(world: World) -> Site:
     """The conftest commune (06577) with an admin and a staff account, and a second commune."""
     with world.session() as session:
         staff.create_staff(session, "06577", ADMIN, "Hoàng Văn Quân", "admin", ADMIN_PASSWORD)

@@ -413,3 +413,49 @@ def test_a_household_merged_away_on_the_dashboard_leaves_the_phone_and_an_undo_b
     back = state.repo.household(dropped.id)
     assert (back.removed_at, back.removed_reason) == (None, None)  # on the phone's roster again
     state.repo.close()
+
+
+def _set_paused(server: Server, volunteer: str, paused: bool) -> None:
+    """What commune staff do on the dashboard or the command line: services/volunteers.py."""
+    from server_sync import db, models
+    from server_sync.services import volunteers
+
+    engine = db.make_engine(server.database_url)
+    try:
+        with db.session_factory(engine).begin() as session:
+            person = session.get_one(models.Volunteer, server.volunteers[volunteer])
+            (volunteers.deactivate if paused else volunteers.reactivate)(session, person)
+    finally:
+        engine.dispose()
+
+
+def test_a_paused_volunteers_phone_says_so_keeps_its_records_and_syncs_once_reactivated(tmp_path, server: Server):
+    async def scenario():
+        app = await start_app(tmp_path / "phone")
+        await app.go("/enrol")
+        await type_into(app, "Địa chỉ máy chủ", server.url)
+        await type_into(app, "Mã đăng ký một lần", server.code("Hoa"))
+        await tap(app, "Đăng ký")
+        state = app.router.state
+        home = Household(hamlet_id="na-pan", head_name="Nguyễn Văn Bình")
+        home.complete()
+        state.repo.save_household(home)
+
+        _set_paused(server, "Hoa", True)
+        await app.go("/sync")
+        await tap(app, "Đồng bộ ngay")
+        assert any("Tài khoản tình nguyện viên của bạn đang tạm dừng" in s for s in app.texts())
+        assert "1 bản ghi chờ đồng bộ" in app.texts()  # kept, waiting
+        await app.go("/")
+        warning = app.find(ft.Text, key="sync-refused").value
+        assert "đang tạm dừng" in warning and "an toàn trên điện thoại" in warning
+        assert state.sync_counts()["complete"] == 1
+
+        _set_paused(server, "Hoa", False)
+        await app.go("/sync")
+        await tap(app, "Đồng bộ ngay")
+        assert "0 bản ghi chờ đồng bộ" in app.texts()
+        await app.go("/")
+        assert not [c for c in walk(app.view) if isinstance(c, ft.Text) and c.key == "sync-refused"]
+
+    asyncio.run(scenario())
