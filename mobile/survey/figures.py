@@ -80,11 +80,15 @@ class FigureEntry:
     withdrawn: bool = False
 
 
+def _digits(text: str) -> str:
+    return (text or "").strip().replace(".", "").replace(" ", "")  # "1.250" is how Vietnamese write 1250
+
+
 def _whole(text: str) -> int | None:
-    value = (text or "").strip().replace(".", "").replace(" ", "")  # "1.250" is how Vietnamese write 1250
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    value = _digits(text)
+    if not value.isascii() or not value.isdigit():
         return None
-    return int(value)
+    return int(value[:12])  # a longer number is refused as too large, never read whole
 
 
 def check_figure(
@@ -121,13 +125,15 @@ def check_figure(
     bottom = _whole(denominator)
     if top is None:
         issues.append(Issue("figure_number_invalid", "numerator", {"value": str(numerator)[:20]}))
+    elif top >= NUMBER_LIMIT or len(_digits(numerator)) > 9:
+        issues.append(Issue("figure_number_too_large", "numerator", {"limit": NUMBER_LIMIT}))
     if bottom is None:
         issues.append(Issue("figure_number_invalid", "denominator", {"value": str(denominator)[:20]}))
     elif bottom == 0:
         issues.append(Issue("figure_denominator_zero", "denominator"))
-    elif bottom >= NUMBER_LIMIT:
+    elif bottom >= NUMBER_LIMIT or len(_digits(denominator)) > 9:
         issues.append(Issue("figure_number_too_large", "denominator", {"limit": NUMBER_LIMIT}))
-    if top is not None and bottom and top > bottom:
+    if top is not None and bottom and top > bottom and top < NUMBER_LIMIT:
         issues.append(Issue("figure_numerator_above", "numerator", {"numerator": top, "denominator": bottom}))
     note = (source or "").strip()
     if not note:

@@ -43,6 +43,7 @@ class EntryRow:
     entry: FigureEntry
     staff_name: str
     current: bool  # the entry that counts for its indicator and period
+    restorable: bool = False  # a withdrawal nothing was entered after: "restore" puts the figure back
 
 
 def _audit_content(row: models.PeriodFigure) -> dict[str, object]:
@@ -170,6 +171,34 @@ def withdraw(
     return True
 
 
+def restore(session: Session, commune: models.Commune, *, entry_id: int, staff_user_id: int, now: datetime) -> bool:
+    """Undo a withdrawal: the figure it took back counts again (a new entry with its values,
+    audited "restored"). False, changing nothing, when `entry_id` is not a withdrawal of
+    this commune or something was entered for its period since."""
+    row = session.get(models.PeriodFigure, entry_id)
+    if row is None or row.commune_code != commune.code or not row.withdrawn:
+        return False
+    latest = _latest(session, commune.code, row.indicator, row.period)
+    if latest is None or latest.id != row.id:
+        return False
+    back = models.PeriodFigure(
+        commune_code=commune.code,
+        indicator=row.indicator,
+        period=row.period,
+        numerator=row.numerator,
+        denominator=row.denominator,
+        source=row.source,
+        withdrawn=False,
+        staff_user_id=staff_user_id,
+        entered_at=now,
+    )
+    session.add(back)
+    session.flush()
+    _audit(session, commune.code, "restored", None, back, staff_user_id, now)
+    session.flush()
+    return True
+
+
 def history(session: Session, commune_code: str) -> list[EntryRow]:
     """Every entry of the commune, newest first, at most ENTRIES_READ."""
     rows = session.execute(
@@ -181,10 +210,14 @@ def history(session: Session, commune_code: str) -> list[EntryRow]:
     ).all()
     entries = [(row.id, _entry(row, name)) for row, name in rows]
     current = current_entries(e for _, e in reversed(entries))
-    return [
-        EntryRow(row_id, e, e.entered_by, not e.withdrawn and current.get((e.indicator, e.period)) is e)
-        for row_id, e in entries
-    ]
+    seen: set[tuple[str, Period]] = set()
+    out = []
+    for row_id, e in entries:  # newest first: the first of a key is its latest entry
+        key = (e.indicator, e.period)
+        latest = key not in seen
+        seen.add(key)
+        out.append(EntryRow(row_id, e, e.entered_by, not e.withdrawn and current.get(key) is e, e.withdrawn and latest))
+    return out
 
 
 def _entry(row: models.PeriodFigure, name: str) -> FigureEntry:

@@ -22,7 +22,7 @@ from .deps import PREFIX, LangDep, StaffDep, page, today
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(timeline_current)])
 Text = Annotated[str, Form()]
-DONE = ("entered", "corrected", "withdrawn", "nothing_to_withdraw")
+DONE = ("entered", "corrected", "withdrawn", "nothing_to_withdraw", "restored", "nothing_to_restore")
 
 
 def _commune(session: Any, me: staff.StaffIdentity) -> models.Commune:
@@ -154,6 +154,21 @@ def withdraw_figure(
     )
 
 
+@router.post("/figures/restore")
+def restore_figure(request: Request, me: StaffDep, session: SessionDep, csrf: Text = "", entry: Text = "") -> Any:
+    """Undo a withdrawal from the history: the figure counts again with its values."""
+    staff.check_csrf(me, csrf)
+    staff.require_admin(me)
+    commune = _commune(session, me)
+    entry_id = int(entry) if entry.isascii() and entry.isdigit() and len(entry) <= 12 else -1
+    done = figures.restore(session, commune, entry_id=entry_id, staff_user_id=me.user_id, now=request.app.state.clock())
+    session.commit()
+    return RedirectResponse(
+        f"{PREFIX}/figures?done={'restored' if done else 'nothing_to_restore'}#history", status_code=303
+    )
+
+
 @router.get("/figures/withdraw")
+@router.get("/figures/restore")
 def _withdraw_by_get() -> RedirectResponse:
     return RedirectResponse(f"{PREFIX}/figures", status_code=303)

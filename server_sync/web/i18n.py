@@ -89,9 +89,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Đã sửa số liệu; số cũ vẫn trong lịch sử.",
         "The figure is corrected; the old one stays in the history.",
     ),
+    "fig_restore": ("Khôi phục", "Restore"),
+    "fig_done_restored": ("Đã khôi phục số liệu đã rút lại.", "The figure taken back counts again."),
+    "fig_done_nothing_to_restore": (
+        "Không khôi phục được: đã có số liệu mới hơn cho kỳ này.",
+        "Nothing to restore: a newer figure was entered for that period.",
+    ),
     "fig_done_withdrawn": (
-        "Đã rút lại số liệu. Nhập lại để khôi phục.",
-        "The figure is taken back. Enter it again to restore it.",
+        "Đã rút lại số liệu. Bấm «Khôi phục» trong lịch sử nhập để đưa lại.",
+        "The figure is taken back. Press “Restore” in the history to put it back.",
     ),
     "fig_done_nothing_to_withdraw": ("Không có số liệu nào để rút lại.", "There was no figure to take back."),
     "sign_in": ("Đăng nhập", "Sign in"),

@@ -200,3 +200,29 @@ def test_the_overview_says_which_condition_of_adults_ready_lags_per_hamlet(offic
     # smartphone 3/4, VNeID level 2 2/4, payment account 2/4, all three (adults_ready) 1/4
     assert figures == ["3/4", "2/4", "2/4", "1/4"]
     assert 'class="c far p50"' in row  # 50% against adults_ready's 90%: the lagging conditions
+
+
+def test_a_figure_taken_back_by_mistake_is_restored_from_the_history(office: World) -> None:
+    quan = desk(office.client, ADMIN)
+    enter(quan, "officials_trained", "2026", "year", "25", "27", "Sổ tập huấn")
+    quan.post("/dash/figures/withdraw", {"csrf": quan.csrf(), "indicator": "officials_trained", "period": "2026"})
+    page = quan.get("/dash/figures").text
+    entry = re.search(r'data-restore="(\d+)"', page)[1]
+    assert "<s>25/27</s>" in page  # the history still shows what was taken back
+    answer = quan.post("/dash/figures/restore", {"csrf": quan.csrf(), "entry": entry})
+    assert "done=restored" in answer.headers["location"]
+    assert "92,6%" in row_of(quan.get("/dash/figures").text, "officials_trained")
+    again = quan.post("/dash/figures/restore", {"csrf": quan.csrf(), "entry": entry})  # no longer the latest
+    assert "done=nothing_to_restore" in again.headers["location"]
+    for bad in ("", "x", "99999999999999999999", "-1"):
+        assert (
+            "done=nothing_to_restore"
+            in quan.post("/dash/figures/restore", {"csrf": quan.csrf(), "entry": bad}).headers["location"]
+        )
+    with office.session() as session:
+        actions = session.scalars(
+            select(models.Audit.action).where(models.Audit.kind == "figure").order_by(models.Audit.id)
+        ).all()
+    assert actions == ["created", "withdrawn", "restored"]
+    lan = desk(office.client, STAFF)
+    assert_page(lan.post("/dash/figures/restore", {"csrf": lan.csrf(), "entry": entry}), 403, "role_forbidden")

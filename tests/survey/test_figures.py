@@ -68,6 +68,8 @@ def test_a_good_entry_has_no_issue():
         (("officials_trained", "2027", "1", "2", "  "), [("figure_source_missing", "source")]),
         (("officials_trained", "2027", "1", "2", "x" * 501), [("figure_source_too_long", "source")]),
         (("officials_trained", "2027", "1", "99999999", "x"), [("figure_number_too_large", "denominator")]),
+        # the tester's twenty nines: a whole number, too large (not "not a number")
+        (("officials_trained", "2027", "9" * 20, "10", "x"), [("figure_number_too_large", "numerator")]),
     ],
 )
 def test_each_rule_has_its_code(args, expected):
