@@ -379,7 +379,6 @@ class _Looks:
         self.header_border = Border(left=thin, right=thin, top=thin, bottom=thin)
         self.header_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
         self.wrap = Alignment(vertical="top", wrap_text=True)
-        self.day = Alignment(horizontal="left")
 
 
 class _Cells:
@@ -402,8 +401,8 @@ class _Cells:
 
     def styled(self, value: Any, number_format: str | None = None, alignment: Alignment | None = None) -> Any:
         cell = WriteOnlyCell(self.ws, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # a text, even "=…" or "#N/A": never a formula or an error
+        if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+            cell.data_type = "s"  # a text all the same: never a formula or an error
         if number_format:
             cell.number_format = number_format
         if alignment:
@@ -424,7 +423,7 @@ class _Cells:
                 else:
                     out.append(self.styled(text) if text in ERROR_CODES else text)
             elif isinstance(value, date):
-                out.append(self.styled(value, DATE_FORMAT, self.looks.day))
+                out.append(self.styled(value, DATE_FORMAT))
             elif kind == "percent" and _is_number(value):
                 out.append(self.styled(value, PERCENT_FORMAT))
             else:

@@ -524,6 +524,19 @@ def test_xlsx_tabs_cells_and_widths() -> None:
         exports.to_xlsx([])
 
 
+def test_xlsx_texts_that_look_like_formulas_or_errors_stay_texts() -> None:
+    """openpyxl takes a text starting with '=' for a formula and "#N/A" for an error: a code
+    (never guarded) and a name typed on a phone reach the file as text all the same."""
+    sheet = Sheet("t", ["code", "name"], [["=1+1", "#N/A"], ["#REF!", "=x"]], text_columns=frozenset({0}))
+    cells = read_xlsx(exports.to_xlsx([sheet])).worksheets[0]
+    assert [(c.value, c.data_type) for row in cells.iter_rows(min_row=2) for c in row] == [
+        ("=1+1", "s"),
+        ("#N/A", "s"),
+        ("#REF!", "s"),
+        ("'=x", "s"),
+    ]
+
+
 def test_the_xlsx_package_is_well_formed_and_the_same_table_every_time() -> None:
     """Every part parses as XML and each is declared: what Excel checks before it offers to
     "repair" a file. The same sheets give the same parts; only the file's creation time
