@@ -438,3 +438,90 @@ def _row(found: Any, names: dict[str, str], fields: frozenset[str]) -> FollowUpR
         _day(visited_day, visited_at),
         visit_id,
     )
+
+
+# -- the download: every follow-up at once ----------------------------------------------------
+
+
+def every_follow_up(
+    session: Session,
+    commune_code: str,
+    *,
+    hamlet_id: str | None = None,
+    need: str | None = None,
+    fields: frozenset[str],
+) -> list[FollowUpRow]:
+    """Every follow-up of the commune (or of `hamlet_id`; of catalogue code `need` when
+    given), for the download: the rows and the order of `households.follow_ups` (hamlets and
+    heads by folded name, then household id, then each follow-up's place in its visit), read
+    from `visit_need` rather than derived from each visit's content (~19,000 rows for a
+    commune of 4,000 households: issue 12 §5). Only as current as the last `catch_up`: when
+    `behind` says households changed since, derive them with `households.follow_ups`."""
+    columns = [
+        _H.c.hamlet_id,
+        _HM.c.name,
+        _H.c.id,
+        _N.c.visit_id,
+        _N.c.code,
+        _N.c.member_id,
+        _N.c.relation,
+        _N.c.birth_year,
+        _N.c.checklist_version,
+        _V.c.visited_day,
+        _V.c.visited_at,
+        _N.c.position,
+    ]
+    statement = (
+        select(*columns, *([_H.c.content] if fields else []))
+        .select_from(
+            _H.join(_HM, _HM.c.id == _H.c.hamlet_id)
+            .join(_N, _N.c.visit_id == _H.c.latest_visit_id)
+            .join(_V, _V.c.id == _N.c.visit_id)
+        )
+        .where(_HM.c.commune_code == commune_code, _H.c.removed_at.is_(None))
+    )
+    if hamlet_id is not None:
+        statement = statement.where(_H.c.hamlet_id == hamlet_id)
+    if need is not None:
+        statement = statement.where(_N.c.code == need)
+    # Labels, days and folded names looked up once per value, not once per row
+    relations: dict[tuple[int, str | None], Label | None] = {}
+    needs: dict[tuple[int, str], Label] = {}
+    folded: dict[str, str] = {}
+
+    def folded_name(name: str) -> str:
+        found = folded.get(name)
+        if found is None:
+            found = folded[name] = fold(name)
+        return found
+
+    keyed = []
+    for found in session.execute(statement):
+        hamlet, hamlet_name, household_id, visit_id, code, member_id, relation, birth_year, version = found[:9]
+        visited_day, visited_at, position = found[9:12]
+        personal = _visible(found[12] if fields else None, fields)
+        label = needs.get((version, code))
+        if label is None:
+            label = needs[version, code] = _catalogue_label(_definition(version), code)
+        shown_relation = None
+        if member_id:
+            if (version, relation) not in relations:
+                relations[version, relation] = _choice_label(_definition(version), "relation", relation)
+            shown_relation = relations[version, relation]
+        row = FollowUpRow(
+            hamlet,
+            hamlet_name,
+            household_id,
+            *personal,
+            member_id,
+            shown_relation,
+            birth_year,
+            code,
+            label,
+            _day(visited_day, visited_at),
+            visit_id,
+        )
+        key = (folded_name(hamlet_name), hamlet, folded_name(personal[0] or ""), household_id, position)
+        keyed.append((key, row))
+    keyed.sort(key=lambda k: k[0])
+    return [row for _, row in keyed]
