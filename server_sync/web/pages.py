@@ -610,16 +610,10 @@ def follow_ups_download(
     kind = _kind(kind)
     flavour = _flavour(kind, flavour)
     need_code = followups.parse_need(need)
-    if hamlet and not admin.SLUG.fullmatch(hamlet):
-        raise Refused("not_found")
-    _follow_ups_current(request, me, hamlet or None)
     commune = _commune(session, me)
     hamlet_id = _hamlet(session, me, hamlet).id if hamlet else None
     fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
-    # The follow-ups the pages list, as kept in visit_need; derived from each visit when the
-    # catch-up could not run (a database that takes no write), so a download never lacks one.
-    found = followups.every_follow_up if followups.behind(session, commune.code) == 0 else households.follow_ups
-    rows = found(session, commune.code, hamlet_id=hamlet_id, need=need_code, fields=fields)
+    rows = households.follow_ups(session, commune.code, hamlet_id=hamlet_id, need=need_code, fields=fields)
     sheet = households.follow_up_sheet(rows, lang, fields=fields)
     if kind == "csv":
         data = exports.to_csv(sheet, flavour)

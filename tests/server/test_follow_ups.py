@@ -142,23 +142,6 @@ def test_the_counts_by_need_and_hamlet_are_the_households_counted_by_hand(world:
     assert summary.follow_ups == sum(rows for cells in expected.values() for _, rows in cells.values()) == len(export)
 
 
-@pytest.mark.parametrize("fields", [frozenset(), ADMIN_FIELDS], ids=["staff", "admin"])
-def test_the_download_reads_the_kept_follow_ups_as_the_visits_give_them(world: World, fields: frozenset[str]) -> None:
-    """`every_follow_up` (visit_need) gives the rows, labels and order that deriving each
-    visit's follow-ups gives (`households.follow_ups`), for the commune, a hamlet and a need."""
-    seed(world)
-    caught_up(world)
-    with world.session() as session:
-        for where in ({}, {"hamlet_id": NA_PAN}, {"need": "upgrade_vneid_level2"}, {"hamlet_id": PAC_MA}):
-            kept = followups.every_follow_up(session, "06577", fields=fields, **where)
-            derived = households.follow_ups(session, "06577", fields=fields, **where)
-            assert kept == derived, where
-        assert (
-            len(followups.every_follow_up(session, "06577", fields=fields))
-            == followups.summary(session, "06577").follow_ups
-        )
-
-
 def test_pages_cover_the_list_exactly_once_in_a_stable_order(world: World) -> None:
     seed(world)
     caught_up(world)
