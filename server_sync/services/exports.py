@@ -389,6 +389,7 @@ class _Cells:
     def __init__(self, ws: Any, columns: Sequence[Column], looks: _Looks) -> None:
         self.ws, self.looks = ws, looks
         self.kinds = [c.kind for c in columns]
+        self.fits = [int(c.width) - 2 for c in columns]  # characters a line holds: longer texts wrap
         self.texts: dict[tuple[str, bool], str] = {}  # each text cleaned once: names repeat down a column
 
     def text(self, value: str, code: bool) -> str:
@@ -411,14 +412,14 @@ class _Cells:
 
     def row(self, values: Sequence[Any]) -> list[Any]:
         out: list[Any] = []
-        for kind, value in zip(self.kinds, values, strict=False):  # a longer row is cut at the header
+        for kind, fits, value in zip(self.kinds, self.fits, values, strict=False):  # a longer row is cut
             if value is None or (isinstance(value, float) and not math.isfinite(value)):
                 out.append(None)
             elif kind == "code":
                 out.append(self.styled(self.text(str(value), True), TEXT_FORMAT))
             elif isinstance(value, str):
                 text = self.text(value, False)
-                if kind == "wrap":
+                if kind == "wrap" and len(text) > fits:  # a short text needs no wrapping (nor its cost)
                     out.append(self.styled(text, alignment=self.looks.wrap))
                 else:
                     out.append(self.styled(text) if text in ERROR_CODES else text)
