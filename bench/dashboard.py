@@ -25,7 +25,7 @@ the heading, print setup and cell formats on top). Budget: ≤ 1 s for each foll
 
     .venv/bin/python bench/dashboard.py              # from the repository root (~7–8 min)
     .venv/bin/python bench/dashboard.py --hamlets 50 --households 10000 --skip-naive   # a quick run (~20 s)
-    .venv/bin/python bench/dashboard.py --exports-only   # the downloads alone (~1 min)
+    .venv/bin/python bench/dashboard.py --exports-only   # the downloads alone (~2 min)
 """
 
 from __future__ import annotations
@@ -636,7 +636,7 @@ def main() -> int:
     parser.add_argument("--skip-naive", action="store_true", help="skip compute_coverage over every record (~1 min)")
     parser.add_argument("--export-hamlets", type=int, default=40, help="hamlets of the downloads' commune")
     parser.add_argument("--export-households", type=int, default=4_000, help="households of the downloads' commune")
-    parser.add_argument("--exports-only", action="store_true", help="only the downloads at commune size (~1 min)")
+    parser.add_argument("--exports-only", action="store_true", help="only the downloads at commune size (~2 min)")
     args = parser.parse_args()
     print(
         f"staff dashboard: SQLite, {os.cpu_count()} cores, Python {platform.python_version()}; "
