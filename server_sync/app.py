@@ -13,7 +13,7 @@ from survey.times import system_clock
 from . import __version__, db, web
 from .api import errors
 from .api.routes import coverage, enroll, health, sync
-from .services import xlsx
+from .services import exports
 from .settings import Limits
 
 
@@ -49,7 +49,8 @@ def create_app(
         GZipMiddleware,
         minimum_size=1024,
         compresslevel=6,  # 9 costs 3× the time for ~5 % less
-        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, xlsx.MEDIA_TYPE),  # an XLSX file is a zip already
+        # an XLSX file is a zip already
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, exports.XLSX_MEDIA_TYPE),
     )
     errors.install(app)
     api = APIRouter(prefix="/api/v1")

@@ -33,7 +33,6 @@ from ..services import (
     report_docx,
     staff,
     timeline,
-    xlsx,
 )
 from . import charts
 from .deps import COOKIE, PREFIX, SIGN_IN_COOKIE, LangDep, StaffDep, page, safe_next, sign_in_url, today
@@ -542,7 +541,7 @@ def _download(data: bytes, stem: str, ascii_stem: str, kind: str) -> Response:
     media = {
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "csv": "text/csv; charset=utf-8",
-        "xlsx": xlsx.MEDIA_TYPE,
+        "xlsx": exports.XLSX_MEDIA_TYPE,
     }[kind]
     disposition = f"attachment; filename=\"{ascii_stem}.{kind}\"; filename*=UTF-8''{quote(stem)}.{kind}"
     return Response(data, media_type=media, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
