@@ -291,10 +291,11 @@ def test_an_upgraded_database_derives_the_follow_ups_of_its_stored_visits_at_sta
             token, device_id = enrol(app, volunteer_id)
             world = World(app, client, token, device_id, volunteer_id)
             seed(world)
-        with app.state.engine.begin() as connection:  # as a 0005 server left it: no table, no mark
-            connection.execute(text("DROP TABLE visit_need"))
+        # As a server from before follow-ups were kept left it once migration 0006 made their
+        # table: no row and no mark (the later migrations stay: they are not what is tested).
+        with app.state.engine.begin() as connection:
+            connection.execute(text("DELETE FROM visit_need"))
             connection.execute(text("DELETE FROM meta WHERE key LIKE 'follow_ups:%'"))
-            connection.execute(text("UPDATE alembic_version SET version_num = '0005'"))
     finally:
         app.state.engine.dispose()
     upgraded = create_app(database_url, clock=lambda: SERVER_NOW)
