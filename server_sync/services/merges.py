@@ -253,9 +253,16 @@ def restored_on_phone(
     undone by batch `seq` (audited with the device) and the kept household counts from its
     own visits again; otherwise today's figures would count it while the timeline did not."""
     m = models.table(models.HouseholdMerge)
-    links = session.scalars(
-        select(models.HouseholdMerge).where(m.c.dropped_id.in_(list(household_ids)), m.c.undone_seq.is_(None))
-    ).all()
+    wanted = list(household_ids)
+    links = [
+        link
+        for start in range(0, len(wanted), 500)  # a batch's households, a few hundred ids per IN (…)
+        for link in session.scalars(
+            select(models.HouseholdMerge).where(
+                m.c.dropped_id.in_(wanted[start : start + 500]), m.c.undone_seq.is_(None)
+            )
+        ).all()
+    ]
     for link in links:
         link.undone_at, link.undone_seq = now, seq
         session.flush()

@@ -350,15 +350,23 @@ def histories(session: Session, household_ids: Iterable[str]) -> dict[str, Histo
     return found
 
 
+MERGE_IDS_PER_QUERY = 400  # two IN lists of them per query: well under SQLite's 999 variables
+
+
 def merge_links(session: Session, household_ids: Sequence[str]) -> list[MergeLink]:
-    """Every merge, in force or undone, that one of these households is part of."""
+    """Every merge, in force or undone, that one of these households is part of, by id. Asked
+    a few hundred households at a time: a walk over a province's 500,000 households passes
+    them all (one IN list of them broke SQLite's limit on variables)."""
     m = models.table(models.HouseholdMerge)
-    if not household_ids:
-        return []
-    statement = select(m.c.id, m.c.kept_id, m.c.dropped_id, m.c.from_day, m.c.merged_seq, m.c.undone_seq).where(
-        m.c.kept_id.in_(list(household_ids)) | m.c.dropped_id.in_(list(household_ids))
-    )
-    return [MergeLink(*row) for row in session.connection().execute(statement.order_by(m.c.id))]
+    wanted = list(household_ids)
+    found: dict[int, MergeLink] = {}
+    columns = (m.c.id, m.c.kept_id, m.c.dropped_id, m.c.from_day, m.c.merged_seq, m.c.undone_seq)
+    for start in range(0, len(wanted), MERGE_IDS_PER_QUERY):
+        part = wanted[start : start + MERGE_IDS_PER_QUERY]
+        statement = select(*columns).where(m.c.kept_id.in_(part) | m.c.dropped_id.in_(part))
+        for row in session.connection().execute(statement):
+            found[row[0]] = MergeLink(*row)
+    return [found[key] for key in sorted(found)]
 
 
 def rebuild(session: Session, *, households_per_pass: int = 5_000) -> None:
