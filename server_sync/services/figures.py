@@ -96,6 +96,42 @@ def _audit(
     )
 
 
+def _append(
+    session: Session,
+    commune_code: str,
+    values: tuple[str, str, int, int, str],
+    *,
+    withdrawn: bool,
+    action: str,
+    old: models.PeriodFigure | None,
+    staff_user_id: int,
+    now: datetime,
+) -> models.PeriodFigure:
+    """Add one entry, `values` = (indicator, period key, numerator, denominator, source), and
+    its audit row: entries are never changed, only added."""
+    indicator, period, numerator, denominator, source = values
+    row = models.PeriodFigure(
+        commune_code=commune_code,
+        indicator=indicator,
+        period=period,
+        numerator=numerator,
+        denominator=denominator,
+        source=source,
+        withdrawn=withdrawn,
+        staff_user_id=staff_user_id,
+        entered_at=now,
+    )
+    session.add(row)
+    session.flush()
+    _audit(session, commune_code, action, old, row, staff_user_id, now)
+    session.flush()
+    return row
+
+
+def _values(row: models.PeriodFigure) -> tuple[str, str, int, int, str]:
+    return row.indicator, row.period, row.numerator, row.denominator, row.source
+
+
 def enter(
     session: Session,
     commune: models.Commune,
@@ -119,24 +155,16 @@ def enter(
         raise FigureRefused(issues)
     key = Period.parse(period).key
     old = _latest(session, commune.code, indicator, key)
-    row = models.PeriodFigure(
-        commune_code=commune.code,
-        indicator=indicator,
-        period=key,
-        numerator=whole_number(numerator),
-        denominator=whole_number(denominator),
-        source=source.strip(),
+    return _append(
+        session,
+        commune.code,
+        (indicator, key, whole_number(numerator), whole_number(denominator), source.strip()),
         withdrawn=False,
+        action="created" if old is None or old.withdrawn else "updated",
+        old=old,
         staff_user_id=staff_user_id,
-        entered_at=now,
+        now=now,
     )
-    session.add(row)
-    session.flush()
-    _audit(
-        session, commune.code, "created" if old is None or old.withdrawn else "updated", old, row, staff_user_id, now
-    )
-    session.flush()
-    return row
 
 
 def withdraw(
@@ -153,21 +181,16 @@ def withdraw(
     old = _latest(session, commune.code, indicator, key)
     if old is None or old.withdrawn:
         return False
-    row = models.PeriodFigure(
-        commune_code=commune.code,
-        indicator=indicator,
-        period=key,
-        numerator=old.numerator,
-        denominator=old.denominator,
-        source=old.source,
+    _append(
+        session,
+        commune.code,
+        _values(old),
         withdrawn=True,
+        action="withdrawn",
+        old=old,
         staff_user_id=staff_user_id,
-        entered_at=now,
+        now=now,
     )
-    session.add(row)
-    session.flush()
-    _audit(session, commune.code, "withdrawn", old, row, staff_user_id, now)
-    session.flush()
     return True
 
 
@@ -181,21 +204,16 @@ def restore(session: Session, commune: models.Commune, *, entry_id: int, staff_u
     latest = _latest(session, commune.code, row.indicator, row.period)
     if latest is None or latest.id != row.id:
         return False
-    back = models.PeriodFigure(
-        commune_code=commune.code,
-        indicator=row.indicator,
-        period=row.period,
-        numerator=row.numerator,
-        denominator=row.denominator,
-        source=row.source,
+    _append(
+        session,
+        commune.code,
+        _values(row),
         withdrawn=False,
+        action="restored",
+        old=None,
         staff_user_id=staff_user_id,
-        entered_at=now,
+        now=now,
     )
-    session.add(back)
-    session.flush()
-    _audit(session, commune.code, "restored", None, back, staff_user_id, now)
-    session.flush()
     return True
 
 
@@ -239,7 +257,12 @@ def _entry(row: models.PeriodFigure, name: str) -> FigureEntry:
 
 def current(session: Session, commune_code: str) -> dict[tuple[str, Period], FigureEntry]:
     """The entry that counts for each indicator and period (survey.figures.current_entries)."""
-    return current_entries(reversed([row.entry for row in history(session, commune_code)]))
+    return current_of(history(session, commune_code))
+
+
+def current_of(rows: list[EntryRow]) -> dict[tuple[str, Period], FigureEntry]:
+    """`current` from a `history` already read (newest first)."""
+    return current_entries(reversed([row.entry for row in rows]))
 
 
 def as_of(config: CoverageConfig, entries: dict[tuple[str, Period], FigureEntry], day: date) -> dict[str, FigureAsOf]:

@@ -52,7 +52,7 @@ def _render(
             row.entry.indicator not in latest or row.entry.period > latest[row.entry.indicator].entry.period
         ):
             latest[row.entry.indicator] = row
-    shown = figures.as_of(config, figures.current(session, commune.code), now)
+    shown = figures.as_of(config, figures.current_of(rows), now)
     years = list(range(commune.campaign_start.year, now.year + 1))
     done = request.query_params.get("done", "")
     context = {

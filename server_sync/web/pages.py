@@ -162,6 +162,7 @@ def overview(
     view = dashboard.overview(session, commune, day, today=now, cache=request.app.state.overview_cache)
     pages_ = dashboard.Pages.of(len(view.rows), page_)
     rows = view.rows[pages_.first : pages_.last]
+    config, entered = admin.coverage_config(commune), figures.current(session, commune.code)  # read once
     return page(
         request,
         "overview.html",
@@ -175,8 +176,8 @@ def overview(
                 (r, *dashboard.ready_parts(view.report.hamlets[r.hamlet_id or ""], view.close_margin)) for r in rows
             ],
             "parts_total": dashboard.ready_parts(view.report.total, view.close_margin),
-            "period": _period_figures(session, commune, day, now),
-            "charts": _charts(session, commune, view.trend, view.close_margin, lang, with_figures=True),
+            "period": figures.as_of(config, entered, min(day or now, now)),
+            "charts": _charts(view.trend, view.close_margin, lang, figures_of=(config, entered)),
             "pages": pages_,
             "rows": rows,
             **_dates(day, now),
@@ -185,25 +186,18 @@ def overview(
     )
 
 
-def _charts(session: Any, commune: models.Commune, trend: Any, margin: float, lang: str, *, with_figures: bool) -> Any:
-    """The quarterly trend as SVG charts: the hamlet table's indicators and, for the commune,
-    the period-entered figures as of each quarter end."""
+def _charts(trend: Any, margin: float, lang: str, *, figures_of: tuple[Any, Any] | None = None) -> Any:
+    """The quarterly trend as SVG charts: the hamlet table's indicators and, for the commune
+    (`figures_of`: its configuration and current period entries), the period-entered figures
+    as of each quarter end."""
     indicators: tuple[str, ...] = dashboard.SHOWN
     rows = [(day, [cov[i] for i in indicators]) for day, cov in trend]
-    if with_figures and rows:
-        entered = figures.trend(
-            admin.coverage_config(commune), figures.current(session, commune.code), [day for day, _ in rows]
-        )
+    if figures_of is not None and rows:
+        entered = figures.trend(*figures_of, [day for day, _ in rows])
         for (_, values), (_, found) in zip(rows, entered, strict=True):
             values.extend(f.value for f in found.values())
         indicators = (*indicators, *(entered[0][1].keys()))
     return charts.trend_charts(rows, indicators, margin, lang)
-
-
-def _period_figures(session: Any, commune: models.Commune, day: Any, now: Any) -> dict[str, Any]:
-    """The plan's period-entered targets as of the page's day (today's when none is chosen)."""
-    shown = min(day or now, now)
-    return figures.as_of(admin.coverage_config(commune), figures.current(session, commune.code), shown)
 
 
 @router.get("/report")
@@ -358,7 +352,7 @@ def hamlet_page(
         "download": _query(hamlet=hamlet.id, need=need_code).rstrip("&"),
         "duplicates": households.likely_duplicates(session, hamlet.id, fields=fields),
         "activity": households.volunteer_activity(session, hamlet.id, today=now),
-        "charts": _charts(session, commune, view.trend, view.close_margin, lang, with_figures=False),
+        "charts": _charts(view.trend, view.close_margin, lang),
         "merged": merges.merged_pairs(session, hamlet.id, fields=fields),
         "done": done if done in ("merged", "dismissed", "unmerged") else "",
         **_dates(day, now),
