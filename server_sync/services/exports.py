@@ -64,6 +64,8 @@ class Sheet:
     # header says "group: header" instead)
     groups: Sequence[str] = ()
     frozen_columns: int = 0  # XLSX only: columns kept in view when scrolling sideways
+    # XLSX only, 0-based: columns no wider than a header (HEADER_WIDTH); longer texts wrap
+    narrow_columns: frozenset[int] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -352,8 +354,9 @@ def _layout(sheet: Sheet) -> tuple[list[Column], int]:
         elif k in sheet.text_columns:
             kind, width = "code", max(longest[k], need) + 2
         else:
-            kind = "wrap" if longest[k] + 2 > MAX_WIDTH else "general"
-            width = max(longest[k], need) + 2
+            widest = HEADER_WIDTH + 2 if k in sheet.narrow_columns else MAX_WIDTH
+            kind = "wrap" if longest[k] + 2 > widest else "general"
+            width = max(min(longest[k] + 2, widest), need + 2)
         width = min(max(width, MIN_WIDTH), MAX_WIDTH)
         columns.append(Column(width, kind))
         lines = max(lines, wrapped_lines(label, width))
@@ -384,13 +387,18 @@ class _Looks:
 class _Cells:
     """Turns one sheet's values into what a write-only row takes: a plain value where
     openpyxl's default look will do (most cells: the fast path), a `WriteOnlyCell` where the
-    cell needs a format (codes '@', shares %, days dd/mm/yyyy) or wrapping."""
+    cell needs a format (codes '@', shares %, days dd/mm/yyyy) or wrapping.
+
+    A styled cell is made once per column and look, then given each row's value: openpyxl
+    writes a row as it is appended, and making a styled cell (its style looked up and
+    registered) costs several times writing one (issue 12 §6)."""
 
     def __init__(self, ws: Any, columns: Sequence[Column], looks: _Looks) -> None:
         self.ws, self.looks = ws, looks
         self.kinds = [c.kind for c in columns]
         self.fits = [int(c.width) - 2 for c in columns]  # characters a line holds: longer texts wrap
         self.texts: dict[tuple[str, bool], str] = {}  # each text cleaned once: names repeat down a column
+        self.made: dict[tuple[int, str | None, bool], Any] = {}  # (column, format, wrapped): its cell
 
     def text(self, value: str, code: bool) -> str:
         key = (value, code)
@@ -400,33 +408,40 @@ class _Cells:
             found = self.texts[key] = cleaned if code else safe_text(cleaned)
         return found
 
-    def styled(self, value: Any, number_format: str | None = None, alignment: Alignment | None = None) -> Any:
-        cell = WriteOnlyCell(self.ws, value=value)
+    def styled(self, column: int, value: Any, number_format: str | None = None, wrap: bool = False) -> Any:
+        """The column's cell of that look, holding `value` (valid until the row is appended)."""
+        key = (column, number_format, wrap)
+        cell = self.made.get(key)
+        if cell is None:
+            cell = self.made[key] = WriteOnlyCell(self.ws)
+            if number_format:
+                cell.number_format = number_format
+            if wrap:
+                cell.alignment = self.looks.wrap
+        cell.value = value
         if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
             cell.data_type = "s"  # a text all the same: never a formula or an error
-        if number_format:
-            cell.number_format = number_format
-        if alignment:
-            cell.alignment = alignment
         return cell
 
     def row(self, values: Sequence[Any]) -> list[Any]:
         out: list[Any] = []
-        for kind, fits, value in zip(self.kinds, self.fits, values, strict=False):  # a longer row is cut
+        for k, (kind, fits, value) in enumerate(
+            zip(self.kinds, self.fits, values, strict=False)
+        ):  # a longer row is cut
             if value is None or (isinstance(value, float) and not math.isfinite(value)):
                 out.append(None)
             elif kind == "code":
-                out.append(self.styled(self.text(str(value), True), TEXT_FORMAT))
+                out.append(self.styled(k, self.text(str(value), True), TEXT_FORMAT))
             elif isinstance(value, str):
                 text = self.text(value, False)
                 if kind == "wrap" and len(text) > fits:  # a short text needs no wrapping (nor its cost)
-                    out.append(self.styled(text, alignment=self.looks.wrap))
+                    out.append(self.styled(k, text, wrap=True))
                 else:
-                    out.append(self.styled(text) if text in ERROR_CODES else text)
+                    out.append(self.styled(k, text) if text in ERROR_CODES else text)
             elif isinstance(value, date):
-                out.append(self.styled(value, DATE_FORMAT))
+                out.append(self.styled(k, value, DATE_FORMAT))
             elif kind == "percent" and _is_number(value):
-                out.append(self.styled(value, PERCENT_FORMAT))
+                out.append(self.styled(k, value, PERCENT_FORMAT))
             else:
                 out.append(value)
         return out

@@ -36,7 +36,7 @@ from survey.text import fold
 from .. import models
 from ..refusal import Refused
 from . import roster
-from .households import FollowUpRow, _catalogue_label, _choice_label, _day, _definition, _visible
+from .households import FollowUpRow, _catalogue_label, _choice_label, _day, _definition, _visible, sort_follow_ups
 
 PAGE_SIZE = 50  # follow-ups a page shows
 # The derivation's version: a change to how rows are made re-derives every visit's rows.
@@ -184,6 +184,107 @@ def behind(session: Session, commune_code: str) -> int:
     if done is not None:
         statement = statement.where(_H.c.change_seq > done)
     return int(session.execute(statement).scalar_one())
+
+
+def kept_follow_ups(
+    session: Session,
+    commune_code: str,
+    *,
+    hamlet_id: str | None = None,
+    need: str | None = None,
+    fields: frozenset[str],
+) -> list[FollowUpRow]:
+    """Every kept follow-up of the commune's roster households (of `hamlet_id` only, of
+    catalogue code `need` only, when given), read from `visit_need` in two queries: the
+    follow-ups, then each household's personal details once (only as `fields` allows). In
+    the download's order (`households.sort_follow_ups`); the same rows `households.follow_ups`
+    derives from the visits, when the commune is caught up (`behind` is 0: the caller
+    checks, and derives them when it is not).
+
+    Why (issue 12 §6): the commune's download derived ~19,000 follow-ups from every latest
+    visit on each request, about a third of its second; the kept rows are what the pages
+    count and list, so the file and the pages agree by construction.
+    """
+    hamlets = {
+        row.id: row.name
+        for row in session.execute(
+            select(_HM.c.id, _HM.c.name).where(
+                _HM.c.commune_code == commune_code, *([_HM.c.id == hamlet_id] if hamlet_id is not None else [])
+            )
+        )
+    }
+    if not hamlets:
+        return []
+    where = [_H.c.hamlet_id.in_(list(hamlets)), _H.c.removed_at.is_(None)]
+    columns = [
+        _H.c.hamlet_id,
+        _H.c.id,
+        _N.c.visit_id,
+        _N.c.code,
+        _N.c.member_id,
+        _N.c.relation,
+        _N.c.birth_year,
+        _N.c.checklist_version,
+        _V.c.visited_day,
+        _V.c.visited_at,
+    ]
+    statement = (
+        select(*columns)
+        .select_from(_H.join(_N, _N.c.visit_id == _H.c.latest_visit_id).join(_V, _V.c.id == _N.c.visit_id))
+        .where(*where, *([_N.c.code == need] if need else []))
+    )
+    found = session.execute(statement).all()
+    personal: dict[str, tuple[str | None, str | None, str | None]] = {}
+    if fields:
+        wanted = {row[1] for row in found}
+        details = select(_H.c.id, _H.c.content).where(*where, _H.c.latest_visit_id.is_not(None))
+        personal = {i: _visible(content, fields) for i, content in session.execute(details) if i in wanted}
+    hidden = _visible(None, fields)
+    relations: dict[tuple[int, str | None], Label | None] = {}  # labels looked up once, not once per row
+    labels: dict[tuple[int, str], Label] = {}
+    days: dict[tuple[Any, Any], Any] = {}
+    rows = []
+    for (
+        hamlet,
+        household_id,
+        visit_id,
+        code,
+        member_id,
+        relation,
+        birth_year,
+        version,
+        visited_day,
+        visited_at,
+    ) in found:
+        if member_id is None:
+            label_of_relation = None
+        else:
+            key = (version, relation)
+            if key not in relations:
+                relations[key] = _choice_label(_definition(version), "relation", relation)
+            label_of_relation = relations[key]
+        label = labels.get((version, code))
+        if label is None:
+            label = labels[version, code] = _catalogue_label(_definition(version), code)
+        day = days.get((visited_day, visited_at))
+        if day is None:
+            day = days[visited_day, visited_at] = _day(visited_day, visited_at)
+        rows.append(
+            FollowUpRow(
+                hamlet,
+                hamlets[hamlet],
+                household_id,
+                *personal.get(household_id, hidden),
+                member_id,
+                label_of_relation,
+                birth_year,
+                code,
+                label,
+                day,
+                visit_id,
+            )
+        )
+    return sort_follow_ups(rows)
 
 
 # -- the needs and their counts ---------------------------------------------------------------

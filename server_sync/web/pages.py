@@ -603,13 +603,21 @@ def follow_ups_download(
     need: str = "",
     flavour: str = "",
 ) -> Response:
+    """The follow-up list as a file: a row per household, a column per need
+    (`households.follow_up_sheet`), from the follow-ups the pages count and list (kept in
+    `visit_need`, taken in first as the pages do); derived from the visits instead when
+    the database could not take them in (`followups.behind`), so the file is never behind."""
     kind = _kind(kind)
     flavour = _flavour(kind, flavour)
     need_code = followups.parse_need(need)
+    if hamlet and not admin.SLUG.fullmatch(hamlet):
+        raise Refused("not_found")
+    _follow_ups_current(request, me, hamlet or None)
     commune = _commune(session, me)
     hamlet_id = _hamlet(session, me, hamlet).id if hamlet else None
     fields = staff.PERSONAL_FIELDS.get(me.role, frozenset())
-    rows = households.follow_ups(session, commune.code, hamlet_id=hamlet_id, need=need_code, fields=fields)
+    read = followups.kept_follow_ups if followups.behind(session, commune.code) == 0 else households.follow_ups
+    rows = read(session, commune.code, hamlet_id=hamlet_id, need=need_code, fields=fields)
     sheet = households.follow_up_sheet(rows, lang, fields=fields)
     if kind == "csv":
         data = exports.to_csv(sheet, flavour)

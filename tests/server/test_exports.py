@@ -22,6 +22,7 @@ from server_sync import models
 from server_sync.services import admin, coverage, exports, households, staff
 from server_sync.services.dashboard import SHOWN as INDICATOR_IDS  # the exported indicators, in order
 from server_sync.services.exports import Sheet
+from survey import checklist as checklists
 from survey.indicators import CoverageReport
 from tests.survey.builders import adult, child, completed_visit, household, other_visit
 
@@ -370,37 +371,38 @@ def test_follow_ups_keep_the_phones_leading_0_in_every_file(world: World) -> Non
     sheet = read_xlsx(files["xlsx"]).worksheets[0]
     head = header_row(sheet)
     header = [c.value for c in sheet[head]]
-    assert header == [
-        "Thôn",
-        "Chủ hộ",
-        "Địa chỉ",
-        "Điện thoại",
-        "Thành viên",
-        "Năm sinh",
-        "Việc cần hỗ trợ",
-        "Ngày thăm",
-        "Mã hộ",
-    ]
+    install, upgrade = (checklists.load(1).catalogue_label(c, "vi") for c in ("install_vneid", "upgrade_vneid_level2"))
+    assert header == ["Thôn", "Chủ hộ", "Địa chỉ", "Điện thoại", "Ngày thăm", install, upgrade, "Mã hộ"]
+    assert sheet.cell(row=head - 1, column=6).value == "Việc cần hỗ trợ (ai cần)"  # the needs' group heading
     rows = list(sheet.iter_rows(min_row=head + 1))
+    assert len(rows) == 2  # a row per household
     phones = {r[1].value: r[3] for r in rows}
     assert phones["Nguyễn Văn An"].value == PHONE
     assert (phones["Nguyễn Văn An"].data_type, phones["Nguyễn Văn An"].number_format) == ("s", "@")
     assert phones["Lý Thị Mai"].value == "+84987654321" and phones["Lý Thị Mai"].number_format == "@"
-    assert all(r[8].data_type == "s" and r[8].number_format == "@" for r in rows)  # household ids too
-    visited = next(r[7] for r in rows if r[1].value == "Nguyễn Văn An")
+    assert all(r[7].data_type == "s" and r[7].number_format == "@" for r in rows)  # household ids too
+    visited = next(r[4] for r in rows if r[1].value == "Nguyễn Văn An")
     assert visited.is_date and visited.value.date() == date(2026, 11, 20) and visited.number_format == "dd/mm/yyyy"
-    assert next(r[5] for r in rows if r[1].value == "Lý Thị Mai").value == 1975
+    assert [(r[5].value, r[6].value) for r in rows] == [
+        ("Chủ hộ (1975)", None),
+        (None, "Chủ hộ (1980)"),
+    ]  # Lý before Nguyễn
 
     excel = read_csv(files["excel-vi"], delimiter=";")
-    assert excel[0] == header
+    assert excel[0] == [
+        *header[:5],
+        f"Việc cần hỗ trợ (ai cần): {install}",
+        f"Việc cần hỗ trợ (ai cần): {upgrade}",
+        "Mã hộ",
+    ]
     shown = [[as_excel_shows(f) for f in r] for r in excel[1:]]
     assert {r[3] for r in shown} == {PHONE, "+84987654321"}
-    assert {r[7] for r in shown} == {"20/11/2026", "05/10/2026"}
+    assert {r[4] for r in shown} == {"20/11/2026", "05/10/2026"}
     assert "12/3" in {r[2] for r in shown} and '="12/3"' in {r[2] for r in excel[1:]}  # never a date in Excel
-    assert {r[5] for r in shown} == {"1980", "1975"}
+    assert [r[5:7] for r in shown] == [["Chủ hộ (1975)", ""], ["", "Chủ hộ (1980)"]]
 
     plain = read_csv(files["csv"])  # for software: the values as they are, ISO days
-    assert {r[3] for r in plain[1:]} == {PHONE, "'+84987654321"} and {r[7] for r in plain[1:]} == {
+    assert {r[3] for r in plain[1:]} == {PHONE, "'+84987654321"} and {r[4] for r in plain[1:]} == {
         "2026-11-20",
         "2026-10-05",
     }
@@ -413,10 +415,10 @@ def test_the_follow_up_xlsx_says_today_and_prints_on_a4(world: World) -> None:
         "Số liệu hôm nay 20/11/2026",
         "Người lớn: từ 15 tuổi (theo phiếu khảo sát)",
     ]
-    assert sheet.freeze_panes == "A6" and sheet.print_title_rows == "$5:$5"
+    assert sheet.freeze_panes == "A7" and sheet.print_title_rows == "$5:$6"  # the needs' group row, the header
     assert sheet.page_setup.paperSize == 9 and (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
     assert sheet.oddFooter.center.text == "Trang &P / &N"
-    assert "Điện thoại" not in [c.value for c in sheet[5]]  # staff: no phone column
+    assert "Điện thoại" not in [c.value for c in sheet[6]]  # staff: no phone column
 
 
 # -- the writers on their own ------------------------------------------------------------------
