@@ -399,15 +399,28 @@ def report_from_tallies(
     day = as_of or today or config.today()
     if as_of is not None and today is not None and as_of > today:
         day = today
-    total = Tally()
+    # One pass per hamlet that adds its team, sums the commune and makes its figures, without
+    # copying the tally given (a report is built per sync over up to 1,000 hamlets × 14
+    # indicators: issue 12 §6).
+    targets = [(i, config.targets.get(i)) for i in INDICATOR_IDS]
+    total = {i: [0, 0] for i in INDICATOR_IDS}
+    empty = Tally().counts
     per_hamlet: dict[str, Coverage] = {}
     for hamlet in hamlets:
         source = tallies.get(hamlet.id)
-        tally = source.copy() if source is not None else Tally()
-        tally.add("hamlets_with_team", int(hamlet.team_active(day)), 1)
-        total.merge(tally)
-        per_hamlet[hamlet.id] = _coverage(hamlet.id, tally, config)
-    return CoverageReport(as_of, config, per_hamlet, _coverage(None, total, config), day)
+        counts = source.counts if source is not None else empty
+        team = int(hamlet.team_active(day))
+        values: dict[str, IndicatorValue] = {}
+        for indicator, target in targets:
+            numerator, denominator = counts[indicator]
+            if indicator == "hamlets_with_team":
+                numerator, denominator = numerator + team, denominator + 1
+            pair = total[indicator]
+            pair[0] += numerator
+            pair[1] += denominator
+            values[indicator] = IndicatorValue(indicator, numerator, denominator, target)
+        per_hamlet[hamlet.id] = Coverage(hamlet.id, values)
+    return CoverageReport(as_of, config, per_hamlet, _coverage(None, Tally(total), config), day)
 
 
 def coverage_of(tally: Tally, config: CoverageConfig, hamlet_id: str | None = None) -> Coverage:

@@ -120,14 +120,15 @@ def hamlet_sums(session: Session, hamlet_ids: Iterable[str], adult_age: int) -> 
         (adult_age,),
     ).fetchall()
     wanted = set(hamlet_ids)
-    counts: dict[str, dict[str, list[int]]] = {}
+    known = frozenset(INDICATOR_IDS)  # a row of an indicator no longer counted is left out
+    sums: dict[str, Tally] = {}
     for hamlet_id, indicator, numerator, denominator in rows:
-        if hamlet_id in wanted:
-            found = counts.get(hamlet_id)
-            if found is None:
-                found = counts[hamlet_id] = {}
-            found[indicator] = [numerator, denominator]
-    return {hamlet_id: Tally({i: found.get(i) or [0, 0] for i in INDICATOR_IDS}) for hamlet_id, found in counts.items()}
+        if hamlet_id in wanted and indicator in known:
+            tally = sums.get(hamlet_id)
+            if tally is None:
+                tally = sums[hamlet_id] = Tally()
+            tally.counts[indicator] = [numerator, denominator]
+    return sums
 
 
 # -- rebuild ----------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ from survey.indicators import (
     INDICATOR_IDS,
     CoverageConfig,
     IndicatorValue,
+    Tally,
     Target,
     compute_coverage,
     default_config,
     household_tally,
     latest_completed,
+    report_from_tallies,
 )
 from survey.records import Hamlet
 
@@ -229,3 +231,31 @@ def test_period_targets_are_configuration_like_the_others():
 def test_household_without_completed_visit_counts_only_for_coverage():
     tally = household_tally(None, 18)
     assert {k: tuple(v) for k, v in tally.counts.items() if v != [0, 0]} == {"visit_coverage": (0, 1)}
+
+
+def test_report_from_tallies_adds_each_team_and_leaves_the_tallies_given_unchanged() -> None:
+    """The report is built per sync over up to 1,000 hamlets without copying each tally
+    (issue 12 §6): what it is given must come out as it went in, and the commune's sums are
+    the hamlets' sums, teams included."""
+    hamlets = [
+        Hamlet(id="a", name="A", team_active_since="2026-01-01"),
+        Hamlet(id="b", name="B"),
+        Hamlet(id="c", name="C"),
+    ]
+    a, b = Tally(), Tally()
+    a.add("visit_coverage", 3, 4)
+    b.add("visit_coverage", 1, 6)
+    b.add("adults_ready", 2, 5)
+    given = {"a": a, "b": b}  # "c" has no tally: an empty hamlet still counts its team slot
+    before = {k: t.to_dict() for k, t in given.items()}
+    report = report_from_tallies(hamlets, given, today=date(2026, 11, 30))
+    assert {k: t.to_dict() for k, t in given.items()} == before
+    team = [
+        (report.hamlets[h]["hamlets_with_team"].numerator, report.hamlets[h]["hamlets_with_team"].denominator)
+        for h in "abc"
+    ]
+    assert team == [(1, 1), (0, 1), (0, 1)]
+    assert (report.total["hamlets_with_team"].numerator, report.total["hamlets_with_team"].denominator) == (1, 3)
+    assert (report.total["visit_coverage"].numerator, report.total["visit_coverage"].denominator) == (4, 10)
+    assert report.hamlets["c"]["visit_coverage"].percent is None  # no data, never 0%
+    assert report.total["adults_ready"].numerator == 2
