@@ -122,11 +122,20 @@ def row(hamlet_id: str | None, name: str, cov: Coverage, close_margin: float) ->
 
 
 class OverviewCache:
-    """Overviews already computed, per state of the data (one per server: `app.state`)."""
+    """Overviews already computed, per state of the data (one per server: `app.state`): at
+    most `size` of them, and at most `rows` hamlet rows in all (the newest is always kept).
 
-    def __init__(self, size: int = 8) -> None:  # about 2 MB an overview at 1,000 hamlets
-        self.size = size
+    Why a bound in rows (issue 12 §6): an overview of 1,000 hamlets holds ~19,000 objects
+    the garbage collector tracks (its figures are tuples of a subclass, which it never stops
+    tracking). Eight of them made every full collection walk ~150,000 objects, ~30 ms on a
+    2-core host, and after a sync one ran every page or two. A commune's overview (a few
+    dozen hamlets) is small: eight fit; at a province's 1,000 hamlets, two do.
+    """
+
+    def __init__(self, size: int = 8, rows: int = 2_500) -> None:
+        self.size, self.rows = size, rows
         self._found: OrderedDict[tuple[Any, ...], Overview] = OrderedDict()
+        self._held = 0  # hamlet rows of the overviews held
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...]) -> Overview | None:
@@ -138,9 +147,18 @@ class OverviewCache:
 
     def put(self, key: tuple[Any, ...], view: Overview) -> None:
         with self._lock:
+            replaced = self._found.pop(key, None)
+            if replaced is not None:
+                self._held -= len(replaced.rows)
             self._found[key] = view
-            while len(self._found) > self.size:
-                self._found.popitem(last=False)
+            self._held += len(view.rows)
+            while len(self._found) > 1 and (len(self._found) > self.size or self._held > self.rows):
+                _, dropped = self._found.popitem(last=False)
+                self._held -= len(dropped.rows)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._found)
 
 
 def overview(
