@@ -44,6 +44,20 @@ VERSION = 1
 CHUNK = 500
 _N = models.table(models.VisitNeed)
 _H, _V, _HM = models.table(models.Household), models.table(models.Visit), models.table(models.Hamlet)
+# A listed follow-up: its household, its kept row, its visit's day (`_row` reads them in this order)
+_ROW_COLUMNS = (
+    _H.c.hamlet_id,
+    _H.c.id,
+    _N.c.visit_id,
+    _N.c.code,
+    _N.c.member_id,
+    _N.c.relation,
+    _N.c.birth_year,
+    _N.c.checklist_version,
+    _V.c.visited_day,
+    _V.c.visited_at,
+)
+_LATEST_NEEDS = _H.join(_N, _N.c.visit_id == _H.c.latest_visit_id).join(_V, _V.c.id == _N.c.visit_id)
 
 
 # -- keeping `visit_need` current ----------------------------------------------------------------
@@ -216,23 +230,7 @@ def kept_follow_ups(
     if not hamlets:
         return []
     where = [_H.c.hamlet_id.in_(list(hamlets)), _H.c.removed_at.is_(None)]
-    columns = [
-        _H.c.hamlet_id,
-        _H.c.id,
-        _N.c.visit_id,
-        _N.c.code,
-        _N.c.member_id,
-        _N.c.relation,
-        _N.c.birth_year,
-        _N.c.checklist_version,
-        _V.c.visited_day,
-        _V.c.visited_at,
-    ]
-    statement = (
-        select(*columns)
-        .select_from(_H.join(_N, _N.c.visit_id == _H.c.latest_visit_id).join(_V, _V.c.id == _N.c.visit_id))
-        .where(*where, *([_N.c.code == need] if need else []))
-    )
+    statement = select(*_ROW_COLUMNS).select_from(_LATEST_NEEDS).where(*where, *([_N.c.code == need] if need else []))
     found = session.execute(statement).all()
     personal: dict[str, tuple[str | None, str | None, str | None]] = {}
     if fields:
@@ -500,21 +498,9 @@ def _rows(
 ) -> tuple[FollowUpRow, ...]:
     names = {h.hamlet_id: h.name for h in hamlets}
     rank = case({h.hamlet_id: k for k, h in enumerate(hamlets)}, value=_H.c.hamlet_id)
-    columns = [
-        _H.c.hamlet_id,
-        _H.c.id,
-        _N.c.visit_id,
-        _N.c.code,
-        _N.c.member_id,
-        _N.c.relation,
-        _N.c.birth_year,
-        _N.c.checklist_version,
-        _V.c.visited_day,
-        _V.c.visited_at,
-    ]
     statement = (
-        select(*columns, *([_H.c.content] if fields else []))
-        .select_from(_H.join(_N, _N.c.visit_id == _H.c.latest_visit_id).join(_V, _V.c.id == _N.c.visit_id))
+        select(*_ROW_COLUMNS, *([_H.c.content] if fields else []))
+        .select_from(_LATEST_NEEDS)
         .where(_H.c.hamlet_id.in_(list(names)), _H.c.removed_at.is_(None), *([_N.c.code == need] if need else []))
         .order_by(rank, _V.c.visited_at, _H.c.id, _N.c.position)
         .offset(offset)
