@@ -297,7 +297,7 @@ _SHEET_COLUMNS = (  # (column, vi, en) before the needs; a personal column only 
     ("head_name", "Chủ hộ", "Head of household"),
     ("address", "Địa chỉ", "Address"),
     ("phone", "Điện thoại", "Phone"),
-    ("visited_on", "Ngày thăm", "Visit date"),
+    ("visited_on", "Ngày khảo sát", "Visited on"),  # as the pages say
 )
 _CODE_COLUMNS = frozenset({"phone"})  # text in every spreadsheet: a phone keeps its 0 (and the household id)
 _HOUSEHOLD_ID = Label("Mã hộ", "Household id")
@@ -394,15 +394,15 @@ def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *, fields: frozenset
     )
 
 
-def follow_up_heading(commune: models.Commune, lang: str, *, today: date) -> Heading:
-    """The follow-up file's heading: the commune, "today's figures" (follow-ups are always
+def follow_up_heading(commune: models.Commune, lang: str, *, today: date, need: Label | None = None) -> Heading:
+    """The follow-up file's heading: what it lists ("Việc cần hỗ trợ", or "Việc cần hỗ trợ:
+    <need>" for a file of one need), the commune, "today's figures" (follow-ups are always
     the latest completed visits, never as of a past day), and the age from which the
     checklist asks each member's questions, hence per-person follow-ups (15 in checklist
     v1; not the commune's adult age for indicators)."""
     age = checklists.current().adult_questions_from_age
-    titled = heading(
-        _FOLLOW_UP_TITLE.text(lang), place_text(commune.name, commune.code, commune.province), None, today, age, lang
-    )
+    title = _FOLLOW_UP_TITLE.text(lang) + (f": {need.text(lang)}" if need is not None else "")
+    titled = heading(title, place_text(commune.name, commune.code, commune.province), None, today, age, lang)
     ages = titled.ages + (" (theo phiếu khảo sát)" if lang == "vi" else " (as the checklist asks)")
     return replace(titled, ages=ages)
 

@@ -271,6 +271,12 @@ def _target_text(line: TargetLine) -> str:
     return f"{line.label} đạt {vi_percent(line.value.percent)}" + (f" (mục tiêu {target.describe()})" if target else "")
 
 
+def in_sentence(text: str) -> str:
+    """`text` as it reads inside a sentence: each word lower-cased but a name written with
+    more than one capital ("Người lớn có VNeID mức 2" → "người lớn có VNeID mức 2")."""
+    return " ".join(word if sum(c.isupper() for c in word) > 1 else word.lower() for word in text.split(" "))
+
+
 def _lagging(view: dashboard.Overview) -> list[str]:
     """The hamlets lagging most (the overview's order: the mean shortfall below the targets,
     dashboard.row), each with that shortfall and its furthest target, so the sentence says
@@ -287,7 +293,7 @@ def _lagging(view: dashboard.Overview) -> list[str]:
         _, worst = max(gaps, key=lambda g: g[0])
         named.append(
             f"{row.name} (bình quân thấp hơn mục tiêu {row.lag:.0f} điểm %; xa nhất: "
-            f"{indicator_label(worst.id, 'vi').lower()} {vi_percent(worst.percent)})"
+            f"{in_sentence(indicator_label(worst.id, 'vi'))} {vi_percent(worst.percent)})"
         )
     return named
 

@@ -295,9 +295,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "By hamlet, then the longest waiting first (the oldest latest completed visit).",
     ),
     "fu_file": (
-        "Tệp tải về: mỗi hộ một dòng, mỗi việc một cột ghi ai cần (cả hộ, hoặc quan hệ với chủ hộ và năm sinh).",
-        "The download: a row per household, a column per need saying who needs it "
-        "(the whole household, or relation to the head and birth year).",
+        "Tệp tải về: mỗi hộ một dòng (xếp theo thôn, rồi tên chủ hộ), mỗi việc một cột ghi ai cần "
+        "(cả hộ, hoặc quan hệ với chủ hộ và năm sinh).",
+        "The download: a row per household (by hamlet, then the head's name), a column per need saying "
+        "who needs it (the whole household, or relation to the head and birth year).",
     ),
     "fu_rows": ("Việc {first}–{last} trên {total}", "Follow-ups {first}–{last} of {total}"),
     "fu_every_need": ("Mọi việc", "Every need"),

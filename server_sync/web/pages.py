@@ -622,8 +622,13 @@ def follow_ups_download(
     if kind == "csv":
         data = exports.to_csv(sheet, flavour)
     else:
-        data = exports.to_xlsx([sheet], households.follow_up_heading(commune, lang, today=today(request, commune)))
+        label = next((n.label for n in followups.catalogue() if n.code == need_code), None) if need_code else None
+        heading = households.follow_up_heading(commune, lang, today=today(request, commune), need=label)
+        data = exports.to_xlsx([sheet], heading)
     stem = (
-        ("can-ho-tro" if lang == "vi" else "follow-ups") + f"-{commune.code}" + (f"-{hamlet_id}" if hamlet_id else "")
+        ("can-ho-tro" if lang == "vi" else "follow-ups")
+        + f"-{commune.code}"
+        + (f"-{hamlet_id}" if hamlet_id else "")
+        + (f"-{need_code.replace('_', '-')}" if need_code else "")
     )
     return _download(data, _stem(stem, flavour), _stem(stem, flavour), kind)

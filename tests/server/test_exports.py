@@ -372,7 +372,7 @@ def test_follow_ups_keep_the_phones_leading_0_in_every_file(world: World) -> Non
     head = header_row(sheet)
     header = [c.value for c in sheet[head]]
     install, upgrade = (checklists.load(1).catalogue_label(c, "vi") for c in ("install_vneid", "upgrade_vneid_level2"))
-    assert header == ["Thôn", "Chủ hộ", "Địa chỉ", "Điện thoại", "Ngày thăm", install, upgrade, "Mã hộ"]
+    assert header == ["Thôn", "Chủ hộ", "Địa chỉ", "Điện thoại", "Ngày khảo sát", install, upgrade, "Mã hộ"]
     assert sheet.cell(row=head - 1, column=6).value == "Việc cần hỗ trợ (ai cần)"  # the needs' group heading
     rows = list(sheet.iter_rows(min_row=head + 1))
     assert len(rows) == 2  # a row per household

@@ -9,10 +9,12 @@ household's number (`NEEDS`), counted here by hand, never by the code under test
 from __future__ import annotations
 
 import html
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 from sqlalchemy import event, func, select, text
 
@@ -421,6 +423,20 @@ def test_the_download_takes_the_need_filter(site: World) -> None:
     lines = answer.content.decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 1 + sum(map(NEEDS["smartphone_access"], range(SIZE)))  # header + one per spouse
     assert_page(me.get("/dash/exports/follow-ups.csv?need=nothing_like_it"), 422, "need_unknown")
+    # A file of one need says so, in its name and its title (a fresh tester's two files of
+    # the commune, one filtered, had the same name and heading).
+    assert f'filename="can-ho-tro-06577-{NA_PAN}-smartphone-access.csv"' in answer.headers["content-disposition"]
+    one_need = me.get("/dash/exports/follow-ups.xlsx?need=smartphone_access")
+    assert 'filename="can-ho-tro-06577-smartphone-access.xlsx"' in one_need.headers["content-disposition"]
+    label = next(n.label for n in followups.catalogue() if n.code == "smartphone_access")
+    title = openpyxl.load_workbook(io.BytesIO(one_need.content)).worksheets[0]["A1"].value
+    assert title == f"Việc cần hỗ trợ: {label.vi} – Xã Thống Nhất (06577), Lạng Sơn"
+    whole = openpyxl.load_workbook(io.BytesIO(me.get("/dash/exports/follow-ups.xlsx").content)).worksheets[0]
+    assert whole["A1"].value == "Việc cần hỗ trợ – Xã Thống Nhất (06577), Lạng Sơn"
+    # The commune's follow-up page offers the CSV for Vietnamese Excel too, with its filters.
+    listing = me.get(f"/dash/follow-ups?hamlet={NA_PAN}&need=smartphone_access").text
+    assert f"/dash/exports/follow-ups.csv?hamlet={NA_PAN}&amp;need=smartphone_access&amp;flavour=excel-vi" in listing
+    assert "/dash/exports/follow-ups.csv?flavour=excel-vi" in me.get("/dash/follow-ups").text
 
 
 @pytest.mark.parametrize(

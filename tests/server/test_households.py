@@ -268,7 +268,7 @@ def test_the_follow_up_sheet_has_a_row_per_household_and_a_column_per_need(world
         "Chủ hộ",
         "Địa chỉ",
         "Điện thoại",
-        "Ngày thăm",
+        "Ngày khảo sát",
         need["upgrade_vneid_level2"],
         need["smartphone_access"],
         need["online_safety"],

@@ -214,3 +214,17 @@ def test_settings_are_for_administrators_and_bounded(site: World) -> None:
     with site.session() as session:
         assert session.get(models.Commune, "06577").report_settings is None  # nothing stored
     assert_page(quan.get("/dash/report.docx?as_of=2027-13-01"), 422, "date_invalid")
+
+
+@pytest.mark.parametrize(
+    "label, written",
+    [
+        ("Người lớn có VNeID mức 2", "người lớn có VNeID mức 2"),
+        ("Hộ được hướng dẫn dịch vụ số thiết yếu", "hộ được hướng dẫn dịch vụ số thiết yếu"),
+        ("Cán bộ UBND dùng chữ ký số", "cán bộ UBND dùng chữ ký số"),
+        ("Mã QR truy xuất", "mã QR truy xuất"),
+    ],
+)
+def test_a_label_inside_a_sentence_keeps_its_acronyms(label: str, written: str) -> None:
+    """A fresh tester read "xa nhất: … vneid mức 2" in the report's narrative."""
+    assert report.in_sentence(label) == written
