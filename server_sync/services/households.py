@@ -357,19 +357,11 @@ def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *, fields: frozenset
         return found
 
     cells: list[list[Any]] = []
+    needed: list[dict[int, list[str]]] = []  # per row: a need's column → who needs it
     current: str | None = None
-    needed: dict[int, list[str]] = {}
-
-    def close(row: list[Any]) -> None:
-        for k, names in needed.items():
-            row[k] = "; ".join(names)
-
-    row: list[Any] = []
     for r in rows:
-        if r.household_id != current:
-            if current is not None:
-                close(row)
-            current, needed = r.household_id, {}
+        if r.household_id != current:  # `rows` come household by household
+            current = r.household_id
             values = {
                 "hamlet": r.hamlet_name,
                 "head_name": r.head_name,
@@ -377,12 +369,13 @@ def follow_up_sheet(rows: Sequence[FollowUpRow], lang: str, *, fields: frozenset
                 "phone": r.phone,
                 "visited_on": r.visited_on,
             }
-            row = [values[c[0]] for c in before] + [None] * len(needs) + [r.household_id]
-            cells.append(row)
+            cells.append([values[c[0]] for c in before] + [None] * len(needs) + [r.household_id])
+            needed.append({})
         text = whole if r.member_id is None else member_text(r.relation, r.birth_year)
-        needed.setdefault(column_of[r.code], []).append(text)
-    if current is not None:
-        close(row)
+        needed[-1].setdefault(column_of[r.code], []).append(text)
+    for row, found in zip(cells, needed, strict=True):
+        for k, names in found.items():
+            row[k] = "; ".join(names)
     codes = frozenset(k for k, c in enumerate(before) if c[0] in _CODE_COLUMNS) | {len(header) - 1}
     return Sheet(
         _FOLLOW_UP_TITLE.text(lang),
